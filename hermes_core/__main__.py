@@ -1,0 +1,3 @@
+from hermes_core.cli import main
+
+main()

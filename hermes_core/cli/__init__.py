@@ -1,0 +1,71 @@
+"""The ``hermes`` command line. Sub-commands live in their own modules and load on use."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from hermes_core.cli.lazy import LazyGroup
+
+COMMANDS = {
+    "plugins": "hermes_core.cli.plugins:plugins",
+    "tools": "hermes_core.cli.tools:tools",
+    "toolsets": "hermes_core.cli.tools:toolsets",
+    "parse": "hermes_core.cli.parse:parse",
+    "run": "hermes_core.cli.run:run",
+    "batch": "hermes_core.cli.run:batch",
+    "env": "hermes_core.cli.env:env",
+    "chat": "hermes_core.cli.chat:chat",
+    "config": "hermes_core.cli.config:config",
+    "doctor": "hermes_core.cli.doctor:doctor",
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    plugin_commands=True,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(package_name="hermes-core", prog_name="hermes")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """hermes: tool-calling agents and the RL environments that train them, built from plugins."""
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and "chat" in ctx.command.lazy:
+            ctx.invoke(ctx.command.get_command(ctx, "chat"))
+        else:
+            click.echo(ctx.get_help())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every error a user can cause is one line on stderr and a non-zero exit."""
+    from hermes_core.registry import HermesError
+
+    try:
+        cli.main(args=argv, prog_name="hermes", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except HermesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("HERMES_DEBUG"):
+            raise
+        click.echo(f"error: {type(exc).__name__}: {exc} (HERMES_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

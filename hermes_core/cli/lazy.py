@@ -1,0 +1,42 @@
+"""A click group whose sub-commands are imported only when invoked, keeping ``hermes`` quick to start."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+
+class LazyGroup(click.Group):
+    """``lazy={"run": "hermes_core.cli.run:run"}``: the module is imported when ``run`` is used.
+
+    With ``plugin_commands=True`` the group also offers commands that plugins add through the
+    ``register_commands`` hook (plugins are loaded only when an unknown name is asked for, or for help).
+    """
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, plugin_commands: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+        self.plugin_commands = plugin_commands
+        self._plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if self.plugin_commands and not self._plugins_added:
+            self._plugins_added = True
+            from hermes_core.plugins import get_hermes
+
+            get_hermes().add_commands(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module_name, _, attr = self.lazy[name].partition(":")
+            return getattr(importlib.import_module(module_name), attr)
+        command = super().get_command(ctx, name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, name)
+        return command

@@ -1,0 +1,103 @@
+"""The map of hermes: every extension point a plugin can implement.
+
+A plugin is a module (or object) exposed through an entry point in group ``hermes``::
+
+    [project.entry-points.hermes]
+    qwen = "hermes_parser_qwen"
+
+and implements any of the hooks below with ``@hermes_core.hookimpl``. Every ``register_*`` hook receives
+a ``register`` callback instead of returning a list, so the core knows which plugin supplied each item,
+refuses a name clash naming both plugins, and can accept a lazy ``"module:attribute"`` string so that
+heavy code (SDKs, atroposlib) is imported only when that item is used.
+
+A hook may raise: the plugin is then reported as failed, everything it registered is undone, and the
+other plugins go on (``hermes plugins list`` shows why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from hermes_core.tools import Tool
+    from hermes_core.toolsets import Toolset
+
+PROJECT = "hermes"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_tools(register: Callable[[Tool], None]) -> None:
+    """Register tools the agent can call.
+
+    ``register(Tool(name=..., description=..., parameters=..., handler=...))``: ``parameters`` is a
+    pydantic model or a JSON schema; ``handler(args: dict, task_id: str | None)`` returns anything
+    JSON-serialisable (or a JSON string), sync or async. ``requires_env`` / ``requires_packages`` /
+    ``check_requirements`` decide whether the tool is *available*; an unavailable tool is listed with
+    its reason and never offered to a model. Stateful tools keep their state per ``task_id``.
+    """
+
+
+@hookspec
+def register_toolsets(register: Callable[[Toolset], None]) -> None:
+    """Register named groups of tools.
+
+    ``register(Toolset(name=..., tools=[...], includes=[...]))``: ``includes`` names other toolsets and
+    is resolved recursively (a cycle is an error naming it); ``optional_includes`` are included only
+    when some plugin provides them, which is how composite toolsets grow as plugins are installed.
+    """
+
+
+@hookspec
+def register_tool_call_parsers(register: Callable[..., None]) -> None:
+    """Register parsers that turn a raw completion into OpenAI-style tool calls.
+
+    ``register(ParserClass)`` or ``register("module:ParserClass", name="qwen", aliases=("qwen2_5",))``;
+    a parser subclasses :class:`hermes_core.parsing.ToolCallParser`: a canonical snake_case ``name``,
+    optional ``aliases``, ``parse(text) -> ParsedCompletion`` that never raises.
+    """
+
+
+@hookspec
+def register_terminal_backends(register: Callable[..., None]) -> None:
+    """Register terminal backends (``local``, ``ssh``, ``docker``, ``modal``, ``singularity``, ...).
+
+    ``register(BackendClass)`` or ``register("module:BackendClass", name="docker")``; a backend subclasses
+    :class:`hermes_core.terminal.TerminalBackend` and creates one :class:`~hermes_core.terminal.Sandbox`
+    per task. Import SDKs inside ``create``, not at module level.
+    """
+
+
+@hookspec
+def register_environments(register: Callable[..., None]) -> None:
+    """Register RL environments: atroposlib ``BaseEnv`` subclasses.
+
+    Always lazily: ``register("module:EnvClass", name="gsm8k", description=...)``, since importing
+    atroposlib costs seconds. ``hermes env list`` / ``hermes env run NAME`` use them.
+    """
+
+
+@hookspec
+def register_web_search_providers(register: Callable[..., None]) -> None:
+    """Register web-search back ends for the ``web_search`` tool.
+
+    ``register(ProviderClass)`` or ``register("module:ProviderClass", name="searxng")``; see
+    ``hermes_tools_web.providers.SearchProvider`` for the contract (``available()``, ``search()``).
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``hermes`` command line (``@cli.command()`` on the group given)."""
+
+
+ALL_HOOKS: tuple[str, ...] = tuple(
+    name for name, value in dict(globals()).items() if name.startswith("register_") and callable(value)
+)
+"""Hook names in declaration order; ``hermes plugins list`` and the meta-tests use it."""

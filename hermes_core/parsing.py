@@ -1,0 +1,143 @@
+"""The tool-call parser contract and the helpers every parser plugin shares.
+
+A parser turns the raw text of an open model's completion into OpenAI-shaped tool calls. The types here
+mirror ``openai.types.chat.ChatCompletionMessageToolCall`` attribute for attribute (``id``, ``type``,
+``function.name``, ``function.arguments``) but are plain slotted dataclasses: importing ``openai`` costs
+~0.3 s and building its pydantic models costs more than parsing a short completion, and parsers run in
+RL rollout hot paths. ``ToolCall.to_openai()`` gives the real ``openai`` object when one is wanted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+__all__ = [
+    "FunctionCall",
+    "ParsedCompletion",
+    "ToolCall",
+    "ToolCallParser",
+    "content_before",
+    "encode_arguments",
+    "make_call_id",
+]
+
+
+@dataclass(slots=True)
+class FunctionCall:
+    name: str
+    arguments: str
+    """A JSON-encoded object, as in OpenAI's API."""
+
+
+@dataclass(slots=True)
+class ToolCall:
+    id: str
+    function: FunctionCall
+    type: str = "function"
+
+    def model_dump(self) -> dict[str, Any]:
+        """The OpenAI wire shape (same method name as the ``openai`` pydantic types)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "function": {"name": self.function.name, "arguments": self.function.arguments},
+        }
+
+    def to_openai(self):
+        from openai.types.chat import ChatCompletionMessageToolCall
+
+        return ChatCompletionMessageToolCall.model_validate(self.model_dump())
+
+
+@dataclass(slots=True)
+class ParsedCompletion:
+    content: str | None
+    tool_calls: list[ToolCall] = field(default_factory=list)
+
+    def model_dump(self) -> dict[str, Any]:
+        return {"content": self.content, "tool_calls": [c.model_dump() for c in self.tool_calls]}
+
+
+def make_call_id() -> str:
+    """``call_`` + 24 random hex digits, the shape OpenAI and vLLM use (unique across threads)."""
+    return "call_" + os.urandom(12).hex()
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_loads = json.loads
+
+
+def encode_arguments(arguments: Any) -> str:
+    """Encode tool-call arguments once, as a JSON object string.
+
+    - ``None`` (missing) becomes ``"{}"``;
+    - an object is encoded with ``ensure_ascii=False``;
+    - a string the model already JSON-encoded is decoded once and re-encoded, never double-encoded;
+      a string that is not JSON passes through unchanged.
+    """
+    if arguments is None:
+        return "{}"
+    if isinstance(arguments, str):
+        stripped = arguments.strip()
+        if not stripped:
+            return "{}"
+        try:
+            decoded = _loads(stripped)
+        except ValueError:
+            return arguments
+        return _dumps(decoded) if isinstance(decoded, dict | list) else arguments
+    return _dumps(arguments)
+
+
+def content_before(text: str, index: int) -> str | None:
+    """The stripped text before the first start marker, or ``None`` when nothing but whitespace."""
+    content = text[:index].strip()
+    return content or None
+
+
+class ToolCallParser:
+    """Base class for parser plugins.
+
+    Subclasses set ``name`` (canonical snake_case), optionally ``aliases`` and ``start_markers`` (strings
+    whose presence suggests the format; used for the fast no-call path and by the ``auto`` parser), and
+    implement :meth:`extract`. :meth:`parse` wraps it so that a parser never raises: malformed output
+    becomes content. Parsers hold no per-call state, so one instance is safe to share between threads.
+
+    ``tools`` (OpenAI ``tools=`` definitions) is optional; formats whose arguments are untyped text
+    (qwen3_coder, glm) use it to type values by the tool's JSON schema.
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    start_markers: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
+        self.tools = tools or []
+
+    def parse(self, text: str) -> ParsedCompletion:
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        if self.start_markers and not any(m in text for m in self.start_markers):
+            return ParsedCompletion(content=text)
+        try:
+            parsed = self.extract(text)
+        except Exception:  # the contract: never raise, keep the text
+            return ParsedCompletion(content=text)
+        if parsed is None or not parsed.tool_calls:
+            return ParsedCompletion(content=text)
+        return parsed
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        """Find the calls in ``text``; return ``None`` (or no calls) when there are none."""
+        raise NotImplementedError
+
+    def tool_schema(self, name: str) -> dict[str, Any]:
+        """The JSON-schema ``properties`` of tool ``name`` from ``tools``, or ``{}`` when unknown."""
+        for tool in self.tools:
+            function = tool.get("function", tool)
+            if function.get("name") == name:
+                return (function.get("parameters") or {}).get("properties") or {}
+        return {}

@@ -1,0 +1,129 @@
+"""Shared scanning for formats that wrap one JSON object per call in a pair of tags.
+
+hermes (``<tool_call>``), Qwen2.5/Qwen3 (the same tags) and LongCat (``<longcat_tool_call>``) differ only in
+the tag strings, so a parser for any of them is a :class:`TaggedJsonParser` subclass that sets
+``start_tag`` / ``end_tag``. The scan is ``str.find`` plus ``JSONDecoder.raw_decode`` on the original
+string: no regex, no slicing of the completion, and a ``</tool_call>`` *inside* a JSON string argument
+does not cut the call short (as it does for the references' ``<tool_call>(.*?)</tool_call>`` regex).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar
+
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    ToolCallParser,
+    content_before,
+    encode_arguments,
+    make_call_id,
+)
+
+__all__ = ["THINK_END", "TaggedJsonParser", "calls_from_json", "first_marker", "json_arguments"]
+
+THINK_END = "</think>"
+
+_WS = re.compile(r"[ \t\r\n]*")
+_raw_decode = json.JSONDecoder().raw_decode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def first_marker(text: str, marker: str) -> int:
+    """Index of the first ``marker`` that is not inside the reasoning, or -1.
+
+    A model may quote the call syntax while thinking; when a marker also follows the last ``</think>``
+    the ones before it are reasoning, not calls. (Qwen3-Thinking completions carry only the closing
+    tag: the opening one sits in the prompt.) With no marker after ``</think>`` the whole text counts.
+    """
+    think_end = text.rfind(THINK_END)
+    if think_end >= 0:
+        index = text.find(marker, think_end + len(THINK_END))
+        if index >= 0:
+            return index
+    return text.find(marker)
+
+
+def json_arguments(arguments: Any) -> str:
+    """:func:`encode_arguments`, but always a JSON document.
+
+    A string that is not JSON is passed through by ``encode_arguments``; a parser must still return
+    valid JSON, so such a value is encoded as a JSON string (what vLLM's ``json.dumps`` gives).
+    """
+    if type(arguments) is dict:
+        return _dumps(arguments)
+    encoded = encode_arguments(arguments)
+    if isinstance(arguments, str) and encoded is arguments:
+        try:
+            json.loads(encoded)
+        except ValueError:
+            return _dumps(arguments)
+    return encoded
+
+
+def calls_from_json(obj: Any, out: list[ToolCall]) -> None:
+    """Append the call(s) in a decoded ``{"name": ..., "arguments": ...}`` (or a list of them) to ``out``.
+
+    ``parameters`` is accepted for ``arguments`` (Llama-style models trained on hermes data write it);
+    objects without a non-empty string ``name`` are not calls and are skipped.
+    """
+    if type(obj) is list:
+        for item in obj:
+            if type(item) is dict:
+                calls_from_json(item, out)
+        return
+    if type(obj) is not dict:
+        return
+    name = obj.get("name")
+    if type(name) is not str or not name.strip():
+        return
+    arguments = obj.get("arguments")
+    if arguments is None:
+        arguments = obj.get("parameters")
+    out.append(
+        ToolCall(
+            id=make_call_id(), function=FunctionCall(name=name.strip(), arguments=json_arguments(arguments))
+        )
+    )
+
+
+class TaggedJsonParser(ToolCallParser):
+    """``START{json}END`` repeated. Blocks that do not hold a call are skipped, not fatal.
+
+    The closing tag is optional: each block is decoded from just after its start tag, so an unclosed
+    final block whose JSON is complete counts, and trailing junk before the closing tag (a stray
+    ``}``) does not lose the call.
+    """
+
+    start_tag: ClassVar[str] = "<tool_call>"
+    end_tag: ClassVar[str] = "</tool_call>"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "start_markers" not in cls.__dict__:
+            cls.start_markers = (cls.start_tag,)
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        start = self.start_tag
+        first = first_marker(text, start)
+        if first < 0:
+            return None
+        step = len(start)
+        ws_match = _WS.match
+        calls: list[ToolCall] = []
+        pos = first
+        while pos >= 0:
+            body = ws_match(text, pos + step).end()
+            try:
+                obj, pos = _raw_decode(text, body)
+            except (ValueError, RecursionError):  # not JSON (or absurdly nested): skip this block
+                pos = body
+            else:
+                calls_from_json(obj, calls)
+            pos = text.find(start, pos)
+        if not calls:
+            return None
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)

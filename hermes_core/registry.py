@@ -1,0 +1,105 @@
+"""Named registries filled by plugin hooks: one item per name, the supplying plugin remembered.
+
+Items may be registered lazily as ``"module:attribute"`` strings and are imported on first ``get``, so a
+plugin that offers a Modal backend or an atroposlib environment loads in microseconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class HermesError(Exception):
+    """An error whose message is fit to show a user as one line."""
+
+
+class UnknownName(HermesError, KeyError):
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class NameConflict(HermesError):
+    pass
+
+
+def resolve_lazy(ref: str) -> Any:
+    """Import ``"package.module:attr"``."""
+    module_name, _, attr = ref.partition(":")
+    obj = importlib.import_module(module_name)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass
+class Entry(Generic[T]):
+    name: str
+    target: T | str
+    plugin: str
+    aliases: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def load(self) -> T:
+        if isinstance(self.target, str):
+            self.target = resolve_lazy(self.target)
+        return self.target  # type: ignore[return-value]
+
+
+class Registry(Generic[T]):
+    """Name → item, with aliases, conflict detection naming both plugins, and lazy loading."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry[T]] = {}
+        self._aliases: dict[str, str] = {}
+
+    def check(self, entry: Entry[T]) -> None:
+        """Raise :class:`NameConflict` if ``entry`` (or an alias) clashes with what is registered."""
+        for key in (entry.name, *entry.aliases):
+            owner = self._owner_of(key)
+            if owner is not None:
+                raise NameConflict(
+                    f"{self.kind} {key!r} is registered by both plugin {owner!r} and plugin {entry.plugin!r}"
+                )
+
+    def add(self, entry: Entry[T]) -> None:
+        self.check(entry)
+        self._entries[entry.name] = entry
+        for alias in entry.aliases:
+            self._aliases[alias] = entry.name
+
+    def remove_plugin(self, plugin: str) -> None:
+        for name in [n for n, e in self._entries.items() if e.plugin == plugin]:
+            entry = self._entries.pop(name)
+            for alias in entry.aliases:
+                self._aliases.pop(alias, None)
+
+    def _owner_of(self, key: str) -> str | None:
+        entry = self._entries.get(key) or self._entries.get(self._aliases.get(key, ""))
+        return entry.plugin if entry else None
+
+    def entry(self, name: str) -> Entry[T]:
+        entry = self._entries.get(name) or self._entries.get(self._aliases.get(name, ""))
+        if entry is None:
+            installed = ", ".join(self.names()) or "none"
+            raise UnknownName(f"unknown {self.kind} {name!r}; installed: {installed}")
+        return entry
+
+    def get(self, name: str) -> T:
+        return self.entry(name).load()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._entries or name in self._aliases
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def entries(self) -> list[Entry[T]]:
+        return [self._entries[n] for n in self.names()]
+
+    def by_plugin(self, plugin: str) -> list[str]:
+        return sorted(n for n, e in self._entries.items() if e.plugin == plugin)

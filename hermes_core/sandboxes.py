@@ -1,0 +1,148 @@
+"""Which sandbox belongs to which task: backend selection and the per-task sandbox table.
+
+Tools that act in a sandbox (``terminal``, the file tools, an environment's ``ToolContext``) all ask
+:func:`sandbox_for` with their ``task_id`` and so share one sandbox per task; :func:`cleanup_task` is
+what an RL environment calls on every path out of a rollout.
+
+Selection follows hermes-agent: ``TERMINAL_ENV`` (default ``local``) names a registered backend; an
+unknown or unavailable one is an error naming the installed backends, never a silent fall-back to local.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from hermes_core.registry import HermesError
+from hermes_core.terminal import DEFAULT_TIMEOUT, Sandbox, TerminalBackend
+
+DEFAULT_TASK = "default"
+
+
+class BackendUnavailable(HermesError):
+    pass
+
+
+@dataclass
+class TaskOverrides:
+    """Per-task sandbox settings (an environment may give each task its own image or cwd)."""
+
+    backend: str | None = None
+    image: str | None = None
+    cwd: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def selected_backend_name() -> str:
+    return os.environ.get("TERMINAL_ENV") or _configured("terminal.backend") or "local"
+
+
+def _configured(key: str) -> str | None:
+    try:
+        from hermes_core.config import get_value
+    except ImportError:
+        return None
+    try:
+        value = get_value(key)
+    except Exception:
+        return None
+    return str(value) if value else None
+
+
+def make_backend(name: str | None = None, **options: Any) -> TerminalBackend:
+    """Instantiate backend ``name`` (default: the selected one); raise if unknown or unavailable."""
+    from hermes_core.plugins import get_hermes
+
+    name = name or selected_backend_name()
+    registry = get_hermes().backends
+    if name not in registry:
+        raise BackendUnavailable(
+            f"unknown terminal backend {name!r} (TERMINAL_ENV); installed: {', '.join(registry.names()) or 'none'}"
+        )
+    backend = registry.get(name)(**options)
+    reason = backend.unavailable_reason()
+    if reason:
+        raise BackendUnavailable(
+            f"terminal backend {name!r} is unavailable: {reason}; installed: {', '.join(registry.names())}"
+        )
+    return backend
+
+
+class SandboxTable:
+    """task_id → sandbox, created on first use and removed by :meth:`cleanup`; thread-safe."""
+
+    def __init__(self) -> None:
+        self._sandboxes: dict[str, Sandbox] = {}
+        self._overrides: dict[str, TaskOverrides] = {}
+        self._backends: dict[str, TerminalBackend] = {}
+        self._lock = threading.Lock()
+        self._task_locks: dict[str, threading.Lock] = {}
+
+    def set_overrides(self, task_id: str, overrides: TaskOverrides) -> None:
+        self._overrides[task_id] = overrides
+
+    def backend(self, name: str | None = None) -> TerminalBackend:
+        name = name or selected_backend_name()
+        with self._lock:
+            if name not in self._backends:
+                self._backends[name] = make_backend(name)
+            return self._backends[name]
+
+    def get(self, task_id: str | None) -> Sandbox:
+        task_id = task_id or DEFAULT_TASK
+        with self._lock:
+            task_lock = self._task_locks.setdefault(task_id, threading.Lock())
+        with task_lock:  # one creation per task even when tools race
+            sandbox = self._sandboxes.get(task_id)
+            if sandbox is not None:
+                return sandbox
+            overrides = self._overrides.get(task_id, TaskOverrides())
+            backend = self.backend(overrides.backend)
+            sandbox = backend.create(
+                task_id,
+                image=overrides.image,
+                cwd=overrides.cwd or os.environ.get("TERMINAL_CWD") or None,
+                timeout=float(os.environ.get("TERMINAL_TIMEOUT") or DEFAULT_TIMEOUT),
+                **overrides.options,
+            )
+            self._sandboxes[task_id] = sandbox
+            return sandbox
+
+    def cleanup(self, task_id: str | None) -> None:
+        task_id = task_id or DEFAULT_TASK
+        with self._lock:
+            sandbox = self._sandboxes.pop(task_id, None)
+            self._overrides.pop(task_id, None)
+            self._task_locks.pop(task_id, None)
+        if sandbox is not None:
+            sandbox.cleanup()
+
+    def cleanup_all(self) -> None:
+        for task_id in list(self._sandboxes):
+            self.cleanup(task_id)
+        with self._lock:
+            backends, self._backends = list(self._backends.values()), {}
+        for backend in backends:
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
+
+    def active(self) -> list[str]:
+        return list(self._sandboxes)
+
+
+_table = SandboxTable()
+
+
+def sandbox_for(task_id: str | None) -> Sandbox:
+    return _table.get(task_id)
+
+
+def cleanup_task(task_id: str | None) -> None:
+    _table.cleanup(task_id)
+
+
+def sandbox_table() -> SandboxTable:
+    return _table

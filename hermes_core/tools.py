@@ -1,0 +1,201 @@
+"""Tools: schema, handler, requirements; dispatch that always answers with a JSON string.
+
+The agent loop never sees an exception from a tool: an unknown name, arguments that fail the schema, a
+handler that raises, or a tool whose requirements are missing all come back as ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from hermes_core.registry import Entry, HermesError, Registry
+
+Handler = Callable[..., Any]
+
+
+@dataclass
+class Tool:
+    """A function the agent can call.
+
+    ``handler(args: dict, task_id: str | None)`` may be sync or async and return any JSON-serialisable
+    value or a JSON string. ``parameters`` is a pydantic model (validated, defaults filled) or a JSON
+    schema (validated with ``jsonschema``). ``requires_env`` names keys that must be set (e.g.
+    ``FIRECRAWL_API_KEY``), ``requires_packages`` importable modules; ``check_requirements`` may return
+    ``False`` or a reason string for anything else.
+    """
+
+    name: str
+    description: str
+    handler: Handler
+    parameters: type[BaseModel] | dict[str, Any] = field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
+    toolset: str | None = None
+    requires_env: tuple[str, ...] = ()
+    requires_packages: tuple[str, ...] = ()
+    check_requirements: Callable[[], bool | str | None] | None = None
+    timeout: float | None = None
+    """Seconds the agent loop lets the handler run before answering with an error."""
+
+    def json_schema(self) -> dict[str, Any]:
+        if isinstance(self.parameters, type) and issubclass(self.parameters, BaseModel):
+            schema = self.parameters.model_json_schema()
+            schema.pop("title", None)
+            return schema
+        return self.parameters
+
+    def openai_schema(self) -> dict[str, Any]:
+        """The OpenAI ``tools=`` entry for this tool."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.json_schema(),
+            },
+        }
+
+    def unavailable_reason(self) -> str | None:
+        """``None`` when the tool can run here, else why not (missing key, package, ...)."""
+        missing = [key for key in self.requires_env if not os.environ.get(key)]
+        if missing:
+            return "missing environment variable " + ", ".join(missing)
+        for package in self.requires_packages:
+            if importlib.util.find_spec(package) is None:
+                return f"missing Python package {package!r}"
+        if self.check_requirements is not None:
+            try:
+                verdict = self.check_requirements()
+            except Exception as exc:  # a requirements check must not take the host down either
+                return f"requirements check failed: {exc}"
+            if verdict is False:
+                return "requirements not met"
+            if isinstance(verdict, str) and verdict:
+                return verdict
+        return None
+
+    def validate(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Validate ``args`` against the schema; raise :class:`ToolArgumentError` with a one-line reason."""
+        if isinstance(self.parameters, type) and issubclass(self.parameters, BaseModel):
+            try:
+                return self.parameters.model_validate(args).model_dump()
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "arguments"
+                raise ToolArgumentError(
+                    f"invalid arguments for {self.name}: {where}: {first['msg']}"
+                ) from None
+        import jsonschema
+
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(self.parameters).iter_errors(args)
+        )
+        if error is not None:
+            where = ".".join(str(p) for p in error.absolute_path) or "arguments"
+            raise ToolArgumentError(f"invalid arguments for {self.name}: {where}: {error.message}")
+        return args
+
+
+class ToolArgumentError(HermesError, ValueError):
+    pass
+
+
+def to_json_result(value: Any) -> str:
+    """A handler's return value as the JSON string the model sees."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+            return value
+        except ValueError:
+            return json.dumps({"output": value}, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def error_result(message: str) -> str:
+    return json.dumps({"error": message}, ensure_ascii=False)
+
+
+class ToolRegistry(Registry[Tool]):
+    def __init__(self) -> None:
+        super().__init__("tool")
+
+    def tool(self, name: str) -> Tool:
+        return self.get(name)
+
+    def available(self, names: list[str] | None = None) -> dict[str, Tool]:
+        """The tools among ``names`` (default all) whose requirements hold here."""
+        chosen = self.names() if names is None else names
+        return {n: self.get(n) for n in chosen if n in self and self.get(n).unavailable_reason() is None}
+
+    def unavailable(self) -> dict[str, str]:
+        return {n: reason for n in self.names() if (reason := self.get(n).unavailable_reason())}
+
+    def openai_tools(self, names: list[str]) -> list[dict[str, Any]]:
+        """``tools=`` definitions for the available tools among ``names``, in that order."""
+        return [tool.openai_schema() for tool in self.available(names).values()]
+
+    def _prepare(self, name: str, args: Any) -> tuple[Tool, dict[str, Any]]:
+        if name not in self:
+            raise ToolArgumentError(f"unknown tool {name!r}; available: {', '.join(self.names()) or 'none'}")
+        tool = self.get(name)
+        reason = tool.unavailable_reason()
+        if reason:
+            raise ToolArgumentError(f"tool {name!r} is unavailable: {reason}")
+        if isinstance(args, str):
+            try:
+                args = json.loads(args) if args.strip() else {}
+            except ValueError as exc:
+                raise ToolArgumentError(f"arguments for {name} are not valid JSON: {exc}") from None
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise ToolArgumentError(f"arguments for {name} must be a JSON object, got {type(args).__name__}")
+        return tool, tool.validate(args)
+
+    def handle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
+        """Run tool ``name`` synchronously; always a JSON string."""
+        try:
+            tool, valid = self._prepare(name, args)
+            result = tool.handler(valid, task_id)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_await(result))
+            return to_json_result(result)
+        except ToolArgumentError as exc:
+            return error_result(str(exc))
+        except Exception as exc:
+            return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
+
+    async def ahandle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
+        """Async dispatch: async handlers are awaited, sync ones run in a worker thread."""
+        try:
+            tool, valid = self._prepare(name, args)
+            if inspect.iscoroutinefunction(tool.handler):
+                call = tool.handler(valid, task_id)
+            else:
+                call = asyncio.to_thread(tool.handler, valid, task_id)
+            result = await asyncio.wait_for(call, tool.timeout) if tool.timeout else await call
+            if inspect.isawaitable(result):
+                result = await result
+            return to_json_result(result)
+        except ToolArgumentError as exc:
+            return error_result(str(exc))
+        except TimeoutError:
+            return error_result(f"{name} timed out after {tool.timeout:g}s")
+        except Exception as exc:
+            return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+__all__ = ["Entry", "Tool", "ToolArgumentError", "ToolRegistry", "error_result", "to_json_result"]
