@@ -119,11 +119,31 @@ class TaggedJsonParser(ToolCallParser):
             body = ws_match(text, pos + step).end()
             try:
                 obj, pos = _raw_decode(text, body)
-            except (ValueError, RecursionError):  # not JSON (or absurdly nested): skip this block
+            except (ValueError, RecursionError):  # not JSON (or absurdly nested)
                 pos = body
+                if text.startswith("{'", body):
+                    self._python_literal_block(text, body, calls)
             else:
                 calls_from_json(obj, calls)
             pos = text.find(start, pos)
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+
+    def _python_literal_block(self, text: str, body: int, calls: list[ToolCall]) -> None:
+        """Hermes 2 Pro sometimes writes the call as a Python dict (``{'name': ...}``).
+
+        NousResearch's own reference parser falls back to ``ast.literal_eval`` for it; vLLM drops it.
+        """
+        stop = text.find(self.end_tag, body)
+        if stop < 0:
+            return
+        import ast
+
+        try:
+            obj = ast.literal_eval(text[body:stop].strip())
+            found: list[ToolCall] = []
+            calls_from_json(obj, found)
+        except Exception:  # not a literal, or not JSON-encodable (sets, bytes): not a call
+            return
+        calls.extend(found)

@@ -155,9 +155,8 @@ class Hermes:
         """A ``@hookimpl`` whose name no hookspec declares is an error against that plugin."""
         for hook_caller in self.pm.get_hookcallers(plugin) or []:
             if not hook_caller.has_spec():
-                raise HermesError(
-                    f"implements unknown hook {hook_caller.name!r}; known hooks: {', '.join(hookspecs.ALL_HOOKS)}"
-                )
+                known = ", ".join(hookspecs.ALL_HOOKS)
+                raise HermesError(f"implements unknown hook {hook_caller.name!r}; known hooks: {known}")
         self.pm.check_pending()
 
     def _collect(self, plugin: Any, record: PluginRecord) -> dict[str, list[Entry]]:
@@ -248,17 +247,16 @@ def _incompatible_with_core(dist: metadata.Distribution | None) -> str | None:
     core_version = _version_of(CORE_PLUGIN)
     if core_version is None:
         return None
+    from packaging.requirements import Requirement
+
     for requirement in dist.requires or ():
         if not requirement.lower().replace("_", "-").startswith(CORE_PLUGIN):
             continue
-        try:
-            from packaging.requirements import Requirement
-        except ImportError:
-            return None
         req = Requirement(requirement)
-        if req.name.lower().replace("_", "-") == CORE_PLUGIN and req.marker is None:
-            if req.specifier and not req.specifier.contains(core_version, prereleases=True):
-                return f"requires hermes-core{req.specifier}, this is {core_version}"
+        if req.name.lower().replace("_", "-") != CORE_PLUGIN or req.marker is not None:
+            continue
+        if req.specifier and not req.specifier.contains(core_version, prereleases=True):
+            return f"requires hermes-core{req.specifier}, this is {core_version}"
     return None
 
 

@@ -57,15 +57,14 @@ def make_backend(name: str | None = None, **options: Any) -> TerminalBackend:
 
     name = name or selected_backend_name()
     registry = get_hermes().backends
+    installed = ", ".join(registry.names()) or "none"
     if name not in registry:
-        raise BackendUnavailable(
-            f"unknown terminal backend {name!r} (TERMINAL_ENV); installed: {', '.join(registry.names()) or 'none'}"
-        )
+        raise BackendUnavailable(f"unknown terminal backend {name!r} (TERMINAL_ENV); installed: {installed}")
     backend = registry.get(name)(**options)
     reason = backend.unavailable_reason()
     if reason:
         raise BackendUnavailable(
-            f"terminal backend {name!r} is unavailable: {reason}; installed: {', '.join(registry.names())}"
+            f"terminal backend {name!r} is unavailable: {reason}; installed: {installed}"
         )
     return backend
 

@@ -6,18 +6,17 @@ handler that raises, or a tool whose requirements are missing all come back as `
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import inspect
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from hermes_core.registry import Entry, HermesError, Registry
+
+if TYPE_CHECKING:  # pydantic and asyncio are imported on use: `hermes plugins list` needs neither
+    from pydantic import BaseModel
 
 Handler = Callable[..., Any]
 
@@ -46,8 +45,11 @@ class Tool:
     timeout: float | None = None
     """Seconds the agent loop lets the handler run before answering with an error."""
 
+    def _is_model(self) -> bool:
+        return isinstance(self.parameters, type) and hasattr(self.parameters, "model_json_schema")
+
     def json_schema(self) -> dict[str, Any]:
-        if isinstance(self.parameters, type) and issubclass(self.parameters, BaseModel):
+        if self._is_model():
             schema = self.parameters.model_json_schema()
             schema.pop("title", None)
             return schema
@@ -85,7 +87,9 @@ class Tool:
 
     def validate(self, args: dict[str, Any]) -> dict[str, Any]:
         """Validate ``args`` against the schema; raise :class:`ToolArgumentError` with a one-line reason."""
-        if isinstance(self.parameters, type) and issubclass(self.parameters, BaseModel):
+        if self._is_model():
+            from pydantic import ValidationError
+
             try:
                 return self.parameters.model_validate(args).model_dump()
             except ValidationError as exc:
@@ -163,10 +167,14 @@ class ToolRegistry(Registry[Tool]):
 
     def handle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
         """Run tool ``name`` synchronously; always a JSON string."""
+        import inspect
+
         try:
             tool, valid = self._prepare(name, args)
             result = tool.handler(valid, task_id)
             if inspect.isawaitable(result):
+                import asyncio
+
                 result = asyncio.run(_await(result))
             return to_json_result(result)
         except ToolArgumentError as exc:
@@ -176,6 +184,9 @@ class ToolRegistry(Registry[Tool]):
 
     async def ahandle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
         """Async dispatch: async handlers are awaited, sync ones run in a worker thread."""
+        import asyncio
+        import inspect
+
         try:
             tool, valid = self._prepare(name, args)
             if inspect.iscoroutinefunction(tool.handler):

@@ -10,16 +10,16 @@ import click
 from hermes_core.cli.lazy import LazyGroup
 
 COMMANDS = {
-    "plugins": "hermes_core.cli.plugins:plugins",
-    "tools": "hermes_core.cli.tools:tools",
-    "toolsets": "hermes_core.cli.tools:toolsets",
-    "parse": "hermes_core.cli.parse:parse",
-    "run": "hermes_core.cli.run:run",
-    "batch": "hermes_core.cli.run:batch",
-    "env": "hermes_core.cli.env:env",
-    "chat": "hermes_core.cli.chat:chat",
-    "config": "hermes_core.cli.config:config",
-    "doctor": "hermes_core.cli.doctor:doctor",
+    "plugins": ("hermes_core.cli.plugins:plugins", "List, install, enable and disable plugins."),
+    "tools": ("hermes_core.cli.tools:tools", "List tools and call one."),
+    "toolsets": ("hermes_core.cli.tools:toolsets", "List toolsets and what they resolve to."),
+    "parse": ("hermes_core.cli.parse:parse", "Parse a raw completion into tool calls."),
+    "run": ("hermes_core.cli.run:run", "One agent run on a task."),
+    "batch": ("hermes_core.cli.run:batch", "Many agent runs from a JSONL file, resumable."),
+    "env": ("hermes_core.cli.env:env", "List and run RL environments (atroposlib)."),
+    "chat": ("hermes_core.cli.chat:chat", "Chat with the agent interactively."),
+    "config": ("hermes_core.cli.config:config", "Show and change ~/.hermes configuration."),
+    "doctor": ("hermes_core.cli.doctor:doctor", "Check plugins, tools, endpoint and terminal backend."),
 }
 
 

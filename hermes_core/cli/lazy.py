@@ -8,13 +8,16 @@ import click
 
 
 class LazyGroup(click.Group):
-    """``lazy={"run": "hermes_core.cli.run:run"}``: the module is imported when ``run`` is used.
+    """``lazy={"run": ("hermes_core.cli.run:run", "short help")}``: the module is imported when ``run`` is
+    used; ``--help`` shows the short help without importing anything.
 
     With ``plugin_commands=True`` the group also offers commands that plugins add through the
     ``register_commands`` hook (plugins are loaded only when an unknown name is asked for, or for help).
     """
 
-    def __init__(self, *args, lazy: dict[str, str] | None = None, plugin_commands: bool = False, **kwargs):
+    def __init__(
+        self, *args, lazy: dict[str, tuple[str, str]] | None = None, plugin_commands=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
         self.plugin_commands = plugin_commands
@@ -33,10 +36,21 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
-            module_name, _, attr = self.lazy[name].partition(":")
+            module_name, _, attr = self.lazy[name][0].partition(":")
             return getattr(importlib.import_module(module_name), attr)
         command = super().get_command(ctx, name)
         if command is None:
             self._add_plugin_commands()
             command = super().get_command(ctx, name)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_text) for name, (_, help_text) in self.lazy.items()]
+        self._add_plugin_commands()
+        for name in super().list_commands(ctx):
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=80)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))

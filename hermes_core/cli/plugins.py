@@ -14,10 +14,10 @@ ADMIN = "hermes_core.cli.plugin_admin"
 @click.group(
     cls=LazyGroup,
     lazy={
-        "install": f"{ADMIN}:install",
-        "uninstall": f"{ADMIN}:uninstall",
-        "enable": f"{ADMIN}:enable",
-        "disable": f"{ADMIN}:disable",
+        "install": (f"{ADMIN}:install", "Install a plugin (pip, into this environment)."),
+        "uninstall": (f"{ADMIN}:uninstall", "Uninstall a plugin."),
+        "enable": (f"{ADMIN}:enable", "Enable a disabled plugin."),
+        "disable": (f"{ADMIN}:disable", "Disable a plugin without uninstalling it."),
     },
 )
 def plugins() -> None:

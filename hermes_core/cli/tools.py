@@ -60,7 +60,8 @@ def call_tool(name: str, arguments: str, task_id: str | None) -> None:
     finally:
         cleanup_task(task_id)
     click.echo(result)
-    if "error" in (parsed := json.loads(result)) and isinstance(parsed, dict) and len(parsed) == 1:
+    parsed = json.loads(result)
+    if isinstance(parsed, dict) and set(parsed) == {"error"}:
         raise SystemExit(1)
 
 

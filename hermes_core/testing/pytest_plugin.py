@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 
@@ -11,3 +15,57 @@ def hermes_host():
     from hermes_core.plugins import Hermes
 
     return Hermes.from_entry_points()
+
+
+class FreshVenv:
+    """A virtual environment holding only ``hermes-core`` (built as a wheel from this checkout)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.python = path / "bin" / "python"
+        self.hermes = path / "bin" / "hermes"
+
+    def pip_install(self, *targets: str | Path) -> None:
+        _run(
+            [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *map(str, targets),
+            ]
+        )
+
+    def run_hermes(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(self.hermes), *args], capture_output=True, text=True, input=input, timeout=120, check=False
+        )
+
+
+def _run(command: list[str], **kwargs) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def build_wheel(project_dir: Path, out_dir: Path) -> Path:
+    """Build ``project_dir`` into a wheel in ``out_dir`` (pip's build isolation, as a user's install does)."""
+    before = set(out_dir.glob("*.whl"))
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out_dir), str(project_dir)])
+    (wheel,) = set(out_dir.glob("*.whl")) - before
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def hermes_fresh_venv(tmp_path_factory) -> FreshVenv:
+    """A new venv with only hermes-core from this checkout: prove a plugin installs and works alone."""
+    import hermes_core
+
+    root = Path(hermes_core.__file__).resolve().parent.parent
+    base = tmp_path_factory.mktemp("fresh-venv")
+    _run([sys.executable, "-m", "venv", str(base / "venv")])
+    venv = FreshVenv(base / "venv")
+    venv.pip_install(build_wheel(root, base))
+    return venv

@@ -1,0 +1,116 @@
+"""Every bad input is one line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+
+from hermes_core import Tool, Toolset, hookimpl
+from hermes_core.cli import main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+@pytest.fixture
+def demo_host(host):
+    plugin = types.ModuleType("demo")
+
+    @hookimpl
+    def register_tools(register):
+        register(
+            Tool(
+                name="add",
+                description="add",
+                handler=lambda a, t: a["a"] + a["b"],
+                parameters={
+                    "type": "object",
+                    "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                    "required": ["a", "b"],
+                },
+            )
+        )
+
+    @hookimpl
+    def register_toolsets(register):
+        register(Toolset(name="math", tools=["add"]))
+        register(Toolset(name="loop_a", includes=["loop_b"]))
+        register(Toolset(name="loop_b", includes=["loop_a"]))
+
+    plugin.register_tools, plugin.register_toolsets = register_tools, register_toolsets
+    host.register(plugin, name="demo")
+    return host
+
+
+def test_tools_call_prints_the_json_result(capsys, demo_host):
+    code, out, _ = run_cli(capsys, "tools", "call", "add", '{"a": 2, "b": 3}')
+    assert code == 0 and json.loads(out) == 5
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (("tools", "call", "nope", "{}"), "error: unknown tool 'nope'; available: add"),
+        (("tools", "call", "add", "{oops"), "error: ARGUMENTS is not valid JSON"),
+        (("tools", "list", "--toolset", "loop_a"), "error: toolset cycle: loop_a -> loop_b -> loop_a"),
+        (("tools", "list", "--toolset", "ghost"), "error: unknown toolset 'ghost'"),
+        (("parse", "--parser", "ghost", "-"), "error: unknown tool-call parser 'ghost'; installed: "),
+        (("parse", "--parser", "ghost", "/no/such/file"), "error: unknown tool-call parser"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(capsys, demo_host, argv, expected):
+    code, _, err = run_cli(capsys, *argv)
+    assert code != 0
+    assert err.startswith(expected), err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_schema_violation_exits_non_zero_with_the_error_json(capsys, demo_host):
+    code, out, _ = run_cli(capsys, "tools", "call", "add", '{"a": 1}')
+    assert code == 1 and "'b' is a required property" in json.loads(out)["error"]
+
+
+def test_toolsets_list_reports_cycles_without_failing(capsys, demo_host):
+    code, out, _ = run_cli(capsys, "toolsets", "list", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0
+    assert rows["math"]["tools"] == ["add"]
+    assert "cycle" in rows["loop_a"]["error"]
+
+
+def test_plugins_list_json_shape(capsys, demo_host):
+    code, out, _ = run_cli(capsys, "plugins", "list", "--json")
+    (record,) = json.loads(out)
+    assert code == 0
+    assert set(record) == {"name", "version", "entry_point", "hooks", "provides", "status", "error"}
+    assert record["provides"] == {"tools": ["add"], "toolsets": ["loop_a", "loop_b", "math"]}
+
+
+def test_plugins_list_survives_when_every_plugin_is_broken(tmp_path):
+    """Every installed plugin broken at import (simulated by a module shadowing each one) still lists."""
+    from importlib import metadata
+
+    names = sorted({ep.value.split(":")[0] for ep in metadata.entry_points(group="hermes")})
+    for name in names:
+        (tmp_path / f"{name.split('.')[0]}.py").write_text("raise ImportError('sabotaged for the test')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "hermes_core", "plugins", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    records = json.loads(done.stdout)
+    assert records[0]["name"] == "hermes-core" and records[0]["status"] == "ok"
+    assert all(r["status"] == "failed" for r in records[1:])
+    assert len(records) - 1 == len(list(metadata.entry_points(group="hermes")))

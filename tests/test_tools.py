@@ -1,0 +1,176 @@
+"""Tool dispatch always answers with a JSON string; toolsets resolve recursively and name cycles."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from pydantic import BaseModel, Field
+
+from hermes_core import Tool, Toolset
+from hermes_core.registry import Entry, UnknownName
+from hermes_core.tools import ToolRegistry
+from hermes_core.toolsets import ToolsetCycle, ToolsetRegistry
+
+
+class AddArgs(BaseModel):
+    a: int
+    b: int = Field(default=1, description="second addend")
+
+
+def registry_with(*tools: Tool) -> ToolRegistry:
+    registry = ToolRegistry()
+    for tool in tools:
+        registry.add(Entry(name=tool.name, target=tool, plugin="test"))
+    return registry
+
+
+def add_tool() -> Tool:
+    return Tool(
+        name="add", description="add", parameters=AddArgs, handler=lambda args, task_id: args["a"] + args["b"]
+    )
+
+
+def test_pydantic_parameters_validate_fill_defaults_and_give_a_schema():
+    registry = registry_with(add_tool())
+    assert json.loads(registry.handle_function_call("add", {"a": 2})) == 3
+    assert json.loads(registry.handle_function_call("add", '{"a": 2, "b": 5}')) == 7
+    error = json.loads(registry.handle_function_call("add", {"a": "two"}))["error"]
+    assert error.startswith("invalid arguments for add: a:")
+    schema = registry.openai_tools(["add"])[0]
+    assert schema["function"]["parameters"]["required"] == ["a"]
+    assert schema["function"]["parameters"]["properties"]["b"]["description"] == "second addend"
+
+
+def test_json_schema_parameters_are_validated():
+    tool = Tool(
+        name="greet",
+        description="greet",
+        parameters={
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "times": {"type": "integer", "minimum": 1}},
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+        handler=lambda args, task_id: "hi " * args.get("times", 1) + args["name"],
+    )
+    registry = registry_with(tool)
+    assert json.loads(registry.handle_function_call("greet", {"name": "x"})) == {"output": "hi x"}
+    assert "'name' is a required property" in registry.handle_function_call("greet", {})
+    assert "times" in json.loads(registry.handle_function_call("greet", {"name": "x", "times": 0}))["error"]
+    assert "additional" in registry.handle_function_call("greet", {"name": "x", "extra": 1}).lower()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [("{not json", "not valid JSON"), ("[1, 2]", "must be a JSON object"), (42, "must be a JSON object")],
+)
+def test_bad_argument_shapes_are_errors_not_exceptions(args, message):
+    result = json.loads(registry_with(add_tool()).handle_function_call("add", args))
+    assert message in result["error"]
+
+
+def test_unknown_tool_lists_the_available_ones():
+    result = json.loads(registry_with(add_tool()).handle_function_call("sub", {}))
+    assert result == {"error": "unknown tool 'sub'; available: add"}
+
+
+def test_handler_exception_becomes_an_error_result():
+    def explode(args, task_id):
+        raise RuntimeError("disk on fire")
+
+    result = json.loads(
+        registry_with(Tool(name="x", description="", handler=explode)).handle_function_call("x", {})
+    )
+    assert result == {"error": "x failed: RuntimeError: disk on fire"}
+
+
+def test_unavailable_tools_are_listed_with_reason_and_refused(monkeypatch):
+    monkeypatch.delenv("HERMES_TEST_KEY", raising=False)
+    keyed = Tool(name="keyed", description="", handler=lambda a, t: 1, requires_env=("HERMES_TEST_KEY",))
+    packaged = Tool(
+        name="packaged", description="", handler=lambda a, t: 1, requires_packages=("no_such_pkg_xyz",)
+    )
+    checked = Tool(
+        name="checked", description="", handler=lambda a, t: 1, check_requirements=lambda: "no GPU"
+    )
+    crashing = Tool(name="crashing", description="", handler=lambda a, t: 1, check_requirements=lambda: 1 / 0)
+    registry = registry_with(keyed, packaged, checked, crashing, add_tool())
+    assert registry.unavailable() == {
+        "checked": "no GPU",
+        "crashing": "requirements check failed: division by zero",
+        "keyed": "missing environment variable HERMES_TEST_KEY",
+        "packaged": "missing Python package 'no_such_pkg_xyz'",
+    }
+    assert [t["function"]["name"] for t in registry.openai_tools(["keyed", "add"])] == ["add"]
+    assert "unavailable: missing environment variable" in registry.handle_function_call("keyed", {})
+    monkeypatch.setenv("HERMES_TEST_KEY", "k")
+    assert registry.handle_function_call("keyed", {}) == "1"
+
+
+def test_stateful_tools_see_their_task_id_and_async_handlers_work():
+    state: dict[str, list[int]] = {}
+
+    async def remember(args, task_id):
+        await asyncio.sleep(0)
+        state.setdefault(task_id, []).append(args["n"])
+        return state[task_id]
+
+    registry = registry_with(
+        Tool(
+            name="remember", description="", handler=remember, parameters={"type": "object", "properties": {}}
+        )
+    )
+    registry.handle_function_call("remember", {"n": 1}, task_id="t1")
+    registry.handle_function_call("remember", {"n": 2}, task_id="t2")
+    assert json.loads(asyncio.run(registry.ahandle_function_call("remember", {"n": 3}, task_id="t1"))) == [
+        1,
+        3,
+    ]
+    assert state == {"t1": [1, 3], "t2": [2]}
+
+
+def test_async_dispatch_bounds_a_hung_tool():
+    import time
+
+    slow = Tool(name="slow", description="", handler=lambda a, t: time.sleep(0.5), timeout=0.05)
+    result = json.loads(asyncio.run(registry_with(slow).ahandle_function_call("slow", {})))
+    assert result == {"error": "slow timed out after 0.05s"}
+
+
+def toolsets(*sets: Toolset) -> ToolsetRegistry:
+    registry = ToolsetRegistry()
+    for toolset in sets:
+        registry.add(Entry(name=toolset.name, target=toolset, plugin="test"))
+    return registry
+
+
+def test_toolsets_resolve_recursively_once_each_in_order():
+    registry = toolsets(
+        Toolset(name="base", tools=["a", "b"]),
+        Toolset(name="mid", tools=["c", "a"], includes=["base"]),
+        Toolset(name="top", tools=["d"], includes=["mid", "base"], optional_includes=["not_installed"]),
+    )
+    assert registry.resolve("top") == ["d", "c", "a", "b"]
+    assert registry.resolve_many(["top"], disabled=["base"]) == ["d", "c"]
+
+
+def test_toolset_cycle_is_named():
+    registry = toolsets(
+        Toolset(name="a", includes=["b"]),
+        Toolset(name="b", includes=["c"]),
+        Toolset(name="c", includes=["a"]),
+    )
+    with pytest.raises(ToolsetCycle, match=r"toolset cycle: a -> b -> c -> a"):
+        registry.resolve("a")
+    with pytest.raises(ToolsetCycle, match=r"b -> c -> a -> b"):
+        registry.resolve("b")
+
+
+def test_unknown_include_names_the_including_toolset():
+    registry = toolsets(Toolset(name="a", includes=["ghost"]))
+    with pytest.raises(UnknownName, match="toolset 'a' includes unknown toolset 'ghost'"):
+        registry.resolve("a")
+    with pytest.raises(UnknownName, match="unknown toolset 'nope'; installed: a"):
+        registry.resolve("nope")
