@@ -1,4 +1,4 @@
-"""Cold start of `hermes plugins list`: median wall time over N runs, against `python -c pass` in the same run.
+"""Cold start of `hermes plugins list`: median wall time of N runs against `python -c pass` in one run.
 
 python benchmarks/plugins_list.py [--runs 15]
 """

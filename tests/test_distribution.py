@@ -47,7 +47,7 @@ def test_wheel_plugins_show_up_with_their_status(hermes_fresh_venv, tmp_path):
 
         @hookimpl
         def register_tools(register):
-            register(Tool(name="shout", description="upper-case", handler=lambda a, t: a.get("text", "").upper()))
+            register(Tool(name="shout", description="upper", handler=lambda a, t: a.get("text", "").upper()))
 
         @hookimpl
         def register_toolsets(register):
