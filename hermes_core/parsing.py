@@ -76,8 +76,11 @@ def encode_arguments(arguments: Any) -> str:
     - ``None`` (missing) becomes ``"{}"``;
     - an object is encoded with ``ensure_ascii=False``;
     - a string the model already JSON-encoded is decoded once and re-encoded, never double-encoded;
-      a string that is not JSON passes through unchanged.
+    - a string that is not JSON is encoded as a JSON string (what vLLM's ``json.dumps`` gives), so the
+      result is always a JSON document.
     """
+    if type(arguments) is dict:  # the common case first: parsers call this once per tool call
+        return _dumps(arguments)
     if arguments is None:
         return "{}"
     if isinstance(arguments, str):
@@ -87,8 +90,8 @@ def encode_arguments(arguments: Any) -> str:
         try:
             decoded = _loads(stripped)
         except ValueError:
-            return arguments
-        return _dumps(decoded) if isinstance(decoded, dict | list) else arguments
+            return _dumps(arguments)
+        return _dumps(decoded)
     return _dumps(arguments)
 
 

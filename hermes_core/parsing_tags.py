@@ -23,13 +23,12 @@ from hermes_core.parsing import (
     make_call_id,
 )
 
-__all__ = ["THINK_END", "TaggedJsonParser", "calls_from_json", "first_marker", "json_arguments"]
+__all__ = ["THINK_END", "TaggedJsonParser", "calls_from_json", "first_marker"]
 
 THINK_END = "</think>"
 
 _WS = re.compile(r"[ \t\r\n]*")
 _raw_decode = json.JSONDecoder().raw_decode
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def first_marker(text: str, marker: str) -> int:
@@ -45,23 +44,6 @@ def first_marker(text: str, marker: str) -> int:
         if index >= 0:
             return index
     return text.find(marker)
-
-
-def json_arguments(arguments: Any) -> str:
-    """:func:`encode_arguments`, but always a JSON document.
-
-    A string that is not JSON is passed through by ``encode_arguments``; a parser must still return
-    valid JSON, so such a value is encoded as a JSON string (what vLLM's ``json.dumps`` gives).
-    """
-    if type(arguments) is dict:
-        return _dumps(arguments)
-    encoded = encode_arguments(arguments)
-    if isinstance(arguments, str) and encoded is arguments:
-        try:
-            json.loads(encoded)
-        except ValueError:
-            return _dumps(arguments)
-    return encoded
 
 
 def calls_from_json(obj: Any, out: list[ToolCall]) -> None:
@@ -85,7 +67,7 @@ def calls_from_json(obj: Any, out: list[ToolCall]) -> None:
         arguments = obj.get("parameters")
     out.append(
         ToolCall(
-            id=make_call_id(), function=FunctionCall(name=name.strip(), arguments=json_arguments(arguments))
+            id=make_call_id(), function=FunctionCall(name=name.strip(), arguments=encode_arguments(arguments))
         )
     )
 

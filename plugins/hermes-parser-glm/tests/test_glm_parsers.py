@@ -1,0 +1,192 @@
+import json
+
+from hermes_parser_glm import Glm45Parser, Glm47Parser
+from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
+
+from hermes_core.testing.parsers import ParserConformance, ParserSample
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_zip",
+            "description": "Find a place by postal code.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "zip": {"type": "string"},
+                    "radius_km": {"type": "number"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "note": {"type": "string"},
+                },
+            },
+        },
+    }
+]
+
+
+def calls(parsed):
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+
+
+GLM45_SAMPLES = [
+    ParserSample(GLM45_SINGLE, [("get_weather", {"city": "北京", "date": "2025-07-28"})]),
+    ParserSample(
+        GLM45_THINK_PARALLEL,
+        [("get_weather", {"city": "Beijing", "days": 3}), ("get_weather", {"city": "Shanghai", "days": 3})],
+        content="<think>The user asks about two cities, so I will call get_weather twice.</think>\n"
+        "I'll check both cities.",
+    ),
+    ParserSample(
+        GLM45_TYPED,
+        [
+            (
+                "search_web",
+                {
+                    "query": "vLLM glm4_moe tool parser",
+                    "options": {"max_results": 5, "lang": ["en", "zh"], "safe": True},
+                },
+            )
+        ],
+    ),
+    ParserSample(
+        "<tool_call>lookup_zip\n<arg_key>zip</arg_key>\n<arg_value>02139</arg_value>\n"
+        "<arg_key>radius_km</arg_key>\n<arg_value>2.5</arg_value>\n</tool_call>",
+        [("lookup_zip", {"zip": "02139", "radius_km": 2.5})],
+        tools=TOOLS,
+    ),
+]
+GLM47_SAMPLES = [
+    ParserSample(GLM47_PARALLEL, [("read_file", {"path": "src/app.py", "limit": 200}), ("list_files", {})]),
+    ParserSample(
+        "<think>Need the zip lookup.</think>Looking it up."
+        "<tool_call>lookup_zip<arg_key>zip</arg_key><arg_value>10001</arg_value>"
+        '<arg_key>tags</arg_key><arg_value>["food", "café"]</arg_value></tool_call>',
+        [("lookup_zip", {"zip": "10001", "tags": ["food", "café"]})],
+        content="<think>Need the zip lookup.</think>Looking it up.",
+        tools=TOOLS,
+    ),
+    *GLM45_SAMPLES[:2],  # glm47 also reads the GLM-4.5 layout
+]
+
+
+class TestGlm45Conformance(ParserConformance):
+    parser_name = "glm45"
+    samples = GLM45_SAMPLES
+
+
+class TestGlm47Conformance(ParserConformance):
+    parser_name = "glm47"
+    samples = GLM47_SAMPLES
+
+
+def test_values_typed_by_schema_when_tools_given():
+    text = "<tool_call>lookup_zip\n<arg_key>zip</arg_key>\n<arg_value>12345</arg_value>\n</tool_call>"
+    assert calls(Glm45Parser(tools=TOOLS).parse(text)) == [("lookup_zip", {"zip": "12345"})]
+    # without the schema the value is JSON-decoded, as vLLM does
+    assert calls(Glm45Parser().parse(text)) == [("lookup_zip", {"zip": 12345})]
+
+
+def test_string_typed_value_kept_verbatim_apart_from_strip():
+    code = 'print("hi")\nx = {"a": [1, 2]}\n'
+    text = f"<tool_call>lookup_zip\n<arg_key>note</arg_key>\n<arg_value>\n{code}</arg_value>\n</tool_call>"
+    assert calls(Glm45Parser(tools=TOOLS).parse(text)) == [("lookup_zip", {"note": code.strip()})]
+
+
+def test_untyped_values_json_then_literal_then_text():
+    pairs = {
+        "obj": ('{"a": {"b": [1, null]}}', {"a": {"b": [1, None]}}),
+        "flag": ("true", True),
+        "pyflag": ("True", True),
+        "pylist": ("['x', 'y']", ["x", "y"]),
+        "tuple": ("(1, 2)", [1, 2]),
+        "set": ("{1, 2}", "{1, 2}"),
+        "num": ("-3.5e2", -350.0),
+        "nan": ("NaN", "NaN"),
+        "text": ("hello world", "hello world"),
+        "empty": ("", ""),
+    }
+    body = "".join(f"<arg_key>{k}</arg_key><arg_value>{raw}</arg_value>" for k, (raw, _) in pairs.items())
+    parsed = Glm47Parser().parse(f"<tool_call>f{body}</tool_call>")
+    assert calls(parsed) == [("f", {k: want for k, (_, want) in pairs.items()})]
+
+
+def test_unicode_and_escapes_in_values():
+    text = (
+        "<tool_call>send_message\n<arg_key>text</arg_key>\n"
+        '<arg_value>Ça va? 👋 "quoted" \\n literal</arg_value>\n'
+        "</tool_call>"
+    )
+    parsed = Glm45Parser().parse(text)
+    assert calls(parsed) == [("send_message", {"text": 'Ça va? 👋 "quoted" \\n literal'})]
+    assert "👋" in parsed.tool_calls[0].function.arguments
+
+
+def test_string_encoded_json_value_decoded_once():
+    """A value the model wrote as a JSON string literal is decoded once, never encoded twice."""
+    text = '<tool_call>f\n<arg_key>payload</arg_key>\n<arg_value>"{\\"a\\": 1}"</arg_value>\n</tool_call>'
+    assert calls(Glm45Parser().parse(text)) == [("f", {"payload": '{"a": 1}'})]
+
+
+def test_end_tag_inside_a_value_does_not_cut_the_call():
+    """vLLM's ``<tool_call>.*?</tool_call>`` ends the call inside the value; the pair scan does not."""
+    text = (
+        "<tool_call>write_file\n<arg_key>content</arg_key>\n"
+        "<arg_value>Use </tool_call> to close a call.</arg_value>\n</tool_call>"
+    )
+    assert calls(Glm45Parser().parse(text)) == [
+        ("write_file", {"content": "Use </tool_call> to close a call."})
+    ]
+
+
+def test_glm45_needs_the_newline_after_the_name():
+    """vLLM's glm45 regex needs ``NAME\\n``; a GLM-4.7 style block is not a glm45 call (use glm47).
+
+    vLLM then raises and returns the whole text as content; we skip only that block and keep the others.
+    """
+    text = "<tool_call>get_time</tool_call>"
+    assert Glm45Parser().parse(text).tool_calls == [] and Glm45Parser().parse(text).content == text
+    text = "<tool_call>a<arg_key>k</arg_key><arg_value>1</arg_value></tool_call>\n<tool_call>b\n</tool_call>"
+    assert calls(Glm45Parser().parse(text)) == [("b", {})]
+    assert calls(Glm47Parser().parse(text)) == [("a", {"k": 1}), ("b", {})]
+
+
+def test_zero_argument_calls():
+    assert calls(Glm45Parser().parse("<tool_call>get_time\n</tool_call>")) == [("get_time", {})]
+    assert calls(Glm47Parser().parse("<tool_call>get_time</tool_call>")) == [("get_time", {})]
+
+
+def test_hermes_json_in_tool_call_tags_is_not_a_glm_call():
+    text = '<tool_call>\n{"name": "f", "arguments": {}}\n</tool_call>'
+    for parser in (Glm45Parser(), Glm47Parser()):
+        assert parser.parse(text).tool_calls == [] and parser.parse(text).content == text
+
+
+def test_malformed_blocks_skipped_good_ones_kept():
+    good = "<tool_call>ok\n<arg_key>a</arg_key>\n<arg_value>1</arg_value>\n</tool_call>"
+    bad = "<tool_call>broken\n<arg_key>a</arg_key>\n<arg_key>b</arg_key>\n</tool_call>"
+    assert calls(Glm45Parser().parse(bad + "\n" + good)) == [("ok", {"a": 1})]
+    parsed = Glm45Parser().parse(bad)
+    assert parsed.tool_calls == [] and parsed.content == bad
+
+
+def test_stray_text_between_pairs_ignored_like_vllm():
+    text = (
+        "<tool_call>f\n<arg_key>a</arg_key><arg_value>1</arg_value> junk "
+        "<arg_key>b</arg_key><arg_value>2</arg_value></tool_call>"
+    )
+    assert calls(Glm47Parser().parse(text)) == [("f", {"a": 1, "b": 2})]
+
+
+def test_truncated_block_dropped_complete_ones_kept():
+    """As vLLM: an unclosed block is not a call (its last value may be cut); earlier calls stand."""
+    text = GLM45_SINGLE + "\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Shang"
+    parsed = Glm45Parser().parse(text)
+    assert [c.function.name for c in parsed.tool_calls] == ["get_weather"]
+    text = "<tool_call>f\n<arg_key>a</arg_key>\n<arg_value>1</arg_value>\n"
+    assert Glm45Parser().parse(text).tool_calls == []
+
+
+def test_plain_text_is_content():
+    for text in ["Just text.", "<arg_key>a</arg_key>", "Talking about <tool_call tags> in prose"]:
+        assert Glm47Parser().parse(text).content == text and Glm47Parser().parse(text).tool_calls == []

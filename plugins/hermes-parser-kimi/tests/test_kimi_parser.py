@@ -1,0 +1,148 @@
+import json
+
+from hermes_parser_kimi import KimiK2Parser
+from hermes_parser_kimi.parser import (
+    ARGUMENT_BEGIN,
+    CALL_BEGIN,
+    CALL_END,
+    SECTION_BEGIN,
+    SECTION_BEGIN_SINGULAR,
+    SECTION_END,
+    name_from_id,
+)
+from hermes_parser_kimi.samples import K2_LATER_TURN, K2_PARALLEL, K2_SINGLE, K2_THINKING
+
+from hermes_core.testing.parsers import ParserConformance, ParserSample
+
+
+def call(call_id, args_json):
+    return f"{CALL_BEGIN}{call_id}{ARGUMENT_BEGIN}{args_json}{CALL_END}"
+
+
+def section(*calls):
+    return SECTION_BEGIN + "".join(calls) + SECTION_END
+
+
+def parse(text):
+    return KimiK2Parser().parse(text)
+
+
+def calls(parsed):
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+
+
+class TestKimiK2Conformance(ParserConformance):
+    parser_name = "kimi_k2"
+    samples = [
+        ParserSample(K2_SINGLE, [("get_weather", {"city": "Beijing"})]),
+        ParserSample(
+            K2_PARALLEL,
+            [
+                ("get_weather", {"city": "Beijing", "unit": "celsius"}),
+                ("get_weather", {"city": "上海", "unit": "celsius"}),
+            ],
+            content="I'll check the weather in both cities at once.",
+        ),
+        ParserSample(
+            K2_LATER_TURN,
+            [("run_shell", {"command": 'pytest -q tests/ -k "parser and not slow"', "cwd": "/work"})],
+        ),
+        ParserSample(
+            K2_THINKING,
+            [
+                ("web_search", {"query": "Kimi K2 Thinking release notes", "limit": 5}),
+                ("fetch_url", {"url": "https://moonshotai.github.io/Kimi-K2/"}),
+            ],
+            content="<think>The user wants the latest release notes; search first, then fetch.</think>",
+        ),
+    ]
+
+
+def test_native_ids_kept_as_call_ids():
+    parsed = parse(K2_THINKING)
+    assert [c.id for c in parsed.tool_calls] == ["functions.web_search:2", "functions.fetch_url:3"]
+    assert all(c.type == "function" for c in parsed.tool_calls)
+
+
+def test_name_from_id():
+    assert name_from_id("functions.get_weather:0") == "get_weather"
+    assert name_from_id("get_weather:12") == "get_weather"
+    # vLLM takes the part after the last dot ("search"); the tool's own dotted name is kept here
+    assert name_from_id("functions.mcp.github.search:3") == "mcp.github.search"
+    assert name_from_id("functions.get-weather:1") == "get-weather"  # vLLM's [\w.]+ id regex drops this call
+
+
+def test_repeated_index_gets_a_fresh_unique_id():
+    parsed = parse(section(call("functions.a:0", "{}"), call("functions.a:0", '{"x": 1}')))
+    ids = [c.id for c in parsed.tool_calls]
+    assert ids[0] == "functions.a:0" and len(set(ids)) == 2
+
+
+def test_singular_section_marker_variant():
+    text = SECTION_BEGIN_SINGULAR + call("functions.f:0", '{"a": 1}') + "<|tool_call_section_end|>"
+    assert calls(parse(text)) == [("f", {"a": 1})]
+
+
+def test_nested_unicode_and_escaped_arguments():
+    args = {
+        "patch": '--- a\n+++ b\n@@ -1 +1 @@\n-"old"\n+"新"\n',
+        "opts": {"dry_run": False, "paths": ["ä/ö"]},
+    }
+    parsed = parse(
+        "Applying." + section(call("functions.apply_patch:7", json.dumps(args, ensure_ascii=False)))
+    )
+    assert calls(parsed) == [("apply_patch", args)] and parsed.content == "Applying."
+    assert "新" in parsed.tool_calls[0].function.arguments
+
+
+def test_string_encoded_arguments_are_not_double_encoded():
+    parsed = parse(section(call("functions.f:0", json.dumps(json.dumps({"k": "v"})))))
+    assert parsed.tool_calls[0].function.arguments == '{"k": "v"}'
+
+
+def test_empty_arguments_in_closed_call_is_empty_object():
+    assert calls(parse(section(call("functions.now:0", "")))) == [("now", {})]
+
+
+def test_plain_text_is_content():
+    for text in ["Hello!", "functions.get_weather:0 is the id format", "<|tool_call_end|>"]:
+        assert parse(text).content == text and parse(text).tool_calls == []
+
+
+def test_malformed_arguments_skip_that_call():
+    """vLLM passes the broken text through as arguments; the contract wants JSON, so the call is dropped."""
+    text = section(call("functions.a:0", "{bad json}"), call("functions.b:1", '{"ok": true}'))
+    assert calls(parse(text)) == [("b", {"ok": True})]
+    only_bad = "Trying." + section(call("functions.a:0", '{"x": '))
+    assert parse(only_bad).tool_calls == [] and parse(only_bad).content == only_bad
+
+
+def test_block_without_argument_marker_is_skipped():
+    text = section(f"{CALL_BEGIN}functions.a:0{CALL_END}", call("functions.b:1", "{}"))
+    assert calls(parse(text)) == [("b", {})]
+
+
+def test_truncated_final_call_keeps_complete_ones():
+    """Better than vLLM (its regex needs the end marker): complete calls before a cut one are kept."""
+    text = (
+        SECTION_BEGIN
+        + call("functions.a:0", '{"x": 1}')
+        + CALL_BEGIN
+        + "functions.b:1"
+        + ARGUMENT_BEGIN
+        + '{"y"'
+    )
+    assert calls(parse(text)) == [("a", {"x": 1})]
+    text = SECTION_BEGIN + call("functions.a:0", '{"x": 1}') + CALL_BEGIN + "functions.b:1" + ARGUMENT_BEGIN
+    assert calls(parse(text)) == [("a", {"x": 1})]
+
+
+def test_unclosed_final_call_with_complete_json_counts():
+    text = SECTION_BEGIN + CALL_BEGIN + "functions.b:1" + ARGUMENT_BEGIN + '{"y": 2}'
+    assert calls(parse(text)) == [("b", {"y": 2})]
+
+
+def test_missing_section_marker_tolerated():
+    """vLLM needs ``<|tool_calls_section_begin|>``; bare call blocks are read too."""
+    parsed = parse("Sure. " + call("functions.a:0", "{}"))
+    assert calls(parsed) == [("a", {})] and parsed.content == "Sure."

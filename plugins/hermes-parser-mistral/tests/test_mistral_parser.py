@@ -1,0 +1,143 @@
+import json
+import re
+
+from hermes_parser_mistral import MistralParser
+from hermes_parser_mistral.parser import mistral_call_id
+from hermes_parser_mistral.samples import TEKKEN_PARALLEL, V3_SINGLE, V11_NO_ARGS_TOKEN, V11_PARALLEL
+
+from hermes_core.testing.parsers import ParserConformance, ParserSample
+
+MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
+
+
+def calls(parsed):
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+
+
+def parse(text):
+    return MistralParser().parse(text)
+
+
+class TestMistralConformance(ParserConformance):
+    parser_name = "mistral"
+    samples = [
+        ParserSample(
+            V3_SINGLE, [("get_current_weather", {"location": "Paris, France", "format": "celsius"})]
+        ),
+        ParserSample(
+            TEKKEN_PARALLEL, [("get_weather", {"city": "Lyon"}), ("get_weather", {"city": "Marseille"})]
+        ),
+        ParserSample(
+            V11_PARALLEL,
+            [
+                ("list_directory", {"path": "src", "recursive": False}),
+                ("run_tests", {"paths": ["tests/test_parser.py::test_unicode"], "verbose": True}),
+            ],
+            content="I'll check the repository layout and the failing test.",
+        ),
+        ParserSample(
+            V11_NO_ARGS_TOKEN, [("search", {"query": "Élysée opening hours", "filters": {"lang": "fr"}})]
+        ),
+        # Magistral: reasoning in [THINK] tokens, then the call
+        ParserSample(
+            "[THINK]The user wants the time in Tokyo; I have a get_time tool.[/THINK]"
+            '[TOOL_CALLS]get_time[ARGS]{"timezone": "Asia/Tokyo"}',
+            [("get_time", {"timezone": "Asia/Tokyo"})],
+            content="[THINK]The user wants the time in Tokyo; I have a get_time tool.[/THINK]",
+        ),
+    ]
+
+
+def test_ids_are_nine_alphanumerics_like_vllm():
+    parsed = parse(TEKKEN_PARALLEL)
+    assert all(MISTRAL_ID.fullmatch(c.id) for c in parsed.tool_calls)
+    assert len({mistral_call_id() for _ in range(1000)}) == 1000
+
+
+def test_model_written_ids_are_replaced_like_vllm():
+    """vLLM ignores an ``id`` the model writes into the array and makes a fresh one; so do we."""
+    assert all(c.id not in ("Ab3dE5gH1", "kL9mN0pQ2") for c in parse(TEKKEN_PARALLEL).tool_calls)
+
+
+def test_pre_v11_trailing_text_tolerated():
+    text = '[TOOL_CALLS] [{"name": "a", "arguments": {"x": 1}}] I have called the tool.'
+    parsed = parse(text)
+    assert calls(parsed) == [("a", {"x": 1})] and parsed.content is None
+
+
+def test_leading_content_before_marker():
+    parsed = parse('Let me look that up.\n[TOOL_CALLS][{"name": "lookup", "arguments": {"q": "x"}}]')
+    assert parsed.content == "Let me look that up."
+
+
+def test_v11_calls_without_args_token_and_with_call_id():
+    text = '[TOOL_CALLS]a{"x": 1}[TOOL_CALLS]b[CALL_ID]Zx81KqP0a[ARGS]{"y": {"z": [1, 2]}}'
+    assert calls(parse(text)) == [("a", {"x": 1}), ("b", {"y": {"z": [1, 2]}})]
+
+
+def test_v11_several_calls_after_one_marker():
+    """vLLM's name regex accepts ``a{..} b{..}`` after a single marker; so do we."""
+    assert calls(parse('[TOOL_CALLS]a{"x": 1} b{"y": 2}')) == [("a", {"x": 1}), ("b", {"y": 2})]
+
+
+def test_v11_nested_arguments_not_cut_at_first_brace():
+    """vLLM's ``\\{[\\s\\S]*?\\}`` stops at the first ``}`` followed by whitespace; raw_decode does not."""
+    args = {"edits": [{"range": {"start": 1, "end": 2}, "text": "} x"}], "note": "a } b"}
+    assert calls(parse("[TOOL_CALLS]apply_edits" + json.dumps(args))) == [("apply_edits", args)]
+
+
+def test_nested_unicode_and_escaped_arguments():
+    args = {
+        "msg": 'Line1\nLine2 "quoted" \\ backslash',
+        "emoji": "🚀",
+        "zh": "你好",
+        "deep": {"a": [{"b": None}]},
+    }
+    text = "[TOOL_CALLS][" + json.dumps({"name": "send", "arguments": args}, ensure_ascii=False) + "]"
+    parsed = parse(text)
+    assert calls(parsed) == [("send", args)]
+    assert "你好" in parsed.tool_calls[0].function.arguments
+
+
+def test_string_encoded_arguments_are_not_double_encoded():
+    text = '[TOOL_CALLS][{"name": "f", "arguments": "{\\"city\\": \\"Paris\\"}"}]'
+    assert parse(text).tool_calls[0].function.arguments == '{"city": "Paris"}'
+
+
+def test_missing_arguments_is_empty_object():
+    assert calls(parse('[TOOL_CALLS][{"name": "now"}]')) == [("now", {})]
+
+
+def test_single_object_without_array():
+    """vLLM iterates the dict's keys and fails; a lone object is read as one call."""
+    assert calls(parse('[TOOL_CALLS] {"name": "a", "arguments": {}}')) == [("a", {})]
+
+
+def test_plain_text_is_content():
+    for text in ["No tools needed.", '[{"name": "a", "arguments": {}}]', "a{}"]:
+        assert parse(text).content == text and parse(text).tool_calls == []
+
+
+def test_malformed_output_stays_content():
+    """vLLM returns the text with ``[TOOL_CALLS]`` removed; the contract keeps the whole text."""
+    for text in [
+        "[TOOL_CALLS] I could not decide.",
+        '[TOOL_CALLS][{"name": "a", "arguments": {"x": 1,}}]',
+        "[TOOL_CALLS]bad name{}",
+        "[TOOL_CALLS][1, 2, 3]",
+        '[TOOL_CALLS][{"arguments": {}}]',
+        "[TOOL_CALLS]f[1, 2]",
+    ]:
+        parsed = parse(text)
+        assert parsed.tool_calls == [] and parsed.content == text, text
+
+
+def test_truncated_array_keeps_complete_elements():
+    """Better than vLLM (json.loads of the whole array fails): complete calls before the cut are kept."""
+    text = '[TOOL_CALLS][{"name": "a", "arguments": {"x": 1}}, {"name": "b", "arguments": {"y": "cut'
+    assert calls(parse(text)) == [("a", {"x": 1})]
+
+
+def test_truncated_v11_keeps_complete_calls():
+    text = '[TOOL_CALLS]a[ARGS]{"x": 1}[TOOL_CALLS]b[ARGS]{"y": '
+    assert calls(parse(text)) == [("a", {"x": 1})]
