@@ -34,7 +34,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hermes_core.terminal import DEFAULT_MAX_OUTPUT, ExecResult, Sandbox, SandboxError, TerminalBackend
+from hermes_core.terminal import (
+    DEFAULT_MAX_OUTPUT,
+    ExecResult,
+    Sandbox,
+    SandboxError,
+    TerminalBackend,
+    cap_output,
+)
 
 log = logging.getLogger("hermes.pool")
 
@@ -56,7 +63,7 @@ def task_dir_name(task_id: str) -> str:
     """
     if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", task_id):
         return task_id
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", task_id)[:48].strip("._") or "task"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", task_id)[:48].strip("._-") or "task"
     return f"{slug}-{hashlib.sha256(task_id.encode()).hexdigest()[:10]}"
 
 
@@ -95,7 +102,9 @@ class _Waiter:
 
     def __init__(self) -> None:
         self.event = threading.Event()
-        self.grant: tuple[str, _Slot | None] | None = None  # ("slot", s) | ("create", None) | ("closed", None)
+        self.grant: tuple[str, _Slot | None] | None = (
+            None  # ("slot", s) | ("create", None) | ("closed", None)
+        )
 
 
 class SandboxPool:
@@ -206,7 +215,9 @@ class SandboxPool:
                 if len(failures) < self.create_attempts and not self._closed:
                     continue
                 self._give_back_capacity()
-                raise SandboxError(f"{self.name}: preparing a sandbox for task {task_id!r} failed: {exc}") from exc
+                raise SandboxError(
+                    f"{self.name}: preparing a sandbox for task {task_id!r} failed: {exc}"
+                ) from exc
 
     def close(self, timeout: float = 10.0) -> None:
         """Destroy every sandbox: idle ones now, lent ones when returned or after ``timeout`` seconds."""
@@ -392,7 +403,7 @@ class SandboxPool:
                 self.metrics.in_use = len(self._in_use)
             self._give_back_capacity()
             return
-        keep = not discard and not self._closed
+        keep = not discard and not self._closed and self._healthy(slot)
         if keep:
             try:
                 result = slot.sandbox.execute(f"rm -rf -- {shlex.quote(lease.cwd)}")
@@ -400,8 +411,6 @@ class SandboxPool:
             except Exception as exc:
                 log.info("%s: cleaning task dir failed, discarding sandbox: %s", self.name, exc)
                 keep = False
-        if keep and not self._healthy(slot):
-            keep = False
         if keep and self.max_uses is not None and slot.uses >= self.max_uses:
             keep = False
         if keep:
@@ -475,7 +484,12 @@ class PooledSandbox(Sandbox):
         if self._released:
             raise SandboxError(f"the sandbox of task {self.task_id!r} was already given back to the pool")
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
-        return self._slot.sandbox.execute(command, cwd=workdir, timeout=timeout or self.timeout)
+        result = self._slot.sandbox.execute(command, cwd=workdir, timeout=timeout or self.timeout)
+        if self.max_output < getattr(self._slot.sandbox, "max_output", DEFAULT_MAX_OUTPUT):
+            result = ExecResult(
+                cap_output(result.output, self.max_output), result.exit_code
+            )  # task's own cap
+        return result
 
     def release(self, discard: bool = False) -> None:
         """Give the sandbox back (``discard=True``: destroy it instead); idempotent."""
@@ -531,6 +545,7 @@ class PooledBackend(TerminalBackend):
         lease = self.pool(image, cwd).acquire(task_id)
         if timeout:
             lease.timeout = timeout
+        lease.max_output = max_output
         return lease
 
     def unavailable_reason(self) -> str | None:

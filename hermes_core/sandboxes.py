@@ -6,6 +6,8 @@ what an RL environment calls on every path out of a rollout.
 
 Selection follows hermes-agent: ``TERMINAL_ENV`` (default ``local``) names a registered backend; an
 unknown or unavailable one is an error naming the installed backends, never a silent fall-back to local.
+``TERMINAL_POOL_MAX=N`` pools any backend (N warm sandboxes reused across tasks, see
+:mod:`hermes_core.pool`); modal also honours hermes-agent's ``TERMINAL_MODAL_MODE=pool``.
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ class SandboxTable:
         name = name or selected_backend_name()
         with self._lock:
             if name not in self._backends:
-                self._backends[name] = make_backend(name)
+                backend = make_backend(name)
+                pool_max = int(os.environ.get("TERMINAL_POOL_MAX") or 0)
+                if pool_max > 0:
+                    from hermes_core.pool import PooledBackend
+
+                    backend = PooledBackend(backend, max_size=pool_max, name=f"{name}-pool")
+                self._backends[name] = backend
             return self._backends[name]
 
     def get(self, task_id: str | None) -> Sandbox:

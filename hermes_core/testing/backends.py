@@ -115,7 +115,9 @@ class BackendConformance:
     def test_output_cap_keeps_tail_with_note(self, backend):
         sandbox = self.new_sandbox(backend, max_output=1000)
         try:
-            result = sandbox.execute("i=0; while [ $i -lt 600 ]; do echo line-$i; i=$((i+1)); done; echo THE-END")
+            result = sandbox.execute(
+                "i=0; while [ $i -lt 600 ]; do echo line-$i; i=$((i+1)); done; echo THE-END"
+            )
             assert result.exit_code == 0
             assert result.output.rstrip().endswith("THE-END")
             assert "truncated" in result.output
@@ -147,7 +149,9 @@ class BackendConformance:
         sandbox = self.new_sandbox(backend, task_id=hostile)
         try:
             assert sandbox.execute("echo alive").output.strip() == "alive"
-            assert sandbox.execute(f"test -e /tmp/pwned-{marker} || test -e /tmp/pwned2-{marker}").exit_code != 0
+            assert (
+                sandbox.execute(f"test -e /tmp/pwned-{marker} || test -e /tmp/pwned2-{marker}").exit_code != 0
+            )
         finally:
             sandbox.cleanup()
 

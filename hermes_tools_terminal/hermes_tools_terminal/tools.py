@@ -1,0 +1,271 @@
+"""The ``terminal`` tool and the file tools, all running in the task's sandbox.
+
+The file tools are written on top of :meth:`Sandbox.execute` only, so they work on every backend (local,
+ssh, docker, modal, ...). File content crosses the shell as base64 and every path is ``shlex``-quoted:
+nothing the model writes reaches a shell unquoted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import shlex
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from hermes_core.sandboxes import sandbox_for
+from hermes_core.terminal import DEFAULT_MAX_OUTPUT, Sandbox
+
+MARK = "@@HERMES-DATA@@"
+WRITE_CHUNK = 60_000  # base64 characters per command: one argv string must stay under 128 KiB
+READ_LIMIT_LINES = 2000
+PATCH_MAX_BYTES = 8_000_000
+
+
+class FileToolError(Exception):
+    pass
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def quote_path(path: str) -> str:
+    """Quote ``path`` for the shell, keeping a leading ``~/`` meaningful."""
+    if path == "~":
+        return '"$HOME"'
+    if path.startswith("~/"):
+        return '"$HOME"/' + shlex.quote(path[2:])
+    return shlex.quote(path)
+
+
+def _payload(output: str) -> str:
+    """What follows the data marker (the shell may have printed noise before it)."""
+    head, sep, tail = output.rpartition(MARK + "\n")
+    if not sep:
+        raise FileToolError(output.strip() or "no output from the sandbox")
+    return tail
+
+
+def _read_budget(sandbox: Sandbox) -> int:
+    """Bytes one command may return as base64 without hitting the sandbox's output cap."""
+    limit = getattr(sandbox, "max_output", DEFAULT_MAX_OUTPUT) or DEFAULT_MAX_OUTPUT
+    return max(1024, (limit - 200) * 3 // 4)
+
+
+def _stat(sandbox: Sandbox, path: str) -> int:
+    q = quote_path(path)
+    script = (
+        f"if [ -d {q} ]; then echo 'is a directory'; exit 3; fi; "
+        f"if [ ! -e {q} ]; then echo 'no such file'; exit 2; fi; "
+        f"if [ ! -r {q} ]; then echo 'permission denied'; exit 4; fi; "
+        f"echo {MARK}; wc -c < {q}"
+    )
+    result = sandbox.execute(script)
+    if result.exit_code != 0:
+        raise FileToolError(f"{path}: {result.output.strip()}")
+    return int(_payload(result.output).strip().split()[0])
+
+
+def read_bytes(sandbox: Sandbox, path: str, max_bytes: int = PATCH_MAX_BYTES) -> bytes:
+    """The whole file, fetched in chunks that each fit the output cap."""
+    size = _stat(sandbox, path)
+    if size > max_bytes:
+        raise FileToolError(f"{path} is {size} bytes, more than the {max_bytes} this tool handles")
+    q, chunk, data = quote_path(path), _read_budget(sandbox), bytearray()
+    while len(data) < size:
+        script = f"echo {MARK}; tail -c +{len(data) + 1} {q} | head -c {chunk} | base64 | tr -d '\\n'"
+        result = sandbox.execute(script)
+        if result.exit_code != 0:
+            raise FileToolError(f"reading {path} failed: {result.output.strip()}")
+        piece = _decode(_payload(result.output))
+        if not piece:
+            break
+        data += piece
+    return bytes(data)
+
+
+def _decode(text: str) -> bytes:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise FileToolError(f"sandbox returned data that is not base64: {exc}") from None
+
+
+def write_bytes(sandbox: Sandbox, path: str, data: bytes) -> None:
+    """Write through a temporary file in the same directory, renamed at the end (no half-written file)."""
+    q = quote_path(path)
+    tmp = quote_path(path + ".hermes-tmp")
+    encoded = base64.b64encode(data).decode("ascii")
+    chunks = [encoded[i : i + WRITE_CHUNK] for i in range(0, len(encoded), WRITE_CHUNK)] or [""]
+    for index, chunk in enumerate(chunks):
+        redirect = ">" if index == 0 else ">>"
+        prefix = f'mkdir -p -- "$(dirname -- {q})" && ' if index == 0 else ""
+        result = sandbox.execute(f"{prefix}printf %s {shlex.quote(chunk)} | base64 -d {redirect} {tmp}")
+        if result.exit_code != 0:
+            sandbox.execute(f"rm -f -- {tmp}")
+            raise FileToolError(f"writing {path} failed: {result.output.strip()}")
+    result = sandbox.execute(f"mv -f -- {tmp} {q}")
+    if result.exit_code != 0:
+        sandbox.execute(f"rm -f -- {tmp}")
+        raise FileToolError(f"writing {path} failed: {result.output.strip()}")
+
+
+def _guard(func):
+    """Tool handlers answer ``{"error": ...}`` instead of raising (backend unavailable, missing file)."""
+
+    def handler(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+        try:
+            return func(args, task_id)
+        except FileToolError as exc:
+            return {"error": str(exc)}
+        except Exception as exc:
+            return {"error": f"{type(exc).__name__}: {exc}"}
+
+    handler.__name__ = func.__name__
+    handler.__doc__ = func.__doc__
+    return handler
+
+
+# -- terminal ------------------------------------------------------------------------------------------
+
+
+class TerminalArgs(BaseModel):
+    command: str = Field(description="The shell command to run (bash -c semantics).")
+    timeout: float | None = Field(default=None, gt=0, description="Seconds before the command is killed.")
+    workdir: str | None = Field(default=None, description="Directory to run in (default: the task's).")
+
+
+@_guard
+def terminal(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+    """Run a command in the task's sandbox."""
+    sandbox = sandbox_for(task_id)
+    result = sandbox.execute(args["command"], cwd=args.get("workdir"), timeout=args.get("timeout"))
+    return result.to_dict()
+
+
+# -- file tools ----------------------------------------------------------------------------------------
+
+
+class ReadFileArgs(BaseModel):
+    path: str = Field(description="File to read, relative to the task's working directory or absolute.")
+    offset: int = Field(default=1, ge=1, description="First line to return (1-based).")
+    limit: int = Field(default=500, ge=1, le=READ_LIMIT_LINES, description="How many lines to return.")
+
+
+@_guard
+def read_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+    sandbox = sandbox_for(task_id)
+    path, first, count = args["path"], args["offset"], args["limit"]
+    q = quote_path(path)
+    _stat(sandbox, path)
+    budget = _read_budget(sandbox)
+    last = first + count - 1
+    script = (
+        f"echo {MARK}; wc -l < {q}; sed -n '{first},{last}p' {q} | head -c {budget} | base64 | tr -d '\\n'"
+    )
+    result = sandbox.execute(script)
+    if result.exit_code != 0:
+        raise FileToolError(f"reading {path} failed: {result.output.strip()}")
+    payload = _payload(result.output)
+    newlines, _, encoded = payload.partition("\n")
+    raw = _decode(encoded)
+    content = raw.decode("utf-8", errors="replace")
+    total = int(newlines.strip() or 0)
+    lines = content.splitlines(keepends=True)
+    truncated = len(raw) >= budget
+    if truncated and lines and not lines[-1].endswith("\n"):
+        lines = lines[:-1] or lines  # keep whole lines only
+    answer: dict[str, Any] = {
+        "path": path,
+        "content": "".join(lines),
+        "offset": first,
+        "lines": len(lines),
+        "total_lines": max(total, first - 1 + len(lines)),
+    }
+    if truncated or first - 1 + len(lines) < answer["total_lines"]:
+        answer["note"] = f"more lines follow; read again with offset={first + len(lines)}"
+    return answer
+
+
+class WriteFileArgs(BaseModel):
+    path: str = Field(description="File to write; parent directories are created.")
+    content: str = Field(description="The full new content of the file.")
+
+
+@_guard
+def write_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+    sandbox = sandbox_for(task_id)
+    data = args["content"].encode("utf-8")
+    write_bytes(sandbox, args["path"], data)
+    return {"path": args["path"], "bytes_written": len(data)}
+
+
+class PatchArgs(BaseModel):
+    path: str = Field(description="File to edit.")
+    old_string: str = Field(min_length=1, description="Exact text to replace; must occur exactly once.")
+    new_string: str = Field(description="Replacement text.")
+    replace_all: bool = Field(default=False, description="Replace every occurrence instead of exactly one.")
+
+
+@_guard
+def patch(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+    sandbox = sandbox_for(task_id)
+    path, old, new = args["path"], args["old_string"], args["new_string"]
+    text = read_bytes(sandbox, path).decode("utf-8", errors="surrogateescape")
+    count = text.count(old)
+    if count == 0:
+        raise FileToolError(f"old_string not found in {path}; nothing changed")
+    if count > 1 and not args.get("replace_all"):
+        raise FileToolError(
+            f"old_string occurs {count} times in {path}; add surrounding context to make it unique "
+            "or set replace_all"
+        )
+    updated = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
+    write_bytes(sandbox, path, updated.encode("utf-8", errors="surrogateescape"))
+    return {"path": path, "replacements": count if args.get("replace_all") else 1}
+
+
+class SearchArgs(BaseModel):
+    pattern: str = Field(description="Regular expression (content) or file-name glob (files).")
+    path: str = Field(default=".", description="Directory (or file) to search.")
+    target: Literal["content", "files"] = Field(
+        default="content", description="'content' greps inside files, 'files' finds files by name."
+    )
+    file_glob: str | None = Field(default=None, description="Only search files whose name matches, e.g. *.py")
+    ignore_case: bool = False
+    max_results: int = Field(default=100, ge=1, le=1000)
+
+
+@_guard
+def search_files(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+    sandbox = sandbox_for(task_id)
+    where, pattern, limit = quote_path(args["path"]), shlex.quote(args["pattern"]), args["max_results"]
+    icase = "i" if args.get("ignore_case") else ""
+    if args["target"] == "files":
+        name_test = "-iname" if icase else "-name"
+        script = f"echo {MARK}; find {where} -type f {name_test} {pattern} 2>/dev/null | head -n {limit + 1}"
+    elif args.get("file_glob"):
+        glob = shlex.quote(args["file_glob"])
+        script = (
+            f"echo {MARK}; find {where} -type f -name {glob} -exec grep -nHE{icase} -e {pattern} {{}} + "
+            f"2>/dev/null | head -n {limit + 1}"
+        )
+    else:
+        script = f"echo {MARK}; grep -rnHE{icase} -e {pattern} {where} 2>/dev/null | head -n {limit + 1}"
+    check = sandbox.execute(f"[ -e {where} ] || {{ echo 'no such file or directory'; exit 2; }}")
+    if check.exit_code != 0:
+        raise FileToolError(f"{args['path']}: {check.output.strip()}")
+    result = sandbox.execute(script)
+    lines = [line for line in _payload(result.output).splitlines() if line]
+    truncated = len(lines) > limit
+    lines = lines[:limit]
+    if args["target"] == "files":
+        return {"files": lines, "count": len(lines), "truncated": truncated}
+    matches = []
+    for line in lines:
+        file, _, rest = line.partition(":")
+        number, _, text = rest.partition(":")
+        if number.isdigit():
+            matches.append({"path": file, "line": int(number), "text": text})
+    return {"matches": matches, "count": len(matches), "truncated": truncated}

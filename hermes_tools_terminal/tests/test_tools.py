@@ -1,0 +1,140 @@
+"""The terminal and file tools through the real dispatch path (``handle_function_call``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import pytest
+
+from hermes_core.plugins import get_hermes
+from hermes_core.sandboxes import cleanup_task, sandbox_for
+
+
+@pytest.fixture
+def call(monkeypatch):
+    monkeypatch.setenv("TERMINAL_ENV", "local")
+    monkeypatch.delenv("TERMINAL_CWD", raising=False)
+    used: set[str] = set()
+    hermes = get_hermes()
+
+    def call(tool: str, args: dict, task_id: str = "tools-test") -> dict:
+        used.add(task_id)
+        return json.loads(hermes.tools.handle_function_call(tool, args, task_id))
+
+    yield call
+    for task_id in used:
+        cleanup_task(task_id)
+
+
+def test_registered_with_toolsets():
+    hermes = get_hermes()
+    assert hermes.toolsets.resolve("terminal") == ["terminal"]
+    assert hermes.toolsets.resolve("file") == ["read_file", "write_file", "patch", "search_files"]
+    assert "local" in hermes.backends
+
+
+def test_terminal_runs_and_reports_exit_code(call):
+    assert call("terminal", {"command": "echo hi; exit 2"}) == {"output": "hi\n", "exit_code": 2}
+
+
+def test_terminal_timeout_and_workdir(call):
+    result = call("terminal", {"command": "sleep 20", "timeout": 1})
+    assert result["exit_code"] == 124 and "timed out" in result["output"]
+    call("terminal", {"command": "mkdir -p sub"})
+    assert call("terminal", {"command": "pwd", "workdir": "sub"})["output"].strip().endswith("/sub")
+
+
+def test_terminal_cd_inside_command(call):
+    result = call("terminal", {"command": "mkdir -p a/b && cd a/b && pwd"})
+    assert result["output"].strip().endswith("/a/b")
+
+
+def test_task_isolation(call):
+    a = call("terminal", {"command": "pwd"}, "iso-one")["output"].strip()
+    b = call("terminal", {"command": "pwd"}, "iso-two")["output"].strip()
+    assert a != b
+    call("write_file", {"path": "secret.txt", "content": "one"}, "iso-one")
+    assert "error" in call("read_file", {"path": "secret.txt"}, "iso-two")
+
+
+def test_unknown_backend_is_an_error_not_local(call, monkeypatch):
+    monkeypatch.setenv("TERMINAL_ENV", "no-such-backend")
+    result = call("terminal", {"command": "echo hi"}, f"bad-{uuid.uuid4().hex}")
+    assert "error" in result and "no-such-backend" in result["error"] and "local" in result["error"]
+
+
+def test_bad_arguments_are_errors(call):
+    assert "error" in call("terminal", {})
+    assert "error" in call("terminal", {"command": "true", "timeout": -1})
+
+
+def test_write_read_roundtrip_with_hostile_content_and_path(call):
+    content = "line 1 $HOME `id` $(rm -rf /)\n'single' \"double\" \\back\nünïcødé ✓\n\x00nul?\n"
+    path = "dir with space/it's; rm -rf ~ $(echo x).txt"
+    assert call("write_file", {"path": path, "content": content}) == {
+        "path": path,
+        "bytes_written": len(content.encode()),
+    }
+    read = call("read_file", {"path": path})
+    assert read["content"] == content and read["total_lines"] == 4
+    sandbox = sandbox_for("tools-test")
+    assert os.path.isfile(os.path.join(sandbox.cwd, path))
+
+
+def test_read_file_offset_limit(call):
+    call("write_file", {"path": "n.txt", "content": "".join(f"{i}\n" for i in range(1, 101))})
+    read = call("read_file", {"path": "n.txt", "offset": 10, "limit": 3})
+    assert read["content"] == "10\n11\n12\n" and read["total_lines"] == 100 and "offset=13" in read["note"]
+    assert "error" in call("read_file", {"path": "missing.txt"})
+    assert "directory" in call("read_file", {"path": "."})["error"]
+
+
+def test_large_file_roundtrip_in_chunks(call):
+    content = "".join(f"row {i} " + "x" * 90 + "\n" for i in range(3000))  # ~300 kB: several chunks each way
+    call("write_file", {"path": "big.txt", "content": content})
+    assert (
+        call("patch", {"path": "big.txt", "old_string": "row 2999 ", "new_string": "LAST "})["replacements"]
+        == 1
+    )
+    sandbox = sandbox_for("tools-test")
+    with open(os.path.join(sandbox.cwd, "big.txt")) as f:
+        assert f.read() == content.replace("row 2999 ", "LAST ")
+
+
+def test_patch_unique_missing_ambiguous(call):
+    call("write_file", {"path": "p.py", "content": "a = 1\nb = 1\n"})
+    assert call("patch", {"path": "p.py", "old_string": "a = 1", "new_string": "a = 2"}) == {
+        "path": "p.py",
+        "replacements": 1,
+    }
+    missing = call("patch", {"path": "p.py", "old_string": "zzz", "new_string": "y"})
+    assert "not found" in missing["error"]
+    ambiguous = call("patch", {"path": "p.py", "old_string": " = ", "new_string": "="})
+    assert "2 times" in ambiguous["error"]
+    assert call("read_file", {"path": "p.py"})["content"] == "a = 2\nb = 1\n"
+    assert (
+        call("patch", {"path": "p.py", "old_string": " = ", "new_string": "=", "replace_all": True})[
+            "replacements"
+        ]
+        == 2
+    )
+    assert "error" in call("patch", {"path": "nope.py", "old_string": "a", "new_string": "b"})
+
+
+def test_search_files(call):
+    call("write_file", {"path": "src/a.py", "content": "def foo():\n    return 1\n"})
+    call("write_file", {"path": "src/b.txt", "content": "foo bar\n"})
+    found = call("search_files", {"pattern": "fo+", "path": "src"})
+    assert {(m["path"].split("/")[-1], m["line"]) for m in found["matches"]} == {("a.py", 1), ("b.txt", 1)}
+    only_py = call("search_files", {"pattern": "foo", "path": "src", "file_glob": "*.py"})
+    assert [m["path"].split("/")[-1] for m in only_py["matches"]] == ["a.py"]
+    files = call("search_files", {"pattern": "*.txt", "target": "files"})
+    assert [f.split("/")[-1] for f in files["files"]] == ["b.txt"]
+    hostile = call("search_files", {"pattern": "'; touch pwned; echo '", "path": "src"})
+    assert hostile["count"] == 0
+    assert call("terminal", {"command": "test -e pwned"})["exit_code"] == 1
+    assert "error" in call("search_files", {"pattern": "x", "path": "no/such/dir"})
+    many = call("search_files", {"pattern": ".", "path": "src", "max_results": 1})
+    assert many["count"] == 1 and many["truncated"] is True

@@ -1,0 +1,103 @@
+"""The docker backend against a real engine and a locally built busybox image."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hermes_backend_docker.backend import DockerBackend
+
+from hermes_core.testing.backends import BackendConformance
+
+
+class TestDockerConformance(BackendConformance):
+    backend_name = "docker"
+    timeout_slack = 10.0
+
+    @pytest.fixture(autouse=True)
+    def _image(self, docker_image):
+        self.image = docker_image
+
+    def make_backend(self):
+        backend = DockerBackend(image=self.image)
+        reason = backend.unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        return backend
+
+
+@pytest.fixture
+def backend(docker_image):
+    backend = DockerBackend(image=docker_image, memory="256m", cpus=0.5, pids_limit=64)
+    yield backend
+    backend.close()
+
+
+def test_cwd_is_inside_the_container_not_a_host_path(backend, tmp_path):
+    sandbox = backend.create("cwd", cwd="/srv/task")
+    try:
+        assert sandbox.execute("pwd").output.strip() == "/srv/task"
+        assert sandbox.execute("echo x > here.txt && ls /srv/task").output.strip() == "here.txt"
+        assert not (tmp_path / "here.txt").exists()
+    finally:
+        sandbox.cleanup()
+
+
+def test_default_cwd_and_per_task_container(backend):
+    a, b = backend.create("a"), backend.create("b")
+    try:
+        assert a.cwd == b.cwd == "/workspace"
+        assert a.container.id != b.container.id
+        a.execute("echo one > f")
+        assert b.execute("test -e f").exit_code == 1
+    finally:
+        a.cleanup()
+        b.cleanup()
+
+
+def test_limits_and_no_network(backend):
+    sandbox = backend.create("limits")
+    try:
+        attrs = sandbox.container.attrs["HostConfig"]
+        assert attrs["NetworkMode"] == "none"
+        assert attrs["Memory"] == 256 * 1024 * 1024
+        assert attrs["NanoCpus"] == 500_000_000
+        assert attrs["PidsLimit"] == 64
+        assert sandbox.execute("ls /sys/class/net").output.split() == ["lo"]
+    finally:
+        sandbox.cleanup()
+
+
+def test_container_removed_on_cleanup(backend):
+    sandbox = backend.create("gone")
+    container_id = sandbox.container.id
+    sandbox.cleanup()
+    sandbox.cleanup()
+    out = subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True, text=True).stdout
+    assert container_id not in out
+    assert not sandbox.is_alive()
+
+
+def test_missing_image_is_a_clear_error(backend):
+    from hermes_core.terminal import SandboxError
+
+    with pytest.raises(SandboxError, match="cannot start a container from image 'local/no-such-image:0'"):
+        backend.create("x", image="local/no-such-image:0")
+
+
+def test_timeout_kills_the_whole_tree(backend):
+    sandbox = backend.create("tree")
+    try:
+        result = sandbox.execute("sh -c 'sleep 300 & sleep 301' & sleep 302", timeout=1)
+        assert result.exit_code == 124
+        ps = sandbox.execute("ps -o args | grep -c '^sleep 30[012]' || true").output.strip()
+        assert ps == "0"
+    finally:
+        sandbox.cleanup()
+
+
+def test_import_does_not_load_docker():
+    code = "import sys, hermes_backend_docker; print('docker' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,261 @@
+"""The ``ssh`` backend: one paramiko connection per task, timeouts enforced on the remote side.
+
+Configuration: options ``host``, ``user``, ``port``, ``key`` (private key file), ``password`` or the
+hermes-agent variables ``TERMINAL_SSH_HOST``, ``TERMINAL_SSH_USER``, ``TERMINAL_SSH_PORT``,
+``TERMINAL_SSH_KEY``. Each command runs under ``timeout -s KILL`` in its own process group on the remote,
+so a runaway command dies there even if our connection drops; a client-side deadline backs that up.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib.util
+import os
+import posixpath
+import re
+import shlex
+import threading
+import time
+from typing import Any
+
+from hermes_core.terminal import (
+    DEFAULT_MAX_OUTPUT,
+    DEFAULT_TIMEOUT,
+    ExecResult,
+    Sandbox,
+    SandboxError,
+    TerminalBackend,
+    cap_output,
+    shell_command,
+    timeout_result,
+)
+
+KILLED_BY_TIMEOUT = (124, 137)  # coreutils timeout: 124 on TERM, 128+9 when the signal is KILL
+CLIENT_GRACE = 10.0  # seconds past the timeout before we stop waiting for the remote side
+
+
+class SSHSandbox(Sandbox):
+    """A task's directory on the remote host, reached through the task's own SSH connection."""
+
+    def __init__(
+        self, backend: SSHBackend, task_id: str, cwd: str | None, timeout: float, max_output: int
+    ) -> None:
+        self.backend = backend
+        self.task_id = task_id
+        self.timeout = timeout
+        self.max_output = max_output
+        self._client = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.reconnects = 0
+        self._owns_cwd = not cwd
+        if cwd:
+            self.cwd = cwd
+            result = self._run(f"mkdir -p -- {shlex.quote(cwd)}", timeout=30)
+        else:
+            slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", task_id)[:32].strip("._-") or "task"
+            result = self._run(f"mktemp -d /tmp/hermes-{slug}-XXXXXXXX", timeout=30)
+            self.cwd = (
+                result.output.strip().splitlines()[-1] if result.exit_code == 0 and result.output else ""
+            )
+        if result.exit_code != 0 or not self.cwd:
+            self.cleanup()
+            raise SandboxError(f"ssh: could not prepare the working directory: {result.output.strip()}")
+
+    # -- connection ----------------------------------------------------------------------------------
+
+    def _connect(self):
+        import paramiko
+
+        client = paramiko.SSHClient()
+        if self.backend.known_hosts:
+            client.load_host_keys(self.backend.known_hosts)
+            client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        else:
+            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            client.connect(**self.backend.connect_kwargs())
+        except Exception as exc:
+            client.close()
+            raise SandboxError(
+                f"ssh: cannot connect to {self.backend.user}@{self.backend.host}:{self.backend.port}: {exc}"
+            ) from exc
+        transport = client.get_transport()
+        if transport is not None:
+            transport.set_keepalive(30)
+        return client
+
+    def _transport(self):
+        """The live transport, reconnecting if the connection dropped."""
+        with self._lock:
+            if self._closed:
+                raise SandboxError(f"ssh sandbox for task {self.task_id!r} was cleaned up")
+            transport = self._client.get_transport() if self._client is not None else None
+            if transport is None or not transport.is_active():
+                if self._client is not None:
+                    self._client.close()
+                    self.reconnects += 1
+                self._client = self._connect()
+                transport = self._client.get_transport()
+            return transport
+
+    def _open_channel(self):
+        import paramiko
+
+        for attempt in (1, 2):
+            try:
+                return self._transport().open_session()
+            except (paramiko.SSHException, EOFError, OSError):
+                if attempt == 2:
+                    raise
+                with self._lock:  # the transport looked alive but was not: force a reconnect
+                    if self._client is not None:
+                        self._client.close()
+        raise AssertionError("unreachable")
+
+    # -- commands ------------------------------------------------------------------------------------
+
+    def _run(self, remote: str, timeout: float) -> ExecResult:
+        """Run ``remote`` through the login shell; read a bounded tail of its output until the deadline."""
+        try:
+            channel = self._open_channel()
+        except SandboxError:
+            raise
+        except Exception as exc:
+            raise SandboxError(f"ssh: cannot open a session: {type(exc).__name__}: {exc}") from exc
+        chunks: list[bytes] = []
+        held = 0
+        keep = max(self.max_output, 1) * 4 + 4096  # bytes: enough for max_output characters of UTF-8
+        dropped = 0
+        deadline = time.monotonic() + timeout + CLIENT_GRACE
+        try:
+            channel.set_combine_stderr(True)
+            channel.settimeout(0.5)
+            channel.exec_command(remote)
+            while True:
+                try:
+                    data = channel.recv(65536)
+                except TimeoutError:
+                    data = None
+                if data:
+                    chunks.append(data)
+                    held += len(data)
+                    if held > 2 * keep:  # bounded memory whatever the command prints
+                        joined = b"".join(chunks)
+                        dropped += len(joined) - keep
+                        chunks, held = [joined[-keep:]], keep
+                    continue
+                if data == b"":
+                    if channel.exit_status_ready():
+                        break
+                    time.sleep(0.01)
+                if time.monotonic() > deadline:
+                    return timeout_result(self._text(chunks, dropped), timeout, self.max_output)
+            code = channel.recv_exit_status()
+        finally:
+            channel.close()
+        return ExecResult(self._text(chunks, dropped), code if code >= 0 else 137)
+
+    def _text(self, chunks: list[bytes], dropped: int) -> str:
+        output = b"".join(chunks).decode("utf-8", errors="replace")
+        if not dropped:
+            return cap_output(output, self.max_output)
+        tail = output[-self.max_output :]
+        cut = dropped + len(output) - len(tail)
+        return f"[output truncated: {cut} of {cut + len(tail)} characters cut from the start]\n" + tail
+
+    def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
+        workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
+        limit = float(timeout) if timeout else self.timeout
+        seconds = max(1, int(limit + 0.999))
+        inner = shell_command(command, workdir)
+        # "; exit $?" keeps the login shell from exec'ing timeout, so a KILL arrives as status 137, not as
+        # an exit signal that paramiko would report as -1.
+        remote = f"timeout -s KILL {seconds} bash -c {shlex.quote(inner)}; exit $?"
+        start = time.monotonic()
+        result = self._run(remote, seconds)
+        if result.exit_code in KILLED_BY_TIMEOUT and time.monotonic() - start >= seconds - 0.05:
+            return timeout_result(result.output, limit, self.max_output)
+        return result
+
+    def cleanup(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            client = self._client
+        if self._owns_cwd and getattr(self, "cwd", "") and client is not None:
+            try:
+                self._run(f"rm -rf -- {shlex.quote(self.cwd)}", timeout=30)
+            except Exception:
+                pass
+        with self._lock:
+            self._closed = True
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def is_alive(self) -> bool:
+        if self._closed:
+            return False
+        try:
+            return self._transport().is_active()
+        except Exception:
+            return False
+
+
+class SSHBackend(TerminalBackend):
+    """Run each task's commands on a remote host over SSH."""
+
+    name = "ssh"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        env = os.environ
+        self.host = options.get("host") or env.get("TERMINAL_SSH_HOST") or ""
+        self.user = options.get("user") or env.get("TERMINAL_SSH_USER") or getpass.getuser()
+        self.port = int(options.get("port") or env.get("TERMINAL_SSH_PORT") or 22)
+        self.key = options.get("key") or env.get("TERMINAL_SSH_KEY") or None
+        self.password = options.get("password") or env.get("TERMINAL_SSH_PASSWORD") or None
+        self.known_hosts = options.get("known_hosts") or env.get("TERMINAL_SSH_KNOWN_HOSTS") or None
+        self.connect_timeout = float(options.get("connect_timeout") or 15)
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "hostname": self.host,
+            "port": self.port,
+            "username": self.user,
+            "timeout": self.connect_timeout,
+            "banner_timeout": self.connect_timeout,
+            "auth_timeout": self.connect_timeout,
+        }
+        if self.key:
+            kwargs.update(key_filename=os.path.expanduser(self.key), allow_agent=False, look_for_keys=False)
+        if self.password:
+            kwargs["password"] = self.password
+        return kwargs
+
+    def unavailable_reason(self) -> str | None:
+        if importlib.util.find_spec("paramiko") is None:
+            return "the paramiko package is not installed (pip install hermes-backend-ssh)"
+        if not self.host:
+            return "no host configured: set TERMINAL_SSH_HOST (and TERMINAL_SSH_USER, _PORT, _KEY)"
+        if self.key and not os.path.exists(os.path.expanduser(self.key)):
+            return f"TERMINAL_SSH_KEY points to a missing file: {self.key}"
+        return None
+
+    def create(
+        self,
+        task_id: str,
+        *,
+        image: str | None = None,
+        cwd: str | None = None,
+        timeout: float | None = None,
+        max_output: int = DEFAULT_MAX_OUTPUT,
+        **options: Any,
+    ) -> Sandbox:
+        reason = self.unavailable_reason()
+        if reason:
+            raise SandboxError(f"ssh backend unavailable: {reason}")
+        return SSHSandbox(
+            self, task_id, cwd or self.options.get("cwd"), float(timeout or DEFAULT_TIMEOUT), max_output
+        )

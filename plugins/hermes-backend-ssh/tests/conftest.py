@@ -1,0 +1,82 @@
+"""A real OpenSSH server on 127.0.0.1 for the whole session: free port, throwaway keys, killed at the end."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+SSHD = "/usr/sbin/sshd"
+USER = "sshtest"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(*argv: str) -> None:
+    subprocess.run(argv, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def sshd():
+    if not os.path.exists(SSHD):
+        pytest.skip(f"{SSHD} is missing: apt-get install openssh-server (scripts/services.sh does it)")
+    if os.geteuid() != 0:
+        pytest.skip("starting a throwaway sshd needs root (to create the test user)")
+    d = tempfile.mkdtemp(prefix="hermes-sshd-")
+    os.chmod(d, 0o700)
+    _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{d}/host_ed25519")
+    _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{d}/client_ed25519")
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        _run("useradd", "-m", "-s", "/bin/bash", USER)
+    _run("usermod", "-p", "*", USER)  # useradd leaves it locked ('!'), which sshd refuses
+    home = pwd.getpwnam(USER).pw_dir
+    _run("install", "-d", "-m", "700", "-o", USER, "-g", USER, f"{home}/.ssh")
+    _run(
+        "install",
+        "-m",
+        "600",
+        "-o",
+        USER,
+        "-g",
+        USER,
+        f"{d}/client_ed25519.pub",
+        f"{home}/.ssh/authorized_keys",
+    )
+    os.makedirs("/run/sshd", exist_ok=True)
+    port = _free_port()
+    pidfile = f"{d}/sshd.pid"
+    subprocess.run(
+        [SSHD, "-p", str(port), "-o", "ListenAddress=127.0.0.1", "-h", f"{d}/host_ed25519",
+         "-o", f"PidFile={pidfile}", "-o", "PasswordAuthentication=no", "-o", "UsePAM=no",
+         "-o", "MaxStartups=100", "-o", "MaxSessions=100", "-E", f"{d}/sshd.log"],
+        check=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        pytest.fail(f"sshd did not listen on {port}: {Path(d, 'sshd.log').read_text()}")
+    yield {"host": "127.0.0.1", "port": port, "user": USER, "key": f"{d}/client_ed25519", "dir": d}
+    try:
+        os.kill(int(Path(pidfile).read_text()), signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+    shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,111 @@
+"""The ssh backend against a real OpenSSH server on loopback (see conftest.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from hermes_backend_ssh.backend import SSHBackend
+
+from hermes_core.testing.backends import BackendConformance
+
+
+class TestSSHConformance(BackendConformance):
+    backend_name = "ssh"
+
+    @pytest.fixture(autouse=True)
+    def _server(self, sshd):
+        self.server = sshd
+
+    def make_backend(self):
+        s = self.server
+        return SSHBackend(host=s["host"], port=s["port"], user=s["user"], key=s["key"])
+
+
+@pytest.fixture
+def backend(sshd):
+    return SSHBackend(host=sshd["host"], port=sshd["port"], user=sshd["user"], key=sshd["key"])
+
+
+def test_config_from_environment(monkeypatch, sshd):
+    monkeypatch.setenv("TERMINAL_SSH_HOST", sshd["host"])
+    monkeypatch.setenv("TERMINAL_SSH_PORT", str(sshd["port"]))
+    monkeypatch.setenv("TERMINAL_SSH_USER", sshd["user"])
+    monkeypatch.setenv("TERMINAL_SSH_KEY", sshd["key"])
+    backend = SSHBackend()
+    assert backend.unavailable_reason() is None
+    sandbox = backend.create("env")
+    try:
+        assert sandbox.execute("whoami").output.strip() == sshd["user"]
+    finally:
+        sandbox.cleanup()
+
+
+def test_unconfigured_names_the_variables(monkeypatch):
+    monkeypatch.delenv("TERMINAL_SSH_HOST", raising=False)
+    assert "TERMINAL_SSH_HOST" in SSHBackend().unavailable_reason()
+
+
+def test_one_connection_per_task_reused(backend):
+    sandbox = backend.create("reuse")
+    try:
+        sandbox.execute("true")
+        client = sandbox._client
+        for _ in range(5):
+            sandbox.execute("true")
+        assert sandbox._client is client and sandbox.reconnects == 0
+    finally:
+        sandbox.cleanup()
+
+
+def test_reconnects_after_a_dropped_connection(backend):
+    sandbox = backend.create("drop")
+    try:
+        sandbox.execute("echo keep > f.txt")
+        sandbox._client.get_transport().close()  # the network dropped us
+        assert sandbox.execute("cat f.txt").output.strip() == "keep"
+        assert sandbox.reconnects == 1
+    finally:
+        sandbox.cleanup()
+
+
+def test_timeout_is_enforced_on_the_remote(backend):
+    sandbox = backend.create("remote-timeout")
+    try:
+        start = time.monotonic()
+        result = sandbox.execute("sleep 300", timeout=1)
+        assert result.exit_code == 124 and "timed out" in result.output
+        assert time.monotonic() - start < 8
+        time.sleep(0.5)
+        left = sandbox.execute("pgrep -u sshtest -f 'sleep 30[0]' || true").output.strip()
+        assert left == "", f"remote sleep survived: {left}"
+    finally:
+        sandbox.cleanup()
+
+
+def test_remote_dir_removed_on_cleanup(backend):
+    sandbox = backend.create("rm")
+    path = sandbox.cwd
+    assert path.startswith("/tmp/hermes-rm-")
+    sandbox.cleanup()
+    probe = backend.create("probe")
+    try:
+        assert probe.execute(f"test -e {path}").exit_code == 1
+    finally:
+        probe.cleanup()
+
+
+def test_wrong_port_is_a_clear_error(sshd):
+    from hermes_core.terminal import SandboxError
+
+    backend = SSHBackend(host="127.0.0.1", port=1, user=sshd["user"], key=sshd["key"])
+    with pytest.raises(SandboxError, match="cannot connect to sshtest@127.0.0.1:1"):
+        backend.create("nope")
+
+
+def test_import_does_not_load_paramiko():
+    code = "import sys, hermes_backend_ssh; print('paramiko' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

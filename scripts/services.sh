@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Services the backend tests use, prepared before pytest; safe to run (or source) any number of times.
+#  - installs openssh-server, docker.io and busybox-static when missing (apt-get update only if needed);
+#  - starts dockerd in the background when `docker info` fails, and waits up to ~60 s for it.
+# sshd is NOT started here: the ssh tests start their own on a free port with throwaway keys.
+# Nothing here is fatal: a service that cannot start leaves a warning, and its tests skip with the reason.
+
+_hermes_services() {
+    local missing=() sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+    [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || missing+=(busybox-static)
+    if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "services.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/hermes-apt.log 2>&1; then
+            $sudo apt-get update >>/tmp/hermes-apt.log 2>&1
+            $sudo apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/hermes-apt.log 2>&1 \
+                || echo "services.sh: WARNING: could not install ${missing[*]} (see /tmp/hermes-apt.log)"
+        fi
+    fi
+
+    if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1; then
+        echo "services.sh: WARNING: docker is not installed; docker backend tests will skip"
+        return 0
+    fi
+    if docker info >/dev/null 2>&1; then
+        echo "services.sh: docker engine already running"
+        return 0
+    fi
+    local log=/tmp/hermes-dockerd.log
+    if ! pgrep -x dockerd >/dev/null 2>&1; then
+        echo "services.sh: starting dockerd (log: $log)"
+        nohup $sudo dockerd >"$log" 2>&1 </dev/null &
+        echo $! >/tmp/hermes-dockerd.pid
+    fi
+    local i
+    for i in $(seq 1 60); do
+        if docker info >/dev/null 2>&1; then
+            echo "services.sh: docker engine is up"
+            return 0
+        fi
+        sleep 1
+    done
+    echo "services.sh: WARNING: dockerd did not come up within 60 s (see $log); docker backend tests will skip"
+    tail -n 5 "$log" 2>/dev/null
+    return 0
+}
+
+_hermes_services
+unset -f _hermes_services
+true
