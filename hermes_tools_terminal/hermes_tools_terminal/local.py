@@ -9,8 +9,8 @@ import tempfile
 import threading
 from typing import Any
 
-from hermes_core.terminal import DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, ExecResult, Sandbox, TerminalBackend
 from hermes_core.process import kill_group, run_process
+from hermes_core.terminal import DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT, ExecResult, Sandbox, TerminalBackend
 
 
 def safe_fragment(task_id: str, limit: int = 40) -> str:
