@@ -281,12 +281,16 @@ def set_hermes(host: Hermes | None) -> None:
 
 
 def _disabled_in_config() -> set[str]:
-    """Plugins disabled with ``hermes plugins disable`` (read without importing the config module's deps)."""
+    """Apply the user's ``~/.hermes/.env`` (tools check their keys in the environment, as in hermes-agent)
+    and return the plugins disabled with ``hermes plugins disable``. Neither may stop the host loading:
+    ``hermes doctor`` reports a broken config."""
+    from hermes_core import config
+
     try:
-        from hermes_core.config import disabled_plugins
-    except ImportError:
-        return set()
+        config.apply_env_file()
+    except Exception:
+        pass
     try:
-        return disabled_plugins()
+        return config.disabled_plugins()
     except Exception:
         return set()

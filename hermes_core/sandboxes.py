@@ -38,19 +38,15 @@ class TaskOverrides:
 
 
 def selected_backend_name() -> str:
-    return os.environ.get("TERMINAL_ENV") or _configured("terminal.backend") or "local"
+    return _configured("terminal.backend") or "local"
 
 
-def _configured(key: str) -> str | None:
-    try:
-        from hermes_core.config import get_value
-    except ImportError:
-        return None
-    try:
-        value = get_value(key)
-    except Exception:
-        return None
-    return str(value) if value else None
+def _configured(key: str) -> Any:
+    """A setting by hermes's precedence (``TERMINAL_*`` variables > ~/.hermes config > default); a bad
+    value is a :class:`HermesError` naming it, never silently replaced by a default."""
+    from hermes_core.config import get_value
+
+    return get_value(key)
 
 
 def make_backend(name: str | None = None, **options: Any) -> TerminalBackend:
@@ -110,8 +106,8 @@ class SandboxTable:
             sandbox = backend.create(
                 task_id,
                 image=overrides.image,
-                cwd=overrides.cwd or os.environ.get("TERMINAL_CWD") or None,
-                timeout=float(os.environ.get("TERMINAL_TIMEOUT") or DEFAULT_TIMEOUT),
+                cwd=overrides.cwd or _configured("terminal.cwd"),
+                timeout=float(_configured("terminal.timeout") or DEFAULT_TIMEOUT),
                 **overrides.options,
             )
             self._sandboxes[task_id] = sandbox

@@ -8,9 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from hermes_tools_terminal.local import LocalBackend
-
 from hermes_core.testing.backends import BackendConformance
+from hermes_tools_terminal.local import LocalBackend
 
 
 class TestLocalConformance(BackendConformance):

@@ -1,0 +1,136 @@
+"""``hermes config``: read and change settings without opening ``config.yaml`` by hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from hermes_core import config as cfg
+from hermes_core.registry import HermesError
+
+
+@click.group()
+def config() -> None:
+    """Show and change settings (config.yaml; secrets in .env; HERMES_HOME moves both)."""
+
+
+def _shown(key: str, value: Any) -> Any:
+    return cfg.mask(value) if value and cfg.is_secret(key) else value
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.option("--sources", is_flag=True, help="One line per key with where its value comes from.")
+def show(as_json: bool, sources: bool) -> None:
+    """The effective settings (environment, .env, config.yaml and defaults merged); secrets masked."""
+    rows = {key: cfg.lookup(key) for key in cfg.settings_keys()}
+    if sources:
+        width = max(map(len, rows))
+        for key, (value, source) in rows.items():
+            click.echo(f"{key:<{width}}  {_format(_shown(key, value)) or '-':<30}  {source}")
+        return
+    nested: dict[str, Any] = {}
+    for key, (value, _) in rows.items():
+        node = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = _shown(key, value)
+    if as_json:
+        click.echo(json.dumps(nested, indent=2))
+        return
+    import yaml
+
+    click.echo(yaml.safe_dump(nested, sort_keys=False, default_flow_style=False).rstrip())
+
+
+@config.command("get")
+@click.argument("key")
+@click.option("--reveal", is_flag=True, help="Print a secret in the clear.")
+@click.option("--source", "with_source", is_flag=True, help="Also say where the value comes from.")
+def get(key: str, reveal: bool, with_source: bool) -> None:
+    """The effective value of KEY (dotted, e.g. model.base_url); empty when unset."""
+    if key not in cfg.settings_keys():
+        value = cfg.get_value(key)  # a section, or an error naming the close keys
+        click.echo(json.dumps(value, indent=2) if not _has_secret(key) else json.dumps(_mask_section(key)))
+        return
+    value, source = cfg.lookup(key)
+    shown = value if reveal else _shown(key, value)
+    click.echo(_format(shown) + (f"\t({source})" if with_source else ""))
+
+
+def _has_secret(section: str) -> bool:
+    return any(cfg.is_secret(k) for k in cfg.settings_keys() if k.startswith(section + "."))
+
+
+def _mask_section(section: str) -> dict[str, Any]:
+    return {
+        k[len(section) + 1 :]: _shown(k, cfg.get_value(k))
+        for k in cfg.settings_keys()
+        if k.startswith(section + ".")
+    }
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.option("--no-check", is_flag=True, help="Do not check backends/parsers/toolsets against plugins.")
+def set_(key: str, value: str, no_check: bool) -> None:
+    """Set KEY to VALUE (lists as a,b,c). Secrets go to .env, the rest to config.yaml."""
+    stored = cfg.set_value(key, value, check_plugins=not no_check)
+    where = cfg.env_path() if cfg.is_secret(key) else cfg.config_path()
+    click.echo(f"{key} = {_format(_shown(key, stored))}  ({where})")
+    _, source = cfg.lookup(key)
+    if source.startswith("env ") or (source.startswith(".env ") and not cfg.is_secret(key)):
+        click.echo(f"note: {source} overrides this setting", err=True)
+
+
+@config.command("unset")
+@click.argument("key")
+def unset(key: str) -> None:
+    """Remove KEY from config.yaml (or .env), back to its default."""
+    if not cfg.unset_value(key):
+        raise HermesError(
+            f"{key} is not set in {cfg.env_path() if cfg.is_secret(key) else cfg.config_path()}"
+        )
+    click.echo(f"{key} unset")
+
+
+@config.command("path")
+@click.option("--env", "env_file", is_flag=True, help="The secrets file instead.")
+@click.option("--home", is_flag=True, help="The hermes home folder instead.")
+def path(env_file: bool, home: bool) -> None:
+    """Where config.yaml lives (HERMES_HOME moves it)."""
+    click.echo(cfg.hermes_home() if home else cfg.env_path() if env_file else cfg.config_path())
+
+
+@config.command("keys")
+def list_keys() -> None:
+    """Every setting with its environment variables and what it means."""
+    for key, info in cfg.settings_keys().items():
+        secret = " (secret, kept in .env)" if cfg.is_secret(key) else ""
+        click.echo(f"{key:<26} {info.description or ''}{secret}")
+        click.echo(f"{'':<26} env: {', '.join(cfg.env_names(key))}")
+
+
+@config.command("check")
+@click.option("--no-plugins", is_flag=True, help="Skip checking names against installed plugins.")
+def check(no_plugins: bool) -> None:
+    """Validate config.yaml, .env and the environment; exit 1 listing every problem."""
+    problems = cfg.check(plugins=not no_plugins)
+    if not problems:
+        click.echo(f"ok: {cfg.config_path()}" + ("" if cfg.config_path().exists() else " (not created yet)"))
+        return
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    raise SystemExit(1)
