@@ -23,12 +23,17 @@ from hermes_core.parsing import (
     make_call_id,
 )
 
-__all__ = ["THINK_END", "TaggedJsonParser", "calls_from_json", "first_marker"]
+__all__ = ["JSON_ERRORS", "THINK_END", "TaggedJsonParser", "calls_from_json", "first_marker", "scan_json"]
 
 THINK_END = "</think>"
 
 _WS = re.compile(r"[ \t\r\n]*")
-_raw_decode = json.JSONDecoder().raw_decode
+
+# ``JSONDecoder.raw_decode(s, idx)`` is a Python wrapper around ``scan_once(s, idx)`` that turns the
+# ``StopIteration`` of "no value starts here" into a ``JSONDecodeError``; parsers on the hot path call the
+# scanner directly and catch ``JSON_ERRORS``. Same values, same end index.
+scan_json = json.JSONDecoder().scan_once
+JSON_ERRORS = (StopIteration, ValueError, RecursionError)
 
 
 def first_marker(text: str, marker: str) -> int:
@@ -65,11 +70,7 @@ def calls_from_json(obj: Any, out: list[ToolCall]) -> None:
     arguments = obj.get("arguments")
     if arguments is None:
         arguments = obj.get("parameters")
-    out.append(
-        ToolCall(
-            id=make_call_id(), function=FunctionCall(name=name.strip(), arguments=encode_arguments(arguments))
-        )
-    )
+    out.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(arguments))))
 
 
 class TaggedJsonParser(ToolCallParser):
@@ -97,17 +98,19 @@ class TaggedJsonParser(ToolCallParser):
         ws_match = _WS.match
         calls: list[ToolCall] = []
         pos = first
+        scan = scan_json
+        find = text.find
         while pos >= 0:
             body = ws_match(text, pos + step).end()
             try:
-                obj, pos = _raw_decode(text, body)
-            except (ValueError, RecursionError):  # not JSON (or absurdly nested)
+                obj, pos = scan(text, body)
+            except JSON_ERRORS:  # not JSON (or absurdly nested)
                 pos = body
                 if text.startswith("{'", body):
                     self._python_literal_block(text, body, calls)
             else:
                 calls_from_json(obj, calls)
-            pos = text.find(start, pos)
+            pos = find(start, pos)
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)

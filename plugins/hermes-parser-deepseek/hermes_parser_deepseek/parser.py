@@ -20,8 +20,6 @@ so parallel calls are all found.
 
 from __future__ import annotations
 
-import json
-
 from hermes_core.parsing import (
     FunctionCall,
     ParsedCompletion,
@@ -31,16 +29,24 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_tags import (
+    JSON_ERRORS,
+    first_marker,
+    scan_json,
+)
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"
 CALL_BEGIN = "<｜tool▁call▁begin｜>"
 CALL_END = "<｜tool▁call▁end｜>"
 SEP = "<｜tool▁sep｜>"
+_CALL_PREFIX = "<｜tool▁call▁"  # CALL_BEGIN and CALL_END start with it, the section markers do not
 _FENCE = "```"
+_V3_FENCE = "\n```json\n"  # between name and arguments in the chat template's V3 layout
+_V3_TAIL = "\n```"
+_N_CALL_BEGIN, _N_CALL_END, _N_SEP = len(CALL_BEGIN), len(CALL_END), len(SEP)
+_N_V3_FENCE, _N_V3_TAIL = len(_V3_FENCE), len(_V3_TAIL)
 
-_raw_decode = json.JSONDecoder().raw_decode
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>`")
 
 
@@ -79,8 +85,8 @@ def _parse_block(block: str, closed: bool) -> tuple[str, str] | None:
         # a closed block with no arguments is a call without arguments; an open one is cut short
         return (name, "{}") if closed else None
     try:
-        value, end = _raw_decode(args)
-    except (ValueError, RecursionError):
+        value, end = scan_json(args, 0)
+    except JSON_ERRORS:
         return None
     if end != len(args):  # text after the JSON: not a clean call
         return None
@@ -95,24 +101,65 @@ class _DeepSeekParser(ToolCallParser):
         if first == -1:  # the section marker is missing: tolerate bare call blocks
             first = first_marker(text, CALL_BEGIN)
         calls: list[ToolCall] = []
-        pos = text.find(CALL_BEGIN, first)
-        n = len(text)
+        find = text.find
+        startswith = text.startswith
+        pos = find(CALL_BEGIN, first)
         while pos != -1:
-            start = pos + len(CALL_BEGIN)
-            end = text.find(CALL_END, start)
-            nxt = text.find(CALL_BEGIN, start)
-            if end != -1 and (nxt == -1 or end < nxt):
-                parsed = _parse_block(text[start:end], closed=True)
-            else:  # not closed: the block runs to the next call, the section end or the text end
-                section_end = text.find(CALLS_END, start)
-                stop = min(i for i in (nxt, section_end, n) if i != -1)
+            start = pos + _N_CALL_BEGIN
+            # nxt: the next call begin; end: the first call end before it. Both markers share a prefix, so
+            # one scan of the block finds whichever comes first (neither can straddle the other).
+            end = nxt = find(_CALL_PREFIX, start)
+            while nxt != -1:
+                if startswith(CALL_END, nxt):
+                    end, nxt = nxt, find(CALL_BEGIN, nxt + _N_CALL_END)
+                    break
+                if startswith(CALL_BEGIN, nxt):
+                    end = -1
+                    break
+                end = nxt = find(_CALL_PREFIX, nxt + 1)
+            if end == -1:  # not closed: the block runs to the next call, the section end or the text end
+                section_end = find(CALLS_END, start)
+                stop = min(i for i in (nxt, section_end, len(text)) if i != -1)
                 parsed = _parse_block(text[start:stop], closed=False)
-            if parsed is not None:
-                calls.append(ToolCall(id=make_call_id(), function=FunctionCall(*parsed)))
+                if parsed is not None:
+                    calls.append(ToolCall(make_call_id(), FunctionCall(*parsed)))
+                pos = nxt
+                continue
             pos = nxt
+            # Fast path, in place (no slicing of long arguments), for the chat templates' exact layouts;
+            # anything else goes to _parse_block, which gives the same result for these layouts.
+            sep = find(SEP, start, end)
+            if sep == -1:
+                continue  # not a call
+            p = sep + _N_SEP
+            lead = text[p : p + 1]
+            stop = end
+            if lead == "{":  # V3.1: NAME<｜tool▁sep｜>{ARGS}
+                name = text[start:sep].strip()
+                q = p
+            elif lead and lead != "[" and lead not in _BAD_NAME_CHARS:  # V3: <sep>NAME\n```json\n{ARGS}\n```
+                nl = find("\n", p, end)
+                stop = end - _N_V3_TAIL
+                q = nl + _N_V3_FENCE
+                if nl == -1 or not startswith(_V3_FENCE, nl) or not startswith(_V3_TAIL, stop):
+                    q = -1
+                name = text[p:nl]
+            else:
+                q = -1
+            if q != -1 and name and _BAD_NAME_CHARS.isdisjoint(name):
+                try:
+                    value, e = scan_json(text, q)
+                except JSON_ERRORS:
+                    e = -1
+                if e == stop:
+                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(value))))
+                    continue
+            parsed = _parse_block(text[start:end], closed=True)
+            if parsed is not None:
+                calls.append(ToolCall(make_call_id(), FunctionCall(*parsed)))
         if not calls:
             return None
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        return ParsedCompletion(content_before(text, first), calls)
 
 
 class DeepSeekV3Parser(_DeepSeekParser):

@@ -32,7 +32,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_tags import (
+    first_marker,
+)
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"

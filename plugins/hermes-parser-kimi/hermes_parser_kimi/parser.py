@@ -10,8 +10,6 @@ as the call id: K2's chat template renders tool results by it. The name is the i
 
 from __future__ import annotations
 
-import json
-
 from hermes_core.parsing import (
     FunctionCall,
     ParsedCompletion,
@@ -21,7 +19,11 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_tags import (
+    JSON_ERRORS,
+    first_marker,
+    scan_json,
+)
 
 SECTION_BEGIN = "<|tool_calls_section_begin|>"
 SECTION_BEGIN_SINGULAR = "<|tool_call_section_begin|>"  # a variant K2 checkpoints also emit (vLLM accepts it)
@@ -31,7 +33,6 @@ CALL_BEGIN = "<|tool_call_begin|>"
 ARGUMENT_BEGIN = "<|tool_call_argument_begin|>"
 CALL_END = "<|tool_call_end|>"
 
-_raw_decode = json.JSONDecoder().raw_decode
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>")
 
 
@@ -94,8 +95,8 @@ class KimiK2Parser(ToolCallParser):
             return None  # cut off right after the argument marker
         if raw_arguments:
             try:
-                value, end = _raw_decode(raw_arguments)
-            except (ValueError, RecursionError):
+                value, end = scan_json(raw_arguments, 0)
+            except JSON_ERRORS:
                 return None  # malformed or cut-off arguments
             if end != len(raw_arguments):
                 return None

@@ -14,7 +14,6 @@ tolerated. Objects are read with ``JSONDecoder.raw_decode`` on the original stri
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hermes_core.parsing import (
@@ -26,13 +25,17 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import THINK_END, first_marker
+from hermes_core.parsing_tags import (
+    JSON_ERRORS,
+    THINK_END,
+    first_marker,
+    scan_json,
+)
 
 PYTHON_TAG = "<|python_tag|>"
 # end-of-turn / end-of-message tokens of Llama 3 and Llama 4, present when special tokens are not skipped
 END_TOKENS = ("<|eom_id|>", "<|eot_id|>", "<|eom|>", "<|eot|>", PYTHON_TAG)
 
-_raw_decode = json.JSONDecoder().raw_decode
 _SEPARATORS = frozenset(" \t\r\n;,")
 
 
@@ -99,8 +102,8 @@ class Llama3JsonParser(ToolCallParser):
             if text[pos] != "{":
                 return calls, False  # prose after the JSON: the text is not (only) a call
             try:
-                obj, pos = _raw_decode(text, pos)
-            except (ValueError, RecursionError):
+                obj, pos = scan_json(text, pos)
+            except JSON_ERRORS:
                 # truncated last object: keep the complete calls before it (vLLM drops them all)
                 return calls, True
             call = _call(obj)

@@ -16,7 +16,6 @@ validates when the call is sent back. Objects are read with ``JSONDecoder.raw_de
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -28,13 +27,16 @@ from hermes_core.parsing import (
     content_before,
     encode_arguments,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_tags import (
+    JSON_ERRORS,
+    first_marker,
+    scan_json,
+)
 
 BOT = "[TOOL_CALLS]"
 ARGS = "[ARGS]"
 CALL_ID = "[CALL_ID]"
 
-_raw_decode = json.JSONDecoder().raw_decode
 _ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _SKIP = frozenset(" \t\r\n,;")
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}[]<>,;:")
@@ -103,14 +105,14 @@ class MistralParser(ToolCallParser):
                     if pos >= n or text[pos] != "{":
                         return pos  # "]" or trailing text: done with this segment
                     try:
-                        obj, pos = _raw_decode(text, pos)
-                    except (ValueError, RecursionError):
+                        obj, pos = scan_json(text, pos)
+                    except JSON_ERRORS:
                         return pos
                     self._add(obj, out)
             elif ch == "{":  # a bare object instead of an array (vLLM fails on it)
                 try:
-                    obj, pos = _raw_decode(text, pos)
-                except (ValueError, RecursionError):
+                    obj, pos = scan_json(text, pos)
+                except JSON_ERRORS:
                     return pos
                 if not self._add(obj, out):
                     return pos
@@ -136,8 +138,8 @@ class MistralParser(ToolCallParser):
                 if not text.startswith("{", p):
                     return p
                 try:
-                    obj, p = _raw_decode(text, p)
-                except (ValueError, RecursionError):
+                    obj, p = scan_json(text, p)
+                except JSON_ERRORS:
                     return p
                 out.append(ToolCall(id=mistral_call_id(), function=FunctionCall(name, encode_arguments(obj))))
                 pos = p

@@ -24,7 +24,9 @@ import re
 from typing import Any
 
 from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, ToolCallParser, make_call_id
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_tags import (
+    first_marker,
+)
 
 _FUNCTION = "<function="
 _TOOL_CALL = "<tool_call>"
@@ -210,9 +212,7 @@ class Qwen3CoderParser(ToolCallParser):
                 except (TypeError, ValueError):
                     encoded = None
                 if encoded is not None:
-                    calls.append(
-                        ToolCall(id=make_call_id(), function=FunctionCall(name=name, arguments=encoded))
-                    )
+                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encoded)))
             pos = following if following >= 0 else find(_FUNCTION, cursor)
         if not calls:
             return None
