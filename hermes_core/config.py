@@ -638,14 +638,17 @@ def secret_values() -> set[str]:
     return found
 
 
-def mask_secrets(text: str, extra: tuple[str, ...] | list[str] = ()) -> str:
+def mask_secrets(text: str, extra: tuple[str, ...] | list[str] = (), known: set[str] | None = None) -> str:
     """``text`` with every known secret (and anything shaped like an API key) masked.
 
-    For logs, trajectories and anything else that leaves the process; ``extra`` adds values to hide.
+    For logs, trajectories and anything else that leaves the process; ``extra`` adds values to hide;
+    ``known`` is a :func:`secret_values` result computed once by a caller that masks many texts.
     """
     if not text:
         return text
-    secrets = secret_values() | {v for v in extra if v and len(v) >= _MIN_SECRET_LEN}
+    secrets = (secret_values() if known is None else known) | {
+        v for v in extra if v and len(v) >= _MIN_SECRET_LEN
+    }
     for secret in sorted(secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, mask(secret))

@@ -84,6 +84,11 @@ def error(status: int, message: str = "scripted error") -> Reply:
     return Reply(status=status, error_message=message)
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 drops SYNs when 512 agent runs connect at once
+
+
 class ScriptedOpenAIServer:
     """``POST /v1/chat/completions`` (plain and ``stream: true``) and ``GET /v1/models`` on loopback."""
 
@@ -94,8 +99,7 @@ class ScriptedOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.keep_requests = True
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
@@ -118,7 +122,13 @@ class ScriptedOpenAIServer:
         return error(500, "the test scripted no more replies")
 
     def start(self) -> ScriptedOpenAIServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="scripted-openai", daemon=True)
+        # a short poll interval makes stop() (and so every test's teardown) take ~50 ms, not 500 ms
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="scripted-openai",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -137,6 +147,7 @@ class ScriptedOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two writes: Nagle + delayed ACK = 40 ms
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
