@@ -84,3 +84,41 @@ def test_wheel_plugins_show_up_with_their_status(hermes_fresh_venv, tmp_path):
 
     text = hermes_fresh_venv.run_hermes("plugins", "list")
     assert text.returncode == 0 and "hermes-demo-broken 1.2.3  [failed: ModuleNotFoundError" in text.stdout
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_a_parser_plugin_installs_and_works_alone(hermes_fresh_venv, tmp_path):
+    """`pip install ./plugins/hermes-parser-qwen` beside hermes-core: qwen is listed and parses."""
+    hermes_fresh_venv.pip_install(build_wheel(REPO / "plugins" / "hermes-parser-qwen", tmp_path))
+    listing = json.loads(hermes_fresh_venv.run_hermes("plugins", "list", "--json").stdout)
+    qwen = next(r for r in listing if r["name"] == "hermes-parser-qwen")
+    assert qwen["status"] == "ok" and qwen["provides"]["parsers"] == ["qwen", "qwen3_coder"]
+    completion = (
+        "Let me check.\n<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n"
+        "<parameter=days>\n3\n</parameter>\n</function>\n</tool_call>"
+    )
+    parsed = hermes_fresh_venv.run_hermes("parse", "--parser", "qwen3_coder", "-", "--json", input=completion)
+    assert parsed.returncode == 0, parsed.stderr
+    result = json.loads(parsed.stdout)
+    assert result["content"] == "Let me check."
+    (call,) = result["tool_calls"]
+    assert call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris", "days": 3}
+
+
+def test_every_plugin_distribution_builds_and_loads_beside_hermes_core(hermes_fresh_venv, tmp_path):
+    """Each folder under plugins/ (and the three batteries) is a distribution with a working entry point."""
+    projects = sorted(p.parent for p in REPO.glob("plugins/*/pyproject.toml"))
+    projects += [REPO / name for name in ("hermes_parsers", "hermes_tools_terminal", "hermes_tools_web")]
+    hermes_fresh_venv.pip_install("--no-deps", *(build_wheel(p, tmp_path) for p in projects))
+    listing = json.loads(hermes_fresh_venv.run_hermes("plugins", "list", "--json").stdout)
+    by_name = {r["name"]: r for r in listing}
+    for project in projects:
+        import tomllib
+
+        dist = tomllib.loads((project / "pyproject.toml").read_text())["project"]["name"]
+        assert dist in by_name, f"{dist} not discovered"
+        # --no-deps: a plugin whose SDK is missing must still load (SDKs are imported on use)
+        assert by_name[dist]["status"] == "ok", (dist, by_name[dist]["error"])
