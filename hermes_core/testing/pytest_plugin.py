@@ -8,6 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from hermes_core.envs.fixtures import env_local_backend, env_tokenizer_dir
+
+__all__ = [
+    "FreshVenv",
+    "build_wheel",
+    "env_local_backend",
+    "env_tokenizer_dir",
+    "hermes_fresh_venv",
+    "hermes_host",
+]
+
 
 @pytest.fixture
 def hermes_host():

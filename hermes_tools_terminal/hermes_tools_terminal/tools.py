@@ -7,108 +7,17 @@ nothing the model writes reaches a shell unquoted.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import shlex
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from hermes_core import sandbox_files as files
+from hermes_core.sandbox_files import MARK, SandboxFileError, quote_path
 from hermes_core.sandboxes import sandbox_for
-from hermes_core.terminal import DEFAULT_MAX_OUTPUT, Sandbox
 
-MARK = "@@HERMES-DATA@@"
-WRITE_CHUNK = 60_000  # base64 characters per command: one argv string must stay under 128 KiB
 READ_LIMIT_LINES = 2000
 PATCH_MAX_BYTES = 8_000_000
-
-
-class FileToolError(Exception):
-    pass
-
-
-# -- helpers -------------------------------------------------------------------------------------------
-
-
-def quote_path(path: str) -> str:
-    """Quote ``path`` for the shell, keeping a leading ``~/`` meaningful."""
-    if path == "~":
-        return '"$HOME"'
-    if path.startswith("~/"):
-        return '"$HOME"/' + shlex.quote(path[2:])
-    return shlex.quote(path)
-
-
-def _payload(output: str) -> str:
-    """What follows the data marker (the shell may have printed noise before it)."""
-    head, sep, tail = output.rpartition(MARK + "\n")
-    if not sep:
-        raise FileToolError(output.strip() or "no output from the sandbox")
-    return tail
-
-
-def _read_budget(sandbox: Sandbox) -> int:
-    """Bytes one command may return as base64 without hitting the sandbox's output cap."""
-    limit = getattr(sandbox, "max_output", DEFAULT_MAX_OUTPUT) or DEFAULT_MAX_OUTPUT
-    return max(1024, (limit - 200) * 3 // 4)
-
-
-def _stat(sandbox: Sandbox, path: str) -> int:
-    q = quote_path(path)
-    script = (
-        f"if [ -d {q} ]; then echo 'is a directory'; exit 3; fi; "
-        f"if [ ! -e {q} ]; then echo 'no such file'; exit 2; fi; "
-        f"if [ ! -r {q} ]; then echo 'permission denied'; exit 4; fi; "
-        f"echo {MARK}; wc -c < {q}"
-    )
-    result = sandbox.execute(script)
-    if result.exit_code != 0:
-        raise FileToolError(f"{path}: {result.output.strip()}")
-    return int(_payload(result.output).strip().split()[0])
-
-
-def read_bytes(sandbox: Sandbox, path: str, max_bytes: int = PATCH_MAX_BYTES) -> bytes:
-    """The whole file, fetched in chunks that each fit the output cap."""
-    size = _stat(sandbox, path)
-    if size > max_bytes:
-        raise FileToolError(f"{path} is {size} bytes, more than the {max_bytes} this tool handles")
-    q, chunk, data = quote_path(path), _read_budget(sandbox), bytearray()
-    while len(data) < size:
-        script = f"echo {MARK}; tail -c +{len(data) + 1} {q} | head -c {chunk} | base64 | tr -d '\\n'"
-        result = sandbox.execute(script)
-        if result.exit_code != 0:
-            raise FileToolError(f"reading {path} failed: {result.output.strip()}")
-        piece = _decode(_payload(result.output))
-        if not piece:
-            break
-        data += piece
-    return bytes(data)
-
-
-def _decode(text: str) -> bytes:
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise FileToolError(f"sandbox returned data that is not base64: {exc}") from None
-
-
-def write_bytes(sandbox: Sandbox, path: str, data: bytes) -> None:
-    """Write through a temporary file in the same directory, renamed at the end (no half-written file)."""
-    q = quote_path(path)
-    tmp = quote_path(path + ".hermes-tmp")
-    encoded = base64.b64encode(data).decode("ascii")
-    chunks = [encoded[i : i + WRITE_CHUNK] for i in range(0, len(encoded), WRITE_CHUNK)] or [""]
-    for index, chunk in enumerate(chunks):
-        redirect = ">" if index == 0 else ">>"
-        prefix = f'mkdir -p -- "$(dirname -- {q})" && ' if index == 0 else ""
-        result = sandbox.execute(f"{prefix}printf %s {shlex.quote(chunk)} | base64 -d {redirect} {tmp}")
-        if result.exit_code != 0:
-            sandbox.execute(f"rm -f -- {tmp}")
-            raise FileToolError(f"writing {path} failed: {result.output.strip()}")
-    result = sandbox.execute(f"mv -f -- {tmp} {q}")
-    if result.exit_code != 0:
-        sandbox.execute(f"rm -f -- {tmp}")
-        raise FileToolError(f"writing {path} failed: {result.output.strip()}")
 
 
 def _guard(func):
@@ -117,7 +26,7 @@ def _guard(func):
     def handler(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
         try:
             return func(args, task_id)
-        except FileToolError as exc:
+        except SandboxFileError as exc:
             return {"error": str(exc)}
         except Exception as exc:
             return {"error": f"{type(exc).__name__}: {exc}"}
@@ -158,18 +67,18 @@ def read_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any
     sandbox = sandbox_for(task_id)
     path, first, count = args["path"], args["offset"], args["limit"]
     q = quote_path(path)
-    _stat(sandbox, path)
-    budget = _read_budget(sandbox)
+    files.file_size(sandbox, path)
+    budget = files.read_budget(sandbox)
     last = first + count - 1
     script = (
         f"echo {MARK}; wc -l < {q}; sed -n '{first},{last}p' {q} | head -c {budget} | base64 | tr -d '\\n'"
     )
     result = sandbox.execute(script)
     if result.exit_code != 0:
-        raise FileToolError(f"reading {path} failed: {result.output.strip()}")
-    payload = _payload(result.output)
+        raise SandboxFileError(f"reading {path} failed: {result.output.strip()}")
+    payload = files.payload(result.output)
     newlines, _, encoded = payload.partition("\n")
-    raw = _decode(encoded)
+    raw = files.decode(encoded)
     content = raw.decode("utf-8", errors="replace")
     total = int(newlines.strip() or 0)
     lines = content.splitlines(keepends=True)
@@ -197,7 +106,7 @@ class WriteFileArgs(BaseModel):
 def write_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
     sandbox = sandbox_for(task_id)
     data = args["content"].encode("utf-8")
-    write_bytes(sandbox, args["path"], data)
+    files.write_bytes(sandbox, args["path"], data)
     return {"path": args["path"], "bytes_written": len(data)}
 
 
@@ -212,17 +121,17 @@ class PatchArgs(BaseModel):
 def patch(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
     sandbox = sandbox_for(task_id)
     path, old, new = args["path"], args["old_string"], args["new_string"]
-    text = read_bytes(sandbox, path).decode("utf-8", errors="surrogateescape")
+    text = files.read_bytes(sandbox, path, PATCH_MAX_BYTES).decode("utf-8", errors="surrogateescape")
     count = text.count(old)
     if count == 0:
-        raise FileToolError(f"old_string not found in {path}; nothing changed")
+        raise SandboxFileError(f"old_string not found in {path}; nothing changed")
     if count > 1 and not args.get("replace_all"):
-        raise FileToolError(
+        raise SandboxFileError(
             f"old_string occurs {count} times in {path}; add surrounding context to make it unique "
             "or set replace_all"
         )
     updated = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
-    write_bytes(sandbox, path, updated.encode("utf-8", errors="surrogateescape"))
+    files.write_bytes(sandbox, path, updated.encode("utf-8", errors="surrogateescape"))
     return {"path": path, "replacements": count if args.get("replace_all") else 1}
 
 
@@ -255,9 +164,9 @@ def search_files(args: dict[str, Any], task_id: str | None = None) -> dict[str, 
         script = f"echo {MARK}; grep -rnHE{icase} -e {pattern} {where} 2>/dev/null | head -n {limit + 1}"
     check = sandbox.execute(f"[ -e {where} ] || {{ echo 'no such file or directory'; exit 2; }}")
     if check.exit_code != 0:
-        raise FileToolError(f"{args['path']}: {check.output.strip()}")
+        raise SandboxFileError(f"{args['path']}: {check.output.strip()}")
     result = sandbox.execute(script)
-    lines = [line for line in _payload(result.output).splitlines() if line]
+    lines = [line for line in files.payload(result.output).splitlines() if line]
     truncated = len(lines) > limit
     lines = lines[:limit]
     if args["target"] == "files":

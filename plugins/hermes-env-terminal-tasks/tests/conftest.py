@@ -1,0 +1,10 @@
+"""Fixtures: a local tokenizer and the local backend."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _local(env_local_backend):
+    yield
