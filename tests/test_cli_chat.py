@@ -149,7 +149,8 @@ def chat_env(site, server, tmp_path) -> dict[str, str]:
 @pytest.fixture
 def session_factory(site, server, host, tmp_path, monkeypatch):
     """``make(**flags) -> (session, console_text, answers_text)`` on a host holding only the test plugin."""
-    from hermes_core.cli.chat import ChatSession, ChatSettings
+    from hermes_core.cli.chat import ChatSession
+    from hermes_core.cli.settings import RunSettings
 
     monkeypatch.syspath_prepend(str(site))
     host.register(importlib.import_module(MODULE), name=PLUGIN)
@@ -165,7 +166,7 @@ def session_factory(site, server, host, tmp_path, monkeypatch):
         console_file, out = io.StringIO(), io.StringIO()
         console = Console(file=console_file, width=200, highlight=False, soft_wrap=True)
         return (
-            ChatSession(ChatSettings.resolve(**flags), console, rich_output=False, out=out),
+            ChatSession(RunSettings.from_flags(**flags), console, rich_output=False, out=out),
             console_file,
             out,
         )
@@ -262,25 +263,25 @@ def test_save_writes_sharegpt_without_secrets(session_factory, server, tmp_path)
 
 
 def test_missing_endpoint_or_model_is_a_one_line_error(session_factory, monkeypatch):
-    from hermes_core.cli.chat import ChatSettings
+    from hermes_core.cli.settings import RunSettings
     from hermes_core.registry import HermesError
 
     monkeypatch.delenv("OPENAI_BASE_URL")
     with pytest.raises(HermesError, match="no model endpoint configured"):
-        ChatSettings.resolve(model="m")
+        RunSettings.from_flags(model="m")
     with pytest.raises(HermesError, match="no model named"):
-        ChatSettings.resolve(base_url="http://127.0.0.1:1/v1")
+        RunSettings.from_flags(base_url="http://127.0.0.1:1/v1")
 
 
 def test_flags_beat_config(session_factory, tmp_path):
     from hermes_core import config as cfg
-    from hermes_core.cli.chat import ChatSettings
+    from hermes_core.cli.settings import RunSettings
 
     cfg.set_value("agent.max_turns", 4)
     cfg.set_value("toolsets", ["keyonly"], check_plugins=False)
-    settings = ChatSettings.resolve(model="m")
+    settings = RunSettings.from_flags(model="m")
     assert settings.max_turns == 4 and settings.toolsets == ["keyonly"]
-    settings = ChatSettings.resolve(model="m", max_turns=9, toolsets="chattest")
+    settings = RunSettings.from_flags(model="m", max_turns=9, toolsets="chattest")
     assert settings.max_turns == 9 and settings.toolsets == ["chattest"]
 
 

@@ -16,13 +16,13 @@ import signal
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from hermes_core import config as cfg
+from hermes_core.cli.settings import RunSettings, split_list
 from hermes_core.registry import HermesError
 
 PROMPT = "> "
@@ -35,55 +35,6 @@ COMMANDS = {
     "/help": "this list",
     "/exit": "leave (also /quit, Ctrl-D)",
 }
-NO_ENDPOINT = (
-    "no model endpoint configured: pass --base-url, set OPENAI_BASE_URL, "
-    "or `hermes config set model.base_url URL`"
-)
-NO_MODEL = "no model named: pass --model, set HERMES_MODEL, or `hermes config set model.name NAME`"
-
-
-@dataclass
-class ChatSettings:
-    base_url: str
-    api_key: str
-    model: str
-    toolsets: list[str]
-    tool_call_parser: str | None = None
-    max_turns: int = 30
-    system: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    max_context_tokens: int | None = None
-    tool_timeout: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def resolve(cls, **flags: Any) -> ChatSettings:
-        """Flags > environment > .env > config.yaml > defaults, through :func:`hermes_core.config.resolve`."""
-        base_url = cfg.resolve("model.base_url", flags.get("base_url"))
-        if not base_url:
-            raise HermesError(NO_ENDPOINT)
-        model = cfg.resolve("model.name", flags.get("model"))
-        if not model:
-            raise HermesError(NO_MODEL)
-        toolsets = flags.get("toolsets")
-        return cls(
-            base_url=base_url,
-            api_key=cfg.resolve("model.api_key", flags.get("api_key")) or "EMPTY",
-            model=model,
-            toolsets=_split(toolsets) if toolsets else list(cfg.get_value("toolsets") or []),
-            tool_call_parser=cfg.resolve("model.tool_call_parser", flags.get("tool_call_parser")),
-            max_turns=cfg.resolve("agent.max_turns", flags.get("max_turns")),
-            system=cfg.resolve("agent.system_prompt", flags.get("system")),
-            temperature=cfg.get_value("model.temperature"),
-            max_tokens=cfg.get_value("model.max_tokens"),
-            max_context_tokens=cfg.get_value("agent.max_context_tokens"),
-            tool_timeout=cfg.get_value("agent.tool_timeout"),
-        )
-
-
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def _clip(text: str, limit: int = 200) -> str:
@@ -94,7 +45,7 @@ def _clip(text: str, limit: int = 200) -> str:
 class ChatSession:
     """One conversation: the messages so far, the tools offered, and the commands that change them."""
 
-    def __init__(self, settings: ChatSettings, console: Any, *, rich_output: bool, out=None) -> None:
+    def __init__(self, settings: RunSettings, console: Any, *, rich_output: bool, out=None) -> None:
         self.settings = settings
         self.console = console  # tool activity, spinner, notices
         self.rich_output = rich_output
@@ -103,7 +54,7 @@ class ChatSession:
         self.messages: list[dict[str, Any]] = self._fresh()
         self._client: Any = None
         self._status: Any = None
-        self.check_toolsets(settings.toolsets)
+        settings.tool_names()  # an unknown toolset or a cycle: a one-line error before the session starts
         self._prepare_sandbox()
 
     # -- state ------------------------------------------------------------------------------------
@@ -118,31 +69,15 @@ class ChatSession:
         if selected_backend_name() == "local" and not cfg.get_value("terminal.cwd"):
             sandbox_table().set_overrides(self.task_id, TaskOverrides(cwd=str(Path.cwd())))
 
-    def check_toolsets(self, toolsets: list[str]) -> None:
-        from hermes_core.plugins import get_hermes
-
-        if toolsets and toolsets != ["none"]:
-            get_hermes().toolsets.resolve_many(toolsets)  # unknown toolset or cycle: a one-line error
-
     def tool_names(self) -> list[str]:
-        from hermes_core.plugins import get_hermes
-
-        if not self.settings.toolsets or self.settings.toolsets == ["none"]:
-            return []
-        return get_hermes().toolsets.resolve_many(self.settings.toolsets)
+        return self.settings.tool_names()
 
     def tool_schemas(self) -> list[dict[str, Any]] | None:
-        from hermes_core.plugins import get_hermes
-
-        return get_hermes().tools.openai_tools(self.tool_names()) or None
+        return self.settings.tools()
 
     def client(self) -> Any:
         if self._client is None:
-            import openai
-
-            self._client = openai.AsyncOpenAI(
-                base_url=self.settings.base_url, api_key=self.settings.api_key, max_retries=0, timeout=600.0
-            )
+            self._client = self.settings.client()
         return self._client
 
     async def close(self) -> None:
@@ -211,23 +146,7 @@ class ChatSession:
 
     async def turn(self, text: str) -> None:
         """Send ``text``; on Ctrl-C (SIGINT) cancel just this turn and kill what it was running."""
-        from hermes_core.agent import AgentLoop
-
-        s = self.settings
-        loop = AgentLoop(
-            self.client(),
-            model=s.model,
-            tools=self.tool_schemas(),
-            valid_tool_names=set(self.tool_names()),
-            max_turns=s.max_turns,
-            task_id=self.task_id,
-            temperature=s.temperature,
-            max_tokens=s.max_tokens,
-            max_context_tokens=s.max_context_tokens,
-            tool_call_parser=s.tool_call_parser,
-            tool_timeout=s.tool_timeout,
-            on_event=self.on_event,
-        )
+        loop = self.settings.loop(self.client(), self.tool_schemas(), self.task_id, on_event=self.on_event)
         messages = [*self.messages, {"role": "user", "content": text}]
         task = asyncio.ensure_future(loop.run(messages))
         hits: list[bool] = []
@@ -324,9 +243,13 @@ class ChatSession:
         from hermes_core.plugins import get_hermes
 
         if arg:
-            chosen = _split(arg)
-            self.check_toolsets(chosen)
-            self.settings.toolsets = chosen
+            previous, self.settings.toolsets = self.settings.toolsets, split_list(arg)
+            try:
+                self.settings.tool_names()  # an unknown toolset or a cycle: refused, the old ones kept
+            except HermesError:
+                self.settings.toolsets = previous
+                raise
+            chosen = self.settings.toolsets
             self.notice(f"toolsets: {', '.join(chosen)} ({len(self.tool_names())} tools)", "green")
             return
         host = get_hermes()
@@ -359,8 +282,7 @@ class ChatSession:
             path = cfg.hermes_home() / "trajectories" / f"chat-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {**to_sharegpt(self.messages, tools=self.tool_schemas()), "model": self.settings.model}
-        record = json.loads(cfg.mask_secrets(json.dumps(record, ensure_ascii=False)))  # secrets never saved
-        append_jsonl(path, record)
+        append_jsonl(path, record)  # masks secrets
         self.notice(f"saved {len(record['conversations'])} turns to {path}", "green")
 
 
@@ -469,7 +391,7 @@ def chat(plain: bool, **flags: Any) -> None:
     """Talk with the agent; tool calls and results are shown as they happen."""
     from rich.console import Console
 
-    settings = ChatSettings.resolve(**flags)
+    settings = RunSettings.from_flags(**flags)
     interactive = not plain and sys.stdin.isatty()
     console = (
         Console(highlight=False) if interactive else Console(stderr=True, highlight=False, soft_wrap=True)

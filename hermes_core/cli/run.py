@@ -22,119 +22,15 @@ from typing import Any
 
 import click
 
+from hermes_core.cli.settings import RunSettings
 from hermes_core.registry import HermesError
 
-NO_ENDPOINT = (
-    "no model endpoint configured: pass --base-url URL, set OPENAI_BASE_URL, "
-    "or set model.base_url in ~/.hermes/config.yaml"
-)
-NO_MODEL = "no model named: pass --model NAME, set HERMES_MODEL, or set model.name in ~/.hermes/config.yaml"
 TRAJECTORIES = "trajectories.jsonl"
 FAILURES = "failures.jsonl"
 TOOL_STATS = "tool_stats.json"
 SUMMARY = "summary.json"
 CLIENT_SHARE = 64
 PROMPT_KEYS = ("prompt", "task", "question", "input", "instruction")
-
-
-@dataclass
-class Settings:
-    """Everything one agent run needs, resolved once from flags, environment and config."""
-
-    base_url: str
-    api_key: str
-    model: str
-    toolsets: list[str]
-    disabled_toolsets: list[str]
-    max_turns: int
-    tool_call_parser: str | None
-    temperature: float | None
-    max_tokens: int | None
-    max_context_tokens: int | None
-    tool_timeout: float | None
-    max_retries: int
-    request_timeout: float
-    system: str | None
-    ephemeral_system_prompt: str | None
-
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> Settings:
-        """Flags > environment (``OPENAI_BASE_URL``, ``HERMES_MODEL``, ...) > ~/.hermes > defaults."""
-        from hermes_core.config import resolve
-
-        base_url = resolve("model.base_url", options["base_url"])
-        if not base_url:
-            raise HermesError(NO_ENDPOINT)
-        model = resolve("model.name", options["model"])
-        if not model:
-            raise HermesError(NO_MODEL)
-        return cls(
-            base_url=str(base_url),
-            api_key=str(resolve("model.api_key", options["api_key"]) or "EMPTY"),
-            model=str(model),
-            toolsets=_split(options["toolsets"]) if options["toolsets"] else list(resolve("toolsets")),
-            disabled_toolsets=_split(options["disable_toolsets"]),
-            max_turns=int(resolve("agent.max_turns", options["max_turns"])),
-            tool_call_parser=resolve("model.tool_call_parser", options["tool_call_parser"]),
-            temperature=resolve("model.temperature", options["temperature"]),
-            max_tokens=resolve("model.max_tokens", options["max_tokens"]),
-            max_context_tokens=resolve("agent.max_context_tokens", options["max_context_tokens"]),
-            tool_timeout=resolve("agent.tool_timeout", options["tool_timeout"]),
-            max_retries=options["max_retries"],
-            request_timeout=options["request_timeout"],
-            system=resolve("agent.system_prompt", options["system"]),
-            ephemeral_system_prompt=options["ephemeral_system_prompt"],
-        )
-
-    def tools(self) -> list[dict[str, Any]] | None:
-        """The ``tools=`` list for the chosen toolsets (only tools whose requirements hold here)."""
-        if not self.toolsets or self.toolsets == ["none"]:
-            return None
-        from hermes_core.plugins import get_hermes
-
-        host = get_hermes()
-        names = host.toolsets.resolve_many(self.toolsets, self.disabled_toolsets)
-        return host.tools.openai_tools(names) or None
-
-    def client(self) -> Any:
-        import openai
-
-        # retries are the agent loop's (with backoff and a recorded reason), not stacked on the SDK's
-        return openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self.api_key, max_retries=0, timeout=self.request_timeout
-        )
-
-    def loop(self, client: Any, tools: list[dict[str, Any]] | None, task_id: str, on_event=None):
-        from hermes_core.agent import AgentLoop
-
-        return AgentLoop(
-            client,
-            model=self.model,
-            tools=tools,
-            max_turns=self.max_turns,
-            task_id=task_id,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            max_context_tokens=self.max_context_tokens,
-            tool_call_parser=self.tool_call_parser,
-            tool_timeout=self.tool_timeout,
-            max_retries=self.max_retries,
-            on_event=on_event,
-        )
-
-    def messages(self, prompt: str | list[dict[str, Any]], system: str | None = None) -> list[dict[str, Any]]:
-        if isinstance(prompt, list):
-            messages = [dict(m) for m in prompt]
-        else:
-            messages = [{"role": "user", "content": prompt}]
-        parts = [p for p in (system or self.system, self.ephemeral_system_prompt) if p]
-        if parts and not (messages and messages[0].get("role") == "system"):
-            messages.insert(0, {"role": "system", "content": "\n\n".join(parts)})
-        return messages
-
-
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def common_options(fn: Callable) -> Callable:
@@ -225,7 +121,7 @@ def _clip(text: str, limit: int) -> str:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final answer.")
 def run(task: str, save_trajectory: str | None, as_json: bool, quiet: bool, **options: Any) -> None:
     """Run the agent once on TASK, showing each tool call and result as it happens."""
-    settings = Settings.from_options(options)
+    settings = RunSettings.from_flags(**options)
     tools = settings.tools()
     on_event = None
     if not (quiet or as_json):
@@ -263,7 +159,7 @@ def _record(
     prompt_id: str,
     prompt: Any,
     result: Any,
-    settings: Settings,
+    settings: RunSettings,
     tools: list[dict[str, Any]] | None,
     seconds: float,
     *,
@@ -422,7 +318,7 @@ def batch(
     """
     from hermes_core.agent.trajectory import JsonlWriter, repair_jsonl
 
-    settings = Settings.from_options(options)
+    settings = RunSettings.from_flags(**options)
     prompts = read_prompts(prompts_file)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -463,7 +359,7 @@ def batch(
 
 
 async def _run_batch(
-    settings: Settings,
+    settings: RunSettings,
     tools: list[dict[str, Any]] | None,
     todo: list[Prompt],
     workers: int,
