@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from hermes_core.registry import Entry, HermesError, Registry
 
 if TYPE_CHECKING:  # pydantic and asyncio are imported on use: `hermes plugins list` needs neither
+    from concurrent.futures import ThreadPoolExecutor
+
     from pydantic import BaseModel
 
 Handler = Callable[..., Any]
@@ -183,16 +186,19 @@ class ToolRegistry(Registry[Tool]):
             return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
 
     async def ahandle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
-        """Async dispatch: async handlers are awaited, sync ones run in a worker thread."""
+        """Async dispatch: async handlers are awaited, sync ones run in :func:`tool_executor`."""
         import asyncio
         import inspect
+        from functools import partial
 
         try:
             tool, valid = self._prepare(name, args)
             if inspect.iscoroutinefunction(tool.handler):
                 call = tool.handler(valid, task_id)
             else:
-                call = asyncio.to_thread(tool.handler, valid, task_id)
+                call = asyncio.get_running_loop().run_in_executor(
+                    tool_executor(), partial(tool.handler, valid, task_id)
+                )
             result = await asyncio.wait_for(call, tool.timeout) if tool.timeout else await call
             if inspect.isawaitable(result):
                 result = await result
@@ -205,8 +211,37 @@ class ToolRegistry(Registry[Tool]):
             return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
 
 
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def tool_executor() -> ThreadPoolExecutor:
+    """One bounded pool per process (``HERMES_TOOL_WORKERS``, default 32) for every sync tool handler.
+
+    asyncio's default executor has ``cpu_count + 4`` threads: on a 2-core trainer, 6 terminal commands at
+    once for hundreds of concurrent rollouts.
+    """
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                workers = int(os.environ.get("HERMES_TOOL_WORKERS") or 32)
+                _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hermes-tool")
+    return _executor
+
+
 async def _await(awaitable):
     return await awaitable
 
 
-__all__ = ["Entry", "Tool", "ToolArgumentError", "ToolRegistry", "error_result", "to_json_result"]
+__all__ = [
+    "Entry",
+    "Tool",
+    "ToolArgumentError",
+    "ToolRegistry",
+    "error_result",
+    "to_json_result",
+    "tool_executor",
+]

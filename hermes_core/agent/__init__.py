@@ -1,6 +1,6 @@
 """The agent loop, its result types, argument normalisation, truncation and trajectories.
 
-Heavy pieces load on first attribute access so ``import hermes_core.agent`` stays cheap.
+``import hermes_core.agent`` imports neither openai nor atroposlib: clients are passed in.
 """
 
 from __future__ import annotations

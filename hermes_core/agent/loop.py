@@ -12,12 +12,9 @@ import asyncio
 import inspect
 import json
 import logging
-import os
 import random
-import threading
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -28,7 +25,7 @@ from hermes_core.agent.normalize import check_schema, normalize_arguments
 from hermes_core.agent.trajectory import split_reasoning
 from hermes_core.agent.truncation import estimate_tokens, truncate_messages
 from hermes_core.parsing import make_call_id
-from hermes_core.tools import error_result, to_json_result
+from hermes_core.tools import error_result, to_json_result, tool_executor
 
 __all__ = ["AgentEvent", "AgentLoop", "AgentResult", "ToolError", "tool_executor"]
 
@@ -81,23 +78,6 @@ class AgentResult:
             "reasoning_per_turn": self.reasoning_per_turn,
             "usage": self.usage,
         }
-
-
-# -- the shared executor for synchronous tool handlers -------------------------------------------------
-
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def tool_executor() -> ThreadPoolExecutor:
-    """One bounded pool per process (``HERMES_TOOL_WORKERS``, default 32) for every run's sync handlers."""
-    global _executor
-    if _executor is None:
-        with _executor_lock:
-            if _executor is None:
-                workers = int(os.environ.get("HERMES_TOOL_WORKERS") or 32)
-                _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hermes-tool")
-    return _executor
 
 
 # -- helpers -----------------------------------------------------------------------------------------
