@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hermes_core.registry import Entry, HermesError, Registry
+from hermes_core.registry import Entry, HermesError, Registry, resolve_lazy
 
 if TYPE_CHECKING:  # pydantic and asyncio are imported on use: `hermes plugins list` needs neither
     from concurrent.futures import ThreadPoolExecutor
@@ -33,22 +33,35 @@ class Tool:
     schema (validated with ``jsonschema``). ``requires_env`` names keys that must be set (e.g.
     ``FIRECRAWL_API_KEY``), ``requires_packages`` importable modules; ``check_requirements`` may return
     ``False`` or a reason string for anything else.
+
+    ``handler``, ``parameters`` and ``check_requirements`` may be lazy ``"module:attribute"`` references,
+    imported on first use: registering a tool then costs nothing, and ``hermes plugins list`` stays quick
+    however heavy the tool's module (pydantic models, asyncio, SDKs) is.
     """
 
     name: str
     description: str
-    handler: Handler
-    parameters: type[BaseModel] | dict[str, Any] = field(
+    handler: Handler | str
+    parameters: type[BaseModel] | dict[str, Any] | str = field(
         default_factory=lambda: {"type": "object", "properties": {}}
     )
     toolset: str | None = None
     requires_env: tuple[str, ...] = ()
     requires_packages: tuple[str, ...] = ()
-    check_requirements: Callable[[], bool | str | None] | None = None
+    check_requirements: Callable[[], bool | str | None] | str | None = None
     timeout: float | None = None
     """Seconds the agent loop lets the handler run before answering with an error."""
 
+    def load(self) -> Tool:
+        """Import whatever was registered lazily; idempotent."""
+        for attr in ("handler", "parameters", "check_requirements"):
+            value = getattr(self, attr)
+            if isinstance(value, str):
+                setattr(self, attr, resolve_lazy(value))
+        return self
+
     def _is_model(self) -> bool:
+        self.load()
         return isinstance(self.parameters, type) and hasattr(self.parameters, "model_json_schema")
 
     def json_schema(self) -> dict[str, Any]:
@@ -79,6 +92,7 @@ class Tool:
                 return f"missing Python package {package!r}"
         if self.check_requirements is not None:
             try:
+                self.load()
                 verdict = self.check_requirements()
             except Exception as exc:  # a requirements check must not take the host down either
                 return f"requirements check failed: {exc}"
@@ -136,7 +150,7 @@ class ToolRegistry(Registry[Tool]):
         super().__init__("tool")
 
     def tool(self, name: str) -> Tool:
-        return self.get(name)
+        return self.get(name).load()
 
     def available(self, names: list[str] | None = None) -> dict[str, Tool]:
         """The tools among ``names`` (default all) whose requirements hold here."""
@@ -153,7 +167,7 @@ class ToolRegistry(Registry[Tool]):
     def _prepare(self, name: str, args: Any) -> tuple[Tool, dict[str, Any]]:
         if name not in self:
             raise ToolArgumentError(f"unknown tool {name!r}; available: {', '.join(self.names()) or 'none'}")
-        tool = self.get(name)
+        tool = self.get(name).load()
         reason = tool.unavailable_reason()
         if reason:
             raise ToolArgumentError(f"tool {name!r} is unavailable: {reason}")

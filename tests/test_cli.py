@@ -114,3 +114,30 @@ def test_plugins_list_survives_when_every_plugin_is_broken(tmp_path):
     assert records[0]["name"] == "hermes-core" and records[0]["status"] == "ok"
     assert all(r["status"] == "failed" for r in records[1:])
     assert len(records) - 1 == len(list(metadata.entry_points(group="hermes")))
+
+
+def test_loading_every_installed_plugin_imports_no_heavy_library():
+    """`hermes plugins list` stays quick: plugins register lazily, SDKs load when a tool or backend is used."""
+    heavy = (
+        "pydantic",
+        "asyncio",
+        "openai",
+        "httpx",
+        "atroposlib",
+        "modal",
+        "docker",
+        "paramiko",
+        "yaml",
+        "rich",
+    )
+    code = (
+        "import sys; from hermes_core.plugins import get_hermes; host = get_hermes(); "
+        f"print([m for m in {heavy!r} if m in sys.modules]); "
+        "print([r.name for r in host.records.values() if r.status != 'ok'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    imported, not_ok = done.stdout.splitlines()
+    assert imported == "[]"
+    assert not_ok == "[]"

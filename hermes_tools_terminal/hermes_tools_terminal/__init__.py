@@ -1,7 +1,7 @@
 """hermes batteries for acting in a sandbox: the ``terminal`` tool, the ``file`` tools, the ``local`` backend.
 
 The tools run in ``hermes_core.sandboxes.sandbox_for(task_id)``, so they use whichever backend
-``TERMINAL_ENV`` selects; the backend class is registered lazily.
+``TERMINAL_ENV`` selects; handlers, argument models and the backend class are registered lazily.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from hermes_core.hookspecs import hookimpl
 from hermes_core.tools import Tool
 from hermes_core.toolsets import Toolset
-from hermes_tools_terminal import tools as _tools
 
 __version__ = "0.1.0"
 
@@ -21,22 +20,22 @@ TOOLS = (
             "fresh shell started in the task's working directory; long-running commands are killed after "
             "`timeout` seconds (exit code 124)."
         ),
-        handler=_tools.terminal,
-        parameters=_tools.TerminalArgs,
+        handler="hermes_tools_terminal.tools:terminal",
+        parameters="hermes_tools_terminal.tools:TerminalArgs",
         toolset="terminal",
     ),
     Tool(
         name="read_file",
         description="Read a text file from the task's sandbox, `limit` lines from line `offset`.",
-        handler=_tools.read_file,
-        parameters=_tools.ReadFileArgs,
+        handler="hermes_tools_terminal.tools:read_file",
+        parameters="hermes_tools_terminal.tools:ReadFileArgs",
         toolset="file",
     ),
     Tool(
         name="write_file",
         description="Create or overwrite a file in the task's sandbox with the given content.",
-        handler=_tools.write_file,
-        parameters=_tools.WriteFileArgs,
+        handler="hermes_tools_terminal.tools:write_file",
+        parameters="hermes_tools_terminal.tools:WriteFileArgs",
         toolset="file",
     ),
     Tool(
@@ -45,8 +44,8 @@ TOOLS = (
             "Edit a file by replacing an exact string. `old_string` must occur exactly once unless "
             "`replace_all` is set; include enough context to make it unique."
         ),
-        handler=_tools.patch,
-        parameters=_tools.PatchArgs,
+        handler="hermes_tools_terminal.tools:patch",
+        parameters="hermes_tools_terminal.tools:PatchArgs",
         toolset="file",
     ),
     Tool(
@@ -55,8 +54,8 @@ TOOLS = (
             "Search the task's sandbox: grep file contents for a regular expression (target='content') "
             "or find files by name glob (target='files')."
         ),
-        handler=_tools.search_files,
-        parameters=_tools.SearchArgs,
+        handler="hermes_tools_terminal.tools:search_files",
+        parameters="hermes_tools_terminal.tools:SearchArgs",
         toolset="file",
     ),
 )

@@ -7,15 +7,39 @@ imported until a tool is called, and providers are registered as lazy references
 
 from __future__ import annotations
 
-from hermes_core import Toolset, hookimpl
+from hermes_core import Tool, Toolset, hookimpl
 
 __version__ = "0.1.0"
+
+_TOOLS = "hermes_tools_web.tools"  # handlers and argument models, imported when a tool is first used
+
+WEB_EXTRACT = Tool(
+    name="web_extract",
+    description=(
+        "Read web pages: fetch each URL and return its main content as markdown (with title and links); "
+        "JSON and plain text are returned as such. Each URL gets its own result or error. Long pages are "
+        "cut, and the result says so."
+    ),
+    handler=f"{_TOOLS}:web_extract",
+    parameters=f"{_TOOLS}:WebExtractArgs",
+    toolset="web",
+    requires_packages=("httpx",),
+    timeout=120,
+)
+
+WEB_SEARCH = Tool(
+    name="web_search",
+    description="Search the web; returns a list of results, each with title, url and description.",
+    handler=f"{_TOOLS}:web_search",
+    parameters=f"{_TOOLS}:WebSearchArgs",
+    toolset="web",
+    check_requirements=f"{_TOOLS}:search_unavailable_reason",
+    timeout=60,
+)
 
 
 @hookimpl
 def register_tools(register):
-    from hermes_tools_web.tools import WEB_EXTRACT, WEB_SEARCH
-
     register(WEB_EXTRACT)
     register(WEB_SEARCH)
 

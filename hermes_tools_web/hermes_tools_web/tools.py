@@ -13,8 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hermes_core.tools import Tool
-
 MAX_URLS = 10
 
 
@@ -95,28 +93,3 @@ async def web_search(args: dict[str, Any], task_id: str | None = None) -> dict[s
     except Exception as exc:
         return {"error": f"{provider_class.name} search failed: {type(exc).__name__}: {exc}"}
     return {"query": query, "provider": provider_class.name, "results": normalise(hits, limit)}
-
-
-WEB_EXTRACT = Tool(
-    name="web_extract",
-    description=(
-        "Read web pages: fetch each URL and return its main content as markdown (with title and links); "
-        "JSON and plain text are returned as such. Each URL gets its own result or error. Long pages are "
-        "cut, and the result says so."
-    ),
-    handler=web_extract,
-    parameters=WebExtractArgs,
-    toolset="web",
-    requires_packages=("httpx",),
-    timeout=120,
-)
-
-WEB_SEARCH = Tool(
-    name="web_search",
-    description="Search the web; returns a list of results, each with title, url and description.",
-    handler=web_search,
-    parameters=WebSearchArgs,
-    toolset="web",
-    check_requirements=search_unavailable_reason,
-    timeout=60,
-)

@@ -1,13 +1,12 @@
 """hermes-env-gsm8k: the GSM8K environment, its ``python`` tool and the ``gsm8k`` toolset.
 
 The module stays light: the environment (atroposlib) is registered lazily, and the tool's handler
-imports nothing heavy.
+and its argument model are imported on first use.
 """
 
 from __future__ import annotations
 
 from hermes_core import Tool, Toolset, hookimpl
-from hermes_env_gsm8k.python_tool import PythonArgs, run_python
 
 __version__ = "0.1.0"
 
@@ -17,8 +16,8 @@ PYTHON_TOOL = Tool(
         "Run a Python 3 program in this task's sandbox and get what it prints (stdout and stderr) and its "
         "exit code. Each call is a fresh interpreter: print() the values you need."
     ),
-    handler=run_python,
-    parameters=PythonArgs,
+    handler="hermes_env_gsm8k.python_tool:run_python",
+    parameters="hermes_env_gsm8k.python_tool:PythonArgs",
     toolset="gsm8k",
 )
 
