@@ -117,7 +117,7 @@ def test_plugins_list_survives_when_every_plugin_is_broken(tmp_path):
 
 
 def test_loading_every_installed_plugin_imports_no_heavy_library():
-    """`hermes plugins list` stays quick: plugins register lazily, SDKs load when a tool or backend is used."""
+    """`hermes plugins list` stays quick: plugins register lazily; SDKs load when a tool or backend runs."""
     heavy = (
         "pydantic",
         "asyncio",
