@@ -130,22 +130,27 @@ class Hermes:
     def _load_one(self, record: PluginRecord, load: Callable[[], Any]) -> None:
         self.records[record.name] = record
         plugin = None
+        registered = False
         try:
             plugin = load()
+            if self.pm.is_registered(plugin):  # a second entry point naming the same module
+                first = self.pm.get_name(plugin)
+                raise HermesError(f"the same module is already loaded as plugin {first!r}")
             self.pm.register(plugin, name=record.name)
+            registered = True
             self._check_hooks(plugin, record.name)
             record.hooks = sorted(
                 hc.name for hc in self.pm.get_hookcallers(plugin) or [] if hc.name in hookspecs.ALL_HOOKS
             )
             staged = self._collect(plugin, record)
             self._commit(staged, record)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() must not end the host
             record.status = "failed"
-            record.error = f"{type(exc).__name__}: {exc}".strip()
+            record.error = " ".join(f"{type(exc).__name__}: {exc}".split())
             record.provides = {}
             for key in _HOOK_TARGETS.values():
                 getattr(self, key[1]).remove_plugin(record.name)
-            if plugin is not None and self.pm.is_registered(plugin):
+            if registered:
                 self.pm.unregister(plugin)
             log.warning("plugin %s failed to load: %s", record.name, record.error)
             if self.strict:
@@ -199,12 +204,27 @@ class Hermes:
         for impl in self.pm.hook.register_commands.get_hookimpls():
             try:
                 impl.function(cli=cli)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 record = self.records.get(impl.plugin_name)
                 if record is not None:
                     record.status, record.error = "failed", f"register_commands: {type(exc).__name__}: {exc}"
                 if self.strict:
                     raise
+
+
+_EXPECTED_ITEM: dict[str, type] = {
+    "register_tools": Tool,
+    "register_toolsets": Toolset,
+    "register_tool_call_parsers": ToolCallParser,
+}
+"""What each hook's ``register`` accepts besides a lazy string: a wrong item fails its plugin at load,
+instead of breaking ``hermes tools list`` for everyone later."""
+
+
+def _is_a(item: Any, expected: type) -> bool:
+    if expected is ToolCallParser:
+        return isinstance(item, type) and issubclass(item, ToolCallParser)
+    return isinstance(item, expected)
 
 
 class _Registrar:
@@ -216,6 +236,9 @@ class _Registrar:
     def __call__(
         self, item: Any, name: str | None = None, aliases: tuple[str, ...] = (), **metadata: Any
     ) -> None:
+        expected = _EXPECTED_ITEM.get(self.hook)
+        if expected is not None and not isinstance(item, str) and not _is_a(item, expected):
+            raise HermesError(f"{self.hook} expects a {expected.__name__}, got {type(item).__name__}")
         if isinstance(item, Tool | Toolset):
             name = name or item.name
         elif isinstance(item, str):

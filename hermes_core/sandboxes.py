@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hermes_core.registry import HermesError
-from hermes_core.terminal import DEFAULT_TIMEOUT, Sandbox, TerminalBackend
+from hermes_core.terminal import DEFAULT_TIMEOUT, Sandbox, SandboxError, TerminalBackend
 
 DEFAULT_TASK = "default"
 
@@ -76,6 +76,7 @@ class SandboxTable:
         self._backends: dict[str, TerminalBackend] = {}
         self._lock = threading.Lock()
         self._task_locks: dict[str, threading.Lock] = {}
+        self._creating: dict[str, object] = {}  # task_id -> token of the creation in flight
 
     def set_overrides(self, task_id: str, overrides: TaskOverrides) -> None:
         self._overrides[task_id] = overrides
@@ -95,13 +96,22 @@ class SandboxTable:
 
     def get(self, task_id: str | None) -> Sandbox:
         task_id = task_id or DEFAULT_TASK
-        with self._lock:
-            task_lock = self._task_locks.setdefault(task_id, threading.Lock())
-        with task_lock:  # one creation per task even when tools race
-            sandbox = self._sandboxes.get(task_id)
-            if sandbox is not None:
-                return sandbox
-            overrides = self._overrides.get(task_id, TaskOverrides())
+        while True:
+            with self._lock:
+                task_lock = self._task_locks.setdefault(task_id, threading.Lock())
+            with task_lock:  # one creation per task even when tools race
+                with self._lock:
+                    if self._task_locks.get(task_id) is not task_lock:
+                        continue  # the task was cleaned up while we waited: start over
+                    sandbox = self._sandboxes.get(task_id)
+                    if sandbox is not None:
+                        return sandbox
+                    token = self._creating[task_id] = object()
+                    overrides = self._overrides.get(task_id, TaskOverrides())
+                return self._create(task_id, overrides, token)
+
+    def _create(self, task_id: str, overrides: TaskOverrides, token: object) -> Sandbox:
+        try:
             backend = self.backend(overrides.backend)
             sandbox = backend.create(
                 task_id,
@@ -110,15 +120,29 @@ class SandboxTable:
                 timeout=float(_configured("terminal.timeout") or DEFAULT_TIMEOUT),
                 **overrides.options,
             )
-            self._sandboxes[task_id] = sandbox
-            return sandbox
+        except BaseException:
+            with self._lock:
+                if self._creating.get(task_id) is token:
+                    del self._creating[task_id]
+            raise
+        with self._lock:
+            current = self._creating.get(task_id) is token
+            if current:
+                del self._creating[task_id]
+                self._sandboxes[task_id] = sandbox
+        if not current:  # cleanup_task ran while the backend was creating it (a tool timed out, say)
+            sandbox.cleanup()
+            raise SandboxError(f"task {task_id!r} was cleaned up while its sandbox was being created")
+        return sandbox
 
     def cleanup(self, task_id: str | None) -> None:
+        """Release the task's sandbox; a creation still in flight is cancelled and cleans up itself."""
         task_id = task_id or DEFAULT_TASK
         with self._lock:
             sandbox = self._sandboxes.pop(task_id, None)
             self._overrides.pop(task_id, None)
             self._task_locks.pop(task_id, None)
+            self._creating.pop(task_id, None)
         if sandbox is not None:
             sandbox.cleanup()
 

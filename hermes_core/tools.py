@@ -84,6 +84,10 @@ class Tool:
 
     def unavailable_reason(self) -> str | None:
         """``None`` when the tool can run here, else why not (missing key, package, ...)."""
+        try:
+            self.load()
+        except Exception as exc:  # a broken lazy reference makes this tool unavailable, not the host
+            return f"cannot load the tool: {type(exc).__name__}: {exc}"
         missing = [key for key in self.requires_env if not os.environ.get(key)]
         if missing:
             return "missing environment variable " + ", ".join(missing)
@@ -92,7 +96,6 @@ class Tool:
                 return f"missing Python package {package!r}"
         if self.check_requirements is not None:
             try:
-                self.load()
                 verdict = self.check_requirements()
             except Exception as exc:  # a requirements check must not take the host down either
                 return f"requirements check failed: {exc}"
@@ -167,8 +170,8 @@ class ToolRegistry(Registry[Tool]):
     def _prepare(self, name: str, args: Any) -> tuple[Tool, dict[str, Any]]:
         if name not in self:
             raise ToolArgumentError(f"unknown tool {name!r}; available: {', '.join(self.names()) or 'none'}")
-        tool = self.get(name).load()
-        reason = tool.unavailable_reason()
+        tool = self.get(name)
+        reason = tool.unavailable_reason()  # imports what was registered lazily
         if reason:
             raise ToolArgumentError(f"tool {name!r} is unavailable: {reason}")
         if isinstance(args, str):
@@ -219,8 +222,10 @@ class ToolRegistry(Registry[Tool]):
             return to_json_result(result)
         except ToolArgumentError as exc:
             return error_result(str(exc))
-        except TimeoutError:
-            return error_result(f"{name} timed out after {tool.timeout:g}s")
+        except TimeoutError as exc:
+            if tool.timeout:  # our deadline; a handler's own TimeoutError is an ordinary failure
+                return error_result(f"{name} timed out after {tool.timeout:g}s")
+            return error_result(f"{name} failed: TimeoutError: {exc}")
         except Exception as exc:
             return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
 
@@ -235,15 +240,23 @@ def tool_executor() -> ThreadPoolExecutor:
     asyncio's default executor has ``cpu_count + 4`` threads: on a 2-core trainer, 6 terminal commands at
     once for hundreds of concurrent rollouts.
     """
-    global _executor
     if _executor is None:
-        with _executor_lock:
-            if _executor is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                workers = int(os.environ.get("HERMES_TOOL_WORKERS") or 32)
-                _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hermes-tool")
+        set_tool_workers(int(os.environ.get("HERMES_TOOL_WORKERS") or 32))
     return _executor
+
+
+def set_tool_workers(workers: int) -> None:
+    """Size the shared tool executor (an RL environment's ``tool_pool_size``); running calls finish."""
+    global _executor
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _executor_lock:
+        if _executor is not None and _executor._max_workers == max(1, workers):
+            return
+        previous = _executor
+        _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hermes-tool")
+    if previous is not None:
+        previous.shutdown(wait=False)
 
 
 async def _await(awaitable):
@@ -257,5 +270,6 @@ __all__ = [
     "ToolRegistry",
     "error_result",
     "to_json_result",
+    "set_tool_workers",
     "tool_executor",
 ]

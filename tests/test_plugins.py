@@ -212,3 +212,43 @@ def test_toolsets_from_plugins_compose(host):
     )
     assert host.toolsets.resolve("both") == ["b", "a"]
     assert host.tools.openai_tools(host.toolsets.resolve("both"))[0]["function"]["name"] == "b"
+
+
+def test_a_plugin_calling_sys_exit_fails_alone(fake_entry_points):
+    fake_entry_points("exits_on_import", "import sys\nsys.exit('needs config')\n")
+    fake_entry_points("good_plugin", GOOD)
+    host = Hermes()
+    host.load_entry_points()
+    assert host.records["exits_on_import"].status == "failed"
+    assert host.records["exits_on_import"].error == "SystemExit: needs config"
+    assert host.records["good_plugin"].status == "ok"
+
+
+def test_two_entry_points_for_one_module_keep_the_first_working(fake_entry_points, monkeypatch):
+    fake_entry_points("good_plugin", GOOD)
+    points = metadata.entry_points()
+    monkeypatch.setattr(
+        metadata,
+        "entry_points",
+        lambda group=None, **_: [
+            *points,
+            metadata.EntryPoint(name="zz_again", value="good_plugin", group="hermes"),
+        ],
+    )
+    host = Hermes()
+    host.load_entry_points()
+    assert host.records["good_plugin"].status == "ok"
+    assert host.records["zz_again"].status == "failed"
+    assert "already loaded as plugin 'good_plugin'" in host.records["zz_again"].error
+    assert host.tools.handle_function_call("good_tool", {}) == '{"ok": true}'
+
+
+def test_registering_the_wrong_kind_of_item_fails_that_plugin():
+    host = Hermes()
+    record = host.register(
+        make_plugin("confused", register_tools=lambda register: register(Toolset(name="oops"))),
+        name="confused",
+    )
+    assert record.status == "failed"
+    assert record.error == "HermesError: register_tools expects a Tool, got Toolset"
+    assert host.tools.names() == []

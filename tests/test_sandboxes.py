@@ -39,3 +39,47 @@ def test_terminal_pool_max_pools_any_backend(monkeypatch):
     assert second.execute("pwd").output.strip().endswith("/hermes_tasks/b")
     assert table.backend().metrics()["reused"] == 1
     table.cleanup_all()
+
+
+def test_cleanup_during_a_slow_creation_leaks_nothing(monkeypatch):
+    """A rollout whose tool timed out cleans up while the backend is still creating its sandbox."""
+    import threading
+    import time
+
+    from hermes_core.terminal import SandboxError
+
+    monkeypatch.setenv("TERMINAL_ENV", "local")
+    table = SandboxTable()
+    backend = table.backend()
+    created, cleaned = [], []
+    real_create = backend.create
+
+    def slow_create(task_id, **kwargs):
+        time.sleep(0.3)
+        sandbox = real_create(task_id, **kwargs)
+        created.append(sandbox)
+        real_cleanup = sandbox.cleanup
+        sandbox.cleanup = lambda: (cleaned.append(sandbox), real_cleanup())
+        return sandbox
+
+    monkeypatch.setattr(backend, "create", slow_create)
+    errors = []
+    worker = threading.Thread(target=lambda: errors.append(_capture(lambda: table.get("r"))))
+    worker.start()
+    time.sleep(0.1)
+    table.cleanup("r")
+    worker.join()
+    assert isinstance(errors[0], SandboxError) and "cleaned up while" in str(errors[0])
+    assert table.active() == []
+    assert created == cleaned  # the orphan was cleaned by its creator
+    table.get("r")  # the task id is usable again
+    assert table.active() == ["r"]
+    table.cleanup_all()
+    assert len(created) == 2 and created == cleaned
+
+
+def _capture(call):
+    try:
+        return call()
+    except Exception as exc:
+        return exc

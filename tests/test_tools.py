@@ -174,3 +174,20 @@ def test_unknown_include_names_the_including_toolset():
         registry.resolve("a")
     with pytest.raises(UnknownName, match="unknown toolset 'nope'; installed: a"):
         registry.resolve("nope")
+
+
+def test_a_tool_whose_lazy_handler_cannot_load_is_unavailable_not_fatal():
+    broken = Tool(name="broken", description="", handler="no_such_pkg_xyz.mod:handler")
+    registry = registry_with(broken, add_tool())
+    assert registry.unavailable()["broken"].startswith("cannot load the tool: ModuleNotFoundError")
+    assert [t["function"]["name"] for t in registry.openai_tools(["broken", "add"])] == ["add"]
+    assert "unavailable: cannot load the tool" in registry.handle_function_call("broken", {})
+
+
+def test_a_handlers_own_timeout_error_is_an_error_result():
+    async def flaky(args, task_id):
+        raise TimeoutError("socket read timed out")
+
+    registry = registry_with(Tool(name="flaky", description="", handler=flaky))
+    result = json.loads(asyncio.run(registry.ahandle_function_call("flaky", {})))
+    assert result == {"error": "flaky failed: TimeoutError: socket read timed out"}

@@ -462,8 +462,10 @@ class AgentLoop:
             return to_json_result(value), False
         except asyncio.CancelledError:
             raise
-        except TimeoutError:
-            return error_result(f"{name} timed out after {timeout:g}s"), True
+        except TimeoutError as exc:
+            if timeout:  # our deadline; a handler's own TimeoutError is an ordinary failure
+                return error_result(f"{name} timed out after {timeout:g}s"), True
+            return error_result(f"{name} failed: TimeoutError: {exc}"), False
         except Exception as exc:
             return error_result(f"{name} failed: {type(exc).__name__}: {exc}"), False
 

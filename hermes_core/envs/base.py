@@ -292,7 +292,11 @@ class HermesAgentBaseEnv(BaseEnv):
         self._phase2_checked, self._phase2_off = True, self._phase2_off or reason
 
     def _ensure_executor(self) -> None:
-        """Size the loop's default executor: tools and sandbox commands run there, hundreds at once."""
+        """Size the executors tools and sandbox commands run in (``tool_pool_size``), hundreds at once:
+        the shared tool executor that dispatch uses, and the loop's default one (``to_thread``)."""
+        from hermes_core.tools import set_tool_workers
+
+        set_tool_workers(self.config.tool_pool_size)
         loop = asyncio.get_running_loop()
         if self._executor_loop is not loop:
             previous = getattr(loop, "_default_executor", None)  # e.g. made by setup()'s to_thread
