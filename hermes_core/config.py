@@ -246,7 +246,26 @@ def apply_env_file() -> None:
     file must be in effect before plugins are asked what is available.
     """
     for name, value in read_env_file().items():
-        os.environ.setdefault(name, value)
+        if name not in os.environ:
+            os.environ[name] = value
+            _exported_from_dotenv.add(name)
+
+
+_exported_from_dotenv: set[str] = set()
+"""Names :func:`apply_env_file` put into ``os.environ``: they rank as ``.env``, below the real environment."""
+
+
+def _from_environment(key: str) -> tuple[str, str] | None:
+    """``(name, text)`` of the variable that sets ``key`` in the real environment, then in ``.env``."""
+    for name in env_names(key):
+        if name not in _exported_from_dotenv and os.environ.get(name, "") != "":
+            return f"env {name}", os.environ[name]
+    if env_path().exists():
+        dotenv = read_env_file()
+        for name in env_names(key):
+            if dotenv.get(name, "") != "":
+                return f".env {name}", dotenv[name]
+    return None
 
 
 def _disabled_cache() -> Path:
@@ -256,10 +275,14 @@ def _disabled_cache() -> Path:
 def disabled_plugins() -> set[str]:
     """Plugins switched off with ``hermes plugins disable``; runs on every CLI start, so kept cheap.
 
+    The environment (``HERMES_PLUGINS_DISABLED=a,b``) and ``.env`` come first, as for every setting.
     Parsing YAML costs ~10 ms of imports, so the answer is kept in a small JSON file stamped with
     config.yaml's mtime and size, and YAML is parsed only after the file changed (and only when it
     mentions ``disabled`` at all).
     """
+    given = _from_environment("plugins.disabled")
+    if given is not None:
+        return {str(name) for name in parse_text("plugins.disabled", given[1])}
     path = config_path()
     try:
         stat = path.stat()
@@ -363,13 +386,10 @@ def lookup(key: str) -> tuple[Any, str]:
         raise HermesError(
             f"{key} is a section; use one of {', '.join(k for k in settings_keys() if k.startswith(key))}"
         )
-    for name in env_names(key):
-        if os.environ.get(name, "") != "":
-            return _plain(_validate(key, parse_text(key, os.environ[name]), f"env {name}")), f"env {name}"
-    dotenv = read_env_file()
-    for name in env_names(key):
-        if dotenv.get(name, "") != "":
-            return _plain(_validate(key, parse_text(key, dotenv[name]), f".env {name}")), f".env {name}"
+    given = _from_environment(key)
+    if given is not None:
+        source, text = given
+        return _plain(_validate(key, parse_text(key, text), source)), source
     found, value = _dig(read_file(), key)
     if found:
         return _plain(_validate(key, value, str(config_path()))), CONFIG_FILE

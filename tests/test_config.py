@@ -264,3 +264,24 @@ def test_unset_and_section_errors(home):
     assert cfg.read_file() == {}
     with pytest.raises(HermesError, match="section"):
         cfg.set_value("terminal", "x")
+
+
+def test_the_real_environment_outranks_dotenv_even_after_it_is_exported(home, monkeypatch):
+    from hermes_core.plugins import _disabled_in_config
+
+    (home / ".env").write_text("TERMINAL_ENV=nosuch\n")
+    monkeypatch.delenv("TERMINAL_ENV", raising=False)
+    monkeypatch.setenv("HERMES_TERMINAL_BACKEND", "local")
+    monkeypatch.setattr(cfg, "_exported_from_dotenv", set())
+    _disabled_in_config()  # exports .env, as loading the host does
+    assert os.environ["TERMINAL_ENV"] == "nosuch"
+    assert cfg.lookup("terminal.backend") == ("local", "env HERMES_TERMINAL_BACKEND")
+    monkeypatch.delenv("HERMES_TERMINAL_BACKEND")
+    assert cfg.lookup("terminal.backend") == ("nosuch", ".env TERMINAL_ENV")
+
+
+def test_disabling_plugins_through_the_environment_applies(home, monkeypatch):
+    (home / "config.yaml").write_text("plugins:\n  disabled: [from-file]\n")
+    assert cfg.disabled_plugins() == {"from-file"}
+    monkeypatch.setenv("HERMES_PLUGINS_DISABLED", "hermes-tools-web, other")
+    assert cfg.disabled_plugins() == {"hermes-tools-web", "other"}
