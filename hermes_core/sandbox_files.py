@@ -28,7 +28,10 @@ class SandboxFileNotFound(SandboxFileError, FileNotFoundError):
 
 
 def quote_path(path: str) -> str:
-    """Quote ``path`` for the shell, keeping a leading ``~/`` meaningful."""
+    """Quote ``path`` for the shell, keeping a leading ``~/`` meaningful; a name starting with ``-``
+    gets ``./`` so that no command (``find``, ``tail``, ``sed``) takes it for an option."""
+    if path.startswith("-"):
+        path = "./" + path
     if path == "~":
         return '"$HOME"'
     if path.startswith("~/"):
@@ -92,19 +95,31 @@ def read_bytes(sandbox: Sandbox, path: str, max_bytes: int | None = None) -> byt
 
 
 def write_bytes(sandbox: Sandbox, path: str, data: bytes) -> None:
-    """Write through a temporary file in the same directory, renamed at the end (no half-written file)."""
+    """Write through a temporary file renamed over the target at the end (no half-written file).
+
+    The rename goes to where a symlink points, and an existing file keeps its permissions, so editing a
+    script leaves it executable and editing through a link changes the linked file.
+    """
     q = quote_path(path)
     tmp = quote_path(path + ".hermes-tmp")
     encoded = base64.b64encode(data).decode("ascii")
     chunks = [encoded[i : i + WRITE_CHUNK] for i in range(0, len(encoded), WRITE_CHUNK)] or [""]
     for index, chunk in enumerate(chunks):
         redirect = ">" if index == 0 else ">>"
-        prefix = f'mkdir -p -- "$(dirname -- {q})" && ' if index == 0 else ""
+        prefix = (
+            f"if [ -d {q} ]; then echo 'is a directory'; exit 3; fi; mkdir -p -- \"$(dirname -- {q})\" && "
+            if index == 0
+            else ""
+        )
         result = sandbox.execute(f"{prefix}printf %s {shlex.quote(chunk)} | base64 -d {redirect} {tmp}")
         if result.exit_code != 0:
             sandbox.execute(f"rm -f -- {tmp}")
             raise SandboxFileError(f"writing {path} failed: {result.output.strip()}")
-    result = sandbox.execute(f"mv -f -- {tmp} {q}")
+    result = sandbox.execute(
+        f't={q}; if [ -L "$t" ]; then t=$(readlink -f -- "$t") || exit 1; fi; '
+        f'if [ -e "$t" ]; then m=$(stat -c %a -- "$t" 2>/dev/null) && chmod "$m" {tmp}; fi; '
+        f'mv -f -- {tmp} "$t"'
+    )
     if result.exit_code != 0:
         sandbox.execute(f"rm -f -- {tmp}")
         raise SandboxFileError(f"writing {path} failed: {result.output.strip()}")

@@ -49,10 +49,13 @@ def timeout_result(output: str, timeout: float, limit: int = DEFAULT_MAX_OUTPUT)
 
 
 def shell_command(command: str, cwd: str | None) -> str:
-    """``command`` run from ``cwd``, the path quoted so that no file name reaches the shell raw."""
+    """``command`` run from ``cwd``, the path quoted so that no file name reaches the shell raw.
+
+    A newline, not ``&&``, joins them: a command that is empty or only a comment stays valid shell.
+    """
     if not cwd:
         return command
-    return f"cd {shlex.quote(cwd)} && {command}"
+    return f"cd {shlex.quote(cwd)} || exit 1\n{command}"
 
 
 class SandboxError(RuntimeError):

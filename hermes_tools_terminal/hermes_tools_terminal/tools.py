@@ -81,7 +81,8 @@ def read_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any
     raw = files.decode(encoded)
     content = raw.decode("utf-8", errors="replace")
     total = int(newlines.strip() or 0)
-    lines = content.splitlines(keepends=True)
+    lines = content.split("\n")  # as sed counts: only \n ends a line (not \r, \f or U+2028)
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     truncated = len(raw) >= budget
     if truncated and lines and not lines[-1].endswith("\n"):
         lines = lines[:-1] or lines  # keep whole lines only
@@ -157,11 +158,11 @@ def search_files(args: dict[str, Any], task_id: str | None = None) -> dict[str, 
     elif args.get("file_glob"):
         glob = shlex.quote(args["file_glob"])
         script = (
-            f"echo {MARK}; find {where} -type f -name {glob} -exec grep -nHE{icase} -e {pattern} {{}} + "
+            f"echo {MARK}; find {where} -type f -name {glob} -exec grep -nHE{icase} -e {pattern} -- {{}} + "
             f"2>/dev/null | head -n {limit + 1}"
         )
     else:
-        script = f"echo {MARK}; grep -rnHE{icase} -e {pattern} {where} 2>/dev/null | head -n {limit + 1}"
+        script = f"echo {MARK}; grep -rnHE{icase} -e {pattern} -- {where} 2>/dev/null | head -n {limit + 1}"
     check = sandbox.execute(f"[ -e {where} ] || {{ echo 'no such file or directory'; exit 2; }}")
     if check.exit_code != 0:
         raise SandboxFileError(f"{args['path']}: {check.output.strip()}")

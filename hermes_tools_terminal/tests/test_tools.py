@@ -138,3 +138,35 @@ def test_search_files(call):
     assert "error" in call("search_files", {"pattern": "x", "path": "no/such/dir"})
     many = call("search_files", {"pattern": ".", "path": "src", "max_results": 1})
     assert many["count"] == 1 and many["truncated"] is True
+
+
+def test_patch_keeps_permissions_and_edits_through_symlinks(call):
+    call("terminal", {"command": "printf 'echo abc\\n' > run.sh; chmod 755 run.sh; ln -s run.sh link.sh"})
+    assert call("patch", {"path": "link.sh", "old_string": "abc", "new_string": "xyz"})["replacements"] == 1
+    listing = call("terminal", {"command": "stat -c '%a %F' run.sh link.sh; cat run.sh"})["output"]
+    assert listing == "755 regular file\n777 symbolic link\necho xyz\n"
+
+
+def test_write_file_onto_a_directory_is_refused_and_leaves_nothing(call):
+    call("terminal", {"command": "mkdir sub"})
+    result = call("write_file", {"path": "sub", "content": "hello"})
+    assert "is a directory" in result["error"]
+    assert call("terminal", {"command": "ls -A sub; ls -A"})["output"] == "sub\n"
+
+
+def test_names_starting_with_a_dash_are_files_not_options(call):
+    call("terminal", {"command": "touch keep.py"})
+    assert "bytes_written" in call("write_file", {"path": "-n", "content": "hello\n"})
+    assert call("read_file", {"path": "-n"})["content"] == "hello\n"
+    call("search_files", {"pattern": "*.py", "path": "-n", "target": "files"})
+    call("write_file", {"path": "-delete", "content": "x"})
+    call("search_files", {"pattern": "*.py", "path": "-delete", "target": "files"})
+    assert call("terminal", {"command": "ls -A | sort"})["output"] == "-delete\n-n\nkeep.py\n"
+
+
+def test_read_file_counts_lines_as_sed_does(call):
+    text = "".join(f"line {i}\n" if i != 2 else "progress 10%\r20%\r100%\n" for i in range(1, 11))
+    call("write_file", {"path": "log.txt", "content": text})
+    first = call("read_file", {"path": "log.txt", "limit": 5})
+    assert first["lines"] == 5 and first["note"] == "more lines follow; read again with offset=6"
+    assert call("read_file", {"path": "log.txt", "offset": 6, "limit": 5})["content"].startswith("line 6\n")
