@@ -342,7 +342,11 @@ def parse_text(key: str, text: str) -> Any:
             try:
                 return json.loads(text)
             except ValueError:
+                pass
+            try:
                 return _parse_yaml(f"v: {text}")["v"]
+            except HermesError:
+                raise HermesError(f"{key}: {text!r} is not a list (write a,b or [a, b])") from None
         return [item.strip() for item in text.split(",") if item.strip()]
     return text
 

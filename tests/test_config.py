@@ -285,3 +285,8 @@ def test_disabling_plugins_through_the_environment_applies(home, monkeypatch):
     assert cfg.disabled_plugins() == {"from-file"}
     monkeypatch.setenv("HERMES_PLUGINS_DISABLED", "hermes-tools-web, other")
     assert cfg.disabled_plugins() == {"hermes-tools-web", "other"}
+
+
+def test_a_malformed_list_on_the_command_line_is_blamed_on_the_value(home):
+    with pytest.raises(HermesError, match=r"^toolsets: '\[a,' is not a list"):
+        cfg.set_value("toolsets", "[a,")
