@@ -194,3 +194,105 @@ def test_batch_killed_half_way_resumes_with_nothing_lost_or_done_twice(server, t
     # only the runs in flight at the kill were redone
     assert len(server.requests) - requests_before <= n - len(done_before) + workers
     assert traj.read_bytes().endswith(b"\n")
+
+
+def test_batch_survives_a_reply_with_a_lone_surrogate(cli_host, server, tmp_path):
+    # "\ud800" decodes fine from JSON and through the openai client but has no UTF-8 encoding
+    def model(body):
+        question = body["messages"][-1]["content"]
+        return reply("odd \ud800 text" if question == "question 1" else f"answer to {question}")
+
+    server.responder = model
+    prompts = write_prompts(tmp_path / "p.jsonl", 4)
+    out = tmp_path / "out"
+    args = ["batch", prompts, "--out", out, "--workers", 2, "--base-url", server.base_url, "-m", "m"]
+    result = invoke(*args, "--toolsets", "none", "-q")
+    assert result.exit_code == 0, result.output
+    raw = (out / "trajectories.jsonl").read_bytes()
+    lines = raw.decode("utf-8").splitlines()  # strict UTF-8
+    assert len(lines) == 4 and all(json.loads(line) for line in lines)
+    ok = {r["id"]: r for r in read_jsonl(out / "trajectories.jsonl")}
+    assert sorted(ok) == ["p0", "p1", "p2", "p3"]
+    assert ok["p1"]["final_response"] == "odd \ud800 text"
+    assert ok["p1"]["conversations"][-1] == {"from": "gpt", "value": "odd \ud800 text"}
+    assert json.loads((out / "summary.json").read_text())["completed"] == 4
+    requests = len(server.requests)
+    resumed = invoke(*args, "--toolsets", "none", "-q", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(server.requests) == requests  # everything was saved: nothing to redo
+    assert len(list(read_jsonl(out / "trajectories.jsonl"))) == 4
+
+
+def test_batch_turns_a_record_it_cannot_write_into_a_failure(cli_host, server, tmp_path, monkeypatch):
+    from hermes_core.agent.trajectory import JsonlWriter
+
+    real_append = JsonlWriter.append
+
+    def append(self, record):
+        if record.get("final_response") == "answer to question 1":
+            raise OSError("simulated write failure")
+        real_append(self, record)
+
+    monkeypatch.setattr(JsonlWriter, "append", append)
+    server.responder = lambda body: reply(f"answer to {body['messages'][-1]['content']}")
+    prompts = write_prompts(tmp_path / "p.jsonl", 3)
+    out = tmp_path / "out"
+    result = invoke(
+        "batch", prompts, "--out", out, "--base-url", server.base_url, "-m", "m", "--toolsets", "none", "-q"
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(r["id"] for r in read_jsonl(out / "trajectories.jsonl")) == ["p0", "p2"]
+    (failed,) = read_jsonl(out / "failures.jsonl")
+    assert failed["id"] == "p1" and failed["prompt"] == "question 1"
+    assert "could not save the record" in failed["error"] and "simulated write failure" in failed["error"]
+    assert json.loads((out / "summary.json").read_text()) | {"completed": 2, "failed": 1} == json.loads(
+        (out / "summary.json").read_text()
+    )
+
+
+def test_ephemeral_prompt_joins_a_system_message_the_prompt_brings(cli_host, server, tmp_path):
+    server.queue(reply("bonjour"))
+    prompts = tmp_path / "p.jsonl"
+    messages = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "hi"}]
+    prompts.write_text(json.dumps({"id": "m1", "messages": messages}) + "\n")
+    out = tmp_path / "out"
+    result = invoke(
+        "batch", prompts, "--out", out, "--base-url", server.base_url, "-m", "m", "--toolsets", "none", "-q",
+        "--ephemeral-system-prompt", "Answer in French.", "--openai-messages",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sent = server.requests[0]["messages"]
+    assert sent[0] == {"role": "system", "content": "Be kind.\n\nAnswer in French."}
+    assert [m["role"] for m in sent] == ["system", "user"]
+    (record,) = read_jsonl(out / "trajectories.jsonl")
+    assert record["conversations"][0] == {"from": "system", "value": "Be kind."}  # ephemeral: not saved
+    assert "Answer in French" not in json.dumps(record["conversations"])
+
+
+def test_run_settings_messages_places_the_ephemeral_prompt():
+    from hermes_core.cli.settings import RunSettings
+
+    def settings(system=None, ephemeral=None):
+        return RunSettings(
+            base_url="x", api_key="k", model="m", toolsets=[], disabled_toolsets=[], max_turns=1,
+            tool_call_parser=None, temperature=None, max_tokens=None, max_context_tokens=None,
+            tool_timeout=None, max_retries=0, request_timeout=1.0, system=system,
+            ephemeral_system_prompt=ephemeral,
+        )  # fmt: skip
+
+    user = {"role": "user", "content": "q"}
+    own = [{"role": "system", "content": "Own."}, user]
+    assert settings("Sys.", "Eph.").messages("q") == [{"role": "system", "content": "Sys.\n\nEph."}, user]
+    assert settings(None, "Eph.").messages("q") == [{"role": "system", "content": "Eph."}, user]
+    assert settings(None, None).messages("q") == [user]
+    assert settings("Sys.", "Eph.").messages(own)[0] == {"role": "system", "content": "Own.\n\nEph."}
+    assert own[0] == {"role": "system", "content": "Own."}  # the prompt itself is not changed
+    assert settings("Sys.", None).messages(own) == own
+    parts = [{"role": "system", "content": [{"type": "text", "text": "Own."}]}, user]
+    assert settings(None, "Eph.").messages(parts)[0]["content"] == [
+        {"type": "text", "text": "Own."},
+        {"type": "text", "text": "\n\nEph."},
+    ]
+    assert (
+        settings(None, "Eph.").messages([{"role": "system", "content": None}, user])[0]["content"] == "Eph."
+    )

@@ -42,8 +42,8 @@ def test_tokens_are_the_rendered_text_and_only_assistant_turns_train(tokenizer):
     assert tokenizer.decode(tokens, skip_special_tokens=False) == render(tokenizer, TRAJECTORY, TOOLS)
     trained = tokenizer.decode([t for t in masks if t != IGNORE], skip_special_tokens=False)
     assert trained == (
-        '<tool_call>{"name": "python", "arguments": {"code": "print(6*7)"}}</tool_call><|im_end|>\n'
-        "\\boxed{42}<|im_end|>\n"
+        '<tool_call>{"name": "python", "arguments": {"code": "print(6*7)"}}</tool_call><|im_end|>'
+        "\\boxed{42}<|im_end|>"
     )
     assert all(m in (IGNORE, t) for t, m in zip(tokens, masks, strict=True))
     # the prompt (with the tool definitions) and the tool output are never trained on
@@ -58,3 +58,51 @@ def test_tokens_are_the_rendered_text_and_only_assistant_turns_train(tokenizer):
 def test_no_assistant_turn_means_nothing_to_train(tokenizer):
     tokens, masks = tokenize_trajectory(tokenizer, TRAJECTORY[:2])
     assert tokens and set(masks) == {IGNORE}
+
+
+def _trained_runs(tokens, masks):
+    runs, current = [], []
+    for token, mask in zip(tokens, masks, strict=True):
+        if mask != IGNORE:
+            current.append(token)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def test_trained_spans_end_at_the_end_of_turn_token_not_the_template_newline(tokenizer):
+    tokens, masks = tokenize_trajectory(tokenizer, TRAJECTORY, TOOLS)
+    runs = [tokenizer.decode(run, skip_special_tokens=False) for run in _trained_runs(tokens, masks)]
+    assert runs == [
+        '<tool_call>{"name": "python", "arguments": {"code": "print(6*7)"}}</tool_call><|im_end|>',
+        "\\boxed{42}<|im_end|>",
+    ]
+    # the "\n" the template writes after each <|im_end|> is there, but masked
+    newline = tokenizer("\n", add_special_tokens=False)["input_ids"]
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    for position, token in enumerate(tokens[:-1]):
+        if token == im_end and masks[position] != IGNORE:
+            assert tokens[position + 1 : position + 1 + len(newline)] == newline
+            assert masks[position + 1] == IGNORE
+    assert masks[-1] == IGNORE and tokens[-len(newline) :] == newline
+
+
+def test_not_prefix_stable_fallback_also_stops_at_the_end_of_turn_token(tokenizer, monkeypatch):
+    import hermes_core.envs.tokens as tokens_module
+
+    real_render = tokens_module.render
+
+    def unstable(tok, messages, tools=None, add_generation_prompt=False):
+        text = real_render(tok, messages, tools, add_generation_prompt)
+        # an earlier render that the full one does not start with: the template is not prefix-stable
+        return text if len(messages) in (2, len(TRAJECTORY)) else text + "#"
+
+    monkeypatch.setattr(tokens_module, "render", unstable)
+    tokens, masks = tokenize_trajectory(tokenizer, TRAJECTORY, TOOLS)
+    trained = tokenizer.decode([m for m in masks if m != IGNORE], skip_special_tokens=False)
+    assert trained.startswith("<tool_call>")
+    assert trained.endswith("\\boxed{42}<|im_end|>")
+    assert masks[-1] == IGNORE

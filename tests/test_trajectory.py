@@ -156,3 +156,69 @@ def test_secrets_never_reach_a_saved_trajectory(tmp_path, monkeypatch):
     for name in ("one.jsonl", "many.jsonl"):
         saved = (tmp_path / name).read_text()
         assert secret not in saved and "FIRECRAWL_API_KEY=" in saved
+
+
+def test_a_lone_surrogate_is_written_as_a_json_escape_and_reads_back(tmp_path):
+    # JSON and the OpenAI client both accept "\ud800", but it has no UTF-8 encoding
+    record = {"id": "odd", "final_response": "odd \ud800 text", "path": "C:\\dir\\\udfff", "ok": "é"}
+    path = tmp_path / "t.jsonl"
+    append_jsonl(path, record)
+    with JsonlWriter(path) as writer:
+        writer.append(record)
+    raw = path.read_bytes()
+    lines = raw.decode("utf-8").splitlines()  # strict UTF-8: the file is valid
+    assert len(lines) == 2 and '"odd \\ud800 text"' in lines[0] and "é" in lines[0]
+    assert [json.loads(line) for line in lines] == [record, record]
+    assert list(read_jsonl(path)) == [record, record]
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.text(max_size=5),
+            st.text(alphabet=st.characters(exclude_categories=[]), max_size=20),
+            max_size=3,
+        ),
+        max_size=5,
+    )
+)
+def test_jsonl_round_trip_with_any_code_point_including_surrogates(records):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "out.jsonl")
+        for record in records:
+            append_jsonl(path, record)
+        assert list(read_jsonl(path)) == records
+
+
+def test_a_bare_closing_think_tag_is_balanced_like_a_reasoning_field():
+    # Qwen3's template puts <think> in the prompt, so the reply holds only the closing tag
+    bare = to_sharegpt(
+        [
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "plan it</think>\n\nThe answer is 4"},
+        ]
+    )
+    field = to_sharegpt(
+        [
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "The answer is 4", "reasoning_content": "plan it"},
+        ]
+    )
+    assert bare["conversations"][1]["value"] == "<think>\nplan it\n</think>\nThe answer is 4"
+    assert bare == field
+    empty = to_sharegpt([{"role": "assistant", "content": "</think>\n4"}])["conversations"][0]["value"]
+    assert empty == "4"
+    call = {"id": "c1", "function": {"name": "terminal", "arguments": '{"command": "ls"}'}}
+    with_call = to_sharegpt([{"role": "assistant", "content": "look first</think>", "tool_calls": [call]}])
+    assert with_call == to_sharegpt(
+        [{"role": "assistant", "content": None, "reasoning_content": "look first", "tool_calls": [call]}]
+    )
+    with_call = with_call["conversations"][0]["value"]
+    assert with_call.startswith("<think>\nlook first\n</think>\n") and with_call.endswith("</tool_call>")
+    for value in (bare["conversations"][1]["value"], empty, with_call):
+        assert value.count("<think>") == value.count("</think>")
+    # a balanced block is left as the model wrote it
+    balanced = to_sharegpt([{"role": "assistant", "content": "<think>a</think>b"}])["conversations"][0]
+    assert balanced["value"] == "<think>a</think>b"

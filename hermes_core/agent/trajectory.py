@@ -101,8 +101,18 @@ def _tools_block(tools: list[dict[str, Any]]) -> str:
 def _gpt_value(message: dict[str, Any]) -> str:
     content = _text(message.get("content"))
     reasoning = message.get("reasoning_content") or message.get("reasoning")
+    opened_in_prompt = False
+    close = content.find("</think>")
+    if close >= 0 and not 0 <= content.find("<think>") < close:
+        # a bare </think>: the template opened the block in the prompt (Qwen3), so the saved turn
+        # would hold an unbalanced tag; give it the same <think> block as a separate reasoning field
+        end = close + len("</think>")
+        opened, _ = split_reasoning(content[:end])
+        reasoning = "\n".join(r.strip() for r in (reasoning, opened) if r and r.strip()) or None
+        content = content[end:].lstrip()
+        opened_in_prompt = True
     parts: list[str] = []
-    if reasoning and "<think>" not in content:
+    if reasoning and (opened_in_prompt or "<think>" not in content):
         parts.append(f"<think>\n{reasoning.strip()}\n</think>\n")
     parts.append(content.strip())
     value = "".join(parts)
@@ -184,11 +194,16 @@ def to_sharegpt(
 
 
 def _line(record: dict[str, Any], secrets: set[str] | None = None) -> bytes:
-    """One JSONL line, secrets masked: an API key echoed by a tool never reaches a dataset."""
+    """One JSONL line, secrets masked: an API key echoed by a tool never reaches a dataset.
+
+    A lone surrogate (``"\\ud800"``, which JSON and the OpenAI client decode without complaint) has no
+    UTF-8 encoding; it can only sit inside a JSON string, where ``backslashreplace`` writes it as the
+    valid escape ``\\ud800``, so the line still parses and reads back as the same string.
+    """
     from hermes_core.config import mask_secrets
 
     text = mask_secrets(json.dumps(record, ensure_ascii=False, default=str), known=secrets)
-    return (text + "\n").encode("utf-8")
+    return (text + "\n").encode("utf-8", errors="backslashreplace")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -412,7 +412,17 @@ async def _run_batch(
             failed = True
         finally:
             await asyncio.to_thread(_cleanup, task_id)
-        await asyncio.to_thread((fail_writer if failed else ok_writer).append, record)
+        try:
+            await asyncio.to_thread((fail_writer if failed else ok_writer).append, record)
+        except Exception as exc:  # a record that cannot be written fails its prompt, not the batch
+            failed = True
+            error = f"could not save the record: {type(exc).__name__}: {exc}"
+            record = {"id": prompt.id, "prompt": prompt.prompt, "model": settings.model, "error": error}
+            try:
+                await asyncio.to_thread(fail_writer.append, record)
+            except Exception:  # the prompt itself may be what cannot be written
+                del record["prompt"]
+                await asyncio.to_thread(fail_writer.append, record)
         counts["failed" if failed else "ok"] += 1
         if progress is not None:
             progress.update(bar, advance=1, ok=counts["ok"], failed=counts["failed"])

@@ -23,6 +23,14 @@ def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def _with_ephemeral(content: Any, ephemeral: str) -> Any:
+    """A system message's ``content`` with the ephemeral prompt appended after a blank line."""
+    if isinstance(content, list):  # content parts: add a text part
+        return [*content, {"type": "text", "text": "\n\n" + ephemeral}]
+    text = content if isinstance(content, str) else ("" if content is None else str(content))
+    return f"{text}\n\n{ephemeral}" if text.strip() else ephemeral
+
+
 @dataclass
 class RunSettings:
     """Everything one agent run needs, resolved once from flags, environment and config."""
@@ -122,7 +130,14 @@ class RunSettings:
             messages = [dict(m) for m in prompt]
         else:
             messages = [{"role": "user", "content": prompt}]
-        parts = [p for p in (system or self.system, self.ephemeral_system_prompt) if p]
-        if parts and not (messages and messages[0].get("role") == "system"):
+        ephemeral = self.ephemeral_system_prompt
+        if messages and messages[0].get("role") == "system":
+            # the prompt brings its own system message: it wins over --system, but the ephemeral prompt
+            # still steers the run (to_sharegpt removes it again when the trajectory is saved)
+            if ephemeral:
+                messages[0]["content"] = _with_ephemeral(messages[0].get("content"), ephemeral)
+            return messages
+        parts = [p for p in (system or self.system, ephemeral) if p]
+        if parts:
             messages.insert(0, {"role": "system", "content": "\n\n".join(parts)})
         return messages

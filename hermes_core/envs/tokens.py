@@ -54,11 +54,32 @@ def render(
     return tokenizer.apply_chat_template(template_messages(messages), **kwargs)
 
 
+def _special_tokens(tokenizer: Any) -> tuple[str, ...]:
+    names = set(getattr(tokenizer, "all_special_tokens", None) or ())
+    for token in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values():
+        if getattr(token, "special", False):
+            names.add(str(token))
+    return tuple(n for n in names if n)
+
+
+def _turn_end(text: str, end: int, markers: tuple[str, ...]) -> int:
+    """``end`` moved back over the whitespace a template writes after an end-of-turn token.
+
+    The model stops at its end-of-turn token (``<|im_end|>``); the ``"\\n"`` that ChatML and similar
+    templates put after it was never generated, so it is not trained on.
+    """
+    stripped = text[:end].rstrip()
+    if len(stripped) < end and markers and stripped.endswith(markers):
+        return len(stripped)
+    return end
+
+
 def tokenize_trajectory(
     tokenizer: Any, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
 ) -> tuple[list[int], list[int]]:
     """``(tokens, masks)`` for ``messages``: assistant turns keep their ids in ``masks``, the rest -100."""
     full = render(tokenizer, messages, tools)
+    markers = _special_tokens(tokenizer)
     spans: list[tuple[int, int]] = []
     for index, message in enumerate(messages):
         if message.get("role") != "assistant":
@@ -70,9 +91,10 @@ def tokenize_trajectory(
             # train on everything after the prompt rather than guess at boundaries.
             log.debug("chat template is not prefix-stable; masking only the first prompt")
             first = next(i for i, m in enumerate(messages) if m.get("role") == "assistant")
-            spans = [(len(render(tokenizer, messages[:first], tools, add_generation_prompt=True)), len(full))]
+            first_start = len(render(tokenizer, messages[:first], tools, add_generation_prompt=True))
+            spans = [(first_start, _turn_end(full, len(full), markers))]
             break
-        spans.append((start, len(end_text)))
+        spans.append((start, _turn_end(end_text, len(end_text), markers)))
     encoded = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
     tokens = list(encoded["input_ids"])
     masks = [IGNORE] * len(tokens)

@@ -45,11 +45,14 @@ def gold_answer(answer: str) -> str:
 
 
 _TEXT_WRAPPER = re.compile(r"\\(?:text|mathrm|textbf)\{([^{}]*)\}")
+# a comma between digits with exactly three digits after it (1,000 and 1,000,000, not 1,8 or 18, 20)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def normalise(value: str) -> str:
     value = _TEXT_WRAPPER.sub(r"\1", value)
-    for junk in ("\\$", "$", ",", "\\%", "%", "\\!", "\\ ", " "):
+    value = _THOUSANDS.sub("", value)
+    for junk in ("\\$", "$", "\\%", "%", "\\!", "\\ ", " "):
         value = value.replace(junk, "")
     value = value.strip().rstrip(".").lower()
     try:

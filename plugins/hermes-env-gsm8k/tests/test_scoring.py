@@ -66,6 +66,36 @@ def test_normalised_string_compare_is_the_fall_back(monkeypatch):
     assert normalise("\\text{72}") == "72" and normalise("7.50") == "7.5"
 
 
+@pytest.mark.parametrize(
+    ("response", "gold", "reward"),
+    [
+        ("\\boxed{1,8}", "18", 0.0),
+        ("\\boxed{2, 5}", "25", 0.0),
+        ("\\boxed{18, 20}", "1820", 0.0),
+        ("\\boxed{1,0000}", "10000", 0.0),
+        ("\\boxed{1,000}", "1000", 1.0),
+        ("\\boxed{1,000,000}", "1000000", 1.0),
+        ("\\boxed{\\$12,500.}", "12500", 1.0),
+    ],
+)
+def test_only_thousands_separators_are_dropped(response, gold, reward):
+    assert score_answer(response, gold) == reward
+
+
+def test_only_thousands_separators_are_dropped_by_the_fall_back(monkeypatch):
+    import hermes_env_gsm8k.scoring as scoring
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("math-verify unavailable")
+
+    monkeypatch.setattr(scoring, "_verify", broken)
+    assert score_answer("\\boxed{1,8}", "18") == 0.0
+    assert score_answer("\\boxed{18, 20}", "1820") == 0.0
+    assert score_answer("\\boxed{1,000}", "1000") == 1.0
+    assert normalise("1,234,567") == "1234567"
+    assert normalise("2, 5") == "2,5"
+
+
 def test_scoring_works_off_the_main_thread():
     # math-verify's own timeouts use signal.alarm, which only the main thread may call
     results = []
