@@ -122,6 +122,14 @@ class DockerSandbox(Sandbox):
         return self.container.status == "running"
 
 
+def _remove_quietly(client, ref: str) -> None:
+    """Remove the container ``ref`` (id or name) if it exists: it may never have been created."""
+    try:
+        client.api.remove_container(ref, force=True)
+    except Exception:
+        pass
+
+
 class DockerBackend(TerminalBackend):
     """One container per task from ``TERMINAL_DOCKER_IMAGE``; no network unless configured."""
 
@@ -169,22 +177,38 @@ class DockerBackend(TerminalBackend):
         workdir = workdir.rstrip("/") or "/"
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", task_id)[:40].strip("._-") or "task"
         client = self.client()
+        name = f"hermes-{slug}-{uuid.uuid4().hex[:8]}"
+        config = dict(
+            command=["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
+            name=name,
+            labels={"hermes.task_id": task_id[:200], "hermes.backend": "docker"},
+            working_dir=workdir,
+            network_mode=options.get("network") or self.network,
+            mem_limit=options.get("memory") or self.memory,
+            nano_cpus=int(float(options.get("cpus") or self.cpus) * 1e9),
+            pids_limit=int(options.get("pids_limit") or self.pids_limit),
+            stdin_open=False,
+            tty=False,
+        )
+        # create + start rather than run(): when start fails (a missing network, a bad limit) the created
+        # container must not be left behind in state "Created".
+        container = None
         try:
-            container = client.containers.run(
-                image,
-                ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
-                detach=True,
-                name=f"hermes-{slug}-{uuid.uuid4().hex[:8]}",
-                labels={"hermes.task_id": task_id[:200], "hermes.backend": "docker"},
-                working_dir=workdir,
-                network_mode=options.get("network") or self.network,
-                mem_limit=options.get("memory") or self.memory,
-                nano_cpus=int(float(options.get("cpus") or self.cpus) * 1e9),
-                pids_limit=int(options.get("pids_limit") or self.pids_limit),
-                stdin_open=False,
-                tty=False,
-            )
-        except Exception as exc:
+            try:
+                container = client.containers.create(image, **config)
+            except Exception as exc:
+                if type(exc).__name__ != "ImageNotFound":
+                    raise
+                client.images.pull(image)
+                container = client.containers.create(image, **config)
+            container.start()
+        except BaseException as exc:
+            # by id when we got one; else by name (the engine may have created it before the call failed),
+            # unless the name was taken by somebody else's container
+            if container is not None or getattr(exc, "status_code", None) != 409:
+                _remove_quietly(client, container.id if container is not None else name)
+            if not isinstance(exc, Exception):
+                raise
             raise SandboxError(f"docker: cannot start a container from image {image!r}: {exc}") from exc
         try:
             sandbox = DockerSandbox(

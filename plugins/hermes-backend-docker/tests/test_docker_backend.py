@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 
 import pytest
 from hermes_backend_docker.backend import DockerBackend
@@ -101,3 +102,19 @@ def test_import_does_not_load_docker():
     code = "import sys, hermes_backend_docker; print('docker' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_failed_start_leaves_no_container(backend):
+    from hermes_core.terminal import SandboxError
+
+    task_id = f"leak-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(SandboxError, match="cannot start a container"):
+        backend.create(task_id, network="nonexistent-net-xyz")
+    query = ["docker", "ps", "-a", "--filter", f"label=hermes.task_id={task_id}"]
+    out = subprocess.run(
+        [*query, "--format", "{{.Names}} {{.State}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "", f"a container was left behind: {out}"

@@ -19,14 +19,15 @@ import threading
 import time
 from typing import Any
 
+from hermes_core.process import TailBuffer, timeout_note
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
     DEFAULT_TIMEOUT,
+    TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
     SandboxError,
     TerminalBackend,
-    cap_output,
     shell_command,
     timeout_result,
 )
@@ -35,6 +36,8 @@ DEFAULT_IMAGE = "python:3.11-slim"
 DEFAULT_APP = "hermes-agent"
 DEFAULT_CWD = "/root"
 DEFAULT_LIFETIME = 3600  # seconds a Modal sandbox may live (Modal's own timeout)
+CLIENT_GRACE = 10.0  # seconds past the timeout before we stop waiting for the remote side
+PIPE_GRACE = 1.0  # seconds we keep reading after the command exited: background jobs may hold stdout
 
 
 def has_credentials() -> bool:
@@ -42,6 +45,21 @@ def has_credentials() -> bool:
     if env.get("MODAL_TOKEN_ID") and env.get("MODAL_TOKEN_SECRET"):
         return True
     return os.path.exists(os.path.expanduser(env.get("MODAL_CONFIG_PATH") or "~/.modal.toml"))
+
+
+def _pump(stream: Any, buffer: TailBuffer) -> None:
+    """Read ``stream`` chunk by chunk as it arrives (Modal's StreamReader iterates); ``read()`` otherwise."""
+    try:
+        if hasattr(stream, "__iter__"):
+            for chunk in stream:
+                buffer.feed(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        else:
+            data = stream.read()
+            buffer.feed(data.encode("utf-8") if isinstance(data, str) else data)
+    except Exception:
+        pass  # the stream died with the process: what was read is what there is
+    finally:
+        buffer.feed(b"", final=True)
 
 
 class ModalSandbox(Sandbox):
@@ -63,19 +81,41 @@ class ModalSandbox(Sandbox):
         start = time.monotonic()
         try:
             process = self.sb.exec("bash", "-c", script, timeout=seconds + 30)
-            output = process.stdout.read()
-            process.wait()
-            code = process.returncode
         except Exception as exc:
             if "timeout" in type(exc).__name__.lower():
                 return timeout_result("", limit, self.max_output)
             raise SandboxError(f"modal: exec failed: {type(exc).__name__}: {exc}") from exc
-        if isinstance(output, bytes):
-            output = output.decode("utf-8", errors="replace")
+        output = TailBuffer(self.max_output)
+        reader = threading.Thread(target=_pump, args=(process.stdout, output), daemon=True)
+        reader.start()
+        outcome: dict[str, Any] = {}
+
+        def wait() -> None:
+            try:
+                waited = process.wait()
+                code = getattr(process, "returncode", None)
+                outcome["code"] = code if code is not None else waited
+            except BaseException as exc:  # reported by the caller
+                outcome["error"] = exc
+
+        waiter = threading.Thread(target=wait, daemon=True)
+        waiter.start()
+        waiter.join(seconds + CLIENT_GRACE)
+        if waiter.is_alive():  # the remote `timeout` did not answer: give up on the command, keep its output
+            reader.join(PIPE_GRACE)
+            return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
+        # a background job (``server &``) may keep stdout open: the command is over, read only a grace more
+        reader.join(PIPE_GRACE)
+        error = outcome.get("error")
+        if error is not None:
+            if "timeout" in type(error).__name__.lower():
+                return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
+            raise SandboxError(f"modal: exec failed: {type(error).__name__}: {error}") from error
+        code = outcome.get("code")
         code = 137 if code is None or code < 0 else code
         if code in (124, 137) and time.monotonic() - start >= seconds - 0.05:
-            return timeout_result(output, limit, self.max_output)
-        return ExecResult(cap_output(output, self.max_output), code)
+            return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
+        return ExecResult(output.text(), code)
 
     def cleanup(self) -> None:
         with self._lock:

@@ -6,7 +6,10 @@ Commands run in a local ``bash`` with the sandbox's ``workdir`` rewritten to a p
 
 from __future__ import annotations
 
+import codecs
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -32,22 +35,40 @@ class Image:
 
 
 class _Stream:
+    """Like Modal's StreamReader: ``read()`` waits for EOF; iterating yields text as it arrives."""
+
     def __init__(self, proc):
         self._proc = proc
 
     def read(self):
         return self._proc.stdout.read()
 
+    def __iter__(self):
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        fd = self._proc.stdout.fileno()
+        while True:
+            data = os.read(fd, 65536)
+            text = decoder.decode(data, not data)
+            if text:
+                yield text
+            if not data:
+                return
+
 
 class _Process:
+    wait_error: type[BaseException] | None = None  # set to make wait() raise once the command is over
+
     def __init__(self, proc):
         self._proc = proc
         self.stdout = _Stream(proc)
         self.returncode = None
 
     def wait(self):
-        self.returncode = self._proc.wait()
-        return self.returncode
+        code = self._proc.wait()
+        if self.wait_error is not None:
+            raise self.wait_error("fake exec timed out")
+        self.returncode = code
+        return code
 
 
 class Sandbox:
@@ -57,6 +78,7 @@ class Sandbox:
         self.app, self.image, self.timeout, self.workdir = app, image, timeout, workdir
         self.root = tempfile.mkdtemp(prefix="fake-modal-")
         self.terminated = False
+        self.sessions: list[int] = []  # each exec starts its own session; terminate kills them all
 
     @classmethod
     def create(cls, *, app, image, timeout, workdir):
@@ -77,6 +99,7 @@ class Sandbox:
         proc = subprocess.Popen(
             argv, cwd=self.root, stdout=subprocess.PIPE, text=True, start_new_session=True
         )
+        self.sessions.append(proc.pid)
         return _Process(proc)
 
     def poll(self):
@@ -88,7 +111,32 @@ class Sandbox:
             self.terminated = True
             with _lock:
                 LIVE.remove(self)
+            _kill_sessions(self.sessions)  # a real sandbox takes every process with it
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def session_pids(sessions) -> list[int]:
+    """Live processes (zombies excluded) in any of the sessions ``sessions``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) in sessions:  # state, ppid, pgrp, session
+            pids.append(int(entry))
+    return pids
+
+
+def _kill_sessions(sessions) -> None:
+    for pid in session_pids(sessions):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def install(monkeypatch):

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,49 @@ def test_plugin_imports_do_not_load_sdks():
 )
 class TestModalReal(BackendConformance):
     backend_name = "modal"
+
+
+def test_background_job_does_not_hold_the_command(fake):
+    sandbox = ModalBackend().create("bg", timeout=30)
+    try:
+        start = time.monotonic()
+        result = sandbox.execute("sleep 30 & echo quick", timeout=5)
+        elapsed = time.monotonic() - start
+        assert (result.output.strip(), result.exit_code) == ("quick", 0)
+        assert elapsed < 3, f"waited {elapsed:.1f}s for a background job"
+        assert fake_modal.session_pids(sandbox.sb.sessions), "the background job is the agent's to keep"
+    finally:
+        sandbox.cleanup()
+    deadline = time.monotonic() + 5  # SIGKILL is asynchronous
+    while fake_modal.session_pids(sandbox.sb.sessions) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake_modal.session_pids(sandbox.sb.sessions) == []
+
+
+def test_client_deadline_keeps_the_output_read_so_far(fake, monkeypatch):
+    import hermes_backend_modal.backend as modal_backend
+
+    monkeypatch.setattr(modal_backend, "CLIENT_GRACE", -1.5)  # give up before the remote `timeout` fires
+    sandbox = ModalBackend().create("deadline", timeout=30)
+    try:
+        start = time.monotonic()
+        result = sandbox.execute("echo before; sleep 30", timeout=3)
+        assert time.monotonic() - start < 3
+        assert result.exit_code == 124 and result.output.count("timed out") == 1
+        assert result.output.startswith("before\n")
+    finally:
+        sandbox.cleanup()
+
+
+def test_exec_timeout_error_keeps_the_output(fake, monkeypatch):
+    class ExecTimeoutError(Exception):
+        pass
+
+    monkeypatch.setattr(fake_modal._Process, "wait_error", ExecTimeoutError)
+    sandbox = ModalBackend().create("exec-timeout", timeout=30)
+    try:
+        result = sandbox.execute("echo before; sleep 0.5")
+        assert result.exit_code == 124 and result.output.count("timed out") == 1
+        assert result.output.startswith("before\n")
+    finally:
+        sandbox.cleanup()

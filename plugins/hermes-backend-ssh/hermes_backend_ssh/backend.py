@@ -4,6 +4,9 @@ Configuration: options ``host``, ``user``, ``port``, ``key`` (private key file),
 hermes-agent variables ``TERMINAL_SSH_HOST``, ``TERMINAL_SSH_USER``, ``TERMINAL_SSH_PORT``,
 ``TERMINAL_SSH_KEY``. Each command runs under ``timeout -s KILL`` in its own process group on the remote,
 so a runaway command dies there even if our connection drops; a client-side deadline backs that up.
+A command is done when the remote reports its exit status (background jobs that hold the channel open
+get a short grace, not a wait): they live until ``cleanup()``, which kills every process carrying the
+sandbox's ``HERMES_SANDBOX_ID`` environment marker (the remote needs ``/proc`` and GNU grep for that).
 """
 
 from __future__ import annotations
@@ -16,22 +19,31 @@ import re
 import shlex
 import threading
 import time
+import uuid
 from typing import Any
 
+from hermes_core.process import TailBuffer, timeout_note
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
     DEFAULT_TIMEOUT,
+    TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
     SandboxError,
     TerminalBackend,
-    cap_output,
     shell_command,
-    timeout_result,
 )
 
 KILLED_BY_TIMEOUT = (124, 137)  # coreutils timeout: 124 on TERM, 128+9 when the signal is KILL
 CLIENT_GRACE = 10.0  # seconds past the timeout before we stop waiting for the remote side
+PIPE_GRACE = 1.0  # seconds we keep reading after the exit status: background jobs may hold the channel
+# Kill every process whose environment holds the line "$1" (one grep over /proc, a few passes so that a
+# process forked during a pass dies in the next one).
+KILL_SCRIPT = (
+    "for _ in 1 2 3; do "
+    'pids=$(grep -lsxzF -- "$1" /proc/[0-9]*/environ | cut -d/ -f3); '
+    '[ -z "$pids" ] && exit 0; kill -9 $pids 2>/dev/null; sleep 0.1; done'
+)
 
 
 class SSHSandbox(Sandbox):
@@ -47,6 +59,7 @@ class SSHSandbox(Sandbox):
         self._client = None
         self._lock = threading.Lock()
         self._closed = False
+        self._marker = f"HERMES_SANDBOX_ID={uuid.uuid4().hex}"
         self.reconnects = 0
         self._owns_cwd = not cwd
         if cwd:
@@ -116,21 +129,30 @@ class SSHSandbox(Sandbox):
     # -- commands ------------------------------------------------------------------------------------
 
     def _run(self, remote: str, timeout: float) -> ExecResult:
-        """Run ``remote`` through the login shell; read a bounded tail of its output until the deadline."""
+        """Run ``remote`` through the login shell (setup and housekeeping commands)."""
+        output, code = self._stream(remote, timeout)
+        if code is None:
+            return ExecResult(output + timeout_note(timeout), TIMEOUT_EXIT_CODE)
+        return ExecResult(output, code)
+
+    def _stream(self, remote: str, timeout: float) -> tuple[str, int | None]:
+        """Run ``remote``; return its bounded output and exit status (``None``: the client deadline passed).
+
+        The command is over once the remote side reports its exit status: a background job (``server &``)
+        may hold the channel open for hours, so after the exit status we read only for :data:`PIPE_GRACE`.
+        """
         try:
             channel = self._open_channel()
         except SandboxError:
             raise
         except Exception as exc:
             raise SandboxError(f"ssh: cannot open a session: {type(exc).__name__}: {exc}") from exc
-        chunks: list[bytes] = []
-        held = 0
-        keep = max(self.max_output, 1) * 4 + 4096  # bytes: enough for max_output characters of UTF-8
-        dropped = 0
+        buffer = TailBuffer(self.max_output)  # bounded memory whatever the command prints
         deadline = time.monotonic() + timeout + CLIENT_GRACE
+        exited_at: float | None = None
         try:
             channel.set_combine_stderr(True)
-            channel.settimeout(0.5)
+            channel.settimeout(0.1)
             channel.exec_command(remote)
             while True:
                 try:
@@ -138,56 +160,70 @@ class SSHSandbox(Sandbox):
                 except TimeoutError:
                     data = None
                 if data:
-                    chunks.append(data)
-                    held += len(data)
-                    if held > 2 * keep:  # bounded memory whatever the command prints
-                        joined = b"".join(chunks)
-                        dropped += len(joined) - keep
-                        chunks, held = [joined[-keep:]], keep
+                    buffer.feed(data)
+                    continue
+                now = time.monotonic()
+                if channel.exit_status_ready():
+                    if data == b"":  # exited and every writer closed the output: done
+                        break
+                    if exited_at is None:
+                        exited_at = now
+                    elif now - exited_at >= PIPE_GRACE:  # a background job holds the output open
+                        break
                     continue
                 if data == b"":
-                    if channel.exit_status_ready():
-                        break
                     time.sleep(0.01)
-                if time.monotonic() > deadline:
-                    return timeout_result(self._text(chunks, dropped), timeout, self.max_output)
+                if now > deadline:
+                    buffer.feed(b"", final=True)
+                    return buffer.text(), None
             code = channel.recv_exit_status()
         finally:
             channel.close()
-        return ExecResult(self._text(chunks, dropped), code if code >= 0 else 137)
+        buffer.feed(b"", final=True)
+        return buffer.text(), (code if code >= 0 else 137)
 
-    def _text(self, chunks: list[bytes], dropped: int) -> str:
-        output = b"".join(chunks).decode("utf-8", errors="replace")
-        if not dropped:
-            return cap_output(output, self.max_output)
-        tail = output[-self.max_output :]
-        cut = dropped + len(output) - len(tail)
-        return f"[output truncated: {cut} of {cut + len(tail)} characters cut from the start]\n" + tail
+    def _kill_marked(self, marker: str) -> None:
+        """Kill every remote process whose environment carries ``marker`` (best effort)."""
+        try:
+            self._stream(f"sh -c {shlex.quote(KILL_SCRIPT)} kill {shlex.quote(marker)}", 5)
+        except Exception:
+            pass
 
     def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
         limit = float(timeout) if timeout else self.timeout
         seconds = max(1, int(limit + 0.999))
         inner = shell_command(command, workdir)
-        # "; exit $?" keeps the login shell from exec'ing timeout, so a KILL arrives as status 137, not as
-        # an exit signal that paramiko would report as -1.
-        remote = f"timeout -s KILL {seconds} bash -c {shlex.quote(inner)}; exit $?"
+        exec_marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
+        # Markers in the environment let us find (and kill) what this command and this task started, even
+        # after the command's process group has lost its leader. "; exit $?" keeps the login shell from
+        # exec'ing timeout, so a KILL arrives as status 137, not as an exit signal paramiko reports as -1.
+        remote = (
+            f"export {self._marker} {exec_marker}; "
+            f"timeout -s KILL {seconds} bash -c {shlex.quote(inner)}; exit $?"
+        )
         start = time.monotonic()
-        result = self._run(remote, seconds)
-        if result.exit_code in KILLED_BY_TIMEOUT and time.monotonic() - start >= seconds - 0.05:
-            return timeout_result(result.output, limit, self.max_output)
-        return result
+        output, code = self._stream(remote, seconds)
+        if code is None:  # the remote side never answered in time: kill what the command started
+            self._kill_marked(exec_marker)
+            return ExecResult(output + timeout_note(limit), TIMEOUT_EXIT_CODE)
+        if code in KILLED_BY_TIMEOUT and time.monotonic() - start >= seconds - 0.05:
+            return ExecResult(output + timeout_note(limit), TIMEOUT_EXIT_CODE)
+        return ExecResult(output, code)
 
     def cleanup(self) -> None:
         with self._lock:
             if self._closed:
                 return
             client = self._client
-        if self._owns_cwd and getattr(self, "cwd", "") and client is not None:
-            try:
-                self._run(f"rm -rf -- {shlex.quote(self.cwd)}", timeout=30)
-            except Exception:
-                pass
+        if client is not None:
+            # background jobs the task left running (``server &``) go with the sandbox
+            self._kill_marked(self._marker)
+            if self._owns_cwd and getattr(self, "cwd", ""):
+                try:
+                    self._run(f"rm -rf -- {shlex.quote(self.cwd)}", timeout=30)
+                except Exception:
+                    pass
         with self._lock:
             self._closed = True
             client, self._client = self._client, None

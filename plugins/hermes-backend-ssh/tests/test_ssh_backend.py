@@ -109,3 +109,54 @@ def test_import_does_not_load_paramiko():
     code = "import sys, hermes_backend_ssh; print('paramiko' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _remote_pids(pattern: str) -> str:
+    """Pids of the test user's processes whose command line matches ``pattern`` (seen from this host)."""
+    return subprocess.run(["pgrep", "-u", "sshtest", "-f", pattern], capture_output=True, text=True).stdout
+
+
+def test_background_job_does_not_hold_the_command(backend):
+    sandbox = backend.create("bg")
+    try:
+        start = time.monotonic()
+        result = sandbox.execute("sleep 417 & echo quick", timeout=2)
+        elapsed = time.monotonic() - start
+        assert (result.output.strip(), result.exit_code) == ("quick", 0)
+        assert "timed out" not in result.output
+        assert elapsed < 2, f"waited {elapsed:.1f}s for a background job"
+        assert _remote_pids("^sleep 417$"), "the background job is the agent's until cleanup"
+    finally:
+        sandbox.cleanup()
+    deadline = time.monotonic() + 5
+    while _remote_pids("^sleep 417$") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _remote_pids("^sleep 417$") == "", "cleanup left the task's background job running"
+
+
+def test_timeout_note_appears_once(backend):
+    sandbox = backend.create("note-once")
+    try:
+        result = sandbox.execute("echo before; sleep 300", timeout=1)
+        assert result.exit_code == 124
+        assert result.output.count("timed out") == 1, result.output
+        assert "before" in result.output
+    finally:
+        sandbox.cleanup()
+
+
+def test_client_deadline_kills_the_remote_command(backend, monkeypatch):
+    """When the remote `timeout` has not answered by the client's deadline, we kill the command ourselves."""
+    import hermes_backend_ssh.backend as ssh_backend
+
+    monkeypatch.setattr(ssh_backend, "CLIENT_GRACE", -1.5)  # the client gives up before the remote side
+    sandbox = backend.create("client-deadline")
+    try:
+        start = time.monotonic()
+        result = sandbox.execute("echo before; (sleep 418) & sleep 419", timeout=3)
+        assert result.exit_code == 124 and result.output.count("timed out") == 1, result.output
+        assert "before" in result.output
+        assert time.monotonic() - start < 3, "the client deadline did not cut the wait short"
+        assert _remote_pids("^sleep 41[89]$") == "", "the command outlived the client-side timeout"
+    finally:
+        sandbox.cleanup()
