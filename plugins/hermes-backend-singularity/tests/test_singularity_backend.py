@@ -60,7 +60,7 @@ def test_lifecycle_and_command_construction(fake):
     assert sandbox.execute("echo hi > f.txt && cat f.txt").output == "hi\n"
     last = fake["calls"]()[-1]
     assert last[:2] == ["exec", f"instance://{sandbox.instance}"]
-    assert last[2:4] == ["bash", "-c"] and last[4] == "cd /workspace && echo hi > f.txt && cat f.txt"
+    assert last[2:4] == ["bash", "-c"] and last[4] == "cd /workspace || exit 1\necho hi > f.txt && cat f.txt"
     assert os.path.exists(os.path.join(bind.split(":")[0], "f.txt"))
     assert sandbox.is_alive()
 
