@@ -149,7 +149,9 @@ class ModalBackend(TerminalBackend):
         self.mode = (options.get("mode") or env.get("TERMINAL_MODAL_MODE") or "sandbox").lower()
         self.pool_max = int(options.get("pool_max") or env.get("TERMINAL_MODAL_POOL_MAX") or 4)
         self.cwd = options.get("cwd") or DEFAULT_CWD
-        self.lifetime = int(options.get("lifetime") or DEFAULT_LIFETIME)
+        self.lifetime = int(
+            options.get("lifetime") or env.get("TERMINAL_LIFETIME_SECONDS") or DEFAULT_LIFETIME
+        )
         self._app = None
         self._images: dict[str, Any] = {}
         self._lock = threading.Lock()

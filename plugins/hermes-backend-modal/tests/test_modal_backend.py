@@ -205,3 +205,10 @@ def test_exec_timeout_error_keeps_the_output(fake, monkeypatch):
         assert result.output.startswith("before\n")
     finally:
         sandbox.cleanup()
+
+
+def test_sandbox_lifetime_follows_hermes_agents_variable(fake, monkeypatch):
+    monkeypatch.setenv("TERMINAL_LIFETIME_SECONDS", "900")
+    ModalBackend().create("t1").cleanup()
+    (create,) = [c for c in fake_modal.CALLS if c[0] == "Sandbox.create"]
+    assert create[2] == 900
