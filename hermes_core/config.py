@@ -202,7 +202,11 @@ def _cached(path: Path, parse) -> Any:
     hit = _file_cache.get(path)
     if hit is not None and hit[0] == stamp:
         return hit[1]
-    value = parse(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise HermesError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    value = parse(text)
     _file_cache[path] = (stamp, value)
     return value
 

@@ -290,3 +290,9 @@ def test_disabling_plugins_through_the_environment_applies(home, monkeypatch):
 def test_a_malformed_list_on_the_command_line_is_blamed_on_the_value(home):
     with pytest.raises(HermesError, match=r"^toolsets: '\[a,' is not a list"):
         cfg.set_value("toolsets", "[a,")
+
+
+def test_a_config_file_that_is_not_utf8_is_named(home):
+    (home / "config.yaml").write_bytes(b"model:\n  name: caf\xe9\n")
+    with pytest.raises(HermesError, match=r"config\.yaml is not UTF-8 text \(byte 18\)"):
+        cfg.get_value("model.name")
