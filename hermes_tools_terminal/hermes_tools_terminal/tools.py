@@ -84,8 +84,9 @@ def read_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any
     lines = content.split("\n")  # as sed counts: only \n ends a line (not \r, \f or U+2028)
     lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     truncated = len(raw) >= budget
-    if truncated and lines and not lines[-1].endswith("\n"):
-        lines = lines[:-1] or lines  # keep whole lines only
+    cut_line = truncated and bool(lines) and not lines[-1].endswith("\n")
+    if cut_line and len(lines) > 1:
+        lines, cut_line = lines[:-1], False  # keep whole lines only
     answer: dict[str, Any] = {
         "path": path,
         "content": "".join(lines),
@@ -93,7 +94,12 @@ def read_file(args: dict[str, Any], task_id: str | None = None) -> dict[str, Any
         "lines": len(lines),
         "total_lines": max(total, first - 1 + len(lines)),
     }
-    if truncated or first - 1 + len(lines) < answer["total_lines"]:
+    if cut_line:  # one line longer than a whole read: say so, never skip the rest silently
+        answer["note"] = (
+            f"line {first} is cut after {len(lines[0])} characters (too long to read whole); "
+            "see the rest with the terminal tool, e.g. cut -c or head -c"
+        )
+    elif truncated or first - 1 + len(lines) < answer["total_lines"]:
         answer["note"] = f"more lines follow; read again with offset={first + len(lines)}"
     return answer
 

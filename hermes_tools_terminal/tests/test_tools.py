@@ -170,3 +170,10 @@ def test_read_file_counts_lines_as_sed_does(call):
     first = call("read_file", {"path": "log.txt", "limit": 5})
     assert first["lines"] == 5 and first["note"] == "more lines follow; read again with offset=6"
     assert call("read_file", {"path": "log.txt", "offset": 6, "limit": 5})["content"].startswith("line 6\n")
+
+
+def test_an_over_long_line_is_reported_cut_not_skipped(call):
+    call("write_file", {"path": "wide.txt", "content": "x" * 100_000 + "\nsecond\n"})
+    result = call("read_file", {"path": "wide.txt"})
+    assert result["lines"] == 1 and len(result["content"]) < 100_000
+    assert result["note"].startswith(f"line 1 is cut after {len(result['content'])} characters")
