@@ -38,7 +38,8 @@ def register_tools(register: Callable[[Tool], None]) -> None:
 
     ``register(Tool(name=..., description=..., parameters=..., handler=...))``: ``parameters`` is a
     pydantic model or a JSON schema; ``handler(args: dict, task_id: str | None)`` returns anything
-    JSON-serialisable (or a JSON string), sync or async. ``requires_env`` / ``requires_packages`` /
+    JSON-serialisable (or a JSON string), sync or async; both may be given as ``"module:attribute"``
+    strings so the tool's module is imported on first call. ``requires_env`` / ``requires_packages`` /
     ``check_requirements`` decide whether the tool is *available*; an unavailable tool is listed with
     its reason and never offered to a model. Stateful tools keep their state per ``task_id``.
     """
