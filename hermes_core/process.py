@@ -13,10 +13,7 @@ import subprocess
 import threading
 from collections.abc import Mapping, Sequence
 
-from hermes_core.terminal import DEFAULT_MAX_OUTPUT, TIMEOUT_EXIT_CODE, ExecResult
-
-# Once the main process exited, how long to wait for background children that still hold the pipe.
-PIPE_GRACE = 1.0
+from hermes_core.terminal import DEFAULT_MAX_OUTPUT, PIPE_GRACE, TIMEOUT_EXIT_CODE, ExecResult
 
 
 class TailBuffer:

@@ -24,6 +24,10 @@ from typing import Any, ClassVar
 TIMEOUT_EXIT_CODE = 124
 DEFAULT_TIMEOUT = 180.0
 DEFAULT_MAX_OUTPUT = 50_000
+PIPE_GRACE = 1.0
+"""Seconds a backend keeps reading after the command exited: a background job may hold the output open."""
+CLIENT_GRACE = 10.0
+"""Seconds past its timeout a remote command may take before the client stops waiting for it."""
 
 
 @dataclass(slots=True)

@@ -21,8 +21,10 @@ from typing import Any
 
 from hermes_core.process import TailBuffer, timeout_note
 from hermes_core.terminal import (
+    CLIENT_GRACE,
     DEFAULT_MAX_OUTPUT,
     DEFAULT_TIMEOUT,
+    PIPE_GRACE,
     TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
@@ -36,8 +38,6 @@ DEFAULT_IMAGE = "python:3.11-slim"
 DEFAULT_APP = "hermes-agent"
 DEFAULT_CWD = "/root"
 DEFAULT_LIFETIME = 3600  # seconds a Modal sandbox may live (Modal's own timeout)
-CLIENT_GRACE = 10.0  # seconds past the timeout before we stop waiting for the remote side
-PIPE_GRACE = 1.0  # seconds we keep reading after the command exited: background jobs may hold stdout
 
 
 def has_credentials() -> bool:

@@ -24,8 +24,10 @@ from typing import Any
 
 from hermes_core.process import TailBuffer, timeout_note
 from hermes_core.terminal import (
+    CLIENT_GRACE,
     DEFAULT_MAX_OUTPUT,
     DEFAULT_TIMEOUT,
+    PIPE_GRACE,
     TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
@@ -35,8 +37,6 @@ from hermes_core.terminal import (
 )
 
 KILLED_BY_TIMEOUT = (124, 137)  # coreutils timeout: 124 on TERM, 128+9 when the signal is KILL
-CLIENT_GRACE = 10.0  # seconds past the timeout before we stop waiting for the remote side
-PIPE_GRACE = 1.0  # seconds we keep reading after the exit status: background jobs may hold the channel
 # Kill every process whose environment holds the line "$1" (one grep over /proc, a few passes so that a
 # process forked during a pass dies in the next one).
 KILL_SCRIPT = (
