@@ -25,8 +25,8 @@ import sys
 import time
 from typing import Any
 
-from hermes_core.agent import AgentLoop
-from hermes_core.agent.truncation import (
+from hermes_agent_loop import AgentLoop
+from hermes_agent_loop.truncation import (
     KEEP_LAST,
     SHORTEN_TO,
     _bounds,
@@ -163,7 +163,7 @@ def bench_truncation(sizes: list[int]) -> list[dict[str, Any]]:
 
 def instant_model(body: dict[str, Any]):
     """Calls ``echo`` until the run has made ``turns`` calls (the first user message says how many)."""
-    from hermes_core.testing.openai_server import reply
+    from hermes_testkit.openai_server import reply
 
     messages = body["messages"]
     spec = dict(
@@ -177,7 +177,7 @@ def instant_model(body: dict[str, Any]):
 
 
 def _serve(conn) -> None:
-    from hermes_core.testing.openai_server import ScriptedOpenAIServer
+    from hermes_testkit.openai_server import ScriptedOpenAIServer
 
     server = ScriptedOpenAIServer()
     server.responder = instant_model
@@ -204,7 +204,7 @@ class InstantClient:
     def __init__(self) -> None:
         from openai.types.chat import ChatCompletion
 
-        from hermes_core.testing.openai_server import reply
+        from hermes_testkit.openai_server import reply
 
         self.call = ChatCompletion.model_validate(reply(tool_calls=[("echo", {"text": "x"})]).body("m"))
         self.answer = ChatCompletion.model_validate(reply("done").body("m"))

@@ -62,7 +62,7 @@ class SimBackend(TerminalBackend):
         with self.lock:
             return self._rng.random()
 
-    def create(self, task_id, **options):
+    def create_sandbox(self, request):
         time.sleep(self.create_s)
         if self.roll() < self.create_fail:
             raise SandboxError("creation failed")

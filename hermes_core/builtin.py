@@ -1,11 +1,60 @@
-"""The core's own plugin: composite toolsets that grow as tool plugins are installed."""
+"""The core's own plugin: its settings, and composite toolsets that grow as tool plugins are installed.
+
+The core declares its settings exactly as a plugin does (``register_settings``); :mod:`hermes_core.config`
+also reads :data:`CORE_SETTINGS` directly, so that the keys needed before plugins load
+(``plugins.disabled``) never wait for them.
+"""
 
 from __future__ import annotations
 
 from hermes_core.hookspecs import hookimpl
+from hermes_core.settings import Setting, positive
 from hermes_core.toolsets import Toolset
 
 DEFAULT_TOOLSET = "default"
+
+CORE_SETTINGS: tuple[Setting, ...] = (
+    Setting("model.name", env="HERMES_MODEL", help="Model name sent to the endpoint."),
+    Setting(
+        "model.base_url", env="OPENAI_BASE_URL", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1."
+    ),
+    Setting("model.api_key", env="OPENAI_API_KEY", secret=True, help="Endpoint key (kept in .env)."),
+    Setting(
+        "model.tool_call_parser",
+        registry="parsers",
+        help="Parse tool calls from raw text with this parser (for servers that do not).",
+    ),
+    Setting("model.temperature", float, minimum=0, help="Sampling temperature."),
+    Setting("model.max_tokens", int, minimum=1, help="Completion token limit per turn."),
+    Setting(
+        "terminal.backend",
+        env="TERMINAL_ENV",
+        default="local",
+        registry="backends",
+        help="Terminal backend (installed plugins provide them).",
+    ),
+    Setting(
+        "terminal.timeout",
+        float,
+        env="TERMINAL_TIMEOUT",
+        default=180.0,
+        check=positive,
+        help="Seconds before a command is killed.",
+    ),
+    Setting("terminal.cwd", env="TERMINAL_CWD", help="Working directory inside the sandbox."),
+    Setting("toolsets", list, default=["default"], registry="toolsets", help="Toolsets offered."),
+    Setting("plugins.disabled", list, default=[], help="Plugins not to load."),
+    Setting("agent.max_turns", int, default=30, minimum=1, help="Model calls per task before giving up."),
+    Setting("agent.tool_timeout", float, check=positive, help="Seconds a tool call may take."),
+    Setting("agent.max_context_tokens", int, minimum=1, help="Truncate tool output to fit this."),
+    Setting("agent.system_prompt", help="System prompt for chat and run."),
+)
+
+
+@hookimpl
+def register_settings(register):
+    for setting in CORE_SETTINGS:
+        register(setting)
 
 
 @hookimpl

@@ -22,6 +22,7 @@ __all__ = [
     "content_before",
     "encode_arguments",
     "make_call_id",
+    "schema_properties",
 ]
 
 
@@ -121,9 +122,13 @@ def encode_arguments(arguments: Any) -> str:
 
 
 def content_before(text: str, index: int) -> str | None:
-    """The stripped text before the first start marker, or ``None`` when nothing but whitespace."""
-    content = text[:index].strip()
-    return content or None
+    """The text before the first start marker, or ``None`` when nothing but whitespace.
+
+    Only trailing whitespace is dropped: leading text is kept as the model wrote it, so a stream can
+    forward content before it knows whether a call follows (see :mod:`hermes_core.parsing_stream`).
+    """
+    content = text[:index].rstrip()
+    return content if content.strip() else None
 
 
 class ToolCallParser:
@@ -134,8 +139,15 @@ class ToolCallParser:
     implement :meth:`extract`. :meth:`parse` wraps it so that a parser never raises: malformed output
     becomes content. Parsers hold no per-call state, so one instance is safe to share between threads.
 
-    ``tools`` (OpenAI ``tools=`` definitions) is optional; formats whose arguments are untyped text
-    (qwen3_coder, glm) use it to type values by the tool's JSON schema.
+    ``tools`` (OpenAI ``tools=`` definitions) is optional, given to the constructor or per call
+    (``parse(text, tools=...)``); formats whose arguments are untyped text (qwen3_coder, glm, DSML, ...)
+    use it to type values by the tool's JSON schema, and formats that check call names check them only
+    when tools are given.
+
+    :meth:`stream` returns a fresh :class:`~hermes_core.parsing_stream.ToolCallStream` for one
+    completion: feed it text deltas, get OpenAI-style deltas whose sum equals :meth:`parse` of the whole
+    text. The default stream works for every parser from ``start_markers`` alone; a format can return a
+    finer one (arguments streamed as they arrive) by overriding :meth:`stream`.
     """
 
     name: ClassVar[str] = ""
@@ -145,7 +157,21 @@ class ToolCallParser:
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         self.tools = tools or []
 
-    def parse(self, text: str) -> ParsedCompletion:
+    def with_tools(self, tools: list[dict[str, Any]] | None) -> ToolCallParser:
+        """This parser for a request's ``tools`` (a new instance: the shared one is never mutated)."""
+        if tools is None or tools is self.tools:
+            return self
+        return type(self)(tools=tools)
+
+    def stream(self, tools: list[dict[str, Any]] | None = None):
+        """A new incremental parse of one completion (see :mod:`hermes_core.parsing_stream`)."""
+        from hermes_core.parsing_stream import ToolCallStream
+
+        return ToolCallStream(self.with_tools(tools))
+
+    def parse(self, text: str, tools: list[dict[str, Any]] | None = None) -> ParsedCompletion:
+        if tools is not None and tools is not self.tools:
+            return self.with_tools(tools).parse(text)
         if type(text) is not str:
             text = "" if text is None else str(text)
         markers = self.start_markers
@@ -167,10 +193,27 @@ class ToolCallParser:
         """Find the calls in ``text``; return ``None`` (or no calls) when there are none."""
         raise NotImplementedError
 
+    def resolve(self, text: str) -> tuple[str | None, ParsedCompletion]:
+        """``parse(text)`` and the name of the format that matched (``None`` when no calls were found).
+
+        Here always this parser's name; a parser that delegates (``auto``) names the one that matched.
+        """
+        parsed = self.parse(text)
+        return (self.name if parsed.tool_calls else None), parsed
+
     def tool_schema(self, name: str) -> dict[str, Any]:
         """The JSON-schema ``properties`` of tool ``name`` from ``tools``, or ``{}`` when unknown."""
-        for tool in self.tools:
-            function = tool.get("function", tool)
-            if function.get("name") == name:
-                return (function.get("parameters") or {}).get("properties") or {}
-        return {}
+        return schema_properties(self.tools, name)
+
+
+def schema_properties(tools: list[dict[str, Any]] | None, name: str) -> dict[str, Any]:
+    """The JSON-schema ``properties`` of tool ``name`` in OpenAI ``tools`` definitions, or ``{}``."""
+    for tool in tools or ():
+        if not isinstance(tool, dict):
+            continue
+        function = tool.get("function", tool)
+        if isinstance(function, dict) and function.get("name") == name:
+            parameters = function.get("parameters")
+            properties = parameters.get("properties") if isinstance(parameters, dict) else None
+            return properties if isinstance(properties, dict) else {}
+    return {}

@@ -1,11 +1,19 @@
 """Loading plugins from entry points so that one broken plugin never takes the host down.
 
-We do not call pluggy's ``load_setuptools_entrypoints``: it stops at the first plugin that fails. Instead
-each entry point of group ``hermes`` is filtered by ``HERMES_LOAD_PLUGINS`` / ``HERMES_DISABLE_PLUGINS``
-*before* import, imported, validated against the hookspecs, and asked for its registrations into a
-staging area; only when all of that succeeded are its items committed to the registries. Anything that
-fails is recorded as ``(name, distribution, version, status, error)`` and the plugin is unregistered.
-``HERMES_STRICT_PLUGINS=1`` re-raises instead, for plugin authors.
+We do not call pluggy's ``load_setuptools_entrypoints``: it stops at the first plugin that fails. Each
+entry point of group ``hermes`` is filtered by ``HERMES_LOAD_PLUGINS`` / ``HERMES_DISABLE_PLUGINS``
+*before* import, then loading runs in three passes so that plugins may declare hooks for each other:
+
+1. import every plugin, each :func:`~hermes_core.containment.contained` (a deadline, stdout sent to
+   stderr, ``BaseException`` caught, core attributes it patched restored if it fails);
+2. add the hookspecs plugins declare through ``register_hookspecs`` (pytest's ``addhooks``);
+3. register each plugin with pluggy, refuse hook options the loader does not honour and hooks nobody
+   declared, and stage its registrations; only when all of that succeeded are its items committed.
+
+First-party plugins (this repository's distributions) load before third-party ones, so a third-party
+plugin that claims a first-party name (``terminal``) fails with the clash reported, and the real one
+keeps serving. Anything that fails is recorded as ``(name, version, status, error)`` and everything the
+plugin registered is undone. ``HERMES_STRICT_PLUGINS=1`` re-raises instead, for plugin authors.
 """
 
 from __future__ import annotations
@@ -21,15 +29,50 @@ from typing import Any
 import pluggy
 
 from hermes_core import hookspecs
+from hermes_core.containment import Snapshot, contained, describe, undo
 from hermes_core.parsing import ToolCallParser
 from hermes_core.registry import Entry, HermesError, Registry
+from hermes_core.settings import Setting
 from hermes_core.tools import Tool, ToolRegistry
 from hermes_core.toolsets import Toolset, ToolsetRegistry
 
 log = logging.getLogger("hermes.plugins")
 
 ENTRY_POINT_GROUP = "hermes"
-CORE_PLUGIN = "hermes-core"
+CORE_PLUGIN = "hermes-kernel"
+FIRST_PARTY = frozenset(
+    {
+        "hermes-agent-loop",
+        "hermes-envs",
+        "hermes-parsers",
+        "hermes-serve",
+        "hermes-testkit",
+        "hermes-tools-terminal",
+        "hermes-tools-web",
+        *(f"hermes-backend-{b}" for b in ("docker", "modal", "singularity", "ssh")),
+        *(f"hermes-env-{e}" for e in ("gsm8k", "terminal-tasks")),
+        *(
+            f"hermes-parser-{p}"
+            for p in ("deepseek", "glm", "kimi", "llama", "longcat", "mistral", "openai", "pythonic", "qwen")
+        ),
+    }
+)
+"""Distributions of this repository: they load first, so their names cannot be taken from them."""
+
+# registration hook -> (registry attribute, item kind) for the core's extension points; plugin-declared
+# ``register_<things>`` hooks are added to a host's table as their hookspecs arrive
+_BUILTIN_TARGETS: dict[str, tuple[str, str]] = {
+    "register_tools": ("tools", "tool"),
+    "register_toolsets": ("toolsets", "toolset"),
+    "register_tool_call_parsers": ("parsers", "tool-call parser"),
+    "register_terminal_backends": ("backends", "terminal backend"),
+    "register_environments": ("environments", "environment"),
+    "register_settings": ("settings", "setting"),
+}
+_NOT_REGISTRIES = ("register_commands", "register_hookspecs")
+_UNHONOURED = ("hookwrapper", "wrapper", "tryfirst", "trylast")
+"""pluggy options meaningless for registration hooks, which the loader calls once per plugin in load
+order: refused at load rather than silently ignored."""
 
 
 @dataclass
@@ -48,17 +91,6 @@ class PluginRecord:
         return asdict(self)
 
 
-# hook name -> (provides key, registry attribute on Hermes)
-_HOOK_TARGETS: dict[str, tuple[str, str]] = {
-    "register_tools": ("tools", "tools"),
-    "register_toolsets": ("toolsets", "toolsets"),
-    "register_tool_call_parsers": ("parsers", "parsers"),
-    "register_terminal_backends": ("backends", "backends"),
-    "register_environments": ("environments", "environments"),
-    "register_web_search_providers": ("web_search_providers", "web_search_providers"),
-}
-
-
 def _split_env_list(value: str | None) -> set[str] | None:
     if value is None:
         return None
@@ -67,6 +99,12 @@ def _split_env_list(value: str | None) -> set[str] | None:
 
 def _normalise(name: str) -> str:
     return name.strip().lower().replace("_", "-")
+
+
+def _kind_of(things: str) -> str:
+    """``tool_call_parsers`` -> ``tool call parser``."""
+    words = things.replace("_", " ")
+    return words[:-1] if words.endswith("s") else words
 
 
 class Hermes:
@@ -81,8 +119,25 @@ class Hermes:
         self.parsers: Registry[type[ToolCallParser]] = Registry("tool-call parser")
         self.backends: Registry[type] = Registry("terminal backend")
         self.environments: Registry[type] = Registry("environment")
-        self.web_search_providers: Registry[type] = Registry("web search provider")
+        self.settings: Registry[Setting] = Registry("setting")
+        self._targets: dict[str, str] = {hook: attr for hook, (attr, _) in _BUILTIN_TARGETS.items()}
+        self._registries: dict[str, Registry] = {attr: getattr(self, attr) for attr in self._targets.values()}
+        self._patches: dict[
+            str, list[tuple]
+        ] = {}  # plugin -> its changes to core modules, undone if it fails
         self.strict = os.environ.get("HERMES_STRICT_PLUGINS", "") not in ("", "0", "false")
+
+    def registry(self, things: str) -> Registry:
+        """The registry filled by ``register_<things>`` (built-in or plugin-declared); an empty one when
+        no installed plugin declares that hook."""
+        found = self._registries.get(things)
+        return found if found is not None else Registry(_kind_of(things))
+
+    def __getattr__(self, name: str) -> Registry:  # host.<things>, once a plugin declares it
+        registries = self.__dict__.get("_registries", {})
+        if name in registries:
+            return registries[name]
+        raise AttributeError(name)
 
     # -- construction -------------------------------------------------------------------------------
 
@@ -90,87 +145,156 @@ class Hermes:
     def from_entry_points(cls, *, disabled: set[str] | None = None) -> Hermes:
         """A host with the core's own plugin and every installed plugin the environment allows."""
         host = cls()
+        host.load_all(disabled=disabled)
+        return host
+
+    def load_all(self, *, disabled: set[str] | None = None) -> None:
         from hermes_core import builtin
 
-        host.register(builtin, name=CORE_PLUGIN, version=_version_of(CORE_PLUGIN))
-        host.load_entry_points(disabled=disabled)
-        return host
+        self.register(builtin, name=CORE_PLUGIN, version=_version_of(CORE_PLUGIN))
+        self.load_entry_points(disabled=disabled)
 
     def load_entry_points(self, *, disabled: set[str] | None = None) -> None:
         allow = _split_env_list(os.environ.get("HERMES_LOAD_PLUGINS"))
         deny = (_split_env_list(os.environ.get("HERMES_DISABLE_PLUGINS")) or set()) | {
             _normalise(d) for d in disabled or ()
         }
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        imported: list[tuple[PluginRecord, Any]] = []
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=_load_order):
             dist = ep.dist.name if ep.dist else ep.name
             version = ep.dist.version if ep.dist else None
             record = PluginRecord(name=dist, version=version, entry_point=f"{ep.name} = {ep.value}")
             if dist in self.records:  # several entry points of one distribution: keep them apart
                 record.name = f"{dist}:{ep.name}"
+            self.records[record.name] = record
             keys = {_normalise(dist), _normalise(ep.name)}
             if (allow is not None and not keys & allow) or keys & deny:
                 record.status = "disabled"
-                self.records[record.name] = record
                 continue
             incompatible = _incompatible_with_core(ep.dist)
             if incompatible:
                 record.status, record.error = "incompatible", incompatible
-                self.records[record.name] = record
                 continue
-            self._load_one(record, ep.load)
+            plugin = self._run(record, f"importing {ep.value}", ep.load)
+            if record.status == "ok":
+                imported.append((record, plugin))
+        imported = [(r, p) for r, p in imported if self._add_hookspecs(r, p)]
+        for record, plugin in imported:
+            self._activate(record, plugin)
 
     def register(self, plugin: Any, name: str, version: str | None = None) -> PluginRecord:
         """Register an already-imported plugin object (tests, the core's built-ins)."""
         record = PluginRecord(name=name, version=version, entry_point=None)
-        self._load_one(record, lambda: plugin)
-        return self.records[name]
+        self.records[name] = record
+        if self._add_hookspecs(record, plugin):
+            self._activate(record, plugin)
+        return record
 
     # -- the loader ---------------------------------------------------------------------------------
 
-    def _load_one(self, record: PluginRecord, load: Callable[[], Any]) -> None:
-        self.records[record.name] = record
-        plugin = None
-        registered = False
+    def _run(self, record: PluginRecord, what: str, step: Callable[[], Any]) -> Any:
+        """Run one step of a plugin contained; on failure record it, undo every change it made to the
+        core's modules (in this step and the earlier ones) and return None."""
+        snapshot = Snapshot()
         try:
-            plugin = load()
+            with contained(f"plugin {record.name}: {what}") as interrupts:
+                try:
+                    result = step()
+                except KeyboardInterrupt:
+                    if interrupts.received:  # the user's Ctrl-C, not the plugin's
+                        raise
+                    raise HermesError("raised KeyboardInterrupt") from None
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit, GeneratorExit, a custom BaseException: all its failure
+            changes = self._patches.pop(record.name, []) + snapshot.changes()
+            self._fail(record, exc, undo(changes))
+            return None
+        changes = snapshot.changes()
+        if changes:
+            self._patches.setdefault(record.name, []).extend(changes)
+        return result
+
+    def _fail(self, record: PluginRecord, exc: BaseException, restored: list[str] = ()) -> None:
+        record.status = "failed"
+        record.error = describe(exc)
+        if restored:
+            record.error += f" (its changes to {', '.join(sorted(set(restored))[:5])} were undone)"
+        record.provides = {}
+        for registry in self._registries.values():
+            registry.remove_plugin(record.name)
+        plugin = self.pm.get_plugin(record.name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        log.warning("plugin %s failed to load: %s", record.name, record.error)
+        if self.strict:
+            raise exc
+
+    def _add_hookspecs(self, record: PluginRecord, plugin: Any) -> bool:
+        """Pass 2: the hooks ``plugin`` declares through ``register_hookspecs``, added before any other
+        plugin's implementations are checked."""
+        declare = getattr(plugin, "register_hookspecs", None)
+        if declare is None or self.pm.parse_hookimpl_opts(plugin, "register_hookspecs") is None:
+            return True
+
+        def step() -> None:
+            declare(register=lambda specs: self._declare(specs, record.name))
+
+        self._run(record, "register_hookspecs", step)
+        return record.status == "ok"
+
+    def _declare(self, specs: Any, plugin_name: str) -> None:
+        before = set(self.pm.hook.__dict__)
+        try:
+            self.pm.add_hookspecs(specs)
+        except ValueError as exc:
+            raise HermesError(f"register_hookspecs: {exc}") from None
+        for name in sorted(set(self.pm.hook.__dict__) - before | _declared_names(specs)):
+            if name.startswith("register_") and name not in self._targets and name not in _NOT_REGISTRIES:
+                things = name[len("register_") :]
+                spec = getattr(specs, name, None)
+                self._targets[name] = things
+                self._registries[things] = Registry(getattr(spec, "kind", None) or _kind_of(things))
+
+    def _activate(self, record: PluginRecord, plugin: Any) -> None:
+        """Pass 3: register with pluggy, check the hooks, stage and commit the registrations."""
+
+        def step() -> None:
             if self.pm.is_registered(plugin):  # a second entry point naming the same module
                 first = self.pm.get_name(plugin)
                 raise HermesError(f"the same module is already loaded as plugin {first!r}")
             self.pm.register(plugin, name=record.name)
-            registered = True
-            self._check_hooks(plugin, record.name)
-            record.hooks = sorted(
-                hc.name for hc in self.pm.get_hookcallers(plugin) or [] if hc.name in hookspecs.ALL_HOOKS
-            )
-            staged = self._collect(plugin, record)
-            self._commit(staged, record)
-        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() must not end the host
-            record.status = "failed"
-            record.error = " ".join(f"{type(exc).__name__}: {exc}".split())
-            record.provides = {}
-            for key in _HOOK_TARGETS.values():
-                getattr(self, key[1]).remove_plugin(record.name)
-            if registered:
-                self.pm.unregister(plugin)
-            log.warning("plugin %s failed to load: %s", record.name, record.error)
-            if self.strict:
-                raise
+            self._check_hooks(plugin)
+            record.hooks = sorted(hc.name for hc in self.pm.get_hookcallers(plugin) or [] if hc.has_spec())
+            self._commit(self._collect(plugin, record), record)
 
-    def _check_hooks(self, plugin: Any, name: str) -> None:
-        """A ``@hookimpl`` whose name no hookspec declares is an error against that plugin."""
+        self._run(record, "registering", step)
+
+    def _check_hooks(self, plugin: Any) -> None:
+        """Hooks nobody declared and pluggy options the loader does not honour are errors against
+        ``plugin`` (``optionalhook`` is honoured: such an implementation of an unknown hook is skipped)."""
         for hook_caller in self.pm.get_hookcallers(plugin) or []:
-            if not hook_caller.has_spec():
-                known = ", ".join(hookspecs.ALL_HOOKS)
-                raise HermesError(f"implements unknown hook {hook_caller.name!r}; known hooks: {known}")
-        self.pm.check_pending()
+            for impl in hook_caller.get_hookimpls():
+                if impl.plugin is not plugin:
+                    continue
+                if not hook_caller.has_spec() and not impl.optionalhook:
+                    known = ", ".join(sorted(n for n, hc in vars(self.pm.hook).items() if hc.has_spec()))
+                    raise HermesError(f"implements unknown hook {hook_caller.name!r}; known hooks: {known}")
+                if hook_caller.name.startswith("register_"):
+                    used = [opt for opt in _UNHONOURED if getattr(impl, opt, False)]
+                    if used:
+                        raise HermesError(
+                            f"{hook_caller.name} uses {', '.join(used)}, which hermes does not honour for "
+                            "registration hooks (each plugin's runs once, in load order)"
+                        )
 
     def _collect(self, plugin: Any, record: PluginRecord) -> dict[str, list[Entry]]:
         staged: dict[str, list[Entry]] = {}
         for hook_caller in self.pm.get_hookcallers(plugin) or []:
-            target = _HOOK_TARGETS.get(hook_caller.name)
-            if target is None:
+            attr = self._targets.get(hook_caller.name)
+            if attr is None:
                 continue
-            items = staged.setdefault(target[1], [])
+            items = staged.setdefault(attr, [])
             for impl in hook_caller.get_hookimpls():
                 if impl.plugin is plugin:
                     impl.function(register=_Registrar(hook_caller.name, record.name, items))
@@ -178,7 +302,7 @@ class Hermes:
 
     def _commit(self, staged: dict[str, list[Entry]], record: PluginRecord) -> None:
         for attr, entries in staged.items():  # check everything first: all or nothing
-            registry: Registry = getattr(self, attr)
+            registry: Registry = self._registries[attr]
             seen: set[str] = set()
             for entry in entries:
                 registry.check(entry)
@@ -187,12 +311,11 @@ class Hermes:
                         raise HermesError(f"registers {registry.kind} {key!r} twice")
                     seen.add(key)
         for attr, entries in staged.items():
-            registry = getattr(self, attr)
+            registry = self._registries[attr]
             for entry in entries:
                 registry.add(entry)
             if entries:
-                provides_key = next(k for k, a in _HOOK_TARGETS.values() if a == attr)
-                record.provides[provides_key] = sorted(e.name for e in entries)
+                record.provides[attr] = sorted(e.name for e in entries)
 
     # -- convenience used by the CLI and the agent ---------------------------------------------------
 
@@ -200,22 +323,38 @@ class Hermes:
         return self.parsers.get(name)(tools=tools)
 
     def add_commands(self, cli: Any) -> None:
-        """Let plugins add CLI commands; a plugin whose hook raises is reported, the CLI goes on."""
+        """Let plugins add CLI commands. A plugin whose hook raises fails as at load: the commands it
+        half-added and everything it registered are undone, and the CLI goes on."""
         for impl in self.pm.hook.register_commands.get_hookimpls():
-            try:
-                impl.function(cli=cli)
-            except (Exception, SystemExit) as exc:
-                record = self.records.get(impl.plugin_name)
-                if record is not None:
-                    record.status, record.error = "failed", f"register_commands: {type(exc).__name__}: {exc}"
-                if self.strict:
-                    raise
+            record = self.records.get(impl.plugin_name)
+            if record is None or record.status != "ok":
+                continue
+            lazy = getattr(cli, "lazy", {})
+            before = (set(lazy), set(cli.commands))
+            self._run(record, "register_commands", lambda impl=impl: impl.function(cli=cli))
+            if record.status != "ok":
+                for name in set(lazy) - before[0]:
+                    del lazy[name]
+                for name in set(cli.commands) - before[1]:
+                    del cli.commands[name]
+                record.error = f"register_commands: {record.error}"
+
+
+def _load_order(ep: metadata.EntryPoint) -> tuple[bool, str]:
+    dist = _normalise(ep.dist.name) if ep.dist else ""
+    return (dist not in FIRST_PARTY, ep.name)
+
+
+def _declared_names(specs: Any) -> set[str]:
+    marker = f"{hookspecs.PROJECT}_spec"
+    return {name for name in dir(specs) if getattr(getattr(specs, name, None), marker, None) is not None}
 
 
 _EXPECTED_ITEM: dict[str, type] = {
     "register_tools": Tool,
     "register_toolsets": Toolset,
     "register_tool_call_parsers": ToolCallParser,
+    "register_settings": Setting,
 }
 """What each hook's ``register`` accepts besides a lazy string: a wrong item fails its plugin at load,
 instead of breaking ``hermes tools list`` for everyone later."""
@@ -239,7 +378,7 @@ class _Registrar:
         expected = _EXPECTED_ITEM.get(self.hook)
         if expected is not None and not isinstance(item, str) and not _is_a(item, expected):
             raise HermesError(f"{self.hook} expects a {expected.__name__}, got {type(item).__name__}")
-        if isinstance(item, Tool | Toolset):
+        if isinstance(item, Tool | Toolset | Setting):
             name = name or item.name
         elif isinstance(item, str):
             if not name:
@@ -264,7 +403,7 @@ def _version_of(dist: str) -> str | None:
 
 
 def _incompatible_with_core(dist: metadata.Distribution | None) -> str | None:
-    """The reason a plugin's declared ``hermes-core`` range excludes this core, else ``None``."""
+    """The reason a plugin's declared ``hermes-kernel`` range excludes this core, else ``None``."""
     if dist is None:
         return None
     core_version = _version_of(CORE_PLUGIN)
@@ -279,22 +418,39 @@ def _incompatible_with_core(dist: metadata.Distribution | None) -> str | None:
         if req.name.lower().replace("_", "-") != CORE_PLUGIN or req.marker is not None:
             continue
         if req.specifier and not req.specifier.contains(core_version, prereleases=True):
-            return f"requires hermes-core{req.specifier}, this is {core_version}"
+            return f"requires hermes-kernel{req.specifier}, this is {core_version}"
     return None
 
 
 _host: Hermes | None = None
-_host_lock = threading.Lock()
+_building: Hermes | None = None
+_host_lock = threading.RLock()
 
 
 def get_hermes() -> Hermes:
-    """The process-wide host, loaded on first use (thread-safe)."""
-    global _host
+    """The process-wide host, loaded on first use (thread-safe).
+
+    A plugin that asks for the host while it is being loaded (a setting read at import) gets the host
+    as loaded so far instead of starting a second load.
+    """
+    global _host, _building
     if _host is None:
         with _host_lock:
             if _host is None:
-                _host = Hermes.from_entry_points(disabled=_disabled_in_config())
+                if _building is not None:
+                    return _building
+                _building = Hermes()
+                try:
+                    _building.load_all(disabled=_disabled_in_config())
+                    _host = _building
+                finally:
+                    _building = None
     return _host
+
+
+def current_hermes() -> Hermes | None:
+    """The process-wide host if it is loaded (or loading), without loading it."""
+    return _host or _building
 
 
 def set_hermes(host: Hermes | None) -> None:

@@ -22,10 +22,8 @@ per-task sandbox table.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import posixpath
-import re
 import shlex
 import threading
 import time
@@ -36,11 +34,14 @@ from typing import Any
 
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
+    DEFAULT_TIMEOUT,
     ExecResult,
     Sandbox,
     SandboxError,
+    SandboxRequest,
     TerminalBackend,
     cap_output,
+    task_dir_name,
 )
 
 log = logging.getLogger("hermes.pool")
@@ -56,15 +57,7 @@ class PoolClosed(SandboxError):
     """The pool was closed."""
 
 
-def task_dir_name(task_id: str) -> str:
-    """The directory name for ``task_id``: itself when plainly safe, else a slug plus a short hash.
-
-    ``/``, ``..`` or shell metacharacters never become part of a path that a later ``rm -rf`` sees.
-    """
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", task_id):
-        return task_id
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", task_id)[:48].strip("._-") or "task"
-    return f"{slug}-{hashlib.sha256(task_id.encode()).hexdigest()[:10]}"
+__all__ = ["PoolClosed", "PoolTimeout", "PooledBackend", "PooledSandbox", "SandboxPool", "task_dir_name"]
 
 
 @dataclass
@@ -113,7 +106,9 @@ class SandboxPool:
     ``acquire(task_id)`` returns a :class:`PooledSandbox` whose ``cwd`` is the task's private directory
     and whose ``cleanup()`` gives the sandbox back; ``with pool.task(task_id) as sandbox:`` does both.
     ``setup(sandbox)`` runs once on each new sandbox (install tools, warm caches); if it raises, the
-    sandbox is destroyed like any other failure.
+    sandbox is destroyed like any other failure. New sandboxes are made from ``request`` (a
+    :class:`SandboxRequest`; ``image``, ``cwd``, ``timeout``, ``max_output`` and ``create_options`` build
+    one when it is not given).
     """
 
     def __init__(
@@ -134,6 +129,7 @@ class SandboxPool:
         setup: Callable[[Sandbox], None] | None = None,
         reap_interval: float | None = None,
         name: str = "pool",
+        request: SandboxRequest | None = None,
     ) -> None:
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
@@ -144,8 +140,15 @@ class SandboxPool:
         self.max_age = max_age
         self.max_uses = max_uses
         self.create_attempts = max(1, create_attempts)
-        self.image, self.cwd, self.timeout, self.max_output = image, cwd, timeout, max_output
-        self.create_options = dict(create_options or {})
+        self.request = request or SandboxRequest(
+            name,
+            image=image,
+            cwd=cwd,
+            timeout=float(timeout or DEFAULT_TIMEOUT),
+            max_output=max_output,
+            options=dict(create_options or {}),
+        )
+        self.timeout = timeout
         self.setup = setup
         self.name = name
         self.metrics = PoolMetrics()
@@ -358,14 +361,7 @@ class SandboxPool:
             self.metrics.creating += 1
         sandbox = None
         try:
-            sandbox = self.backend.create(
-                f"{self.name}-{serial}",
-                image=self.image,
-                cwd=self.cwd,
-                timeout=self.timeout,
-                max_output=self.max_output,
-                **self.create_options,
-            )
+            sandbox = self.backend.create(self.request.for_task(f"{self.name}-{serial}"))
             if self.setup is not None:
                 self.setup(sandbox)
         except BaseException:
@@ -532,20 +528,10 @@ class PooledBackend(TerminalBackend):
                 self._pools[key] = SandboxPool(self.inner, **options)
             return self._pools[key]
 
-    def create(
-        self,
-        task_id: str,
-        *,
-        image: str | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-        **options: Any,
-    ) -> Sandbox:
-        lease = self.pool(image, cwd).acquire(task_id)
-        if timeout:
-            lease.timeout = timeout
-        lease.max_output = max_output
+    def create_sandbox(self, request: SandboxRequest) -> Sandbox:
+        lease = self.pool(request.image, request.cwd).acquire(request.task_id)
+        lease.timeout = request.timeout
+        lease.max_output = request.max_output
         return lease
 
     def unavailable_reason(self) -> str | None:

@@ -39,11 +39,16 @@ def quote_path(path: str) -> str:
     return shlex.quote(path)
 
 
+def clean(output: str) -> str:
+    """A sandbox's output fit for an error message: our data marker never shows."""
+    return output.replace(MARK + "\n", "").replace(MARK, "").strip()
+
+
 def payload(output: str) -> str:
     """What follows the data marker (the shell may have printed noise before it)."""
     _, sep, tail = output.rpartition(MARK + "\n")
     if not sep:
-        raise SandboxFileError(output.strip() or "no output from the sandbox")
+        raise SandboxFileError(clean(output) or "no output from the sandbox")
     return tail
 
 
@@ -55,9 +60,11 @@ def read_budget(sandbox: Sandbox) -> int:
 
 def file_size(sandbox: Sandbox, path: str) -> int:
     q = quote_path(path)
+    # a device (/dev/zero) or a FIFO would never end: refused before anything reads it
     script = (
         f"if [ -d {q} ]; then echo 'is a directory'; exit 3; fi; "
         f"if [ ! -e {q} ]; then echo 'no such file'; exit 2; fi; "
+        f"if [ ! -f {q} ]; then echo 'not a regular file (a device, FIFO or socket)'; exit 5; fi; "
         f"if [ ! -r {q} ]; then echo 'permission denied'; exit 4; fi; "
         f"echo {MARK}; wc -c < {q}"
     )
@@ -65,7 +72,7 @@ def file_size(sandbox: Sandbox, path: str) -> int:
     if result.exit_code == 2:
         raise SandboxFileNotFound(f"{path}: no such file")
     if result.exit_code != 0:
-        raise SandboxFileError(f"{path}: {result.output.strip()}")
+        raise SandboxFileError(f"{path}: {clean(result.output)}")
     return int(payload(result.output).strip().split()[0])
 
 
@@ -86,7 +93,7 @@ def read_bytes(sandbox: Sandbox, path: str, max_bytes: int | None = None) -> byt
         script = f"echo {MARK}; tail -c +{len(data) + 1} {q} | head -c {chunk} | base64 | tr -d '\\n'"
         result = sandbox.execute(script)
         if result.exit_code != 0:
-            raise SandboxFileError(f"reading {path} failed: {result.output.strip()}")
+            raise SandboxFileError(f"reading {path} failed: {clean(result.output)}")
         piece = decode(payload(result.output))
         if not piece:
             break
@@ -114,7 +121,7 @@ def write_bytes(sandbox: Sandbox, path: str, data: bytes) -> None:
         result = sandbox.execute(f"{prefix}printf %s {shlex.quote(chunk)} | base64 -d {redirect} {tmp}")
         if result.exit_code != 0:
             sandbox.execute(f"rm -f -- {tmp}")
-            raise SandboxFileError(f"writing {path} failed: {result.output.strip()}")
+            raise SandboxFileError(f"writing {path} failed: {clean(result.output)}")
     result = sandbox.execute(
         f't={q}; if [ -L "$t" ]; then t=$(readlink -f -- "$t") || exit 1; fi; '
         f'if [ -e "$t" ]; then m=$(stat -c %a -- "$t" 2>/dev/null) && chmod "$m" {tmp}; fi; '
@@ -122,4 +129,4 @@ def write_bytes(sandbox: Sandbox, path: str, data: bytes) -> None:
     )
     if result.exit_code != 0:
         sandbox.execute(f"rm -f -- {tmp}")
-        raise SandboxFileError(f"writing {path} failed: {result.output.strip()}")
+        raise SandboxFileError(f"writing {path} failed: {clean(result.output)}")

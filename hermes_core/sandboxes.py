@@ -8,17 +8,19 @@ Selection follows hermes-agent: ``TERMINAL_ENV`` (default ``local``) names a reg
 unknown or unavailable one is an error naming the installed backends, never a silent fall-back to local.
 ``TERMINAL_POOL_MAX=N`` pools any backend (N warm sandboxes reused across tasks, see
 :mod:`hermes_core.pool`); modal also honours hermes-agent's ``TERMINAL_MODAL_MODE=pool``.
+
+:func:`install_signal_cleanup` makes SIGTERM and SIGHUP release every sandbox before the process goes.
 """
 
 from __future__ import annotations
 
-import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from hermes_core.registry import HermesError
-from hermes_core.terminal import DEFAULT_TIMEOUT, Sandbox, SandboxError, TerminalBackend
+from hermes_core.terminal import DEFAULT_TIMEOUT, Sandbox, SandboxError, SandboxRequest, TerminalBackend
 
 DEFAULT_TASK = "default"
 
@@ -38,15 +40,23 @@ class TaskOverrides:
 
 
 def selected_backend_name() -> str:
-    return _configured("terminal.backend") or "local"
+    return configured("terminal.backend") or "local"
 
 
-def _configured(key: str) -> Any:
-    """A setting by hermes's precedence (``TERMINAL_*`` variables > ~/.hermes config > default); a bad
-    value is a :class:`HermesError` naming it, never silently replaced by a default."""
-    from hermes_core.config import get_value
+def configured(key: str) -> Any:
+    """A setting by hermes's precedence (flags > environment > ``.env`` > config.yaml > default).
 
-    return get_value(key)
+    A bad value is a one-line :class:`HermesError` naming it, never silently replaced by a default; a
+    key that no installed plugin declares reads as ``None`` (the backend's own default applies).
+    """
+    from hermes_core import config
+
+    try:
+        return config.resolve(key)
+    except HermesError as exc:
+        if str(exc).startswith("unknown config key"):
+            return None
+        raise
 
 
 def make_backend(name: str | None = None, **options: Any) -> TerminalBackend:
@@ -86,7 +96,7 @@ class SandboxTable:
         with self._lock:
             if name not in self._backends:
                 backend = make_backend(name)
-                pool_max = int(os.environ.get("TERMINAL_POOL_MAX") or 0)
+                pool_max = configured("terminal.pool_max") or 0
                 if pool_max > 0:
                     from hermes_core.pool import PooledBackend
 
@@ -113,13 +123,14 @@ class SandboxTable:
     def _create(self, task_id: str, overrides: TaskOverrides, token: object) -> Sandbox:
         try:
             backend = self.backend(overrides.backend)
-            sandbox = backend.create(
+            request = SandboxRequest(
                 task_id,
                 image=overrides.image,
-                cwd=overrides.cwd or _configured("terminal.cwd"),
-                timeout=float(_configured("terminal.timeout") or DEFAULT_TIMEOUT),
-                **overrides.options,
+                cwd=overrides.cwd or configured("terminal.cwd"),
+                timeout=float(configured("terminal.timeout") or DEFAULT_TIMEOUT),
+                options=dict(overrides.options),
             )
+            sandbox = backend.create(request)
         except BaseException:
             with self._lock:
                 if self._creating.get(task_id) is token:
@@ -152,9 +163,7 @@ class SandboxTable:
         with self._lock:
             backends, self._backends = list(self._backends.values()), {}
         for backend in backends:
-            close = getattr(backend, "close", None)
-            if close is not None:
-                close()
+            backend.close()
 
     def active(self) -> list[str]:
         return list(self._sandboxes)
@@ -173,3 +182,63 @@ def cleanup_task(task_id: str | None) -> None:
 
 def sandbox_table() -> SandboxTable:
     return _table
+
+
+# -- leaving on a signal ---------------------------------------------------------------------------------
+
+_installed: dict[int, Any] = {}
+_releasing = threading.Event()
+REMOTE_CLEANUP_SECONDS = 10.0
+
+
+def release_all(remote_timeout: float = REMOTE_CLEANUP_SECONDS) -> None:
+    """Kill every local process our sandboxes started, remove our ``hermes-<pid>-*`` folders, then give
+    the remote sandboxes (containers, cloud sandboxes) up to ``remote_timeout`` seconds to go.
+
+    Safe from a signal handler: the local part takes no lock, and the table's cleanup runs in a thread
+    that is abandoned if the interrupted code holds the table's lock.
+    """
+    from hermes_core.process import release_everything
+
+    release_everything()
+    worker = threading.Thread(target=_table.cleanup_all, name="hermes-signal-cleanup", daemon=True)
+    worker.start()
+    worker.join(remote_timeout)
+    release_everything()  # anything a racing command started meanwhile
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    if not _releasing.is_set():
+        _releasing.set()
+        release_all()
+    previous = _installed.get(signum)
+    if callable(previous):
+        previous(signum, frame)
+    raise SystemExit(128 + signum)
+
+
+def install_signal_cleanup(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> bool:
+    """Make SIGTERM and SIGHUP clean up every sandbox before the process exits; call once, at the start
+    of a long command (``hermes run``, ``batch``, ``chat``, an environment's serve loop).
+
+    On the signal: processes started in local sandboxes (``setsid`` ones included) are killed, this
+    process's ``/tmp/hermes-<pid>-*`` folders removed, remote sandboxes cleaned up (bounded wait), any
+    handler installed before is called, and ``SystemExit(128 + signum)`` raised so that ``finally``
+    blocks and ``atexit`` still run. Also reclaims what an earlier hermes killed with ``-9`` left
+    (:func:`hermes_core.process.reclaim_orphans`). Returns ``False`` (and changes nothing) outside the
+    main thread, where Python cannot install handlers. Idempotent.
+    """
+    from hermes_core.process import reclaim_orphans
+
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    reclaim_orphans()
+    for signum in signals:
+        if signum in _installed:
+            continue
+        previous = signal.getsignal(signum)
+        if previous == signal.SIG_IGN:  # ``nohup`` asked for SIGHUP to be ignored: keep it so
+            continue
+        _installed[signum] = previous if callable(previous) else None
+        signal.signal(signum, _on_signal)
+    return True

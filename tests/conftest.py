@@ -1,19 +1,11 @@
-"""Shared fixtures: a fresh plugin host per test, so tests never leak registrations into each other."""
+"""The core's tests name the kit's empty host ``host``."""
 
 from __future__ import annotations
 
 import pytest
 
-from hermes_core.plugins import Hermes, set_hermes
-
 
 @pytest.fixture
-def host():
+def host(hermes_empty_host):
     """An empty host installed as the process-wide one for the test's duration."""
-    import hermes_core.plugins as plugins
-
-    previous = plugins._host
-    fresh = Hermes()
-    set_hermes(fresh)
-    yield fresh
-    set_hermes(previous)
+    return hermes_empty_host

@@ -111,7 +111,7 @@ def test_plugins_list_survives_when_every_plugin_is_broken(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     records = json.loads(done.stdout)
-    assert records[0]["name"] == "hermes-core" and records[0]["status"] == "ok"
+    assert records[0]["name"] == "hermes-kernel" and records[0]["status"] == "ok"
     assert all(r["status"] == "failed" for r in records[1:])
     assert len(records) - 1 == len(list(metadata.entry_points(group="hermes")))
 

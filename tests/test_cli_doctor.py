@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hermes_core.cli import cli
 from hermes_core.hookspecs import hookimpl
 from hermes_core.terminal import ExecResult, Sandbox, TerminalBackend
-from hermes_core.testing.openai_server import ScriptedOpenAIServer
+from hermes_testkit.openai_server import ScriptedOpenAIServer
 from hermes_core.tools import Tool
 from hermes_core.toolsets import Toolset
 
@@ -35,14 +35,14 @@ class ShellSandbox(Sandbox):
 class ShellBackend(TerminalBackend):
     name = "shell"
 
-    def create(self, task_id, **kwargs):
-        return ShellSandbox(task_id)
+    def create_sandbox(self, request):
+        return ShellSandbox(request.task_id)
 
 
 class DeadBackend(TerminalBackend):
     name = "dead"
 
-    def create(self, task_id, **kwargs):
+    def create_sandbox(self, request):
         raise RuntimeError("cannot reach the sandbox service")
 
 

@@ -14,15 +14,42 @@ from click.testing import CliRunner
 from hermes_core import config as cfg
 from hermes_core.cli import cli
 from hermes_core.hookspecs import hookimpl
+from hermes_core.plugins import Hermes, set_hermes
 from hermes_core.registry import HermesError
+from hermes_core.settings import Setting
 from hermes_core.terminal import TerminalBackend
 
 SECRET = "sk-test-0123456789abcdefghijklmnop"
 
 
+class ModalSettings:
+    """A plugin declaring settings, as the modal backend does."""
+
+    @hookimpl
+    def register_settings(self, register):
+        register(
+            Setting(
+                "terminal.modal.mode",
+                env="TERMINAL_MODAL_MODE",
+                default="sandbox",
+                choices=("sandbox", "pool"),
+            )
+        )
+        register(Setting("terminal.modal.pool_max", int, env="TERMINAL_MODAL_POOL_MAX", default=4, minimum=1))
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    """A private HERMES_HOME, no configuration variables inherited, os.environ restored afterwards."""
+    """A private HERMES_HOME, no configuration variables inherited, os.environ restored afterwards, and a
+    host holding the core and a settings plugin (no installed plugin is loaded)."""
+    import hermes_core.plugins as plugins
+    from hermes_core import builtin
+
+    previous = plugins._host
+    fresh = Hermes()
+    fresh.register(builtin, name="hermes-kernel")
+    fresh.register(ModalSettings(), name="modal-settings")
+    set_hermes(fresh)
     saved = dict(os.environ)
     monkeypatch.setenv("HERMES_HOME", str(tmp_path))
     for key in cfg.settings_keys():
@@ -31,6 +58,7 @@ def home(tmp_path, monkeypatch):
     yield tmp_path
     os.environ.clear()
     os.environ.update(saved)
+    set_hermes(previous)
 
 
 class FakeBackend(TerminalBackend):
@@ -44,6 +72,12 @@ class BackendPlugin:
     @hookimpl
     def register_terminal_backends(self, register):
         register(FakeBackend)
+
+
+def plugins_host() -> Hermes:
+    from hermes_core.plugins import get_hermes
+
+    return get_hermes()
 
 
 def invoke(*args: str):
@@ -100,7 +134,9 @@ def test_bad_environment_value_names_the_variable(home, monkeypatch):
     assert cfg.get_value("terminal.backend") == "local"
 
 
-def test_set_value_validates_and_persists(home, host):
+def test_set_value_validates_and_persists(home):
+    cfg.settings_keys()
+    host = plugins_host()
     host.register(BackendPlugin(), name="hermes-backend-fake")
     assert cfg.set_value("terminal.timeout", "60") == 60.0
     assert cfg.set_value("terminal.backend", "fake") == "fake"
@@ -119,8 +155,8 @@ def test_set_value_validates_and_persists(home, host):
     assert cfg.get_value("terminal.backend") == "fake"  # refused values changed nothing
 
 
-def test_cli_set_refuses_unknown_backend_with_choices(home, host):
-    host.register(BackendPlugin(), name="hermes-backend-fake")
+def test_cli_set_refuses_unknown_backend_with_choices(home):
+    plugins_host().register(BackendPlugin(), name="hermes-backend-fake")
     result = invoke("config", "set", "terminal.backend", "nosuch")
     assert result.exit_code != 0
     assert "installed: fake" in str(result.exception)
@@ -129,10 +165,10 @@ def test_cli_set_refuses_unknown_backend_with_choices(home, host):
     assert got.output.strip() == "fake\t(config.yaml)"
 
 
-def test_selected_backend_reads_config(home, host):
+def test_selected_backend_reads_config(home):
     from hermes_core.sandboxes import selected_backend_name
 
-    host.register(BackendPlugin(), name="hermes-backend-fake")
+    plugins_host().register(BackendPlugin(), name="hermes-backend-fake")
     cfg.set_value("terminal.backend", "fake")
     assert selected_backend_name() == "fake"
 
@@ -208,7 +244,7 @@ def test_start_up_hook_stays_light(home):
     (home / "config.yaml").write_text("plugins:\n  disabled: [x]\n")
     code = (
         "import sys, hermes_core.config as c; first = c.disabled_plugins(); "
-        "print(sorted(first), 'dotenv' in sys.modules, 'model' in c._schema)"
+        "print(sorted(first), 'dotenv' in sys.modules, 'hermes_core.plugins' in sys.modules)"
     )
     env = {**os.environ, "HERMES_HOME": str(home)}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -252,7 +288,6 @@ def test_load_config_is_the_validated_model(home, monkeypatch):
     (home / "config.yaml").write_text("agent:\n  max_turns: 3\nunknown: 1\n")
     monkeypatch.setenv("TERMINAL_MODAL_MODE", "pool")
     settings = cfg.load_config()
-    assert isinstance(settings, cfg.settings_model())
     assert settings.agent.max_turns == 3 and settings.terminal.modal.mode == "pool"
     assert json.loads(invoke("config", "show", "--json").output)["agent"]["max_turns"] == 3
 

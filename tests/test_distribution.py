@@ -1,4 +1,4 @@
-"""Real entry points: a plugin built as a wheel, installed into a fresh venv beside hermes-core, is found."""
+"""Real entry points: a plugin built as a wheel, installed into a fresh venv beside hermes-kernel."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from hermes_core.testing.pytest_plugin import build_wheel
+from hermes_testkit.pytest_plugin import build_wheel, build_wheels
 
 pytestmark = pytest.mark.slow
 
 
 def write_plugin(
-    root: Path, dist: str, module: str, source: str, requires: str = "hermes-core>=0.1,<0.2"
+    root: Path, dist: str, module: str, source: str, requires: str = "hermes-kernel>=0.1,<0.2"
 ) -> Path:
     project = root / dist
     (project / module).mkdir(parents=True)
@@ -60,9 +60,9 @@ def test_wheel_plugins_show_up_with_their_status(hermes_fresh_venv, tmp_path):
         "hermes-demo-future",
         "hermes_demo_future",
         "raise SystemExit('must not be imported')\n",
-        requires="hermes-core>=9",
+        requires="hermes-kernel>=9",
     )
-    wheels = [build_wheel(p, tmp_path) for p in (good, broken)]
+    wheels = build_wheels([good, broken], tmp_path)
     hermes_fresh_venv.pip_install(*wheels)
     hermes_fresh_venv.pip_install("--no-deps", build_wheel(future, tmp_path))
 
@@ -77,7 +77,7 @@ def test_wheel_plugins_show_up_with_their_status(hermes_fresh_venv, tmp_path):
     assert records["hermes-demo-broken"]["status"] == "failed"
     assert "no_such_module_xyz" in records["hermes-demo-broken"]["error"]
     assert records["hermes-demo-future"]["status"] == "incompatible"
-    assert "requires hermes-core>=9" in records["hermes-demo-future"]["error"]
+    assert "requires hermes-kernel>=9" in records["hermes-demo-future"]["error"]
 
     called = hermes_fresh_venv.run_hermes("tools", "call", "shout", '{"text": "hi"}')
     assert called.returncode == 0 and json.loads(called.stdout) == {"output": "HI"}
@@ -90,7 +90,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_a_parser_plugin_installs_and_works_alone(hermes_fresh_venv, tmp_path):
-    """`pip install ./plugins/hermes-parser-qwen` beside hermes-core: qwen is listed and parses."""
+    """`pip install ./plugins/hermes-parser-qwen` beside hermes-kernel: qwen is listed and parses."""
     hermes_fresh_venv.pip_install(build_wheel(REPO / "plugins" / "hermes-parser-qwen", tmp_path))
     listing = json.loads(hermes_fresh_venv.run_hermes("plugins", "list", "--json").stdout)
     qwen = next(r for r in listing if r["name"] == "hermes-parser-qwen")
@@ -112,7 +112,7 @@ def test_every_plugin_distribution_builds_and_loads_beside_hermes_core(hermes_fr
     """Each folder under plugins/ (and the three batteries) is a distribution with a working entry point."""
     projects = sorted(p.parent for p in REPO.glob("plugins/*/pyproject.toml"))
     projects += [REPO / name for name in ("hermes_parsers", "hermes_tools_terminal", "hermes_tools_web")]
-    hermes_fresh_venv.pip_install("--no-deps", *(build_wheel(p, tmp_path) for p in projects))
+    hermes_fresh_venv.pip_install("--no-deps", *build_wheels(projects, tmp_path))
     listing = json.loads(hermes_fresh_venv.run_hermes("plugins", "list", "--json").stdout)
     by_name = {r["name"]: r for r in listing}
     for project in projects:

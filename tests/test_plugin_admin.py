@@ -1,8 +1,8 @@
 """``hermes plugins install|uninstall|enable|disable`` with real wheels, in a throw-away environment.
 
 The plugins are built here as wheels and installed with ``hermes plugins install`` run by the python of a
-``--system-site-packages`` virtualenv: pip installs into that venv (``sys.executable -m pip``, as hermes
-does), so the test never changes the environment it runs in.
+throw-away virtualenv that sees this environment's packages: pip installs into that venv
+(``sys.executable -m pip``, as hermes does), so the test never changes the environment it runs in.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def build_plugin(root: Path, dist: str, module: str, source: str, version: str =
     files = {
         f"{module}/__init__.py": source,
         f"{info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\nRequires-Dist: hermes-core\n"
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\nRequires-Dist: hermes-kernel\n"
         ),
         f"{info}/WHEEL": (
             "Wheel-Version: 1.0\nGenerator: hermes-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -65,15 +65,33 @@ def build_plugin(root: Path, dist: str, module: str, source: str, version: str =
     return wheel
 
 
+def see_outer_packages(python: Path) -> None:
+    """Make the venv at ``python`` see the packages of the environment running the tests.
+
+    ``--system-site-packages`` would show the *base* interpreter's packages, not an outer virtualenv's,
+    so inside any venv hermes would be missing. Instead a ``.pth`` file adds this environment's site
+    directories (with their own ``.pth`` files: editable installs) after the venv's own.
+    """
+    import site
+
+    outer = [p for p in (*site.getsitepackages(), site.getusersitepackages()) if os.path.isdir(p)]
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    lines = "".join(f"import site; site.addsitedir({path!r})\n" for path in outer)
+    Path(purelib, "_outer_environment.pth").write_text(lines)
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     """A venv that sees this environment's packages but installs into itself, and a private HERMES_HOME."""
     root = tmp_path_factory.mktemp("plugin-admin")
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(root / "venv")],
-        check=True,
-    )
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
     python = root / "venv" / "bin" / "python"
+    see_outer_packages(python)
     home = root / "home"
 
     def hermes(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -136,11 +154,13 @@ def test_admin_works_while_a_plugin_is_broken(env):
 
 
 def test_refusals(env):
-    done = env("plugins", "uninstall", "-y", "hermes-core", check=False)
+    done = env("plugins", "uninstall", "-y", "hermes-kernel", check=False)
     assert done.returncode == 1 and "hermes itself" in done.stderr
     done = env("plugins", "disable", "no-such-plugin", check=False)
     assert done.returncode == 1 and "no installed plugin named 'no-such-plugin'" in done.stderr
     done = env("plugins", "uninstall", "-y", "no-such-plugin", check=False)
     assert done.returncode == 1 and "installed:" in done.stderr
+    done = env("plugins", "enable", "nosuch", check=False)
+    assert done.returncode == 1 and "no installed plugin named 'nosuch'" in done.stderr
     done = env("plugins", "install", str(env.root / "missing.whl"), check=False)
     assert done.returncode == 1 and "pip install failed" in done.stderr

@@ -1,4 +1,7 @@
-"""The generic sandbox pool over the real local backend and over a fault-injecting fake backend."""
+"""The generic sandbox pool over a real shell backend and over a fault-injecting fake backend.
+
+Both backends live here, so these tests need hermes-kernel alone (no backend plugin).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from hermes_core.pool import PoolClosed, PooledBackend, PoolTimeout, SandboxPool, task_dir_name
-from hermes_core.terminal import ExecResult, Sandbox, SandboxError, TerminalBackend
-
-local = pytest.importorskip("hermes_tools_terminal.local", reason="hermes-tools-terminal is not installed")
-
+from hermes_core.terminal import ExecResult, Sandbox, SandboxError, TerminalBackend, task_slug
+from hermes_testkit.backends import ShellBackend
 
 # -- a fake backend that fails on purpose --------------------------------------------------------------
 
@@ -80,7 +81,8 @@ class FakeBackend(TerminalBackend):
         with self.lock:
             return rate > 0 and self._rng.random() < rate
 
-    def create(self, task_id, **options):
+    def create_sandbox(self, request):
+        task_id = request.task_id
         if self.delay:
             time.sleep(self.delay)
         if self.rng_roll(self.create_fail_rate):
@@ -354,12 +356,44 @@ def test_task_dir_names_are_safe():
         assert all(c.isalnum() or c in "_.-" for c in name)
 
 
-# -- the real local backend ----------------------------------------------------------------------------
+def test_one_sanitiser_for_every_name():
+    assert task_slug("x; rm -rf / #$(id)") == "x_rm_-rf_id"
+    assert task_slug("../..") == "task" and task_slug("-rf") == "rf"
+    assert task_slug("a.b-c", chars="_") == "a_b_c"
+    assert len(task_slug("y" * 500)) == 40
+
+
+def test_request_object_reaches_the_backend():
+    seen = []
+
+    class Recorder(FakeBackend):
+        def create_sandbox(self, request):
+            seen.append(request)
+            return super().create_sandbox(request)
+
+    backend = Recorder()
+    backend.create("t", image="img", timeout=7, network="none").cleanup()
+    pool = SandboxPool(backend, max_size=1, image="img2", cwd="/w", timeout=3, create_options={"x": 1})
+    with pool.task("job"):
+        pass
+    pool.close()
+    first, second = seen
+    assert (first.task_id, first.image, first.timeout, dict(first.options)) == (
+        "t",
+        "img",
+        7.0,
+        {"network": "none"},
+    )
+    assert (second.image, second.cwd, second.timeout, second.option("x")) == ("img2", "/w", 3.0, 1)
+    assert second.task_id.startswith("pool-")
+
+
+# -- a real shell backend ------------------------------------------------------------------------------
 
 
 def test_local_backend_pooled_concurrent_tasks(tmp_path):
     base = tmp_path / "sandbox"
-    pool = SandboxPool(local.LocalBackend(), max_size=3, cwd=str(base), timeout=30)
+    pool = SandboxPool(ShellBackend(), max_size=3, cwd=str(base), timeout=30)
     seen: dict[str, str] = {}
     lock = threading.Lock()
 
@@ -387,7 +421,7 @@ def test_hostile_task_id_is_harmless(tmp_path):
     marker = tmp_path / "marker"
     marker.write_text("still here")
     hostile = f"x; rm -rf {tmp_path} ; rm -rf / #$(rm -rf {marker})"
-    pool = SandboxPool(local.LocalBackend(), max_size=1, cwd=str(base))
+    pool = SandboxPool(ShellBackend(), max_size=1, cwd=str(base))
     with pool.task(hostile) as sandbox:
         assert sandbox.execute("echo ok").output == "ok\n"
         assert os.path.isdir(sandbox.cwd) and sandbox.cwd.startswith(str(base / "hermes_tasks") + "/")
@@ -399,7 +433,7 @@ def test_hostile_task_id_is_harmless(tmp_path):
 
 
 def test_pooled_local_backend_timeout_still_kills(tmp_path):
-    pool = SandboxPool(local.LocalBackend(), max_size=1, cwd=str(tmp_path))
+    pool = SandboxPool(ShellBackend(), max_size=1, cwd=str(tmp_path))
     with pool.task("t") as sandbox:
         result = sandbox.execute("sleep 30", timeout=1)
         assert result.exit_code == 124

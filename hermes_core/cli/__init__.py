@@ -14,10 +14,6 @@ COMMANDS = {
     "tools": ("hermes_core.cli.tools:tools", "List tools and call one."),
     "toolsets": ("hermes_core.cli.tools:toolsets", "List toolsets and what they resolve to."),
     "parse": ("hermes_core.cli.parse:parse", "Parse a raw completion into tool calls."),
-    "run": ("hermes_core.cli.run:run", "One agent run on a task."),
-    "batch": ("hermes_core.cli.run:batch", "Many agent runs from a JSONL file, resumable."),
-    "env": ("hermes_core.cli.env:env", "List and run RL environments (atroposlib)."),
-    "chat": ("hermes_core.cli.chat:chat", "Chat with the agent interactively."),
     "config": ("hermes_core.cli.config:config", "Show and change ~/.hermes configuration."),
     "doctor": ("hermes_core.cli.doctor:doctor", "Check plugins, tools, endpoint and terminal backend."),
 }
@@ -30,13 +26,14 @@ COMMANDS = {
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(package_name="hermes-core", prog_name="hermes")
+@click.version_option(package_name="hermes-kernel", prog_name="hermes")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """hermes: tool-calling agents and the RL environments that train them, built from plugins."""
     if ctx.invoked_subcommand is None:
-        if sys.stdin.isatty() and "chat" in ctx.command.lazy:
-            ctx.invoke(ctx.command.get_command(ctx, "chat"))
+        chat = ctx.command.get_command(ctx, "chat") if sys.stdin.isatty() else None
+        if chat is not None:  # the agent plugin's interactive chat, when installed
+            ctx.invoke(chat)
         else:
             click.echo(ctx.get_help())
 

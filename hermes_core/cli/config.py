@@ -17,7 +17,16 @@ def config() -> None:
 
 
 def _shown(key: str, value: Any) -> Any:
-    return cfg.mask(value) if value and cfg.is_secret(key) else value
+    """A value as it may be printed: secret settings masked, credentials inside URLs masked too."""
+    from hermes_core.secrets import mask_secrets
+
+    if value and cfg.is_secret(key):
+        return cfg.mask(value)
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, list):
+        return [mask_secrets(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _format(value: Any) -> str:
@@ -28,30 +37,41 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _rows() -> dict[str, tuple[Any, str]]:
+    """Every declared key with ``(shown value, source)``; a bad value is shown as its error."""
+    rows: dict[str, tuple[Any, str]] = {}
+    for key in cfg.settings_keys():
+        try:
+            value, source = cfg.lookup(key)
+        except HermesError as exc:
+            rows[key] = (None, f"error: {_shown(key, str(exc))}")
+            continue
+        rows[key] = (_shown(key, value), source)
+    return rows
+
+
 @config.command("show")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
-@click.option("--sources", is_flag=True, help="One line per key with where its value comes from.")
+@click.option("--sources", is_flag=True, help="With --json: each key's value and source, flat.")
 def show(as_json: bool, sources: bool) -> None:
-    """The effective settings (environment, .env, config.yaml and defaults merged); secrets masked."""
-    rows = {key: cfg.lookup(key) for key in cfg.settings_keys()}
-    if sources:
-        width = max(map(len, rows))
-        for key, (value, source) in rows.items():
-            click.echo(f"{key:<{width}}  {_format(_shown(key, value)) or '-':<30}  {source}")
+    """Every declared setting with its effective value and where it came from; secrets masked."""
+    rows = _rows()
+    if as_json and sources:
+        click.echo(json.dumps({k: {"value": v, "source": s} for k, (v, s) in rows.items()}, indent=2))
         return
-    nested: dict[str, Any] = {}
-    for key, (value, _) in rows.items():
-        node = nested
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = _shown(key, value)
     if as_json:
+        nested: dict[str, Any] = {}
+        for key, (value, _) in rows.items():
+            node = nested
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
         click.echo(json.dumps(nested, indent=2))
         return
-    import yaml
-
-    click.echo(yaml.safe_dump(nested, sort_keys=False, default_flow_style=False).rstrip())
+    width = max(map(len, rows), default=0)
+    for key, (value, source) in rows.items():
+        click.echo(f"{key:<{width}}  {_format(value) or '-':<30}  {source}")
 
 
 @config.command("get")
@@ -117,10 +137,13 @@ def path(env_file: bool, home: bool) -> None:
 @config.command("keys")
 def list_keys() -> None:
     """Every setting with its environment variables and what it means."""
-    for key, info in cfg.settings_keys().items():
-        secret = " (secret, kept in .env)" if cfg.is_secret(key) else ""
-        click.echo(f"{key:<26} {info.description or ''}{secret}")
-        click.echo(f"{'':<26} env: {', '.join(cfg.env_names(key))}")
+    for key, setting in cfg.settings_keys().items():
+        secret = " (secret, kept in .env)" if setting.secret else ""
+        click.echo(f"{key:<26} {setting.help}{secret}")
+        detail = f"{setting.expected()}; env: {', '.join(setting.env_names())}"
+        if setting.default not in (None, [], ""):
+            detail += f"; default: {_format(setting.default)}"
+        click.echo(f"{'':<26} {detail}")
 
 
 @config.command("check")

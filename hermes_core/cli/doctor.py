@@ -18,7 +18,7 @@ import click
 from hermes_core import config as cfg
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
-_MARKS = {OK: ("✓", "green"), WARN: ("!", "yellow"), FAIL: ("✗", "red"), INFO: ("·", "dim")}
+_MARKS = {OK: ("✓", "green"), WARN: ("!", "yellow"), FAIL: ("✗", "red"), INFO: ("·", None)}
 
 
 @dataclass
@@ -77,6 +77,49 @@ def check_tools(host: Any) -> list[Finding]:
     return findings
 
 
+class UnsafeURL(ValueError):
+    """A base URL whose host cannot be told apart from its credentials."""
+
+
+def endpoint_request(base_url: str, path: str, api_key: str | None) -> Any:
+    """A request for ``base_url + path`` whose host is never built from credentials.
+
+    ``user:KEY@`` moves into an ``Authorization: Basic`` header; a URL where ``@`` still follows the host
+    (a key holding ``/``, ``?`` or ``#`` that was not percent-encoded), a port that is not a number, or a
+    host name holding a known secret is refused before anything is resolved.
+    """
+    import base64
+    import urllib.parse
+    import urllib.request
+
+    from hermes_core.secrets import secret_values
+
+    parts = urllib.parse.urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeURL("model.base_url must be an http(s) URL with a host")
+    if "@" in parts.path + parts.query + parts.fragment:
+        raise UnsafeURL("model.base_url has '@' after its host: percent-encode / ? # inside credentials")
+    try:
+        port = parts.port
+    except ValueError:
+        raise UnsafeURL("model.base_url has a port that is not a number") from None
+    host = parts.hostname
+    if any(secret in host or host in secret for secret in secret_values() if len(host) >= 4):
+        raise UnsafeURL("model.base_url's host name holds a secret")
+    netloc = f"[{host}]" if ":" in host else host
+    netloc += f":{port}" if port else ""
+    url = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") + path, parts.query, ""))
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    if parts.username is not None or parts.password is not None:
+        user = urllib.parse.unquote(parts.username or "")
+        password = urllib.parse.unquote(parts.password or "")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    if api_key:
+        request.add_header("Authorization", f"Bearer {api_key}")
+    return request
+
+
 def check_endpoint(timeout: float) -> list[Finding]:
     """``GET {base_url}/models`` with the configured key: does the endpoint answer, and with the model?"""
     import urllib.error
@@ -90,11 +133,10 @@ def check_endpoint(timeout: float) -> list[Finding]:
                 "endpoint", WARN, "model.base_url", "not configured (hermes config set model.base_url URL)"
             )
         ]
-    url = base_url.rstrip("/") + "/models"
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    api_key = cfg.get_value("model.api_key")
-    if api_key:
-        request.add_header("Authorization", f"Bearer {api_key}")
+    try:
+        request = endpoint_request(base_url, "/models", cfg.get_value("model.api_key"))
+    except UnsafeURL as exc:
+        return [Finding("endpoint", FAIL, base_url, f"not contacted: {exc}")]
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = json.loads(response.read() or b"{}")
@@ -102,7 +144,7 @@ def check_endpoint(timeout: float) -> list[Finding]:
         return [Finding("endpoint", FAIL, base_url, f"GET /models answered HTTP {exc.code}")]
     except Exception as exc:
         reason = getattr(exc, "reason", exc)
-        return [Finding("endpoint", FAIL, base_url, cfg.mask_secrets(f"does not answer: {reason}"))]
+        return [Finding("endpoint", FAIL, base_url, f"does not answer: {reason}")]
     ids = [m.get("id") for m in body.get("data", []) if isinstance(m, dict)] if isinstance(body, dict) else []
     findings = [
         Finding("endpoint", OK, base_url, f"answers; models: {', '.join(map(str, ids[:8])) or 'none'}")
@@ -153,7 +195,7 @@ def check_backend(timeout: float) -> list[Finding]:
     if worker.is_alive():
         return [Finding("terminal", FAIL, name, f"no sandbox after {timeout:g}s")]
     if "error" in outcome:
-        return [Finding("terminal", FAIL, name, cfg.mask_secrets(outcome["error"]))]
+        return [Finding("terminal", FAIL, name, outcome["error"])]
     result = outcome["result"]
     if result.exit_code != 0 or result.output.strip() != "ok":
         detail = f"`echo ok` gave exit {result.exit_code}: {result.output.strip()[:200]!r}"
@@ -192,6 +234,7 @@ def doctor(
         findings += _guarded("endpoint", check_endpoint, timeout)
     if not no_backend:
         findings += _guarded("terminal", check_backend, backend_timeout)
+    findings = _masked(findings)
     failed = any(f.status == FAIL for f in findings)
     if as_json:
         click.echo(json.dumps({"ok": not failed, "findings": [asdict(f) for f in findings]}, indent=2))
@@ -201,25 +244,36 @@ def doctor(
         raise SystemExit(1)
 
 
-def _print(findings: list[Finding], verbose: bool) -> None:
-    from rich.console import Console
-    from rich.markup import escape
+def _masked(findings: list[Finding]) -> list[Finding]:
+    """Every finding with known secrets and URL credentials masked: doctor output is often pasted."""
+    from hermes_core.secrets import mask_secrets, secret_values
 
-    console = Console(highlight=False, soft_wrap=True)
+    known = secret_values()
+    return [
+        Finding(
+            f.section, f.status, mask_secrets(f.subject, known=known), mask_secrets(f.detail, known=known)
+        )
+        for f in findings
+    ]
+
+
+def _print(findings: list[Finding], verbose: bool) -> None:
     section = None
     for f in findings:
         if f.status == INFO and f.section == "tools" and not verbose:
             continue
         if f.section != section:
             section = f.section
-            console.print(f"[bold]{section}[/bold]")
+            click.secho(section, bold=True)
         mark, style = _MARKS[f.status]
-        detail = f"  [dim]{escape(f.detail)}[/dim]" if f.detail else ""
-        console.print(f"  [{style}]{mark}[/{style}] {escape(f.subject)}{detail}")
+        detail = "  " + click.style(f.detail, dim=True) if f.detail else ""
+        click.echo(f"  {click.style(mark, fg=style)} {f.subject}{detail}")
     hidden = sum(1 for f in findings if f.status == INFO and f.section == "tools")
     if hidden and not verbose:
-        console.print(
-            f"  [dim]{hidden} more tools unavailable outside the configured toolsets (-v lists them)[/dim]"
+        click.secho(
+            f"  {hidden} more tools unavailable outside the configured toolsets (-v lists them)", dim=True
         )
     failures = sum(1 for f in findings if f.status == FAIL)
-    console.print("[green]all good[/green]" if not failures else f"[red]{failures} problem(s)[/red]")
+    click.secho(
+        "all good" if not failures else f"{failures} problem(s)", fg="green" if not failures else "red"
+    )

@@ -8,8 +8,8 @@ import click
 
 
 class LazyGroup(click.Group):
-    """``lazy={"run": ("hermes_core.cli.run:run", "short help")}``: the module is imported when ``run`` is
-    used; ``--help`` shows the short help without importing anything.
+    """``lazy={"tools": ("hermes_core.cli.tools:tools", "short help")}``: the module is imported when
+    ``tools`` is used; ``--help`` shows the short help without importing anything.
 
     With ``plugin_commands=True`` the group also offers commands that plugins add through the
     ``register_commands`` hook (plugins are loaded only when an unknown name is asked for, or for help).
@@ -22,6 +22,12 @@ class LazyGroup(click.Group):
         self.lazy = dict(lazy or {})
         self.plugin_commands = plugin_commands
         self._plugins_added = False
+
+    def add_lazy_command(self, name: str, target: str, short_help: str) -> None:
+        """What a plugin's ``register_commands`` calls to add ``name`` without importing its module."""
+        if name in self.lazy or name in self.commands:
+            raise ValueError(f"command {name!r} already exists")
+        self.lazy[name] = (target, short_help)
 
     def _add_plugin_commands(self) -> None:
         if self.plugin_commands and not self._plugins_added:

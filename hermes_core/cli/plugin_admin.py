@@ -16,7 +16,7 @@ import click
 from hermes_core.registry import HermesError
 
 GROUP = "hermes"
-CORE = "hermes-core"
+CORE = "hermes-kernel"
 
 
 def _norm(name: str) -> str:
@@ -84,7 +84,7 @@ def install(packages, upgrade, editable, force_reinstall, no_cache_dir, pre) -> 
 def uninstall(names, yes) -> None:
     """Uninstall plugins from hermes' environment."""
     if any(_norm(n) == CORE for n in names):
-        raise HermesError("refusing to uninstall hermes-core: that is hermes itself (use pip directly)")
+        raise HermesError("refusing to uninstall hermes-kernel: that is hermes itself (use pip directly)")
     dists = []
     for name in names:
         dist = _find(name)
@@ -103,9 +103,10 @@ def _set(name: str, disabled: bool) -> None:
     from hermes_core import config
 
     if _norm(name) == CORE:
-        raise HermesError("hermes-core is the host itself and cannot be disabled")
+        raise HermesError("hermes-kernel is the host itself and cannot be disabled")
     dist = _find(name)
-    if dist is None and disabled:
+    listed = {_norm(n) for n in config.disabled_plugins()}
+    if dist is None and (disabled or _norm(name) not in listed):  # enabling a stale entry is allowed
         installed = ", ".join(sorted(installed_plugins())) or "none"
         raise HermesError(f"no installed plugin named {name!r}; installed: {installed}")
     target = dist or name

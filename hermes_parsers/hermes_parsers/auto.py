@@ -27,7 +27,6 @@ class AutoParser(ToolCallParser):
 
     name = "auto"
     aliases = ("detect",)
-    start_markers = ()
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)
@@ -36,6 +35,23 @@ class AutoParser(ToolCallParser):
         ) - {None}
         self._candidates: list[tuple[str, type[ToolCallParser], tuple[str, ...]]] | None = None
         self._instances: dict[str, ToolCallParser] = {}
+        self._markers: tuple[str, ...] | None = None
+
+    @property
+    def start_markers(self) -> tuple[str, ...]:  # type: ignore[override]
+        """Every installed format's markers (the no-call fast path and the default stream use them).
+
+        Empty when some installed format has none (it may start anywhere), as the contract says.
+        """
+        markers = self._markers
+        if markers is None:
+            candidates = self._candidates if self._candidates is not None else self._load_candidates()
+            if all(found for _, _, found in candidates):
+                markers = tuple(dict.fromkeys(m for _, _, found in candidates for m in found if m))
+            else:
+                markers = ()
+            self._markers = markers
+        return markers
 
     def _load_candidates(self) -> list[tuple[str, type[ToolCallParser], tuple[str, ...]]]:
         from hermes_core.plugins import get_hermes  # lazily: the core must not be imported at load time
@@ -50,7 +66,15 @@ class AutoParser(ToolCallParser):
             if name == self.name or (isinstance(cls, type) and issubclass(cls, AutoParser)):
                 continue
             candidates.append((name, cls, tuple(getattr(cls, "start_markers", ()) or ())))
-        candidates.sort(key=lambda c: c[0] not in _PREFERRED)  # stable: keeps registry order otherwise
+        # Among parsers tied on a marker: the reference format first, then base formats before the
+        # variants that subclass them (a family's own parser reads its format best); stable otherwise.
+        classes = [cls for _, cls, _ in candidates]
+        candidates.sort(
+            key=lambda c: (
+                c[0] not in _PREFERRED,
+                any(other is not c[1] and issubclass(c[1], other) for other in classes),
+            )
+        )
         self._candidates = candidates
         return candidates
 

@@ -9,7 +9,7 @@ import pytest
 from hermes_core import hookimpl
 from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, ToolCallParser, make_call_id
 from hermes_core.plugins import Hermes, get_hermes, set_hermes
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 HERMES = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
 QWEN3_CODER = (
@@ -57,6 +57,16 @@ def calls(parsed):
 
 class TestAutoConformance(ParserConformance):
     parser_name = "auto"
+    # JSON in prose is a call for llama3_json (vLLM's surrounding_text case), so not plain text for auto
+    plain_texts = [t for t in ParserConformance.plain_texts if not t.startswith("{")]
+    # auto's own cost on the first-party formats' bait (other families' parsers hold their own ratios)
+    bait_tails = ()
+    bait = [
+        ("<tool_call>{'", ""),
+        ("<tool_call>{'", "</tool_call>"),
+        ("<function=<parameter=", ""),
+        ("<longcat_tool_call>{'", ""),
+    ]
     samples = [
         ParserSample(text=HERMES, calls=[("get_weather", {"city": "Paris"})]),
         ParserSample(

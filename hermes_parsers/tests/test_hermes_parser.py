@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from hermes_core.plugins import get_hermes
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 WEATHER = [
     {
@@ -109,10 +109,11 @@ def test_plain_text_unchanged():
     assert parsed.content == text and parsed.tool_calls == []
 
 
-def test_leading_content_is_stripped():
-    """The contract strips content (vLLM keeps the text before ``<tool_call>`` verbatim, newline included)."""
+def test_leading_content_is_kept_trailing_whitespace_dropped():
+    """Leading text stays as written (a stream forwards it before it knows a call follows; vLLM keeps the
+    text before ``<tool_call>`` verbatim); only the whitespace before the call is dropped."""
     parsed = parse('  Let me check.\n\n<tool_call>{"name": "f", "arguments": {}}</tool_call>')
-    assert parsed.content == "Let me check."
+    assert parsed.content == "  Let me check."
 
 
 def test_unclosed_final_block_with_complete_json_counts():

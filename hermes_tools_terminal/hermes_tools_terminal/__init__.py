@@ -7,6 +7,7 @@ The tools run in ``hermes_core.sandboxes.sandbox_for(task_id)``, so they use whi
 from __future__ import annotations
 
 from hermes_core.hookspecs import hookimpl
+from hermes_core.settings import Setting
 from hermes_core.tools import Tool
 from hermes_core.toolsets import Toolset
 
@@ -86,3 +87,25 @@ def register_terminal_backends(register):
         name="local",
         description="This machine, one directory per task.",
     )
+
+
+SETTINGS = (
+    Setting("terminal.pool_max", int, env="TERMINAL_POOL_MAX", default=0, minimum=0,
+            help="Pool any backend: this many warm sandboxes reused across tasks (0: one per task)."),
+    Setting("terminal.env_allow", list, env="TERMINAL_ENV_ALLOW",
+            default=["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
+                     "TERM", "TZ", "TMPDIR"],
+            help="Environment variables a local sandbox inherits (NAME or PREFIX*); nothing else, no keys."),
+    Setting("terminal.local.max_processes", int, env="TERMINAL_MAX_PROCESSES", minimum=1,
+            help="RLIMIT_NPROC of local commands (counted per user, not per sandbox)."),
+    Setting("terminal.local.max_memory_mb", int, env="TERMINAL_MAX_MEMORY_MB", minimum=1,
+            help="Address-space limit of each local command, in MiB."),
+    Setting("terminal.local.max_file_size_mb", int, env="TERMINAL_MAX_FILE_SIZE_MB", minimum=1,
+            help="Largest file a local command may write, in MiB."),
+)  # fmt: skip
+
+
+@hookimpl
+def register_settings(register):
+    for setting in SETTINGS:
+        register(setting)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from hermes_core.testing.backends import BackendConformance
+from hermes_testkit.backends import BackendConformance
 from hermes_tools_terminal.local import LocalBackend
 
 
@@ -108,3 +108,107 @@ def test_plugin_import_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def _wait_dead(pid: int, seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+# -- issue 15.3: the sandbox environment is an allow-list -----------------------------------------------
+
+
+def test_keys_of_ours_do_not_reach_commands(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-do-not-leak-0123456789")
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-do-not-leak")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    sandbox = LocalBackend().create("env")
+    try:
+        result = sandbox.execute("env")
+        assert "do-not-leak" not in result.output
+        assert "LANG=C.UTF-8" in result.output and "PATH=" in result.output
+    finally:
+        sandbox.cleanup()
+
+
+def test_allow_list_is_configurable(monkeypatch):
+    monkeypatch.setenv("PROJECT_A", "1")
+    monkeypatch.setenv("PROJECT_B", "2")
+    monkeypatch.setenv("OTHER", "3")
+    monkeypatch.setenv("TERMINAL_ENV_ALLOW", "PATH,PROJECT_*")
+    sandbox = LocalBackend().create("allow")
+    try:
+        out = sandbox.execute("echo ${PROJECT_A:-} ${PROJECT_B:-} ${OTHER:-none} ${HOME:-nohome}").output
+        assert out.split() == ["1", "2", "none", "nohome"]
+    finally:
+        sandbox.cleanup()
+
+
+# -- issue 15.7: setsid children, resource limits -------------------------------------------------------
+
+
+def test_timeout_kills_a_setsid_child():
+    sandbox = LocalBackend().create("setsid", timeout=30)
+    try:
+        result = sandbox.execute("setsid sleep 300 & echo $! > child.pid; wait", timeout=1)
+        assert result.exit_code == 124
+        pid = int(Path(sandbox.cwd, "child.pid").read_text())
+        assert _wait_dead(pid), "a setsid child outlived the command's timeout"
+    finally:
+        sandbox.cleanup()
+
+
+def test_cleanup_kills_a_setsid_background_job():
+    sandbox = LocalBackend().create("setsid-bg")
+    sandbox.execute("setsid sleep 300 > /dev/null 2>&1 < /dev/null & echo $! > bg.pid")
+    pid = int(Path(sandbox.cwd, "bg.pid").read_text())
+    assert _alive(pid)
+    sandbox.cleanup()
+    assert _wait_dead(pid), "a setsid job outlived its sandbox"
+
+
+def test_file_size_limit():
+    sandbox = LocalBackend(max_file_size_mb=1).create("fsize")
+    try:
+        big = sandbox.execute("head -c 3000000 /dev/zero > big; echo status=$?; wc -c < big")
+        assert "status=0" not in big.output
+        assert int(big.output.split()[-1]) <= 1024 * 1024
+        assert sandbox.execute("head -c 1000 /dev/zero > small && wc -c < small").output.strip() == "1000"
+    finally:
+        sandbox.cleanup()
+
+
+def test_memory_limit():
+    sandbox = LocalBackend(max_memory_mb=300).create("mem")
+    try:
+        grab = f"{sys.executable} -c 'b = bytearray(600 * 2**20); print(\"got it\")'"
+        result = sandbox.execute(grab)
+        assert result.exit_code != 0 and "MemoryError" in result.output
+        assert sandbox.execute(f"{sys.executable} -c 'print(len(bytearray(10 * 2**20)))'").exit_code == 0
+    finally:
+        sandbox.cleanup()
+
+
+def test_process_limit():
+    mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == os.getuid())
+    limit = mine + 40
+    sandbox = LocalBackend(max_processes=limit).create("nproc")
+    try:
+        assert sandbox.execute("ulimit -u").output.strip() == str(limit)
+        if os.getuid() == 0:
+            return  # the kernel does not enforce RLIMIT_NPROC for root: the limit is set, not provable
+        result = sandbox.execute("for i in $(seq 400); do sleep 5 & done 2>&1; kill $(jobs -p) 2>/dev/null")
+        assert "Resource temporarily unavailable" in result.output or "retry" in result.output
+    finally:
+        sandbox.cleanup()
+
+
+def test_limits_are_read_from_settings(monkeypatch):
+    monkeypatch.setenv("TERMINAL_MAX_FILE_SIZE_MB", "1")
+    sandbox = LocalBackend().create("fsize-setting")
+    try:
+        assert sandbox.limits is not None and sandbox.limits.file_size_mb == 1
+    finally:
+        sandbox.cleanup()

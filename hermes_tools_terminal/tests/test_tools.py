@@ -177,3 +177,101 @@ def test_an_over_long_line_is_reported_cut_not_skipped(call):
     result = call("read_file", {"path": "wide.txt"})
     assert result["lines"] == 1 and len(result["content"]) < 100_000
     assert result["note"].startswith(f"line 1 is cut after {len(result['content'])} characters")
+
+
+# -- issue 15: hostile input ----------------------------------------------------------------------------
+
+
+def test_model_timeout_is_capped_by_terminal_timeout(call, monkeypatch):
+    monkeypatch.setenv("TERMINAL_TIMEOUT", "1")
+    result = call("terminal", {"command": "sleep 8", "timeout": 1e9}, f"cap-{uuid.uuid4().hex}")
+    assert result["exit_code"] == 124 and "timed out after 1s" in result["output"]
+
+
+def test_a_shorter_model_timeout_still_applies(call, monkeypatch):
+    monkeypatch.setenv("TERMINAL_TIMEOUT", "30")
+    result = call("terminal", {"command": "sleep 8", "timeout": 1}, f"short-{uuid.uuid4().hex}")
+    assert result["exit_code"] == 124 and "timed out after 1s" in result["output"]
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_read_file_refuses_what_never_ends(call, kind, tmp_path):
+    if kind == "device":
+        path = "/dev/zero"
+    else:
+        path = str(tmp_path / "pipe")
+        os.mkfifo(path)
+    for tool in ("read_file", "patch"):
+        args = {"path": path} if tool == "read_file" else {"path": path, "old_string": "a", "new_string": "b"}
+        error = call(tool, args)["error"]
+        assert "not a regular file" in error and "@@HERMES" not in error
+
+
+def test_read_file_past_the_end_reports_the_real_total(call):
+    call("write_file", {"path": "three.txt", "content": "a\nb\nc"})  # no newline after the last line
+    whole = call("read_file", {"path": "three.txt"})
+    assert whole["total_lines"] == 3 and whole["lines"] == 3 and "note" not in whole
+    past = call("read_file", {"path": "three.txt", "offset": 50})
+    assert (past["lines"], past["total_lines"], past["content"]) == (0, 3, "")
+    assert "past the end" in past["note"]
+    call("write_file", {"path": "empty.txt", "content": ""})
+    assert call("read_file", {"path": "empty.txt", "offset": 5})["total_lines"] == 0
+
+
+def test_search_files_reports_a_bad_regex(call):
+    call("write_file", {"path": "src/a.py", "content": "a(b\n"})
+    result = call("search_files", {"pattern": "a(", "path": "src"})
+    assert "invalid regular expression 'a('" in result["error"]
+    assert call("search_files", {"pattern": r"a\(", "path": "src"})["count"] == 1
+
+
+def test_tool_output_masks_secrets(call, monkeypatch):
+    key = "sk-proj-" + uuid.uuid4().hex
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    call("write_file", {"path": "leak.txt", "content": f"key={key}\n"})  # a key that reached a file
+    assert key not in json.dumps(call("read_file", {"path": "leak.txt"}))
+    assert key not in json.dumps(call("terminal", {"command": "cat leak.txt"}))
+    assert key not in json.dumps(call("search_files", {"pattern": "key=", "path": "."}))
+
+
+def test_hermes_tools_call_does_not_print_the_key(tmp_path):
+    """Issue 15.3: ``hermes tools call terminal '{"command": "echo $OPENAI_API_KEY"}'`` printed it."""
+    import subprocess
+    import sys
+
+    key = "sk-" + uuid.uuid4().hex
+    env = {**os.environ, "OPENAI_API_KEY": key, "HERMES_HOME": str(tmp_path), "TERMINAL_ENV": "local"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hermes_core",
+            "tools",
+            "call",
+            "terminal",
+            '{"command": "echo k=$OPENAI_API_KEY"}',
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["output"] == "k=\n" and key not in done.stdout + done.stderr
+
+
+def test_bad_pool_size_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TERMINAL_POOL_MAX": "abc", "HERMES_HOME": str(tmp_path), "TERMINAL_ENV": "local"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hermes_core", "tools", "call", "terminal", '{"command": "echo hi"}'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    text = done.stdout + done.stderr
+    assert "Traceback" not in text and "ValueError" not in text
+    assert "terminal.pool_max = 'abc' (env TERMINAL_POOL_MAX): expected an integer" in text

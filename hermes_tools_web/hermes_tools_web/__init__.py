@@ -51,6 +51,13 @@ def register_toolsets(register):
 
 
 @hookimpl
+def register_hookspecs(register):
+    from hermes_tools_web import hookspecs
+
+    register(hookspecs)  # declares register_web_search_providers: the core knows nothing of web search
+
+
+@hookimpl
 def register_web_search_providers(register):
     register("hermes_tools_web.providers:FirecrawlProvider", name="firecrawl", description="Firecrawl API")
     register("hermes_tools_web.providers:SearxngProvider", name="searxng", description="SearXNG JSON API")

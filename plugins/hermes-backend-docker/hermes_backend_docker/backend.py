@@ -9,32 +9,27 @@ environment holds it, which works in any image that has ``/proc`` and a shell (b
 from __future__ import annotations
 
 import importlib.util
-import os
 import posixpath
-import re
 import threading
 import uuid
 from typing import Any
 
+from hermes_core.sandboxes import configured
 from hermes_core.terminal import (
-    DEFAULT_MAX_OUTPUT,
-    DEFAULT_TIMEOUT,
+    KILL_MARKED_SCRIPT,
+    TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
     SandboxError,
+    SandboxRequest,
+    TailBuffer,
     TerminalBackend,
-    cap_output,
     shell_command,
-    timeout_result,
+    timeout_note,
 )
 
 DEFAULT_IMAGE = "python:3.11-slim"
 DEFAULT_CWD = "/workspace"
-KILL_SCRIPT = (
-    'for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; '
-    "if tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qx \"HERMES_EXEC_ID=$1\"; then "
-    'kill -9 "${p#/proc/}" 2>/dev/null; fi; done'
-)
 
 
 class DockerSandbox(Sandbox):
@@ -62,7 +57,7 @@ class DockerSandbox(Sandbox):
         if self._closed:
             raise SandboxError(f"docker sandbox for task {self.task_id!r} was cleaned up")
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
-        limit = float(timeout) if timeout else self.timeout
+        limit = self.limit(timeout)
         token = uuid.uuid4().hex
         api = self.client.api
         try:
@@ -75,31 +70,29 @@ class DockerSandbox(Sandbox):
             stream = api.exec_start(exec_id, stream=True)
         except Exception as exc:
             raise SandboxError(f"docker: exec failed in container {self.container.short_id}: {exc}") from exc
-        chunks: list[bytes] = []
+        output = TailBuffer(self.max_output)  # bounded memory whatever the command prints
 
         def pump() -> None:
             try:
                 for chunk in stream:
-                    chunks.append(chunk)
-                    if len(chunks) > 4096:  # keep memory bounded; the tail is what we report
-                        joined = b"".join(chunks)[-(self.max_output * 4 + 4096) :]
-                        chunks[:] = [joined]
+                    output.feed(chunk)
             except Exception:
                 pass
+            finally:
+                output.feed(b"", final=True)
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         reader.join(limit)
         if reader.is_alive():
             try:
-                self._exec(["sh", "-c", KILL_SCRIPT, "kill", token], None)
+                self._exec(["sh", "-c", KILL_MARKED_SCRIPT, "kill", f"HERMES_EXEC_ID={token}"], None)
             except Exception:
                 pass
             reader.join(5)
-            return timeout_result(b"".join(chunks).decode("utf-8", errors="replace"), limit, self.max_output)
+            return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
         code = api.exec_inspect(exec_id).get("ExitCode")
-        output = b"".join(chunks).decode("utf-8", errors="replace")
-        return ExecResult(cap_output(output, self.max_output), 0 if code is None else code)
+        return ExecResult(output.text(), 0 if code is None else code)
 
     def cleanup(self) -> None:
         with self._lock:
@@ -131,19 +124,28 @@ def _remove_quietly(client, ref: str) -> None:
 
 
 class DockerBackend(TerminalBackend):
-    """One container per task from ``TERMINAL_DOCKER_IMAGE``; no network unless configured."""
+    """One container per task from ``terminal.docker.image``; no network unless configured.
+
+    Each setting (see :mod:`hermes_backend_docker`) can be overridden by the option of the same name.
+    """
 
     name = "docker"
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        env = os.environ
-        self.image = options.get("image") or env.get("TERMINAL_DOCKER_IMAGE") or DEFAULT_IMAGE
-        self.memory = options.get("memory") or env.get("TERMINAL_DOCKER_MEMORY") or "2g"
-        self.cpus = float(options.get("cpus") or env.get("TERMINAL_DOCKER_CPUS") or 1.0)
-        self.pids_limit = int(options.get("pids_limit") or env.get("TERMINAL_DOCKER_PIDS_LIMIT") or 512)
-        self.network = options.get("network") or env.get("TERMINAL_DOCKER_NETWORK") or "none"
-        self.cwd = options.get("cwd") or env.get("TERMINAL_DOCKER_CWD") or DEFAULT_CWD
+
+        def pick(option: str, default: Any) -> Any:
+            value = options.get(option)
+            if value is None:
+                value = configured(f"terminal.docker.{option}")
+            return default if value is None else value
+
+        self.image = pick("image", DEFAULT_IMAGE)
+        self.memory = pick("memory", "2g")
+        self.cpus = float(pick("cpus", 1.0))
+        self.pids_limit = int(pick("pids_limit", 512))
+        self.network = pick("network", "none")
+        self.cwd = pick("cwd", DEFAULT_CWD)
         self._client = None
 
     def client(self):
@@ -162,31 +164,22 @@ class DockerBackend(TerminalBackend):
             return f"no Docker engine reachable ({type(exc).__name__}); start dockerd or set DOCKER_HOST"
         return None
 
-    def create(
-        self,
-        task_id: str,
-        *,
-        image: str | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-        **options: Any,
-    ) -> Sandbox:
-        image = image or self.image
+    def create_sandbox(self, request: SandboxRequest) -> Sandbox:
+        image = request.image or self.image
+        cwd = request.cwd
         workdir = cwd if cwd and cwd.startswith("/") else posixpath.join(self.cwd, cwd or "")
         workdir = workdir.rstrip("/") or "/"
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", task_id)[:40].strip("._-") or "task"
         client = self.client()
-        name = f"hermes-{slug}-{uuid.uuid4().hex[:8]}"
+        name = f"hermes-{request.slug}-{uuid.uuid4().hex[:8]}"
         config = dict(
             command=["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
             name=name,
-            labels={"hermes.task_id": task_id[:200], "hermes.backend": "docker"},
+            labels={"hermes.task_id": request.task_id[:200], "hermes.backend": "docker"},
             working_dir=workdir,
-            network_mode=options.get("network") or self.network,
-            mem_limit=options.get("memory") or self.memory,
-            nano_cpus=int(float(options.get("cpus") or self.cpus) * 1e9),
-            pids_limit=int(options.get("pids_limit") or self.pids_limit),
+            network_mode=request.option("network", self.network),
+            mem_limit=request.option("memory", self.memory),
+            nano_cpus=int(float(request.option("cpus", self.cpus)) * 1e9),
+            pids_limit=int(request.option("pids_limit", self.pids_limit)),
             stdin_open=False,
             tty=False,
         )
@@ -212,7 +205,7 @@ class DockerBackend(TerminalBackend):
             raise SandboxError(f"docker: cannot start a container from image {image!r}: {exc}") from exc
         try:
             sandbox = DockerSandbox(
-                self, client, container, task_id, workdir, float(timeout or DEFAULT_TIMEOUT), max_output
+                self, client, container, request.task_id, workdir, request.timeout, request.max_output
             )
             out, code = sandbox._exec(["mkdir", "-p", workdir], None)
             if code != 0:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from hermes_backend_docker.backend import DockerBackend
 
-from hermes_core.testing.backends import BackendConformance
+from hermes_testkit.backends import BackendConformance
 
 
 class TestDockerConformance(BackendConformance):

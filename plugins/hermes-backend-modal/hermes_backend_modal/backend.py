@@ -1,7 +1,9 @@
-"""The ``modal`` backend: one Modal sandbox per task, or a pool of warm ones (``TERMINAL_MODAL_MODE=pool``).
+"""The ``modal`` backend: one Modal sandbox per task, or a pool of warm ones (``terminal.modal.mode: pool``).
 
-Settings (hermes-agent's names): ``TERMINAL_MODAL_IMAGE`` (registry tag), ``TERMINAL_MODAL_MODE``
-(``sandbox`` or ``pool``), ``TERMINAL_MODAL_POOL_MAX`` (default 4), ``TERMINAL_MODAL_APP``. Credentials
+Settings (declared in :mod:`hermes_backend_modal`, hermes-agent's variables in brackets):
+``terminal.modal.image`` (``TERMINAL_MODAL_IMAGE``, a registry tag), ``terminal.modal.mode``
+(``TERMINAL_MODAL_MODE``: ``sandbox`` or ``pool``), ``terminal.modal.pool_max`` (``TERMINAL_MODAL_POOL_MAX``,
+default 4), ``terminal.modal.app``, ``terminal.modal.lifetime`` (``TERMINAL_LIFETIME_SECONDS``). Credentials
 are Modal's own: ``MODAL_TOKEN_ID`` / ``MODAL_TOKEN_SECRET`` or ``~/.modal.toml``. The pool is
 :class:`hermes_core.pool.SandboxPool`, so pooled tasks get ``<cwd>/hermes_tasks/<task_id>`` and a
 bounded, leak-free wait.
@@ -10,28 +12,28 @@ bounded, leak-free wait.
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import posixpath
-import shlex
 import sys
 import threading
 import time
 from typing import Any
 
-from hermes_core.process import TailBuffer, timeout_note
+from hermes_core.sandboxes import configured
 from hermes_core.terminal import (
     CLIENT_GRACE,
-    DEFAULT_MAX_OUTPUT,
-    DEFAULT_TIMEOUT,
     PIPE_GRACE,
     TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
     SandboxError,
+    SandboxRequest,
+    TailBuffer,
     TerminalBackend,
-    shell_command,
-    timeout_result,
+    remote_script,
+    remote_seconds,
+    remote_timed_out,
+    timeout_note,
 )
 
 DEFAULT_IMAGE = "python:3.11-slim"
@@ -52,10 +54,9 @@ def _pump(stream: Any, buffer: TailBuffer) -> None:
     try:
         if hasattr(stream, "__iter__"):
             for chunk in stream:
-                buffer.feed(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+                buffer.feed(chunk)
         else:
-            data = stream.read()
-            buffer.feed(data.encode("utf-8") if isinstance(data, str) else data)
+            buffer.feed(stream.read())
     except Exception:
         pass  # the stream died with the process: what was read is what there is
     finally:
@@ -63,8 +64,9 @@ def _pump(stream: Any, buffer: TailBuffer) -> None:
 
 
 class ModalSandbox(Sandbox):
-    def __init__(self, sb: Any, task_id: str, cwd: str, timeout: float, max_output: int) -> None:
-        self.sb, self.task_id, self.cwd, self.timeout, self.max_output = sb, task_id, cwd, timeout, max_output
+    def __init__(self, sb: Any, request: SandboxRequest, cwd: str) -> None:
+        self.sb, self.task_id, self.cwd = sb, request.task_id, cwd
+        self.timeout, self.max_output = request.timeout, request.max_output
         self._closed = False
         self._lock = threading.Lock()
 
@@ -72,18 +74,16 @@ class ModalSandbox(Sandbox):
         if self._closed:
             raise SandboxError(f"modal sandbox for task {self.task_id!r} was terminated")
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
-        limit = float(timeout) if timeout else self.timeout
-        seconds = max(1, math.ceil(limit))
+        limit = self.limit(timeout)
+        seconds = remote_seconds(limit)
         # stderr joins stdout in order; the remote `timeout` kills the command's process group itself
-        script = (
-            f"exec 2>&1; timeout -s KILL {seconds} bash -c {shlex.quote(shell_command(command, workdir))}"
-        )
+        script = f"exec 2>&1; {remote_script(command, workdir, limit)}"
         start = time.monotonic()
         try:
             process = self.sb.exec("bash", "-c", script, timeout=seconds + 30)
         except Exception as exc:
             if "timeout" in type(exc).__name__.lower():
-                return timeout_result("", limit, self.max_output)
+                return ExecResult(timeout_note(limit).lstrip("\n"), TIMEOUT_EXIT_CODE)
             raise SandboxError(f"modal: exec failed: {type(exc).__name__}: {exc}") from exc
         output = TailBuffer(self.max_output)
         reader = threading.Thread(target=_pump, args=(process.stdout, output), daemon=True)
@@ -113,7 +113,7 @@ class ModalSandbox(Sandbox):
             raise SandboxError(f"modal: exec failed: {type(error).__name__}: {error}") from error
         code = outcome.get("code")
         code = 137 if code is None or code < 0 else code
-        if code in (124, 137) and time.monotonic() - start >= seconds - 0.05:
+        if remote_timed_out(code, start, limit):
             return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
         return ExecResult(output.text(), code)
 
@@ -143,21 +143,25 @@ class ModalBackend(TerminalBackend):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        env = os.environ
-        self.image = options.get("image") or env.get("TERMINAL_MODAL_IMAGE") or DEFAULT_IMAGE
-        self.app_name = options.get("app") or env.get("TERMINAL_MODAL_APP") or DEFAULT_APP
-        self.mode = (options.get("mode") or env.get("TERMINAL_MODAL_MODE") or "sandbox").lower()
-        self.pool_max = int(options.get("pool_max") or env.get("TERMINAL_MODAL_POOL_MAX") or 4)
+
+        def pick(option: str, key: str, default: Any) -> Any:
+            value = options.get(option)
+            if value is None:
+                value = configured(key)
+            return default if value is None else value
+
+        self.image = pick("image", "terminal.modal.image", DEFAULT_IMAGE)
+        self.app_name = pick("app", "terminal.modal.app", DEFAULT_APP)
+        self.mode = str(pick("mode", "terminal.modal.mode", "sandbox")).lower()
+        self.pool_max = int(pick("pool_max", "terminal.modal.pool_max", 4))
         self.cwd = options.get("cwd") or DEFAULT_CWD
-        self.lifetime = int(
-            options.get("lifetime") or env.get("TERMINAL_LIFETIME_SECONDS") or DEFAULT_LIFETIME
-        )
+        self.lifetime = int(pick("lifetime", "terminal.modal.lifetime", DEFAULT_LIFETIME))
         self._app = None
         self._images: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._pooled = None
         if self.mode not in ("sandbox", "pool"):
-            raise ValueError(f"TERMINAL_MODAL_MODE must be 'sandbox' or 'pool', not {self.mode!r}")
+            raise SandboxError(f"terminal.modal.mode must be 'sandbox' or 'pool', not {self.mode!r}")
 
     def unavailable_reason(self) -> str | None:
         if "modal" not in sys.modules and importlib.util.find_spec("modal") is None:
@@ -174,44 +178,27 @@ class ModalBackend(TerminalBackend):
                 self._images[tag] = modal.Image.from_registry(tag)
             return self._images[tag]
 
-    def create_sandbox(
-        self,
-        task_id: str,
-        *,
-        image: str | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-    ) -> ModalSandbox:
+    def create_sandbox(self, request: SandboxRequest) -> Sandbox:
+        if self.mode == "pool":
+            return self.pooled().create(request)
+        return self.fresh_sandbox(request)
+
+    def fresh_sandbox(self, request: SandboxRequest) -> ModalSandbox:
         """One fresh Modal sandbox (what the pool calls, too)."""
         reason = self.unavailable_reason()
         if reason:
             raise SandboxError(f"modal backend unavailable: {reason}")
         import modal
 
-        workdir = cwd or self.cwd
+        workdir = request.cwd or self.cwd
         try:
-            modal_image = self._modal_image(modal, image or self.image)
+            modal_image = self._modal_image(modal, request.image or self.image)
             sb = modal.Sandbox.create(
                 app=self._app, image=modal_image, timeout=self.lifetime, workdir=workdir
             )
         except Exception as exc:
             raise SandboxError(f"modal: cannot create a sandbox: {type(exc).__name__}: {exc}") from exc
-        return ModalSandbox(sb, task_id, workdir, float(timeout or DEFAULT_TIMEOUT), max_output)
-
-    def create(
-        self,
-        task_id: str,
-        *,
-        image: str | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-        **options: Any,
-    ) -> Sandbox:
-        if self.mode == "pool":
-            return self.pooled().create(task_id, image=image, cwd=cwd, timeout=timeout, max_output=max_output)
-        return self.create_sandbox(task_id, image=image, cwd=cwd, timeout=timeout, max_output=max_output)
+        return ModalSandbox(sb, request, workdir)
 
     def pooled(self):
         from hermes_core.pool import PooledBackend
@@ -237,12 +224,8 @@ class _Raw(TerminalBackend):
         super().__init__()
         self.owner = owner
 
-    def create(
-        self, task_id: str, *, image=None, cwd=None, timeout=None, max_output=DEFAULT_MAX_OUTPUT, **options
-    ):
-        return self.owner.create_sandbox(
-            task_id, image=image, cwd=cwd, timeout=timeout, max_output=max_output
-        )
+    def create_sandbox(self, request: SandboxRequest) -> Sandbox:
+        return self.owner.fresh_sandbox(request)
 
     def unavailable_reason(self) -> str | None:
         return self.owner.unavailable_reason()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hermes_core.terminal import SandboxError
-from hermes_core.testing.backends import BackendConformance
+from hermes_testkit.backends import BackendConformance
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fake_modal
@@ -139,9 +139,32 @@ def test_terminal_env_modal_without_token_is_an_error_not_local(monkeypatch, tmp
 
 
 def test_bad_mode_is_rejected(monkeypatch):
+    from hermes_core.registry import HermesError
+
     monkeypatch.setenv("TERMINAL_MODAL_MODE", "swarm")
-    with pytest.raises(ValueError, match="TERMINAL_MODAL_MODE"):
+    with pytest.raises(HermesError, match=r"terminal.modal.mode = 'swarm' \(env TERMINAL_MODAL_MODE\)"):
         ModalBackend()
+
+
+def test_hermes_config_set_reaches_the_backend(fake, monkeypatch, tmp_path):
+    """Issue 11.4: ``hermes config set terminal.modal.mode pool`` used to be accepted and then ignored."""
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    for argv in (["terminal.modal.mode", "pool"], ["terminal.modal.pool_max", "2"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "hermes_core", "config", "set", *argv], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "hermes_core", "config", "show"], capture_output=True, text=True, check=True
+    ).stdout
+    assert any(line.split()[:2] == ["terminal.modal.mode", "pool"] for line in shown.splitlines())
+    backend = ModalBackend()
+    assert (backend.mode, backend.pool_max) == ("pool", 2)
+    sandbox = backend.create("configured")
+    assert sandbox.cwd.endswith("/hermes_tasks/configured")  # a pooled lease, not a bare sandbox
+    sandbox.cleanup()
+    assert backend.pooled().pool().max_size == 2
+    backend.close()
 
 
 def test_plugin_imports_do_not_load_sdks():

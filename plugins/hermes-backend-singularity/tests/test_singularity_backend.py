@@ -13,7 +13,7 @@ import pytest
 from hermes_backend_singularity.backend import SingularityBackend
 
 from hermes_core.terminal import SandboxError
-from hermes_core.testing.backends import BackendConformance
+from hermes_testkit.backends import BackendConformance
 
 FAKE = Path(__file__).with_name("fake_apptainer.py")
 
@@ -29,6 +29,7 @@ def fake(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_APPTAINER_LOG", str(tmp_path / "argv.log"))
     monkeypatch.setenv("FAKE_APPTAINER_STATE", str(state))
     monkeypatch.setenv("TERMINAL_SINGULARITY_IMAGE", "/images/task.sif")
+    monkeypatch.setenv("TERMINAL_ENV_ALLOW", "PATH,HOME,FAKE_APPTAINER*")  # the fake reads its own variables
 
     def calls() -> list[list[str]]:
         path = tmp_path / "argv.log"
@@ -115,3 +116,15 @@ def test_import_stays_light():
 )
 class TestSingularityReal(BackendConformance):
     backend_name = "singularity"
+
+
+def test_our_secrets_do_not_reach_the_instance(fake, monkeypatch):
+    """Issue 15.3: without --cleanenv the instance inherits apptainer's environment; that one is clean."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-do-not-leak-0123456789")
+    monkeypatch.setenv("APPTAINER_CACHEDIR", "/tmp/cache-for-apptainer")
+    sandbox = SingularityBackend(contain=False).create("env")
+    try:
+        result = sandbox.execute("echo key=${OPENAI_API_KEY:-none} cache=$APPTAINER_CACHEDIR")
+        assert result.output.strip() == "key=none cache=/tmp/cache-for-apptainer"
+    finally:
+        sandbox.cleanup()

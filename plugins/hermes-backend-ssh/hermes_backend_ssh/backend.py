@@ -1,12 +1,13 @@
 """The ``ssh`` backend: one paramiko connection per task, timeouts enforced on the remote side.
 
-Configuration: options ``host``, ``user``, ``port``, ``key`` (private key file), ``password`` or the
-hermes-agent variables ``TERMINAL_SSH_HOST``, ``TERMINAL_SSH_USER``, ``TERMINAL_SSH_PORT``,
-``TERMINAL_SSH_KEY``. Each command runs under ``timeout -s KILL`` in its own process group on the remote,
+Configuration: options ``host``, ``user``, ``port``, ``key`` (private key file), ``password``, else the
+settings ``terminal.ssh.*`` (hermes-agent's variables ``TERMINAL_SSH_HOST``, ``TERMINAL_SSH_USER``,
+``TERMINAL_SSH_PORT``, ``TERMINAL_SSH_KEY``; see :mod:`hermes_backend_ssh`).
+Each command runs under ``timeout -s KILL`` in its own process group on the remote,
 so a runaway command dies there even if our connection drops; a client-side deadline backs that up.
 A command is done when the remote reports its exit status (background jobs that hold the channel open
 get a short grace, not a wait): they live until ``cleanup()``, which kills every process carrying the
-sandbox's ``HERMES_SANDBOX_ID`` environment marker (the remote needs ``/proc`` and GNU grep for that).
+sandbox's ``HERMES_SANDBOX_ID`` environment marker (the remote needs ``/proc`` for that).
 """
 
 from __future__ import annotations
@@ -15,47 +16,39 @@ import getpass
 import importlib.util
 import os
 import posixpath
-import re
 import shlex
 import threading
 import time
 import uuid
 from typing import Any
 
-from hermes_core.process import TailBuffer, timeout_note
+from hermes_core.sandboxes import configured
 from hermes_core.terminal import (
     CLIENT_GRACE,
-    DEFAULT_MAX_OUTPUT,
-    DEFAULT_TIMEOUT,
+    KILL_MARKED_SCRIPT,
     PIPE_GRACE,
     TIMEOUT_EXIT_CODE,
     ExecResult,
     Sandbox,
     SandboxError,
+    SandboxRequest,
+    TailBuffer,
     TerminalBackend,
-    shell_command,
-)
-
-KILLED_BY_TIMEOUT = (124, 137)  # coreutils timeout: 124 on TERM, 128+9 when the signal is KILL
-# Kill every process whose environment holds the line "$1" (one grep over /proc, a few passes so that a
-# process forked during a pass dies in the next one).
-KILL_SCRIPT = (
-    "for _ in 1 2 3; do "
-    'pids=$(grep -lsxzF -- "$1" /proc/[0-9]*/environ | cut -d/ -f3); '
-    '[ -z "$pids" ] && exit 0; kill -9 $pids 2>/dev/null; sleep 0.1; done'
+    remote_script,
+    remote_seconds,
+    remote_timed_out,
+    timeout_note,
 )
 
 
 class SSHSandbox(Sandbox):
     """A task's directory on the remote host, reached through the task's own SSH connection."""
 
-    def __init__(
-        self, backend: SSHBackend, task_id: str, cwd: str | None, timeout: float, max_output: int
-    ) -> None:
+    def __init__(self, backend: SSHBackend, request: SandboxRequest, cwd: str | None) -> None:
         self.backend = backend
-        self.task_id = task_id
-        self.timeout = timeout
-        self.max_output = max_output
+        self.task_id = request.task_id
+        self.timeout = request.timeout
+        self.max_output = request.max_output
         self._client = None
         self._lock = threading.Lock()
         self._closed = False
@@ -66,8 +59,7 @@ class SSHSandbox(Sandbox):
             self.cwd = cwd
             result = self._run(f"mkdir -p -- {shlex.quote(cwd)}", timeout=30)
         else:
-            slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", task_id)[:32].strip("._-") or "task"
-            result = self._run(f"mktemp -d /tmp/hermes-{slug}-XXXXXXXX", timeout=30)
+            result = self._run(f"mktemp -d /tmp/hermes-{request.slug}-XXXXXXXX", timeout=30)
             self.cwd = (
                 result.output.strip().splitlines()[-1] if result.exit_code == 0 and result.output else ""
             )
@@ -185,29 +177,22 @@ class SSHSandbox(Sandbox):
     def _kill_marked(self, marker: str) -> None:
         """Kill every remote process whose environment carries ``marker`` (best effort)."""
         try:
-            self._stream(f"sh -c {shlex.quote(KILL_SCRIPT)} kill {shlex.quote(marker)}", 5)
+            self._stream(f"sh -c {shlex.quote(KILL_MARKED_SCRIPT)} kill {shlex.quote(marker)}", 5)
         except Exception:
             pass
 
     def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
-        limit = float(timeout) if timeout else self.timeout
-        seconds = max(1, int(limit + 0.999))
-        inner = shell_command(command, workdir)
+        limit = self.limit(timeout)
         exec_marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
         # Markers in the environment let us find (and kill) what this command and this task started, even
-        # after the command's process group has lost its leader. "; exit $?" keeps the login shell from
-        # exec'ing timeout, so a KILL arrives as status 137, not as an exit signal paramiko reports as -1.
-        remote = (
-            f"export {self._marker} {exec_marker}; "
-            f"timeout -s KILL {seconds} bash -c {shlex.quote(inner)}; exit $?"
-        )
+        # after the command's process group has lost its leader.
+        remote = f"export {self._marker} {exec_marker}; {remote_script(command, workdir, limit)}"
         start = time.monotonic()
-        output, code = self._stream(remote, seconds)
+        output, code = self._stream(remote, remote_seconds(limit))
         if code is None:  # the remote side never answered in time: kill what the command started
             self._kill_marked(exec_marker)
-            return ExecResult(output + timeout_note(limit), TIMEOUT_EXIT_CODE)
-        if code in KILLED_BY_TIMEOUT and time.monotonic() - start >= seconds - 0.05:
+        if remote_timed_out(code, start, limit):
             return ExecResult(output + timeout_note(limit), TIMEOUT_EXIT_CODE)
         return ExecResult(output, code)
 
@@ -246,14 +231,20 @@ class SSHBackend(TerminalBackend):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        env = os.environ
-        self.host = options.get("host") or env.get("TERMINAL_SSH_HOST") or ""
-        self.user = options.get("user") or env.get("TERMINAL_SSH_USER") or getpass.getuser()
-        self.port = int(options.get("port") or env.get("TERMINAL_SSH_PORT") or 22)
-        self.key = options.get("key") or env.get("TERMINAL_SSH_KEY") or None
-        self.password = options.get("password") or env.get("TERMINAL_SSH_PASSWORD") or None
-        self.known_hosts = options.get("known_hosts") or env.get("TERMINAL_SSH_KNOWN_HOSTS") or None
-        self.connect_timeout = float(options.get("connect_timeout") or 15)
+
+        def pick(option: str, default: Any = None) -> Any:
+            value = options.get(option)
+            if value is None:
+                value = configured(f"terminal.ssh.{option}")
+            return default if value is None or value == "" else value
+
+        self.host = pick("host", "")
+        self.user = pick("user") or getpass.getuser()
+        self.port = int(pick("port", 22))
+        self.key = pick("key")
+        self.password = pick("password")
+        self.known_hosts = pick("known_hosts")
+        self.connect_timeout = float(pick("connect_timeout", 15))
 
     def connect_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -279,19 +270,8 @@ class SSHBackend(TerminalBackend):
             return f"TERMINAL_SSH_KEY points to a missing file: {self.key}"
         return None
 
-    def create(
-        self,
-        task_id: str,
-        *,
-        image: str | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-        **options: Any,
-    ) -> Sandbox:
+    def create_sandbox(self, request: SandboxRequest) -> Sandbox:
         reason = self.unavailable_reason()
         if reason:
             raise SandboxError(f"ssh backend unavailable: {reason}")
-        return SSHSandbox(
-            self, task_id, cwd or self.options.get("cwd"), float(timeout or DEFAULT_TIMEOUT), max_output
-        )
+        return SSHSandbox(self, request, request.cwd or self.options.get("cwd"))

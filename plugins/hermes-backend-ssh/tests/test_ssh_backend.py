@@ -9,7 +9,7 @@ import time
 import pytest
 from hermes_backend_ssh.backend import SSHBackend
 
-from hermes_core.testing.backends import BackendConformance
+from hermes_testkit.backends import BackendConformance
 
 
 class TestSSHConformance(BackendConformance):

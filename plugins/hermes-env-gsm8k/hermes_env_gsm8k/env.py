@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import Field
 
-from hermes_core.envs.base import HermesAgentBaseEnv, HermesAgentEnvConfig
-from hermes_core.envs.tool_context import ToolContext
 from hermes_env_gsm8k.data import load_split
 from hermes_env_gsm8k.scoring import gold_answer, score_answer
+from hermes_envs.base import HermesAgentBaseEnv, HermesAgentEnvConfig
+from hermes_envs.tool_context import ToolContext
 
 SYSTEM_PROMPT = (
     "You solve grade-school math word problems. You have a `python` tool: use it for any arithmetic "

@@ -50,7 +50,7 @@ class Gsm8kSolver:
         return f"print({gold})" if correct else f"print({gold} + 1)"
 
     def chat_responder(self, body: dict[str, Any]) -> Any:
-        from hermes_core.testing.openai_server import reply
+        from hermes_testkit.openai_server import reply
 
         messages = body["messages"]
         question = next(m["content"] for m in messages if m["role"] == "user")

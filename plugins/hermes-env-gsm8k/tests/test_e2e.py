@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("atroposlib", reason="the RL environments need atroposlib")
 pytest.importorskip("hermes_tools_terminal.local", reason="hermes-tools-terminal provides the local backend")
 
-from hermes_core.testing.openai_server import ScriptedOpenAIServer
+from hermes_testkit.openai_server import ScriptedOpenAIServer
 
 pytestmark = pytest.mark.slow
 

@@ -10,37 +10,37 @@ import pytest
 pytest.importorskip("atroposlib", reason="the RL environments need atroposlib")
 pytest.importorskip("hermes_tools_terminal.local", reason="hermes-tools-terminal provides the local backend")
 
-from atroposlib.envs.server_handling.server_baseline import APIServerConfig
 from hermes_env_gsm8k.data import load_split
-from hermes_env_gsm8k.env import GSM8KEnv, GSM8KEnvConfig
+from hermes_env_gsm8k.env import GSM8KEnv
 
-from hermes_core.envs.testing import TokenServer
 from hermes_core.sandboxes import sandbox_table
-from hermes_core.testing.openai_server import ScriptedOpenAIServer, reply
+from hermes_testkit import envs as harness
+from hermes_testkit.envs import TokenServer
+from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
 
 
 def make_env(base_url, env_tokenizer_dir, server_type="openai", **overrides):
-    settings = {"use_wandb": False, "group_size": 4, "include_messages": True, **overrides}
-    config = GSM8KEnvConfig(tokenizer_name=env_tokenizer_dir, **settings)
-    api = APIServerConfig(
-        model_name="solver",
-        tokenizer_name=env_tokenizer_dir,
-        base_url=base_url,
-        api_key="x",
-        server_type=server_type,
-        health_check=False,
+    settings = {"group_size": 4, **overrides}
+    return harness.make_env(
+        GSM8KEnv, base_url, env_tokenizer_dir, server_type, model_name="solver", **settings
     )
-    return GSM8KEnv(config, [api])
 
 
 def run_group(env):
-    async def go():
-        await env.setup()
-        item = await env.get_next_item()
-        group, _ = await env.collect_trajectories(item)
-        return item, group
+    return harness.collect_group(env)[:2]
 
-    return asyncio.run(go())
+
+class TestGsm8kConformance(harness.EnvironmentConformance):
+    """The kit's environment checks: a scripted solver through real atroposlib."""
+
+    env_name = "gsm8k"
+
+    def responder(self, body):
+        if not hasattr(self, "_solver"):
+            from hermes_env_gsm8k.testing import Gsm8kSolver
+
+            self._solver = Gsm8kSolver()
+        return self._solver.chat_responder(body)
 
 
 def test_defaults_offer_only_the_python_tool():

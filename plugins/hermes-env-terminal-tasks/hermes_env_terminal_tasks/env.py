@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field
 
-from hermes_core.envs.base import HermesAgentBaseEnv, HermesAgentEnvConfig
-from hermes_core.envs.tool_context import ToolContext
 from hermes_env_terminal_tasks.tasks import load_tasks, score_content
+from hermes_envs.base import HermesAgentBaseEnv, HermesAgentEnvConfig
+from hermes_envs.tool_context import ToolContext
 
 SYSTEM_PROMPT = (
     "You are working in a fresh sandbox. Use the terminal and file tools to do the task, then reply with "

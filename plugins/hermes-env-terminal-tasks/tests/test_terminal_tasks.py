@@ -10,6 +10,8 @@ import threading
 import pytest
 from hermes_env_terminal_tasks.tasks import BUILTIN_TASKS, FileTask, load_tasks, score_content
 
+from hermes_testkit.envs import EnvironmentConformance
+
 
 @pytest.mark.parametrize(
     ("content", "reward"),
@@ -52,7 +54,7 @@ class Worker:
         self.lock = threading.Lock()
 
     def __call__(self, body):
-        from hermes_core.testing.openai_server import reply
+        from hermes_testkit.openai_server import reply
 
         prompt = next(m["content"] for m in body["messages"] if m["role"] == "user")
         task = next(t for t in BUILTIN_TASKS if t.prompt == prompt)
@@ -70,21 +72,29 @@ class Worker:
 
 
 def make_env(server, env_tokenizer_dir, **overrides):
-    from atroposlib.envs.server_handling.server_baseline import APIServerConfig
-    from hermes_env_terminal_tasks.env import TerminalTasksEnv, TerminalTasksEnvConfig
+    from hermes_env_terminal_tasks.env import TerminalTasksEnv
 
-    settings = {"use_wandb": False, "group_size": 3, "include_messages": True, **overrides}
-    config = TerminalTasksEnvConfig(tokenizer_name=env_tokenizer_dir, **settings)
-    api = APIServerConfig(
-        model_name="worker", base_url=server.base_url, api_key="x", server_type="openai", health_check=False
-    )
-    return TerminalTasksEnv(config, [api])
+    from hermes_testkit.envs import make_env as kit_make_env
+
+    settings = {"group_size": 3, **overrides}
+    return kit_make_env(TerminalTasksEnv, server.base_url, env_tokenizer_dir, model_name="worker", **settings)
+
+
+class TestTerminalTasksConformance(EnvironmentConformance):
+    """The kit's environment checks, with a worker that writes the file exactly."""
+
+    env_name = "terminal_tasks"
+
+    def responder(self, body):
+        if not hasattr(self, "_worker"):
+            self._worker = Worker(["exact"] * 8)
+        return self._worker(body)
 
 
 def test_rewards_read_the_files_back_from_each_sandbox(env_tokenizer_dir):
     pytest.importorskip("atroposlib")
     from hermes_core.sandboxes import sandbox_table
-    from hermes_core.testing.openai_server import ScriptedOpenAIServer
+    from hermes_testkit.openai_server import ScriptedOpenAIServer
 
     with ScriptedOpenAIServer() as server:
         server.responder = Worker(["exact", "contains", "nothing"] * 2)
@@ -110,7 +120,7 @@ def test_rewards_read_the_files_back_from_each_sandbox(env_tokenizer_dir):
 
 def test_evaluate_covers_every_task(env_tokenizer_dir):
     pytest.importorskip("atroposlib")
-    from hermes_core.testing.openai_server import ScriptedOpenAIServer
+    from hermes_testkit.openai_server import ScriptedOpenAIServer
 
     with ScriptedOpenAIServer() as server:
         server.responder = Worker(["exact"] * len(BUILTIN_TASKS))

@@ -1,4 +1,5 @@
-"""hermes plugin: tool-call parsers for DeepSeek-V3 / R1 (``deepseek_v3``) and V3.1 (``deepseek_v3_1``)."""
+"""hermes plugin: DeepSeek tool-call parsers: V3 / R1 (``deepseek_v3``), V3.1 (``deepseek_v3_1``),
+V3.2 DSML (``deepseek_v32``) and V4 DSML (``deepseek_v4``)."""
 
 from __future__ import annotations
 
@@ -13,3 +14,9 @@ __all__ = ["SAMPLE_COMPLETIONS", "DeepSeekV31Parser", "DeepSeekV3Parser"]
 def register_tool_call_parsers(register):
     register(DeepSeekV3Parser)
     register(DeepSeekV31Parser)
+    register(
+        "hermes_parser_deepseek.dsml:DeepSeekV32Parser",
+        name="deepseek_v32",
+        aliases=("deepseek_v3_2", "deepseek-v3.2"),
+    )
+    register("hermes_parser_deepseek.dsml:DeepSeekV4Parser", name="deepseek_v4", aliases=("deepseek-v4",))

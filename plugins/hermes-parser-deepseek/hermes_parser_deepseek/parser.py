@@ -34,6 +34,7 @@ from hermes_core.parsing_tags import (
     first_marker,
     scan_json,
 )
+from hermes_parser_deepseek.finder import NextFinder, find_soon
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"
@@ -103,23 +104,23 @@ class _DeepSeekParser(ToolCallParser):
         calls: list[ToolCall] = []
         find = text.find
         startswith = text.startswith
+        section_end = NextFinder(text, CALLS_END)
         pos = find(CALL_BEGIN, first)
         while pos != -1:
             start = pos + _N_CALL_BEGIN
             # nxt: the next call begin; end: the first call end before it. Both markers share a prefix, so
             # one scan of the block finds whichever comes first (neither can straddle the other).
-            end = nxt = find(_CALL_PREFIX, start)
+            end = nxt = find_soon(text, _CALL_PREFIX, start)
             while nxt != -1:
                 if startswith(CALL_END, nxt):
-                    end, nxt = nxt, find(CALL_BEGIN, nxt + _N_CALL_END)
+                    end, nxt = nxt, find_soon(text, CALL_BEGIN, nxt + _N_CALL_END)
                     break
                 if startswith(CALL_BEGIN, nxt):
                     end = -1
                     break
-                end = nxt = find(_CALL_PREFIX, nxt + 1)
+                end = nxt = find_soon(text, _CALL_PREFIX, nxt + 1)
             if end == -1:  # not closed: the block runs to the next call, the section end or the text end
-                section_end = find(CALLS_END, start)
-                stop = min(i for i in (nxt, section_end, len(text)) if i != -1)
+                stop = min(i for i in (nxt, section_end(start), len(text)) if i != -1)
                 parsed = _parse_block(text[start:stop], closed=False)
                 if parsed is not None:
                     calls.append(ToolCall(make_call_id(), FunctionCall(*parsed)))

@@ -30,4 +30,36 @@ V31_PARALLEL = (
     "<｜tool▁call▁begin｜>list_dir<｜tool▁sep｜>{}<｜tool▁call▁end｜><｜tool▁calls▁end｜><｜end▁of▁sentence｜>"
 )
 
+# DeepSeek-V3.2 DSML (the layout of its encoding_dsv32.py); V4 wraps the same invokes in tool_calls.
+V32_PARALLEL = (
+    "<｜DSML｜function_calls>\n"
+    '<｜DSML｜invoke name="get_weather">\n'
+    '<｜DSML｜parameter name="location" string="true">杭州</｜DSML｜parameter>\n'
+    '<｜DSML｜parameter name="date" string="true">2024-01-16</｜DSML｜parameter>\n'
+    "</｜DSML｜invoke>\n"
+    '<｜DSML｜invoke name="get_weather">\n'
+    '<｜DSML｜parameter name="location" string="true">北京</｜DSML｜parameter>\n'
+    '<｜DSML｜parameter name="date" string="true">2024-01-16</｜DSML｜parameter>\n'
+    "</｜DSML｜invoke>\n"
+    "</｜DSML｜function_calls>"
+)
+V32_TYPED = (
+    "I'll search for that.\n\n<｜DSML｜function_calls>\n"
+    '<｜DSML｜invoke name="search">\n'
+    '<｜DSML｜parameter name="query" string="true">DeepSeek V3.2 release notes</｜DSML｜parameter>\n'
+    '<｜DSML｜parameter name="top_k" string="false">5</｜DSML｜parameter>\n'
+    '<｜DSML｜parameter name="filters" string="false">{"lang": ["en", "zh"], "recent": true}</｜DSML｜parameter>\n'
+    "</｜DSML｜invoke>\n"
+    "</｜DSML｜function_calls><｜end▁of▁sentence｜>"
+)
+V4_SINGLE = (
+    "<｜DSML｜tool_calls>\n"
+    '<｜DSML｜invoke name="get_weather">\n'
+    '<｜DSML｜parameter name="city" string="true">Hangzhou</｜DSML｜parameter>\n'
+    '<｜DSML｜parameter name="days" string="false">5</｜DSML｜parameter>\n'
+    "</｜DSML｜invoke>\n"
+    "</｜DSML｜tool_calls>"
+)
+
 SAMPLE_COMPLETIONS: list[str] = [V3_SINGLE, V3_PARALLEL, V31_SINGLE, V31_PARALLEL]
+DSML_SAMPLE_COMPLETIONS: list[str] = [V32_PARALLEL, V32_TYPED, V4_SINGLE]

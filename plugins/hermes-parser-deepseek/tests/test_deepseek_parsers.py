@@ -5,7 +5,7 @@ from hermes_parser_deepseek import SAMPLE_COMPLETIONS, DeepSeekV3Parser, DeepSee
 from hermes_parser_deepseek.parser import CALL_BEGIN, CALL_END, CALLS_BEGIN, CALLS_END, SEP
 from hermes_parser_deepseek.samples import V3_PARALLEL, V3_SINGLE, V31_PARALLEL, V31_SINGLE
 
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 EOS = "<｜end▁of▁sentence｜>"
 

@@ -1,15 +1,21 @@
-"""hermes plugin: GLM-4.5/4.6 (``glm45``) and GLM-4.7 (``glm47``) tool-call parsers."""
+"""hermes plugin: GLM-4.5/4.6 (``glm45``, alias ``glm4_moe``) and GLM-4.7 (``glm47``) tool-call parsers."""
 
 from __future__ import annotations
 
 from hermes_core import hookimpl
-from hermes_parser_glm.parser import Glm45Parser, Glm47Parser
-from hermes_parser_glm.samples import SAMPLE_COMPLETIONS
 
-__all__ = ["SAMPLE_COMPLETIONS", "Glm45Parser", "Glm47Parser"]
+__all__ = ["Glm45Parser", "Glm47Parser"]
+
+
+def __getattr__(name: str):
+    if name in __all__:  # the parser module loads only when a GLM parser is used
+        from hermes_parser_glm import parser
+
+        return getattr(parser, name)
+    raise AttributeError(name)
 
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(Glm45Parser)
-    register(Glm47Parser)
+    register("hermes_parser_glm.parser:Glm45Parser", name="glm45", aliases=("glm4_moe",))
+    register("hermes_parser_glm.parser:Glm47Parser", name="glm47")

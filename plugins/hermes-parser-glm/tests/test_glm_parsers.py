@@ -3,7 +3,7 @@ import json
 from hermes_parser_glm import Glm45Parser, Glm47Parser
 from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
 
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 TOOLS = [
     {
@@ -139,15 +139,15 @@ def test_end_tag_inside_a_value_does_not_cut_the_call():
     ]
 
 
-def test_glm45_needs_the_newline_after_the_name():
-    """vLLM's glm45 regex needs ``NAME\\n``; a GLM-4.7 style block is not a glm45 call (use glm47).
+def test_glm45_reads_the_glm47_layout_like_vllm():
+    """vLLM's registry now maps ``glm45`` to its GLM-4.7 parser: a name without its newline is a call.
 
-    vLLM then raises and returns the whole text as content; we skip only that block and keep the others.
+    # vLLM vllm/frontend/processing/tool_parsers/__init__.py: "glm45" -> Glm47MoeModelToolParser
     """
     text = "<tool_call>get_time</tool_call>"
-    assert Glm45Parser().parse(text).tool_calls == [] and Glm45Parser().parse(text).content == text
+    assert calls(Glm45Parser().parse(text)) == [("get_time", {})]
     text = "<tool_call>a<arg_key>k</arg_key><arg_value>1</arg_value></tool_call>\n<tool_call>b\n</tool_call>"
-    assert calls(Glm45Parser().parse(text)) == [("b", {})]
+    assert calls(Glm45Parser().parse(text)) == [("a", {"k": 1}), ("b", {})]
     assert calls(Glm47Parser().parse(text)) == [("a", {"k": 1}), ("b", {})]
 
 

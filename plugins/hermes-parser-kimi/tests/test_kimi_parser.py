@@ -12,7 +12,7 @@ from hermes_parser_kimi.parser import (
 )
 from hermes_parser_kimi.samples import K2_LATER_TURN, K2_PARALLEL, K2_SINGLE, K2_THINKING
 
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 
 def call(call_id, args_json):

@@ -1,4 +1,4 @@
-"""hermes plugin: the Llama 3.x / 4 JSON tool-call parser (``llama3_json``, alias ``llama4_json``)."""
+"""hermes plugin: Llama tool-call parsers: ``llama3_json`` (alias ``llama4_json``) and ``llama4_pythonic``."""
 
 from __future__ import annotations
 
@@ -12,3 +12,4 @@ __all__ = ["SAMPLE_COMPLETIONS", "Llama3JsonParser"]
 @hookimpl
 def register_tool_call_parsers(register):
     register(Llama3JsonParser)
+    register("hermes_parser_llama.pythonic:Llama4PythonicParser", name="llama4_pythonic")

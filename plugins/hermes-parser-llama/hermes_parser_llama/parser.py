@@ -1,19 +1,25 @@
-"""Llama 3.x / 4 JSON tool calls: the completion *is* the call(s).
+"""Llama 3.x / 4 JSON tool calls: ``{"name": ..., "parameters": {...}}`` objects in the completion.
 
-Llama 3.1+ (JSON tool-calling template) answers a tool turn with bare JSON objects, sometimes after
+Llama 3.1+ (JSON tool-calling template) answers a tool turn with JSON objects, sometimes after
 ``<|python_tag|>``, several separated by ``;``::
 
     {"name": "get_weather", "parameters": {"city": "Paris"}}; {"name": "get_time", "parameters": {}}
 
-As in vLLM's ``Llama3JsonToolParser`` a completion counts as calls only when, after an optional reasoning
-block, it starts with such an object and holds nothing but call objects: JSON quoted inside prose, or an
-object without ``name`` and ``parameters``/``arguments``, leaves the whole text as content. After an
-explicit ``<|python_tag|>`` the text before the tag is content and trailing text after the calls is
-tolerated. Objects are read with ``JSONDecoder.raw_decode`` on the original string, no regex.
+As vLLM's ``Llama3JsonToolParser`` does today, every top-level object with a string ``name`` and
+``arguments``/``parameters`` is a call wherever it sits: prose before or after the calls, a brace or a
+quoted argument object in the trailing prose, does not lose them (vLLM
+``test_extract_tool_calls_multiple_json_with_surrounding_text``). Objects without those keys are not
+calls and are skipped. Unlike vLLM, the text before the first call is kept as content.
+
+Linear time: objects are read with the C JSON scanner on the original string, a decoded object's
+interior is never re-scanned, and the characters examined by *failed* decodes are budgeted (a few times
+the text length), so bait like ``"{\\"a\\": [" * 100000`` cannot turn the scan quadratic.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from hermes_core.parsing import (
@@ -25,18 +31,15 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import (
-    JSON_ERRORS,
-    THINK_END,
-    first_marker,
-    scan_json,
-)
+from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, scan_json
 
 PYTHON_TAG = "<|python_tag|>"
-# end-of-turn / end-of-message tokens of Llama 3 and Llama 4, present when special tokens are not skipped
-END_TOKENS = ("<|eom_id|>", "<|eot_id|>", "<|eom|>", "<|eot|>", PYTHON_TAG)
 
-_SEPARATORS = frozenset(" \t\r\n;,")
+# Failed decodes may examine at most this many characters per character of text (plus a floor).
+_FAILED_SCAN_BUDGET = 4
+_FAILED_SCAN_FLOOR = 1 << 16
+# A call object starts with a key: ``{`` then optional whitespace then ``"``.
+_OBJECT_START = re.compile(r'\{[ \t\r\n]*"')
 
 
 def _call(obj: Any) -> ToolCall | None:
@@ -57,6 +60,14 @@ def _call(obj: Any) -> ToolCall | None:
     )
 
 
+def _failure_cost(error: BaseException, n: int) -> int:
+    """What a failed decode cost: building a ``JSONDecodeError`` counts the lines before its position
+    (``doc.count("\\n", 0, pos)``), so every failure is O(position), not O(1)."""
+    if isinstance(error, json.JSONDecodeError):
+        return error.pos + 1
+    return n if isinstance(error, RecursionError) else 1
+
+
 class Llama3JsonParser(ToolCallParser):
     """Llama 3.1 / 3.2 / 3.3 and Llama 4 JSON tool calls (``{"name": ..., "parameters": {...}}``)."""
 
@@ -65,48 +76,38 @@ class Llama3JsonParser(ToolCallParser):
     start_markers = (PYTHON_TAG, "{")
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        tag = first_marker(text, PYTHON_TAG)
-        if tag >= 0:
-            start = tag
-            pos = tag + len(PYTHON_TAG)
-        else:  # untagged: the text (after any reasoning) must begin with the call
-            think_end = text.rfind(THINK_END)
-            start = think_end + len(THINK_END) if think_end >= 0 else 0
-            n = len(text)
-            while start < n and text[start] in " \t\r\n":
-                start += 1
-            if not text.startswith("{", start):
-                return None
-            pos = start
-        calls, clean = self._scan(text, pos)
-        if not calls or (tag < 0 and not clean):
+        think_end = text.rfind(THINK_END)
+        origin = think_end + len(THINK_END) if think_end >= 0 else 0
+        calls, first = self._scan(text, origin)
+        if not calls:
             return None
-        return ParsedCompletion(content=content_before(text, start), tool_calls=calls)
+        tag = text.find(PYTHON_TAG, origin, first)
+        return ParsedCompletion(content=content_before(text, tag if tag >= 0 else first), tool_calls=calls)
 
     @staticmethod
-    def _scan(text: str, pos: int) -> tuple[list[ToolCall], bool]:
-        """The calls from ``pos`` on, and whether nothing but calls (or a cut-off last one) followed."""
+    def _scan(text: str, pos: int) -> tuple[list[ToolCall], int]:
+        """Every call object from ``pos`` on, and where the first one starts."""
         calls: list[ToolCall] = []
+        first = -1
         n = len(text)
-        while True:
-            while pos < n:
-                ch = text[pos]
-                if ch in _SEPARATORS:
-                    pos += 1
-                elif ch == "<" and text.startswith(END_TOKENS, pos):
-                    pos = text.index("|>", pos) + 2
-                else:
-                    break
-            if pos >= n:
-                return calls, True
-            if text[pos] != "{":
-                return calls, False  # prose after the JSON: the text is not (only) a call
+        budget = _FAILED_SCAN_BUDGET * n + _FAILED_SCAN_FLOOR
+        search = _OBJECT_START.search  # a brace that cannot start a call (prose, bait) costs nothing
+        match = search(text, pos)
+        while match is not None:
+            pos = match.start()
             try:
-                obj, pos = scan_json(text, pos)
-            except JSON_ERRORS:
-                # truncated last object: keep the complete calls before it (vLLM drops them all)
-                return calls, True
+                obj, end = scan_json(text, pos)
+            except JSON_ERRORS as error:
+                budget -= _failure_cost(error, n)
+                if budget < 0:
+                    break
+                match = search(text, pos + 1)
+                continue
             call = _call(obj)
-            if call is None:
-                return calls, False
-            calls.append(call)
+            if call is not None:
+                if first < 0:
+                    first = pos
+                calls.append(call)
+            # a decoded object's interior is consumed, not searched (as in vLLM)
+            match = search(text, end)
+        return calls, first

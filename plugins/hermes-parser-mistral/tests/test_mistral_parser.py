@@ -5,7 +5,7 @@ from hermes_parser_mistral import MistralParser
 from hermes_parser_mistral.parser import mistral_call_id
 from hermes_parser_mistral.samples import TEKKEN_PARALLEL, V3_SINGLE, V11_NO_ARGS_TOKEN, V11_PARALLEL
 
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
 

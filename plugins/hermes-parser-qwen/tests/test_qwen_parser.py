@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from hermes_core.plugins import get_hermes
-from hermes_core.testing.parsers import ParserConformance, ParserSample
+from hermes_testkit.parsers import ParserConformance, ParserSample
 
 QWEN25_PARALLEL = (
     "<tool_call>\n"

@@ -1,0 +1,127 @@
+"""Secrets never leave the process in clear: one masking function for every output path.
+
+:func:`mask_secrets` hides, in any text about to be printed, logged or saved:
+
+- the values of declared secret settings (``Setting(..., secret=True)``, e.g. ``model.api_key``) and of
+  secret-looking environment variables (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``, ...) in the real
+  environment and in ``~/.hermes/.env``, also in their JSON-escaped form (a key holding ``"`` or ``\\``
+  is written escaped into trajectories, where a plain search would miss it);
+- credentials embedded in URLs whoever they belong to (``https://user:KEY@host``, ``?key=KEY``);
+- well-known key shapes (``sk-...``, ``ghp_...``, ``hf_...``, ``Bearer ...``).
+
+The mask keeps the first 3 and last 4 characters (letters, digits, ``-`` and ``_`` only, so the result is
+still valid inside JSON) to let a user recognise which key it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+
+_SECRET_NAME = re.compile(
+    r"(API_KEY|APIKEY|_TOKEN|_SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY)$"
+)
+_MIN_SECRET_LEN = 8  # shorter values ("true", "local") would mask ordinary words
+_KEY_SHAPES = re.compile(
+    r"\bsk-[A-Za-z0-9_\-]{16,}|\b(?:ghp|gho|ghs|github_pat|hf|xox[abp])_[A-Za-z0-9_]{16,}"
+    r"|(?<=Bearer )[A-Za-z0-9._~+/\-]{16,}=*"
+)
+# scheme://user:PASSWORD@ — the password part, however it is spelled
+_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@\"']*):([^/\s@\"']+)(?=@)")
+# ?key=VALUE, &api_key=VALUE, ... in query strings
+_URL_QUERY_KEY = re.compile(
+    r"(?i)([?&](?:key|api[_-]?key|apikey|token|access[_-]?token|auth|secret|password|sig|signature)=)"
+    r"([^&\s#\"'<>]+)"
+)
+_SAFE_CHAR = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+def mask(value: str | None) -> str:
+    """A secret as it may be shown: enough to recognise it, not to use it (and safe inside JSON)."""
+    if not value:
+        return ""
+    if len(value) < 16:
+        return "****"
+    return f"{_SAFE_CHAR.sub('*', value[:3])}...{_SAFE_CHAR.sub('*', value[-4:])}"
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable's name says it holds a secret (``OPENAI_API_KEY``)."""
+    return bool(_SECRET_NAME.search(name.upper()))
+
+
+def secret_values() -> set[str]:
+    """Every secret hermes knows of: secret settings and secret-looking variables in env and ``.env``."""
+    from hermes_core import config
+
+    found: set[str] = set()
+    try:
+        dotenv = config.read_env_file()
+    except Exception:
+        dotenv = {}
+    for source in (os.environ, dotenv):
+        for name, value in source.items():
+            if value and len(value) >= _MIN_SECRET_LEN and is_secret_name(name):
+                found.add(value)
+    for setting in _declared_secrets():
+        try:
+            value = config.lookup(setting.key)[0]
+        except Exception:
+            continue
+        if value and len(value) >= _MIN_SECRET_LEN:
+            found.add(value)
+    return found
+
+
+def _declared_secrets() -> list:
+    """Secret settings of the core and of the plugins already loaded (never loads plugins for this)."""
+    from hermes_core import config, plugins
+
+    declared = dict(config.core_settings())
+    host = plugins.current_hermes()
+    if host is not None:
+        for entry in host.settings.entries():
+            declared.setdefault(entry.name, entry.load())
+    return [s for s in declared.values() if s.secret]
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as written raw and as escaped inside JSON strings (once and twice)."""
+    once = json.dumps(secret)[1:-1]
+    ascii_once = json.dumps(secret, ensure_ascii=True)[1:-1]
+    twice = json.dumps(once)[1:-1]
+    return {secret, once, ascii_once, twice}
+
+
+def mask_secrets(text: str, extra: Iterable[str] = (), known: set[str] | None = None) -> str:
+    """``text`` with every known secret, URL credential and key-shaped token masked.
+
+    For logs, trajectories and anything else that leaves the process; ``extra`` adds values to hide;
+    ``known`` is a :func:`secret_values` result computed once by a caller that masks many texts.
+    """
+    if not text:
+        return text
+    secrets = (secret_values() if known is None else set(known)) | {
+        v for v in extra if v and len(v) >= _MIN_SECRET_LEN
+    }
+    replacements: dict[str, str] = {}
+    for secret in secrets:
+        shown = mask(secret)
+        for form in _forms(secret):
+            replacements.setdefault(form, shown)
+    for form in sorted(replacements, key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, replacements[form])
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{_mask_once(m.group(2))}", text)
+    text = _URL_QUERY_KEY.sub(lambda m: m.group(1) + _mask_once(m.group(2)), text)
+    return _KEY_SHAPES.sub(lambda m: _mask_once(m.group(0)), text)
+
+
+def _mask_once(value: str) -> str:
+    """Mask ``value`` unless it already is a mask (so masking twice changes nothing)."""
+    return value if value == "****" or re.fullmatch(r"[\w*\-]{3}\.\.\.[\w*\-]{4}", value) else mask(value)
+
+
+__all__ = ["is_secret_name", "mask", "mask_secrets", "secret_values"]

@@ -1,0 +1,117 @@
+"""``hermes env``: list the installed RL environments and run one through atroposlib's own CLI.
+
+``hermes env run NAME MODE [flags]`` hands ``MODE`` and every flag after it to the environment class's
+``cli()`` unchanged, so atroposlib's documentation (``--env.*``, ``--openai.*``, ``--config x.yaml``)
+applies as is: ``hermes env run gsm8k process --help`` lists them all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+MODES = ("process", "serve", "evaluate")
+
+
+@click.group()
+def env() -> None:
+    """RL environments (atroposlib): list them, run one in process / serve / evaluate mode."""
+
+
+@env.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list, for scripts.")
+def list_envs(as_json: bool) -> None:
+    """Installed environments and the plugin that provides each (nothing heavy is imported)."""
+    from hermes_core.plugins import get_hermes
+
+    rows = [
+        {"name": e.name, "plugin": e.plugin, "description": e.metadata.get("description", "")}
+        for e in get_hermes().environments.entries()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no environments installed (try: pip install hermes-env-gsm8k)")
+        return
+    width = max(len(r["name"]) for r in rows)
+    for row in rows:
+        click.echo(f"{row['name']:<{width}}  {row['description']}  [{row['plugin']}]".rstrip())
+
+
+@env.command(
+    "run",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+)
+@click.argument("name")
+@click.argument("mode", required=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def run(ctx: click.Context, name: str, mode: str | None, args: tuple[str, ...]) -> None:
+    """Run environment NAME in MODE (process, serve or evaluate); the remaining flags go to atroposlib.
+
+    \b
+    hermes env run gsm8k process --env.total_steps 8 --openai.base_url http://localhost:9001/v1
+    hermes env run gsm8k serve --env.rollout_server_url http://localhost:8000
+    hermes env run gsm8k process --help      # every --env.* / --openai.* flag
+    """
+    if name in ("-h", "--help"):
+        click.echo(ctx.get_help())
+        return
+    if mode not in MODES:
+        raise click.UsageError(
+            f"MODE must be one of {', '.join(MODES)}" + (f", not {mode!r}" if mode else "")
+        )
+    env_class = load_env_class(name)
+    # atroposlib reads its flags from sys.argv, one value per flag
+    sys.argv = [f"hermes env run {name}", mode, *join_list_flags(env_class, list(args))]
+    env_class.cli()
+
+
+def join_list_flags(env_class: type, args: list[str]) -> list[str]:
+    """``--env.enabled_toolsets terminal file`` → ``--env.enabled_toolsets terminal,file``.
+
+    argparse accepts several values for a list field, but atroposlib then re-reads ``sys.argv`` keeping
+    only the first; hermes's env config splits the comma-joined form back into a list.
+    """
+    from hermes_envs.base import is_list_annotation
+
+    config_class = getattr(env_class, "env_config_cls", None)
+    fields = getattr(config_class, "model_fields", {})
+    list_flags = {f"--env.{name}" for name, info in fields.items() if is_list_annotation(info.annotation)}
+    out: list[str] = []
+    index = 0
+    while index < len(args):
+        flag = args[index]
+        out.append(flag)
+        index += 1
+        if flag in list_flags:
+            values = []
+            while index < len(args) and not args[index].startswith("-"):
+                values.append(args[index])
+                index += 1
+            if values:
+                out.append(",".join(values))
+    return out
+
+
+def load_env_class(name: str) -> type:
+    """The environment class registered as ``name``, with a one-line error when it cannot load."""
+    from hermes_core.plugins import get_hermes
+    from hermes_core.registry import HermesError
+
+    entry = get_hermes().environments.entry(name)
+    try:
+        env_class = entry.load()
+    except ImportError as exc:
+        raise HermesError(
+            f"environment {name!r} (plugin {entry.plugin}) could not be imported: {exc}; "
+            "environments need atroposlib: pip install hermes-envs"
+        ) from exc
+    if not callable(getattr(env_class, "cli", None)):
+        raise HermesError(
+            f"environment {name!r} from plugin {entry.plugin} is not an atroposlib BaseEnv subclass"
+        )
+    return env_class

@@ -1,0 +1,81 @@
+"""``hermes env``: listing without importing atroposlib, and ``run`` handing over to atroposlib's CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from hermes_core.cli import cli, main
+
+pytest.importorskip("hermes_env_gsm8k", reason="hermes-env-gsm8k provides an environment to list")
+
+
+def hermes(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    code = "import sys; from hermes_core.cli import main; main(sys.argv[1:])"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_env_list_shows_installed_environments():
+    result = CliRunner().invoke(cli, ["env", "list"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("gsm8k "))
+    assert "math-verify" in line and "[hermes-env-gsm8k]" in line
+    rows = json.loads(CliRunner().invoke(cli, ["env", "list", "--json"]).output)
+    assert {"name": "gsm8k", "plugin": "hermes-env-gsm8k"}.items() <= next(
+        r for r in rows if r["name"] == "gsm8k"
+    ).items()
+
+
+def test_env_run_unknown_name_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["env", "run", "nope", "process"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "unknown environment 'nope'" in err and "gsm8k" in err
+
+
+def test_env_run_rejects_an_unknown_or_missing_mode():
+    result = CliRunner().invoke(cli, ["env", "run", "gsm8k", "train"])
+    assert result.exit_code == 2 and "process, serve, evaluate, not 'train'" in result.output
+    assert CliRunner().invoke(cli, ["env", "run", "gsm8k"]).exit_code == 2
+
+
+def test_env_run_help_is_hermes_help():
+    result = CliRunner().invoke(cli, ["env", "run", "--help"])
+    assert result.exit_code == 0 and "process --help" in result.output
+
+
+def test_env_run_passes_flags_to_atroposlib():
+    result = hermes("env", "run", "gsm8k", "process", "--help")
+    assert result.returncode == 0, result.stderr
+    for flag in ("--env.group_size", "--env.enabled_toolsets", "--env.max_agent_turns", "--openai.base_url"):
+        assert flag in result.stdout
+
+
+def test_list_flags_are_joined_for_atroposlib():
+    from hermes_envs.cli import join_list_flags, load_env_class
+
+    env_class = load_env_class("gsm8k")
+    args = ["--env.enabled_toolsets", "gsm8k", "terminal", "--env.group_size", "4", "--env.disabled_toolsets"]
+    assert join_list_flags(env_class, args) == [
+        "--env.enabled_toolsets",
+        "gsm8k,terminal",
+        "--env.group_size",
+        "4",
+        "--env.disabled_toolsets",
+    ]
+
+
+def test_config_accepts_the_command_line_string_forms():
+    from hermes_envs.base import HermesAgentEnvConfig
+
+    config = HermesAgentEnvConfig(enabled_toolsets="terminal, file", extra_body='{"top_p": 0.9}')
+    assert config.enabled_toolsets == ["terminal", "file"] and config.extra_body == {"top_p": 0.9}
+    with pytest.raises(ValueError, match="JSON object"):
+        HermesAgentEnvConfig(extra_body="[1, 2]")

@@ -1,0 +1,166 @@
+"""DeepSeek-V3.2 and V4 tool calls: DSML, an XML dialect with full-width bars::
+
+    <｜DSML｜function_calls>
+    <｜DSML｜invoke name="get_weather">
+    <｜DSML｜parameter name="location" string="true">杭州</｜DSML｜parameter>
+    <｜DSML｜parameter name="days" string="false">3</｜DSML｜parameter>
+    </｜DSML｜invoke>
+    </｜DSML｜function_calls>
+
+V4 wraps the same invokes in ``<｜DSML｜tool_calls>``. ``string="true"`` marks a value as text,
+``string="false"`` as JSON; when the request has tools, values are typed by the tool's schema either way
+(vLLM's schema-aware type fixer). Everything is found with ``str.find`` from a moving position, and the
+end tags' positions are remembered, so bait without end tags costs one pass, not one pass per marker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar
+
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    ToolCallParser,
+    content_before,
+    encode_arguments,
+    make_call_id,
+)
+from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_values import convert_value, schema_types
+from hermes_parser_deepseek.finder import NextFinder
+
+DSML = "｜DSML｜"
+INVOKE = f"<{DSML}invoke"
+INVOKE_END = f"</{DSML}invoke>"
+PARAMETER = f"<{DSML}parameter"
+PARAMETER_END = f"</{DSML}parameter>"
+_INVOKE_HEAD = re.compile(r'\s+name="([^"]+)"\s*>')
+_PARAMETER_HEAD = re.compile(r'\s+name="([^"]+)"\s+string="(true|false)"\s*>')
+_WRAPPERS = ("arguments", "input")
+_STRING_TYPES = frozenset({"string", "str", "text", "varchar", "char", "enum"})
+
+
+def _allows_null(spec: Any) -> bool:
+    if not isinstance(spec, dict):
+        return False
+    kind = spec.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if isinstance(spec.get("enum"), list) and None in spec["enum"]:
+        return True
+    return any(_allows_null(sub) for key in ("anyOf", "oneOf") for sub in spec.get(key) or ())
+
+
+def typed_value(raw: str, is_string: bool, spec: Any) -> Any:
+    """One parameter value: by the schema when there is one, else text (``string="true"``) or JSON."""
+    types = schema_types(spec)
+    if not types:
+        return raw if is_string else convert_value(raw, None)
+    if raw.strip().lower() == "null" and not _allows_null(spec) and not _STRING_TYPES.isdisjoint(types):
+        return raw  # vLLM: "null" for a string-only parameter stays the text "null"
+    return convert_value(raw, types)
+
+
+def _unwrap(arguments: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """vLLM's repair: a lone ``arguments`` / ``input`` parameter the schema lacks, holding the object."""
+    if len(arguments) != 1:
+        return arguments
+    for wrapper in _WRAPPERS:
+        if wrapper not in arguments or wrapper in properties:
+            continue
+        inner = arguments[wrapper]
+        if isinstance(inner, str):
+            try:
+                inner = json.loads(inner)
+            except (ValueError, RecursionError):
+                return arguments
+        if isinstance(inner, dict) and set(inner) <= set(properties):
+            return inner
+    return arguments
+
+
+class DsmlParser(ToolCallParser):
+    """Calls in ``<｜DSML｜{block}>`` blocks; subclasses name the block."""
+
+    block: ClassVar[str] = "function_calls"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.start_markers = (f"<{DSML}{cls.block}>",)
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        start_tag = self.start_markers[0]
+        end_tag = f"</{DSML}{self.block}>"
+        first = first_marker(text, start_tag)
+        if first < 0:
+            return None
+        n = len(text)
+        block_end = NextFinder(text, end_tag)
+        invoke_end = NextFinder(text, INVOKE_END)
+        calls: list[ToolCall] = []
+        pos = first
+        while pos >= 0:
+            body = pos + len(start_tag)
+            stop = block_end(body)
+            if stop < 0:
+                stop = n  # not closed: the invokes that are whole still count
+            self._invokes(text, body, stop, invoke_end, calls)
+            pos = text.find(start_tag, stop)
+        if not calls:
+            return None
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+
+    def _invokes(self, text: str, pos: int, stop: int, invoke_end: NextFinder, calls: list[ToolCall]) -> None:
+        find = text.find
+        while True:
+            start = find(INVOKE, pos, stop)
+            if start < 0:
+                return
+            end = invoke_end(start)
+            if end < 0 or end > stop:
+                return  # cut off: no whole invoke follows in this block
+            head = _INVOKE_HEAD.match(text, start + len(INVOKE), end)
+            if head is not None:
+                name = head.group(1)
+                arguments = self._parameters(text, head.end(), end, name)
+                calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+            pos = end + len(INVOKE_END)
+
+    def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
+        properties = self.tool_schema(name) if self.tools else {}
+        arguments: dict[str, Any] = {}
+        find = text.find
+        while True:
+            start = find(PARAMETER, pos, stop)
+            if start < 0:
+                break
+            head = _PARAMETER_HEAD.match(text, start + len(PARAMETER), stop)
+            if head is None:
+                pos = start + len(PARAMETER)
+                continue
+            end = find(PARAMETER_END, head.end(), stop)
+            if end < 0:
+                break
+            key = head.group(1)
+            arguments[key] = typed_value(text[head.end() : end], head.group(2) == "true", properties.get(key))
+            pos = end + len(PARAMETER_END)
+        return _unwrap(arguments, properties) if properties else arguments
+
+
+class DeepSeekV32Parser(DsmlParser):
+    """DeepSeek-V3.2 (and V3.2-Exp, Speciale): ``<｜DSML｜function_calls>`` blocks."""
+
+    name = "deepseek_v32"
+    aliases = ("deepseek_v3_2", "deepseek-v3.2")
+    block = "function_calls"
+
+
+class DeepSeekV4Parser(DsmlParser):
+    """DeepSeek-V4: the V3.2 grammar in ``<｜DSML｜tool_calls>`` blocks."""
+
+    name = "deepseek_v4"
+    aliases = ("deepseek-v4",)
+    block = "tool_calls"

@@ -1,0 +1,292 @@
+"""DeepSeek-V3.2 / V4 DSML parsers: conformance and the cases of vLLM's test suites."""
+
+import json
+import random
+
+import pytest
+from hermes_core.parsing_stream import join_deltas
+from hermes_parser_deepseek.dsml import DeepSeekV4Parser, DeepSeekV32Parser
+from hermes_parser_deepseek.samples import V4_SINGLE, V32_PARALLEL, V32_TYPED
+
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+FC_START = "<｜DSML｜function_calls>"
+FC_END = "</｜DSML｜function_calls>"
+INV_START = '<｜DSML｜invoke name="'
+INV_END = "</｜DSML｜invoke>"
+PARAM_START = '<｜DSML｜parameter name="'
+PARAM_END = "</｜DSML｜parameter>"
+
+
+def tool(name, properties):
+    return {"type": "function", "function": {"name": name, "parameters": {"type": "object", "properties": properties}}}
+
+
+def build(func_name, params, string="true"):
+    body = "".join(f'{PARAM_START}{k}" string="{string}">{v}{PARAM_END}' for k, v in params.items())
+    return f'{FC_START}\n{INV_START}{func_name}">\n{body}\n{INV_END}\n{FC_END}'
+
+
+def invoke(name, *params):
+    body = "".join(f'{PARAM_START}{k}" string="{s}">{v}{PARAM_END}\n' for k, s, v in params)
+    return f'{FC_START}\n{INV_START}{name}">\n{body}{INV_END}\n{FC_END}'
+
+
+def args_of(parser, text, tools=None):
+    parsed = parser.parse(text, tools=tools)
+    return [json.loads(c.function.arguments) for c in parsed.tool_calls]
+
+
+class TestDeepSeekV32Conformance(ParserConformance):
+    parser_name = "deepseek_v32"
+    samples = [
+        ParserSample(
+            V32_PARALLEL,
+            [
+                ("get_weather", {"location": "杭州", "date": "2024-01-16"}),
+                ("get_weather", {"location": "北京", "date": "2024-01-16"}),
+            ],
+        ),
+        ParserSample(
+            V32_TYPED,
+            [
+                (
+                    "search",
+                    {"query": "DeepSeek V3.2 release notes", "top_k": 5, "filters": {"lang": ["en", "zh"], "recent": True}},
+                )
+            ],
+            content="I'll search for that.",
+        ),
+        ParserSample(
+            invoke("toggle", ("enabled", "false", "true"), ("count", "true", "42")),
+            [("toggle", {"enabled": True, "count": 42})],
+            tools=[tool("toggle", {"enabled": {"type": "boolean"}, "count": {"type": "integer"}})],
+        ),
+    ]
+
+
+class TestDeepSeekV4Conformance(ParserConformance):
+    parser_name = "deepseek_v4"
+    samples = [
+        ParserSample(V4_SINGLE, [("get_weather", {"city": "Hangzhou", "days": 5})]),
+        ParserSample(
+            "<think>calling</think>" + V4_SINGLE,
+            [("get_weather", {"city": "Hangzhou", "days": 5})],
+            content="<think>calling</think>",
+        ),
+    ]
+
+
+# vLLM tests/tool_parsers/test_deepseekv32_tool_parser.py::TestExtractToolCalls::test_no_tool_call
+def test_no_tool_call():
+    assert DeepSeekV32Parser().parse("just some text").content == "just some text"
+
+
+# vLLM ...test_deepseekv32_tool_parser.py::TestExtractToolCalls::test_single_tool_no_params
+def test_single_tool_no_params():
+    text = f'{FC_START}\n{INV_START}get_time">\n{INV_END}\n{FC_END}'
+    parsed = DeepSeekV32Parser().parse(text)
+    assert [c.function.name for c in parsed.tool_calls] == ["get_time"] and args_of(DeepSeekV32Parser(), text) == [{}]
+
+
+# vLLM ...test_deepseekv32_tool_parser.py::TestExtractToolCalls::test_single_tool_with_params
+def test_single_tool_with_params():
+    text = build("get_weather", {"location": "SF", "date": "2024-01-16"})
+    assert args_of(DeepSeekV32Parser(), text) == [{"location": "SF", "date": "2024-01-16"}]
+
+
+# vLLM ...::test_content_before_tool_call and ::test_no_content_prefix_returns_none
+def test_content_before_tool_call():
+    parsed = DeepSeekV32Parser().parse("Sure, let me check! " + build("get_weather", {"location": "NYC"}))
+    assert parsed.content == "Sure, let me check!"  # vLLM keeps the trailing space
+    assert DeepSeekV32Parser().parse(build("get_weather", {"location": "NYC"})).content is None
+
+
+# vLLM ...::test_multiple_tools
+def test_multiple_tools():
+    text = (
+        f'{FC_START}\n{INV_START}get_weather">\n{PARAM_START}location" string="true">SF{PARAM_END}\n{INV_END}\n'
+        f'{INV_START}get_weather">\n{PARAM_START}location" string="true">NYC{PARAM_END}\n{INV_END}\n{FC_END}'
+    )
+    assert args_of(DeepSeekV32Parser(), text) == [{"location": "SF"}, {"location": "NYC"}]
+
+
+TOGGLE = [tool("toggle", {"enabled": {"type": "boolean"}, "count": {"type": "integer"}})]
+SCORE = [tool("score", {"value": {"type": "integer"}})]
+
+
+@pytest.mark.parametrize(
+    ("case", "tools", "text", "want"),
+    [
+        (  # vLLM ...::test_type_conversion_in_non_streaming
+            "type_conversion",
+            TOGGLE,
+            invoke("toggle", ("enabled", "false", "true"), ("count", "false", "42")),
+            {"enabled": True, "count": 42},
+        ),
+        ("string_attr_true_coerced_by_schema", SCORE, invoke("score", ("value", "true", "42")), {"value": 42}),
+        ("string_attr_false_allows_schema_conversion", SCORE, invoke("score", ("value", "false", "42")), {"value": 42}),
+        (
+            "composed_schema_converts_object_and_array_params",
+            [
+                tool(
+                    "set_timer",
+                    {
+                        "wait": {"anyOf": [{"type": "object"}, {"type": "object"}]},
+                        "patches": {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "null"}]},
+                    },
+                )
+            ],
+            invoke(
+                "set_timer",
+                ("wait", "false", '{"type":"for","minutes":2880}'),
+                ("patches", "false", '[{"op":"replace","path":"/schedule","value":"quiet"}]'),
+            ),
+            {
+                "wait": {"type": "for", "minutes": 2880},
+                "patches": [{"op": "replace", "path": "/schedule", "value": "quiet"}],
+            },
+        ),
+        (
+            "string_attr_true_coerced_by_composed_schema",
+            [tool("set_timer", {"wait": {"anyOf": [{"type": "object"}, {"type": "null"}]}})],
+            invoke("set_timer", ("wait", "true", '{"type":"for","minutes":2880}')),
+            {"wait": {"type": "for", "minutes": 2880}},
+        ),
+        (
+            "arguments_wrapper_repaired",
+            [tool("get_weather", {"location": {"type": "string"}})],
+            invoke("get_weather", ("arguments", "false", '{"location":"Beijing"}')),
+            {"location": "Beijing"},
+        ),
+        (
+            "input_wrapper_repaired",
+            [tool("get_weather", {"location": {"type": "string"}})],
+            invoke("get_weather", ("input", "true", '{"location":"Beijing"}')),
+            {"location": "Beijing"},
+        ),
+        (
+            "object_and_array_params",
+            [tool("update", {"tags": {"type": "array"}, "meta": {"type": "object"}})],
+            invoke("update", ("tags", "false", '["a", "b"]'), ("meta", "false", '{"k": 1}')),
+            {"tags": ["a", "b"], "meta": {"k": 1}},
+        ),
+        (
+            "number_param",
+            [tool("measure", {"ratio": {"type": "number"}, "whole": {"type": "number"}})],
+            invoke("measure", ("ratio", "false", "3.14"), ("whole", "false", "5.0")),
+            {"ratio": 3.14, "whole": 5},
+        ),
+        (
+            "multi_typed_schema",
+            [tool("set_val", {"count": {"type": ["integer", "null"]}, "label": {"type": ["string", "null"]}})],
+            invoke("set_val", ("count", "false", "42"), ("label", "false", "hello")),
+            {"count": 42, "label": "hello"},
+        ),
+        (
+            "multi_typed_null_value",
+            [tool("clear", {"value": {"type": ["integer", "null"]}})],
+            invoke("clear", ("value", "false", "null")),
+            {"value": None},
+        ),
+        (
+            "null_coerced_back_to_string_by_schema",
+            [tool("echo", {"text": {"type": "string"}})],
+            invoke("echo", ("text", "false", "null")),
+            {"text": "null"},
+        ),
+        (
+            "no_schema_parses_json",
+            None,
+            invoke("unknown_fn", ("count", "false", "42"), ("flag", "false", "true")),
+            {"count": 42, "flag": True},
+        ),
+        (  # TestExtractToolCallsStreaming::test_streaming_matches_non_streaming_conversion_fallbacks
+            "conversion_fallbacks",
+            [
+                tool(
+                    "coerce",
+                    {
+                        "union_value": {"type": ["null", "string"]},
+                        "bad_int": {"type": "integer"},
+                        "nullable_string": {"type": ["null", "string"]},
+                        "null_string": {"type": "string"},
+                        "whole_number": {"type": "number"},
+                    },
+                )
+            ],
+            invoke(
+                "coerce",
+                ("union_value", "false", "hello"),
+                ("bad_int", "false", "abc"),
+                ("nullable_string", "false", "null"),
+                ("null_string", "false", "null"),
+                ("whole_number", "false", "3.0"),
+            ),
+            {"union_value": "hello", "bad_int": "abc", "nullable_string": None, "null_string": "null", "whole_number": 3},
+        ),
+    ],
+)
+def test_vllm_typed_values(case, tools, text, want):
+    """vLLM tests/tool_parsers/test_deepseekv32_tool_parser.py::TestExtractToolCalls::test_<case>."""
+    got = args_of(DeepSeekV32Parser(), text, tools=tools)
+    assert got == [want]
+    assert [type(v) for v in got[0].values()] == [type(v) for v in want.values()]
+
+
+def test_string_true_without_schema_stays_text():
+    assert args_of(DeepSeekV32Parser(), invoke("f", ("n", "true", "42"), ("m", "false", "42"))) == [{"n": "42", "m": 42}]
+
+
+# vLLM tests/tool_parsers/test_deepseekv4_tool_parser.py::test_extract_tool_calls
+def test_v4_extract_tool_calls():
+    text = "Let me check. " + build("get_weather", {"location": "Beijing", "unit": "celsius"}).replace(
+        "function_calls", "tool_calls"
+    )
+    parsed = DeepSeekV4Parser().parse(text)
+    assert parsed.content == "Let me check."
+    assert args_of(DeepSeekV4Parser(), text) == [{"location": "Beijing", "unit": "celsius"}]
+
+
+# vLLM tests/tool_parsers/test_deepseekv4_tool_parser.py::test_function_calls_block_is_not_accepted
+def test_v4_function_calls_block_is_not_accepted_and_v32_the_reverse():
+    v32_text = build("search", {"query": "vllm"})
+    assert DeepSeekV4Parser().parse(v32_text).tool_calls == []
+    v4_text = v32_text.replace("function_calls", "tool_calls")
+    assert DeepSeekV32Parser().parse(v4_text).tool_calls == [] and DeepSeekV32Parser().parse(v4_text).content == v4_text
+
+
+def test_cut_off_invoke_dropped_whole_ones_kept():
+    text = build("a", {"x": "1"})[: -len(FC_END)] + f'{INV_START}b">{PARAM_START}y" string="true">par'
+    assert [c.function.name for c in DeepSeekV32Parser().parse(text).tool_calls] == ["a"]
+
+
+def test_parameter_without_string_attribute_skipped_like_vllm():
+    text = f'{FC_START}{INV_START}f">{PARAM_START}a">1{PARAM_END}{PARAM_START}b" string="true">2{PARAM_END}{INV_END}{FC_END}'
+    assert args_of(DeepSeekV32Parser(), text) == [{"b": "2"}]
+
+
+def test_multiline_string_value_kept_verbatim():
+    code = "def f():\n    return '</x>'\n"
+    assert args_of(DeepSeekV32Parser(), build("write", {"code": code})) == [{"code": code}]
+
+
+@pytest.mark.parametrize("parser", [DeepSeekV32Parser(), DeepSeekV4Parser()])
+def test_stream_equals_parse(parser):
+    tag = parser.start_markers[0]
+    for text in (V32_PARALLEL, V32_TYPED, V4_SINGLE):
+        text = text.replace("<｜DSML｜function_calls>", tag).replace("</｜DSML｜function_calls>", "</" + tag[1:])
+        text = text.replace("<｜DSML｜tool_calls>", tag).replace("</｜DSML｜tool_calls>", "</" + tag[1:])
+        whole = parser.parse(text)
+        rng = random.Random(0)
+        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [sorted(rng.sample(range(len(text)), 5))]:
+            stream, deltas, last = parser.stream(), [], 0
+            for cut in [*cuts, len(text)]:
+                deltas += stream.feed(text[last:cut])
+                last = cut
+            deltas += stream.finish()
+            content, got = join_deltas(deltas)
+            assert content == whole.content
+            assert [(c["function"]["name"], c["function"]["arguments"]) for c in got] == [
+                (c.function.name, c.function.arguments) for c in whole.tool_calls
+            ]

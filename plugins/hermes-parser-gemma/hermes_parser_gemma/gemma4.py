@@ -1,0 +1,185 @@
+"""Gemma 4 tool calls: ``<|tool_call>call:get_weather{location:<|"|>Paris<|"|>,days:3}<tool_call|>``.
+
+Gemma 4 does not write JSON: keys are bare, strings sit between ``<|"|>`` tokens, numbers, booleans and
+``null`` are bare, objects use ``{}`` and arrays ``[]``; calls follow each other with no separator.
+Values are read as vLLM's ``_parse_gemma4_args`` reads them (``"."`` makes a float, ``true``/``false``,
+``null``/``none``/``nil``, anything else bare stays a string), but with one recursive-descent pass over
+the original string instead of re-slicing each nested level, so a ``}<tool_call|>`` inside a string value
+does not end the call.
+
+Besides the canonical form this accepts what Gemma 4 also emits (vLLM's ``gemma4_utils`` tests): the call
+closed by ``<turn|>`` instead of ``<tool_call|>``, a stray colon (``<|tool_call>:call:``), and a call
+cut off after its closing brace at the end of the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    ToolCallParser,
+    content_before,
+    encode_arguments,
+    make_call_id,
+)
+from hermes_core.parsing_tags import first_marker
+
+TOOL_CALL_START = "<|tool_call>"
+TOOL_CALL_END = "<tool_call|>"
+TURN_END = "<turn|>"
+STRING_DELIM = '<|"|>'
+
+_NAME = re.compile(r":?call:([\w\-.]+)\{")
+_MAX_DEPTH = 64
+_FAILED_SCAN_BUDGET = 4  # failed calls may examine this many characters per character of text
+
+
+class _Malformed(Exception):
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
+
+
+def bare_value(raw: str) -> Any:
+    """A bare Gemma 4 value, typed as vLLM types it."""
+    raw = raw.strip()
+    if raw == "true":
+        return True
+    if raw == "false":
+        return False
+    if raw.lower() in ("null", "none", "nil"):
+        return None
+    try:
+        number = float(raw) if "." in raw else int(raw)
+    except ValueError:
+        return raw
+    return number if not isinstance(number, float) or math.isfinite(number) else raw
+
+
+class _Reader:
+    """Recursive descent over ``text`` from a position; raises ``_Malformed`` at the first bad spot."""
+
+    __slots__ = ("text", "n")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+
+    def skip(self, i: int, chars: str = " \t\r\n") -> int:
+        text, n = self.text, self.n
+        while i < n and text[i] in chars:
+            i += 1
+        return i
+
+    def string(self, i: int) -> tuple[str, int]:
+        """``i`` is just after an opening ``<|"|>``."""
+        end = self.text.find(STRING_DELIM, i)
+        if end < 0:
+            raise _Malformed(self.n)
+        return self.text[i:end], end + len(STRING_DELIM)
+
+    def obj(self, i: int, depth: int) -> tuple[dict[str, Any], int]:
+        """``i`` is just after ``{``; returns the object and the index after its ``}``."""
+        if depth > _MAX_DEPTH:
+            raise _Malformed(i)
+        text, out = self.text, {}
+        while True:
+            i = self.skip(i, " \t\r\n,")
+            if i >= self.n:
+                raise _Malformed(i)
+            if text[i] == "}":
+                return out, i + 1
+            if text.startswith(STRING_DELIM, i):
+                key, i = self.string(i + len(STRING_DELIM))
+                i = self.skip(i)
+                if not text.startswith(":", i):
+                    raise _Malformed(i)
+            else:
+                colon = i
+                while colon < self.n and text[colon] not in ":{}[]":
+                    colon += 1
+                if colon >= self.n or text[colon] != ":":
+                    raise _Malformed(colon)
+                key = text[i:colon].strip()
+                i = colon
+            out[key], i = self.value(self.skip(i + 1), depth, "}")
+
+    def array(self, i: int, depth: int) -> tuple[list[Any], int]:
+        if depth > _MAX_DEPTH:
+            raise _Malformed(i)
+        out: list[Any] = []
+        while True:
+            i = self.skip(i, " \t\r\n,")
+            if i >= self.n:
+                raise _Malformed(i)
+            if self.text[i] == "]":
+                return out, i + 1
+            item, i = self.value(i, depth, "]")
+            out.append(item)
+
+    def value(self, i: int, depth: int, closer: str) -> tuple[Any, int]:
+        text = self.text
+        if i >= self.n:
+            raise _Malformed(i)
+        if text.startswith(STRING_DELIM, i):
+            return self.string(i + len(STRING_DELIM))
+        ch = text[i]
+        if ch == "{":
+            return self.obj(i + 1, depth + 1)
+        if ch == "[":
+            return self.array(i + 1, depth + 1)
+        start = i
+        while i < self.n and text[i] not in ",}]":
+            if text.startswith(STRING_DELIM, i) or text[i] in "{[":
+                raise _Malformed(i)
+            i += 1
+        if i == start:  # vLLM keeps an empty value as ""
+            if text[i] == closer or text[i] == ",":
+                return "", i
+            raise _Malformed(i)
+        return bare_value(text[start:i]), i
+
+
+class Gemma4Parser(ToolCallParser):
+    """Google Gemma 4: ``<|tool_call>call:NAME{key:value,...}<tool_call|>``, repeated."""
+
+    name = "gemma4"
+    aliases = ("gemma_4",)
+    start_markers = (TOOL_CALL_START,)
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        first = first_marker(text, TOOL_CALL_START)
+        if first < 0:
+            return None
+        reader = _Reader(text)
+        budget = _FAILED_SCAN_BUDGET * len(text) + 4096
+        calls: list[ToolCall] = []
+        pos = first
+        while pos >= 0 and budget >= 0:
+            body = pos + len(TOOL_CALL_START)
+            match = _NAME.match(text, body)
+            if match is None:
+                pos = text.find(TOOL_CALL_START, body)
+                continue
+            try:
+                arguments, end = reader.obj(match.end(), 1)
+                end = reader.skip(end)
+                if text.startswith(TOOL_CALL_END, end):
+                    end += len(TOOL_CALL_END)
+                elif text.startswith(TURN_END, end):
+                    end += len(TURN_END)
+                elif end < len(text):  # junk after the call: not a call
+                    raise _Malformed(end)
+            except _Malformed as error:
+                budget -= error.pos - body + 1
+                pos = text.find(TOOL_CALL_START, body)
+                continue
+            calls.append(ToolCall(make_call_id(), FunctionCall(match.group(1), encode_arguments(arguments))))
+            pos = text.find(TOOL_CALL_START, end)
+        if not calls:
+            return None
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)

@@ -1,0 +1,107 @@
+"""functiongemma: conformance plus vLLM's tests/tool_parsers/test_functiongemma_tool_parser.py."""
+
+import json
+
+import pytest
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_core.plugins import get_hermes
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+
+def parser():
+    return get_hermes().parser("functiongemma")
+
+
+def args_of(text):
+    (only,) = parser().parse(text).tool_calls
+    return json.loads(only.function.arguments)
+
+
+def call(name, args):
+    return f"<start_function_call>call:{name}{{{args}}}<end_function_call>"
+
+
+class TestFunctionGemmaConformance(ParserConformance):
+    parser_name = "functiongemma"
+    samples = [
+        ParserSample(call("get_weather", "location:<escape>London<escape>"), [("get_weather", {"location": "London"})]),
+        ParserSample(
+            "Let me check. "
+            + call("get_weather", "location:<escape>London<escape>")
+            + call("get_time", "timezone:<escape>UTC<escape>,offset:<escape>-2<escape>"),
+            [("get_weather", {"location": "London"}), ("get_time", {"timezone": "UTC", "offset": -2})],
+            content="Let me check.",
+        ),
+    ]
+
+
+def test_no_tool_calls():
+    # vLLM ::TestExtractToolCalls::test_no_tool_calls
+    text = "Hello, how can I help you today?"
+    assert parser().parse(text).content == text
+
+
+def test_single_tool_call():
+    # vLLM ::TestExtractToolCalls::test_single_tool_call
+    (got,) = parser().parse(call("get_weather", "location:<escape>London<escape>")).tool_calls
+    assert got.function.name == "get_weather" and '"location": "London"' in got.function.arguments
+
+
+def test_multiple_arguments():
+    # vLLM ::TestExtractToolCalls::test_multiple_arguments
+    text = call("get_weather", "location:<escape>San Francisco<escape>,unit:<escape>celsius<escape>")
+    assert args_of(text) == {"location": "San Francisco", "unit": "celsius"}
+
+
+def test_text_before_tool_call():
+    # vLLM ::TestExtractToolCalls::test_text_before_tool_call
+    text = "Let me check the weather for you. " + call("get_weather", "location:<escape>Paris<escape>")
+    assert parser().parse(text).content == "Let me check the weather for you."
+
+
+def test_multiple_tool_calls():
+    # vLLM ::TestExtractToolCalls::test_multiple_tool_calls
+    text = call("get_weather", "location:<escape>London<escape>") + call("get_time", "timezone:<escape>UTC<escape>")
+    assert [c.function.name for c in parser().parse(text).tool_calls] == ["get_weather", "get_time"]
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [  # vLLM ::TestParseArguments (every case)
+        ("", {}),
+        ("city:<escape>Tokyo<escape>", {"city": "Tokyo"}),
+        ("city:<escape>Tokyo<escape>,country:<escape>Japan<escape>", {"city": "Tokyo", "country": "Japan"}),
+        ("count:<escape>42<escape>", {"count": 42}),
+        ("enabled:<escape>true<escape>", {"enabled": True}),
+        ("message:<escape>Hello World<escape>", {"message": "Hello World"}),
+    ],
+)
+def test_parse_arguments(args, expected):
+    assert args_of(call("f", args)) == expected
+
+
+@pytest.mark.parametrize(
+    "chunks,expected",
+    [  # vLLM ::TestExtractToolCallsStreaming (two and three keys)
+        (
+            ["<start_function_call>call:get_weather{", "ci", "ty:<escape>NYC<escape>",
+             "unit:<escape>celsius<escape>", "}<end_function_call>"],
+            {"city": "NYC", "unit": "celsius"},
+        ),
+        (
+            ["<start_function_call>call:search{", "query:<escape>python<escape>", "limit:<escape>10<escape>",
+             "sort:<escape>relevance<escape>", "}<end_function_call>"],
+            {"query": "python", "limit": 10, "sort": "relevance"},
+        ),
+    ],
+)
+def test_streamed_arguments_form_valid_json(chunks, expected):
+    stream = parser().stream()
+    deltas = [d for chunk in chunks for d in stream.feed(chunk)] + stream.finish()
+    _, calls = join_deltas(deltas)
+    assert json.loads(calls[0]["function"]["arguments"]) == expected
+
+
+def test_unclosed_last_call_runs_to_the_end_like_vllm():
+    assert args_of("<start_function_call>call:f{a:<escape>1<escape>") == {"a": 1}

@@ -1,0 +1,151 @@
+"""gemma4: conformance plus the cases of vLLM's tests/tool_parsers/test_gemma4_tool_parser.py and
+tests/tool_parsers/test_gemma4_regex_and_bare_calls.py."""
+
+import json
+
+import pytest
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_core.plugins import get_hermes
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+Q = '<|"|>'
+
+
+def parser():
+    return get_hermes().parser("gemma4")
+
+
+def call(name, args):
+    return f"<|tool_call>call:{name}{{{args}}}<tool_call|>"
+
+
+def one(args_text):
+    (only,) = parser().parse(call("f", args_text)).tool_calls
+    return json.loads(only.function.arguments)
+
+
+class TestGemma4Conformance(ParserConformance):
+    parser_name = "gemma4"
+    samples = [
+        ParserSample(call("get_weather", f"location:{Q}London{Q}"), [("get_weather", {"location": "London"})]),
+        ParserSample(
+            "Let me check the weather for you. "
+            + call("get_weather", f"location:{Q}San Francisco{Q},unit:{Q}celsius{Q}")
+            + call("get_time", f"location:{Q}London{Q}"),
+            [
+                ("get_weather", {"location": "San Francisco", "unit": "celsius"}),
+                ("get_time", {"location": "London"}),
+            ],
+            content="Let me check the weather for you.",
+        ),
+        ParserSample(
+            call("complex_function", f"nested:{{inner:{Q}value{Q}}},list:[{Q}a{Q},{Q}b{Q}],n:-2,ok:true"),
+            [("complex_function", {"nested": {"inner": "value"}, "list": ["a", "b"], "n": -2, "ok": True})],
+        ),
+    ]
+
+
+# vLLM ::TestParseGemma4Args (each value grammar case, read through a whole call)
+@pytest.mark.parametrize(
+    "args_text,expected",
+    [
+        ("", {}),  # test_empty_string
+        ("   ", {}),  # test_whitespace_only
+        (f"location:{Q}Paris{Q}", {"location": "Paris"}),  # test_single_string_value
+        (f"location:{Q}Paris, France{Q}", {"location": "Paris, France"}),  # test_string_value_with_comma
+        (f"location:{Q}San Francisco{Q},unit:{Q}celsius{Q}", {"location": "San Francisco", "unit": "celsius"}),
+        ("count:42", {"count": 42}),  # test_integer_value
+        ("score:3.14", {"score": 3.14}),  # test_float_value
+        ("flag:true", {"flag": True}),  # test_boolean_true
+        ("flag:false", {"flag": False}),  # test_boolean_false
+        ("param:null", {"param": None}),  # test_null_value
+        (
+            f"name:{Q}test{Q},count:42,active:true,score:3.14",
+            {"name": "test", "count": 42, "active": True, "score": 3.14},
+        ),  # test_mixed_types
+        (f"nested:{{inner:{Q}value{Q}}}", {"nested": {"inner": "value"}}),  # test_nested_object
+        (f"record_map:{{{Q}3{Q}:{Q}new text{Q}}}", {"record_map": {"3": "new text"}}),  # string-delimited key
+        (f"outer:{{inner:{{{Q}3{Q}:{Q}new text{Q}}}}}", {"outer": {"inner": {"3": "new text"}}}),  # nested key
+        (f"items:[{Q}a{Q},{Q}b{Q}]", {"items": ["a", "b"]}),  # test_array_of_strings
+        ("key:", {"key": ""}),  # test_empty_value
+        ("left:108.,right:22.8", {"left": 108.0, "right": 22.8}),  # test_trailing_dot_float (non-partial)
+        (f"a:[[{Q}a]b{Q},{Q}c{Q}],{Q}tail{Q}]", {"a": [["a]b", "c"], "tail"]}),  # string with closing bracket
+        ("a:[42,true,3.14]", {"a": [42, True, 3.14]}),  # TestParseGemma4Array::test_bare_values
+        ("a:[]", {"a": []}),  # TestParseGemma4Array::test_empty_array
+    ],
+)
+def test_argument_values(args_text, expected):
+    assert one(args_text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello, how can I help you today?",  # ::TestExtractToolCalls::test_no_tool_calls
+        f"<|tool_call>call:get_weather{{location:{Q}London",  # ::test_incomplete_tool_call
+        f"<|tool_call>call:get_weather{{location:{Q}unterminated}}<tool_call|>",  # unterminated string
+        "<|tool_call>call:f{:[t:[]}<tool_call|>",  # ::test_malformed_partial_array (must not hang)
+    ],
+)
+def test_no_call(text):
+    parsed = parser().parse(text)
+    assert parsed.tool_calls == [] and parsed.content == text
+
+
+@pytest.mark.parametrize(
+    "text,name,args",
+    [
+        (call("get_weather", f"location:{Q}London{Q}"), "get_weather", {"location": "London"}),  # single
+        (call("get-weather", f"location:{Q}London{Q}"), "get-weather", {"location": "London"}),  # hyphenated
+        (call("weather.get", f"location:{Q}London{Q}"), "weather.get", {"location": "London"}),  # dotted
+        ("<|tool_call>call:get_status{}<tool_call|>", "get_status", {}),  # ::test_no_arguments
+        (call("set_status", "is_active:true,count:42,score:3.14"), "set_status",
+         {"is_active": True, "count": 42, "score": 3.14}),  # ::test_tool_call_with_number_and_boolean
+        # vLLM tests/tool_parsers/test_gemma4_regex_and_bare_calls.py
+        (call("bash", f"command:{Q}ls -la /work{Q}"), "bash", {"command": "ls -la /work"}),  # canonical
+        (f"<|tool_call>call:gdb{{args:{Q}-batch -ex run /tmp/poc{Q}}}<turn|>", "gdb",
+         {"args": "-batch -ex run /tmp/poc"}),  # test_turn_end_closure_instead_of_tool_call_end
+        (f"<|tool_call>:call:bash{{command:{Q}pytest{Q}}}", "bash", {"command": "pytest"}),  # colon prefix
+    ],
+)
+def test_single_calls(text, name, args):
+    (got,) = parser().parse(text).tool_calls
+    assert got.function.name == name and json.loads(got.function.arguments) == args
+
+
+def test_text_before_tool_call():
+    # vLLM ::TestExtractToolCalls::test_text_before_tool_call
+    parsed = parser().parse("Let me check the weather for you. " + call("get_weather", f"location:{Q}Paris{Q}"))
+    assert parsed.content == "Let me check the weather for you."
+
+
+def test_multiple_sequential_canonical_calls():
+    # vLLM test_gemma4_regex_and_bare_calls.py::test_multiple_sequential_canonical_calls
+    text = call("read_file", f"path:{Q}/work/Makefile{Q}") + "\n" + call("bash", f"command:{Q}make -j8{Q}")
+    assert [c.function.name for c in parser().parse(text).tool_calls] == ["read_file", "bash"]
+
+
+def test_end_tag_inside_a_string_does_not_cut_the_call():
+    """vLLM's ``\\{(.*?)\\}<tool_call\\|>`` regex cuts here; the structured read does not."""
+    text = call("echo", f"text:{Q}a}}<tool_call|>b{Q}")
+    assert one_of(text) == {"text": "a}<tool_call|>b"}
+
+
+def one_of(text):
+    (only,) = parser().parse(text).tool_calls
+    return json.loads(only.function.arguments)
+
+
+def test_streaming_gives_the_same_calls():
+    # vLLM ::TestStreamingExtraction: streamed argument deltas form the final JSON
+    text = "Checking. " + call("get_weather", f"location:{Q}Paris, France{Q},days:3")
+    for size in (1, 2, 5):
+        stream = parser().stream()
+        deltas = []
+        for i in range(0, len(text), size):
+            deltas += stream.feed(text[i : i + size])
+        deltas += stream.finish()
+        content, calls = join_deltas(deltas)
+        assert content == "Checking."
+        assert json.loads(calls[0]["function"]["arguments"]) == {"location": "Paris, France", "days": 3}

@@ -1,0 +1,114 @@
+"""MiniMax-M2 / M2.1 tool calls: XML invokes in a ``<minimax:tool_call>`` block::
+
+    <minimax:tool_call>
+    <invoke name="get_weather">
+    <parameter name="city">Seattle</parameter>
+    <parameter name="days">5</parameter>
+    </invoke>
+    </minimax:tool_call>
+
+Values are text. As vLLM: ``null`` / ``none`` / ``nil`` are null; a parameter the request's tool schema
+types is converted by that type; any other value stays text (no schema, no guessing). The scan is
+``str.find`` from a moving position; a missing end tag stops it, so bait costs one pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    ToolCallParser,
+    content_before,
+    encode_arguments,
+    make_call_id,
+)
+from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_values import convert_value, schema_types
+
+BLOCK = "<minimax:tool_call>"
+BLOCK_END = "</minimax:tool_call>"
+INVOKE = "<invoke name="
+INVOKE_END = "</invoke>"
+PARAMETER = "<parameter name="
+PARAMETER_END = "</parameter>"
+_NULLS = frozenset(("null", "none", "nil"))
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
+        return name[1:-1]
+    return name
+
+
+def typed_value(raw: str, spec: Any) -> Any:
+    value = raw.strip()
+    if value.lower() in _NULLS:
+        return None
+    types = schema_types(spec)
+    return convert_value(value, types) if types else value
+
+
+class MinimaxM2Parser(ToolCallParser):
+    """MiniMax-M2 and M2.1."""
+
+    name = "minimax_m2"
+    aliases = ("minimax-m2", "minimax_m2_1", "minimax-m2.1")
+    start_markers = (BLOCK,)
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        first = first_marker(text, BLOCK)
+        if first < 0:
+            return None
+        calls: list[ToolCall] = []
+        pos = first
+        while pos >= 0:
+            body = pos + len(BLOCK)
+            stop = text.find(BLOCK_END, body)
+            if stop < 0:
+                self._invokes(text, body, len(text), calls)  # not closed: whole invokes still count
+                break
+            self._invokes(text, body, stop, calls)
+            pos = text.find(BLOCK, stop + len(BLOCK_END))
+        if not calls:
+            return None
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+
+    def _invokes(self, text: str, pos: int, stop: int, calls: list[ToolCall]) -> None:
+        find = text.find
+        while True:
+            start = find(INVOKE, pos, stop)
+            if start < 0:
+                return
+            end = find(INVOKE_END, start, stop)
+            if end < 0:
+                return  # cut off
+            head = start + len(INVOKE)
+            name_end = find(">", head, end)
+            if name_end >= 0:
+                name = _unquote(text[head:name_end])
+                if name:
+                    arguments = self._parameters(text, name_end + 1, end, name)
+                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+            pos = end + len(INVOKE_END)
+
+    def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
+        properties = self.tool_schema(name) if self.tools else {}
+        arguments: dict[str, Any] = {}
+        find = text.find
+        while True:
+            start = find(PARAMETER, pos, stop)
+            if start < 0:
+                return arguments
+            end = find(PARAMETER_END, start, stop)
+            if end < 0:
+                return arguments
+            head = start + len(PARAMETER)
+            name_end = find(">", head, end)
+            if name_end >= 0:
+                key = _unquote(text[head:name_end])
+                arguments[key] = typed_value(text[name_end + 1 : end], properties.get(key))
+            pos = end + len(PARAMETER_END)

@@ -1,0 +1,182 @@
+"""An incremental reader of gpt-oss harmony text: messages, their headers and bodies.
+
+A gpt-oss completion (the prompt ends with ``<|start|>assistant``) reads::
+
+    <|channel|>analysis<|message|>The user wants the weather.<|end|>
+    <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Tokyo"}<|call|>
+
+and an answer turn ends with ``<|start|>assistant<|channel|>final<|message|>It is sunny.<|return|>``. The
+recipient may also sit in the role part (``<|start|>assistant to=functions.f<|channel|>commentary json``).
+
+vLLM reads the token ids with ``openai_harmony``; hermes sees text, so the special tokens are matched as
+strings. One reader serves both ``parse()`` (all text at once) and streaming (text as it comes): the
+two cannot disagree. Each piece of text is looked at once (a partial token at the end waits for the next
+piece), so the cost is linear in the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+START = "<|start|>"
+CHANNEL = "<|channel|>"
+CONSTRAIN = "<|constrain|>"
+MESSAGE = "<|message|>"
+END = "<|end|>"
+CALL = "<|call|>"
+RETURN = "<|return|>"
+TOKENS = (START, CHANNEL, CONSTRAIN, MESSAGE, END, CALL, RETURN)
+CLOSERS = frozenset((END, CALL, RETURN))
+_TOKEN_PREFIXES = frozenset(t[:i] for t in TOKENS for i in range(2, len(t)))
+_BY_LETTER: dict[str, tuple[str, ...]] = {}
+for _token in TOKENS:  # the letter after "<|" narrows the tokens to try
+    _BY_LETTER[_token[2]] = (*_BY_LETTER.get(_token[2], ()), _token)
+
+LEAD, HEADER, BODY, BETWEEN = "lead", "header", "body", "between"
+
+
+@dataclass(slots=True)
+class Message:
+    """One harmony message as written: header fields and the body text."""
+
+    channel: str
+    recipient: str | None
+    content_type: str | None
+    body: list[str] = field(default_factory=list)
+    closed: bool = False
+    """Ended by ``<|end|>``, ``<|call|>`` or ``<|return|>`` (not cut off or run into the next header)."""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.body)
+
+
+def parse_header(header: str) -> tuple[str, str | None, str | None]:
+    """``(channel, recipient, content_type)`` of a header such as
+    ``assistant<|channel|>commentary to=functions.f <|constrain|>json``."""
+    role, _, rest = header.partition(CHANNEL)
+    channel_part, constrained, constraint = rest.partition(CONSTRAIN)
+    words = channel_part.split()
+    channel = words[0] if words else ""
+    recipient = content_type = None
+    for word in role.split()[1:] + words[1:]:
+        if word.startswith("to="):
+            recipient = recipient or word[3:]
+        elif content_type is None:
+            content_type = word
+    if constrained:
+        content_type = constraint.strip() or content_type
+    return channel, recipient, content_type
+
+
+class HarmonyReader:
+    """Feed text; read ``lead`` (text before the first header), ``messages`` and their events.
+
+    Subclasses (the stream) hook :meth:`on_body_text` and :meth:`on_message_end`.
+    """
+
+    def __init__(self) -> None:
+        self.lead: list[str] = []
+        self.messages: list[Message] = []
+        self.state = LEAD
+        self._header: list[str] = []
+        self._pending = ""  # a possible token cut by the end of the last piece
+
+    @property
+    def current(self) -> Message | None:
+        return self.messages[-1] if self.state == BODY else None
+
+    def feed(self, text: str, final: bool = False) -> None:
+        buf = self._pending + text if self._pending else text
+        self._pending = ""
+        n = len(buf)
+        pos = 0
+        find = buf.find
+        while pos < n:
+            i = find("<|", pos)
+            if i < 0:
+                if not final and buf[-1] == "<":  # may be the start of a token
+                    self._pending = "<"
+                    n -= 1
+                if n > pos:
+                    self._text(buf[pos:n])
+                return
+            token = None
+            for candidate in _BY_LETTER.get(buf[i + 2 : i + 3], ()):
+                if buf.startswith(candidate, i):
+                    token = candidate
+                    break
+            if token is not None:
+                if i > pos:
+                    self._text(buf[pos:i])
+                self._token(token)
+                pos = i + len(token)
+                continue
+            if not final and buf[i:] in _TOKEN_PREFIXES:  # may still become a token: wait for more
+                if i > pos:
+                    self._text(buf[pos:i])
+                self._pending = buf[i:]
+                return
+            self._text(buf[pos : i + 2])  # "<|" that starts no token is text
+            pos = i + 2
+
+    def close(self) -> None:
+        """End of text: a partial token left over is text; an open message stays open (not closed)."""
+        if self._pending:
+            self.feed("", final=True)
+
+    # -- events -------------------------------------------------------------------------------------
+
+    def on_body_text(self, message: Message, text: str) -> None:
+        """Text added to ``message``'s body."""
+
+    def on_message_end(self, message: Message) -> None:
+        """``message`` will get no more text (closed by a token or run into the next header)."""
+
+    # -- the state machine --------------------------------------------------------------------------
+
+    def _text(self, text: str) -> None:
+        state = self.state
+        if state == BODY:
+            message = self.messages[-1]
+            message.body.append(text)
+            self.on_body_text(message, text)
+        elif state == HEADER:
+            self._header.append(text)
+        elif state == LEAD:
+            self.lead.append(text)
+
+    def _token(self, token: str) -> None:
+        state = self.state
+        if token == START or token == CHANNEL:
+            if state == LEAD or state == BETWEEN or state == BODY:
+                if state == BODY:
+                    self.on_message_end(self.messages[-1])
+                self.state = HEADER
+                self._header = [] if token == START else [CHANNEL]
+            else:  # a header: START restarts it, CHANNEL is part of it
+                if token == START:
+                    self._header = []
+                else:
+                    self._header.append(CHANNEL)
+        elif token == MESSAGE:
+            if state == HEADER:
+                channel, recipient, content_type = parse_header("".join(self._header))
+                self.messages.append(Message(channel, recipient, content_type))
+                self.state = BODY
+            else:
+                self._text(token)
+        elif token in CLOSERS:
+            if state == BODY:
+                message = self.messages[-1]
+                message.closed = True
+                self.state = BETWEEN
+                self.on_message_end(message)
+            elif state == HEADER:
+                self.state = BETWEEN  # a header without a body: dropped
+            else:
+                self._text(token)
+        elif state == HEADER:  # CONSTRAIN
+            self._header.append(token)
+        else:
+            self._text(token)

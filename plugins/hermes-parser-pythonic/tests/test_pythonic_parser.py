@@ -1,0 +1,188 @@
+"""pythonic: conformance plus the cases of vLLM's tests/tool_parsers/test_pythonic_tool_parser.py."""
+
+import json
+
+import pytest
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_core.plugins import get_hermes
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+# vLLM tests/tool_parsers/test_pythonic_tool_parser.py (module constants)
+SIMPLE = "get_weather(city='San Francisco', metric='celsius')"
+SIMPLE_CALL = ("get_weather", '{"city": "San Francisco", "metric": "celsius"}')
+MORE_TYPES = (
+    "register_user(name='John Doe', age=37, address={'city': 'San Francisco', 'state': 'CA'}, "
+    "role=None, passed_test=True, aliases=['John', 'Johnny'])"
+)
+MORE_TYPES_CALL = (
+    "register_user",
+    '{"name": "John Doe", "age": 37, "address": {"city": "San Francisco", "state": "CA"}, '
+    '"role": null, "passed_test": true, "aliases": ["John", "Johnny"]}',
+)
+PARAMETERLESS = ("get_weather()", ("get_weather", "{}"))
+EMPTY_DICT = ("do_something_cool(additional_data={})", ("do_something_cool", '{"additional_data": {}}'))
+EMPTY_LIST = ("do_something_cool(steps=[])", ("do_something_cool", '{"steps": []}'))
+ESCAPED = (
+    r"get_weather(city='Martha\'s Vineyard', metric='\"cool units\"')",
+    ("get_weather", '{"city": "Martha\'s Vineyard", "metric": "\\"cool units\\""}'),
+)
+
+REFERENCE_CASES = [  # vLLM ::test_tool_call (every id, streaming and not)
+    pytest.param(f"[{SIMPLE}]", [SIMPLE_CALL], id="simple"),
+    pytest.param(f"[{MORE_TYPES}]", [MORE_TYPES_CALL], id="more_types"),
+    pytest.param(f"[{PARAMETERLESS[0]}]", [PARAMETERLESS[1]], id="parameterless"),
+    pytest.param(f"[{EMPTY_DICT[0]}]", [EMPTY_DICT[1]], id="empty_dict"),
+    pytest.param(f"[{EMPTY_LIST[0]}]", [EMPTY_LIST[1]], id="empty_list"),
+    pytest.param(f"[{ESCAPED[0]}]", [ESCAPED[1]], id="escaped_string"),
+    pytest.param(f"[{SIMPLE}, {MORE_TYPES}]", [SIMPLE_CALL, MORE_TYPES_CALL], id="parallel_calls"),
+]
+
+
+def parser():
+    return get_hermes().parser("pythonic")
+
+
+def exact(parsed):
+    return [(c.function.name, c.function.arguments) for c in parsed.tool_calls]
+
+
+def streamed(text, size):
+    stream = parser().stream()
+    deltas = []
+    for i in range(0, len(text), size):
+        deltas += stream.feed(text[i : i + size])
+    deltas += stream.finish()
+    content, calls = join_deltas(deltas)
+    return content, [(c["function"]["name"], c["function"]["arguments"]) for c in calls]
+
+
+class TestPythonicConformance(ParserConformance):
+    parser_name = "pythonic"
+    samples = [
+        ParserSample(f"[{SIMPLE}]", [("get_weather", {"city": "San Francisco", "metric": "celsius"})]),
+        ParserSample(
+            f"[{SIMPLE}, {PARAMETERLESS[0]}, {EMPTY_LIST[0]}]",
+            [
+                ("get_weather", {"city": "San Francisco", "metric": "celsius"}),
+                ("get_weather", {}),
+                ("do_something_cool", {"steps": []}),
+            ],
+        ),
+        # Llama 3.2 model-card format: one call, spaces and a negative number
+        ParserSample(
+            "[set_thermostat(room='living room', delta=-2.5, unit=\"C\")]",
+            [("set_thermostat", {"room": "living room", "delta": -2.5, "unit": "C"})],
+        ),
+    ]
+
+
+def test_no_tool_call():
+    # vLLM ::test_no_tool_call
+    text = "How can I help you today?"
+    assert parser().parse(text).content == text and streamed(text, 3) == (text, [])
+
+
+@pytest.mark.parametrize("text,expected", REFERENCE_CASES)
+def test_tool_call(text, expected):
+    # vLLM ::test_tool_call: exact arguments strings, content None, streamed too
+    parsed = parser().parse(text)
+    assert parsed.content is None and exact(parsed) == expected
+    for size in (1, 5, 64):
+        assert streamed(text, size) == (None, expected)
+
+
+def test_streaming_tool_call_with_large_steps():
+    # vLLM ::test_streaming_tool_call_with_large_steps
+    stream = parser().stream()
+    deltas = stream.feed("[get_weather(city='San")
+    deltas += stream.feed(f" Francisco', metric='celsius'), {PARAMETERLESS[0]}, {EMPTY_LIST[0]}]")
+    deltas += stream.finish()
+    content, calls = join_deltas(deltas)
+    assert content is None
+    got = [(c["function"]["name"], c["function"]["arguments"]) for c in calls]
+    assert got == [SIMPLE_CALL, PARAMETERLESS[1], EMPTY_LIST[1]]
+
+
+def test_regex_timeout_input_is_content():
+    # vLLM ::test_regex_timeout_handling (its input; no regex here to time out)
+    text = "hello world[A(A=" + "\t)A(A=,\t" * 2
+    assert parser().parse(text).content == text
+
+
+def test_bad_sibling_call_does_not_drop_good_calls():
+    # vLLM ::test_bad_sibling_call_does_not_drop_good_calls
+    assert exact(parser().parse(f"[bad(x=b'z'), {SIMPLE}]")) == [SIMPLE_CALL]
+
+
+def test_non_finite_argument_rejected():
+    # vLLM ::test_non_finite_argument_rejected
+    parsed = parser().parse(f"[calc(x=1e999), {SIMPLE}]")
+    assert exact(parsed) == [SIMPLE_CALL]
+
+
+def test_good_call_survives_unparsable_sibling():
+    # vLLM ::test_good_call_survives_unparsable_sibling
+    assert exact(parser().parse(f"[{SIMPLE}, f(a='x 'y', b='z')]")) == [SIMPLE_CALL]
+
+
+def test_unrecoverable_block_still_reports_no_tool_call():
+    # vLLM ::test_unrecoverable_block_still_reports_no_tool_call
+    text = "[f(a='x 'y' 'z), g(b='p 'q' 'r)]"
+    parsed = parser().parse(text)
+    assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_streaming_mismatched_brackets():
+    # vLLM ::test_streaming_mismatched_brackets_reported_once (no calls, text kept)
+    text = "[foo(x=1])]"
+    assert streamed(text, 1) == (text, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1, 2, 3]",
+        "[get_weather(city='Paris')] and then some prose",
+        "Here you go: [get_weather(city='Paris')]",
+        "[get_weather(city=__import__('os').system('true'))]",
+        "[a(x=1), 42]",
+        "[]",
+    ],
+)
+def test_not_a_call_list_is_content(text):
+    parsed = parser().parse(text)
+    assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_values_vllm_accepts():
+    """vLLM's shared helpers: tuples and sets as lists, JSON spellings, dotted names, f-strings."""
+    text = "[ns.tool.run(size=(800, 600), tags={'a'}, ok=true, none=null, label=f'hi', n=-3)]"
+    (call,) = parser().parse(text).tool_calls
+    assert call.function.name == "ns.tool.run"
+    assert json.loads(call.function.arguments) == {
+        "size": [800, 600],
+        "tags": ["a"],
+        "ok": True,
+        "none": None,
+        "label": "hi",
+        "n": -3,
+    }
+
+
+def test_raw_newline_inside_a_string_argument():
+    (call,) = parser().parse("[terminal(command='echo a\necho b')]").tool_calls
+    assert json.loads(call.function.arguments) == {"command": "echo a\necho b"}
+
+
+def test_reasoning_before_the_list():
+    text = "<think>I need the weather.</think>\n[get_weather(city='Paris')]"
+    parsed = parser().parse(text)
+    assert parsed.content == "<think>I need the weather.</think>"
+    assert exact(parsed) == [("get_weather", '{"city": "Paris"}')]
+
+
+@pytest.mark.parametrize("bait", ["[", "[a(x='", "[a(", "[" * 50 + "a()" + "]" * 50])
+def test_bait_is_content(bait):
+    text = bait * 2000 + "]"
+    assert parser().parse(text).content == text

@@ -1,0 +1,80 @@
+"""``hermes serve``: put the proxy in front of an OpenAI-compatible model server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, ServeConfig
+
+
+@click.command("serve")
+@click.option(
+    "--upstream", required=True, help="The model server's OpenAI base URL (http://127.0.0.1:8000/v1)."
+)
+@click.option("--parser", "parser_name", default="auto", show_default=True, help="Tool-call parser, or auto.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Other than loopback needs --api-key.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--api-key", envvar="HERMES_SERVE_API_KEY", help="Clients must send Authorization: Bearer KEY.")
+@click.option("--upstream-api-key", envvar="HERMES_SERVE_UPSTREAM_API_KEY", help="Sent to the upstream.")
+@click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Record every exchange, one JSONL file per session (X-Session-Id header or user field).",
+)
+@click.option(
+    "--upstream-mode",
+    type=click.Choice(["chat", "completions"]),
+    default="chat",
+    show_default=True,
+    help="completions: render the chat template here and record token ids and logprobs.",
+)
+@click.option("--tokenizer", help="Local tokenizer directory (needed by --upstream-mode completions).")
+@click.option(
+    "--max-body-mb",
+    default=DEFAULT_MAX_BODY_BYTES / 2**20,
+    show_default=True,
+    type=float,
+    help="Larger request bodies get 413.",
+)
+@click.option(
+    "--upstream-timeout",
+    default=600.0,
+    show_default=True,
+    type=float,
+    help="Seconds to connect and between two bytes of the upstream's answer (504 past it).",
+)
+@click.option("--log-level", default="warning", show_default=True)
+def serve(parser_name, record_dir, max_body_mb, log_level, **options):
+    """An OpenAI-compatible endpoint in front of --upstream whose answers get real tool_calls."""
+    from hermes_core.plugins import get_hermes
+    from hermes_core.registry import HermesError
+
+    try:
+        config = ServeConfig(
+            parser=parser_name,
+            record_dir=record_dir,
+            max_body_bytes=int(max_body_mb * 2**20),
+            **options,
+        )
+        parser = get_hermes().parser(config.parser)
+    except HermesError as exc:
+        raise click.ClickException(str(exc)) from None
+    import uvicorn
+
+    from hermes_serve.app import create_app
+
+    click.echo(
+        f"hermes serve: http://{config.host}:{config.port}/v1 -> {config.upstream} (parser {parser.name})",
+        err=True,
+    )
+    uvicorn.run(
+        create_app(config, parser),
+        host=config.host,
+        port=config.port,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+        backlog=4096,
+    )

@@ -1,0 +1,231 @@
+"""Completions mode: exact token ids, masks and logprobs for every exchange, as phase 2 records them.
+
+The server renders the chat template itself and calls the upstream's ``/completions`` with the prompt as
+token ids and ``logprobs``, so what it records is what the model saw and sampled. The phase-2 client of
+:mod:`hermes_envs.managed` does the chat part unchanged (template with tools, earlier turns re-rendered
+from the raw text the model wrote, end-marker stripping, parsing, unmasking every generated span); this
+module gives it what atroposlib's ``ManagedServer`` would: ``completion()`` and the tracked sequence.
+
+Each session keeps one sequence: a prompt that extends the previous prompt + completion reuses its ids
+and tokenizes only the new text, so a multi-turn rollout is one sequence without re-tokenisation drift.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from starlette.responses import Response
+
+from hermes_serve.errors import ProxyError
+from hermes_serve.sse import EventStreamResponse
+
+IGNORE = -100
+# sampling fields forwarded from the chat request to /completions as they are
+SAMPLING = ("top_p", "top_k", "min_p", "seed", "stop", "presence_penalty", "frequency_penalty", "n")
+
+
+@dataclass
+class Node:
+    """One tracked sequence, in ``ManagedServer``'s shape: prompt ids masked, generated ids kept."""
+
+    text: str
+    tokens: list[int]
+    masked_tokens: list[int]
+    logprobs: list[float]
+    exact: bool = True
+
+
+class CompletionsUpstream:
+    """``ManagedServer``'s two calls over an OpenAI-compatible ``/completions`` endpoint, per session."""
+
+    def __init__(self, proxy: Any, tokenizer: Any, model: str | None) -> None:
+        self.proxy = proxy
+        self.tokenizer = tokenizer
+        self.model = model
+        self.nodes: list[Node] = []
+        self.last_prompt_ids: list[int] = []
+        self.last_text = ""
+
+    def get_state(self) -> dict[str, Any]:
+        return {"nodes": self.nodes}
+
+    def prompt_ids(self, prompt: str) -> list[int]:
+        last = self.nodes[-1] if self.nodes else None
+        if last is not None and prompt.startswith(last.text):
+            rest = prompt[len(last.text) :]
+            return last.tokens + (self.tokenizer.encode(rest, add_special_tokens=False) if rest else [])
+        return self.tokenizer.encode(prompt, add_special_tokens=False)
+
+    async def completion(self, *, prompt: str, n: int = 1, split: str | None = None, **sampling: Any):
+        ids = self.prompt_ids(prompt)
+        request = {
+            "model": self.model,
+            "prompt": ids,
+            "logprobs": 1,
+            "echo": False,
+            # vLLM: ids of the sampled tokens, with the special tokens (tool-call markers) in the text
+            "return_token_ids": True,
+            "return_tokens_as_token_ids": True,
+            "skip_special_tokens": False,
+            **{k: v for k, v in sampling.items() if v is not None},
+        }
+        data = await self.proxy.post_json("completions", json.dumps(request).encode())
+        choices = data.get("choices") or []
+        if not choices:
+            raise ProxyError(502, "the upstream's completion has no choices", code="upstream_malformed")
+        choice = choices[0]
+        generated, logprobs, exact = completion_tokens(choice, self.tokenizer)
+        text = (
+            self.tokenizer.decode(generated, skip_special_tokens=False) if exact else choice.get("text") or ""
+        )
+        self.last_prompt_ids, self.last_text = ids, text
+        self.nodes = [
+            Node(
+                text=prompt + text,
+                tokens=ids + generated,
+                masked_tokens=[IGNORE] * len(ids) + generated,
+                logprobs=[1.0] * len(ids) + logprobs,
+                exact=exact,
+            )
+        ]
+        return SimpleNamespace(
+            choices=[SimpleNamespace(text=text, finish_reason=choice.get("finish_reason"))]
+        )
+
+
+def completion_tokens(choice: dict[str, Any], tokenizer: Any) -> tuple[list[int], list[float], bool]:
+    """``(ids, logprobs, exact)`` of a completion choice: vLLM's ``token_ids`` or ``token_id:N`` logprob
+    tokens when given (exact), else the text re-encoded (``exact`` False; logprobs 0.0 where unknown)."""
+    logprobs = choice.get("logprobs") or {}
+    values = [float(v) if v is not None else 0.0 for v in logprobs.get("token_logprobs") or ()]
+    ids = choice.get("token_ids")
+    if not ids:
+        tokens = logprobs.get("tokens") or ()
+        if tokens and all(isinstance(t, str) and t.startswith("token_id:") for t in tokens):
+            ids = [int(t.split(":", 1)[1]) for t in tokens]
+    if ids:
+        ids = [int(i) for i in ids]
+        return ids, (values if len(values) == len(ids) else [0.0] * len(ids)), True
+    ids = tokenizer.encode(choice.get("text") or "", add_special_tokens=False)
+    return ids, (values if len(values) == len(ids) else [0.0] * len(ids)), False
+
+
+class TokensMode:
+    """Chat requests answered through ``/completions``; one phase-2 client per session."""
+
+    def __init__(self, proxy: Any) -> None:
+        from transformers import AutoTokenizer
+
+        self.proxy = proxy
+        self.tokenizer = AutoTokenizer.from_pretrained(proxy.config.tokenizer)
+        self.sessions: OrderedDict[str, tuple[Any, asyncio.Lock]] = OrderedDict()
+
+    def session(self, name: str, model: str | None) -> tuple[Any, asyncio.Lock]:
+        from hermes_envs.managed import ManagedChatClient
+
+        entry = self.sessions.get(name)
+        if entry is None:
+            upstream = CompletionsUpstream(self.proxy, self.tokenizer, model)
+            client = ManagedChatClient(upstream, self.tokenizer, self.proxy.parser, model=model or "")
+            entry = self.sessions[name] = (client, asyncio.Lock())
+            while len(self.sessions) > self.proxy.config.max_sessions:
+                self.sessions.popitem(last=False)
+        self.sessions.move_to_end(name)
+        return entry
+
+    async def handle(self, body: dict[str, Any], session: str) -> Response:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise ProxyError(400, "messages must be a non-empty list", "invalid_request_error")
+        tools = body.get("tools") or None
+        client, lock = self.session(session, body.get("model"))
+        async with lock:
+            client.parser = self.proxy.parser.with_tools(tools)
+            extra = {k: body[k] for k in SAMPLING if k in body and k != "n"}
+            completion = await client.create(
+                messages=messages,
+                tools=tools,
+                model=body.get("model"),
+                temperature=body.get("temperature"),
+                max_tokens=body.get("max_tokens"),
+                max_completion_tokens=body.get("max_completion_tokens"),
+                extra_body=extra,
+            )
+            answer = completion.model_dump(exclude_none=True)
+            upstream: CompletionsUpstream = client.managed
+            node = upstream.nodes[-1]
+            if self.proxy.recorder is not None:
+                traced = client.trajectory()
+                tokens, masks, logprobs = traced if traced is not None else ([], [], [])
+                choice = answer["choices"][0]
+                message = choice["message"]
+                raw = client._strip_end(upstream.last_text)  # phase 2's own end-marker rule
+                await self.proxy.recorder.record(
+                    session,
+                    {
+                        "model": body.get("model"),
+                        "messages": messages,
+                        "tools": tools or [],
+                        "raw": raw,
+                        "parsed": {
+                            "content": message.get("content"),
+                            "tool_calls": message.get("tool_calls", []),
+                        },
+                        "finish_reason": choice.get("finish_reason"),
+                        "stream": bool(body.get("stream")),
+                        "prompt_tokens": upstream.last_prompt_ids,
+                        "tokens": tokens,
+                        "masks": masks,
+                        "logprobs": logprobs,
+                        "exact_tokens": node.exact,
+                    },
+                )
+        message = answer["choices"][0]["message"]
+        message.setdefault("content", None)
+        if body.get("stream"):
+            return EventStreamResponse(_as_chunks(answer))
+        return Response(json.dumps(answer, ensure_ascii=False), media_type="application/json")
+
+
+async def _as_chunks(answer: dict[str, Any]):
+    """A finished answer as OpenAI chunks: role, content, each call (header, then arguments), finish."""
+    base = {
+        "id": answer.get("id") or f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion.chunk",
+        "created": answer.get("created") or int(time.time()),
+        "model": answer.get("model"),
+    }
+    choice = answer["choices"][0]
+    message = choice["message"]
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": message.get("content") or ""}]
+    for index, call in enumerate(message.get("tool_calls") or ()):
+        function = call["function"]
+        deltas.append(
+            {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": function["name"], "arguments": ""},
+                    }
+                ]
+            }
+        )
+        deltas.append({"tool_calls": [{"index": index, "function": {"arguments": function["arguments"]}}]})
+    for delta in deltas:
+        chunk = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]}
+        yield b"data: " + json.dumps(chunk, ensure_ascii=False).encode() + b"\n\n"
+    last = {
+        **base,
+        "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}],
+    }
+    yield b"data: " + json.dumps(last).encode() + b"\n\n"
+    yield b"data: [DONE]\n\n"

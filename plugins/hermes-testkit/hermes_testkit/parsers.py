@@ -1,0 +1,359 @@
+"""Conformance suite for tool-call parsers: subclass :class:`ParserConformance` once per parser.
+
+What every parser must hold, whatever its format:
+
+- parsing: the samples parse exactly; plain text stays content unchanged; nothing raises (every
+  truncation, hypothesis fuzz); a ``<think>`` block does not break it;
+- streaming: ``stream()`` fed in chunks of 1, 2, 3, 7, 64 characters and at random cuts puts back together
+  (``join_deltas``) to ``parse()`` of the whole text; deltas are well formed (``index``, ``id``, ``type``
+  and ``function.name`` in a call's first fragment, then only ``arguments``); plain text is not held back
+  longer than the longest start-marker prefix (plus trailing whitespace);
+- linear time on bait (repeated start markers without an end): parse of 100k repetitions costs about
+  10x parse of 10k, never about 100x;
+- sharing: one parser is safe across threads, with or without per-call ``tools``, and
+  ``parse(text, tools=...)`` leaves the shared instance untouched.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_core.parsing_stream import StreamDelta, join_deltas
+
+__all__ = [
+    "ParserConformance",
+    "ParserSample",
+    "assert_linear",
+    "bait_shapes",
+    "check_deltas",
+    "stream_deltas",
+]
+
+CHUNK_SIZES = (1, 2, 3, 7, 64)
+LINEAR_MAX_RATIO = 30  # 10x more input costs ~10x the time when linear, ~100x when quadratic
+
+
+@dataclass
+class ParserSample:
+    """A real completion in the parser's format and the calls it must yield, in order."""
+
+    text: str
+    calls: list[tuple[str, dict[str, Any]]]
+    content: str | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _assert_shape(parsed: ParsedCompletion, text: str) -> None:
+    assert isinstance(parsed, ParsedCompletion)
+    assert parsed.content is None or isinstance(parsed.content, str)
+    for call in parsed.tool_calls:
+        assert call.type == "function"
+        assert isinstance(call.id, str) and call.id
+        assert isinstance(call.function.name, str) and call.function.name
+        assert isinstance(call.function.arguments, str)
+        json.loads(call.function.arguments)  # always valid JSON
+    if not parsed.tool_calls:
+        assert parsed.content == text, "no calls found: the whole text must stay content"
+
+
+# --- streaming ------------------------------------------------------------------------------------------
+
+
+def stream_deltas(parser: ToolCallParser, chunks: list[str], tools=None):
+    """Feed ``chunks`` to a new stream and finish it: ``(stream, all deltas)``."""
+    stream = parser.stream(tools)
+    deltas: list[StreamDelta] = []
+    for chunk in chunks:
+        deltas.extend(stream.feed(chunk))
+    deltas.extend(stream.finish())
+    return stream, deltas
+
+
+def check_deltas(deltas: list[StreamDelta]) -> None:
+    """OpenAI's chunk shape: a call opens with index, id and name (indexes 0, 1, ... in order), then
+    only carries ``arguments`` pieces."""
+    opened: list[int] = []
+    for delta in deltas:
+        assert isinstance(delta, StreamDelta)
+        assert delta.content is None or isinstance(delta.content, str)
+        assert delta.content is not None or delta.tool_calls, "an empty delta"
+        for part in delta.tool_calls:
+            if part.index not in opened:
+                assert part.index == len(opened), f"call index {part.index} out of order"
+                opened.append(part.index)
+                assert isinstance(part.id, str) and part.id, "a call's first fragment carries its id"
+                assert isinstance(part.name, str) and part.name, "a call's first fragment carries its name"
+                assert part.model_dump().get("type") == "function"
+            else:
+                assert part.id is None and part.name is None, "after the first fragment only arguments"
+            assert part.arguments is None or isinstance(part.arguments, str)
+
+
+def _same_result(parser: ToolCallParser, text: str, chunks: list[str], tools=None) -> None:
+    expected = parser.parse(text, tools=tools)
+    stream, deltas = stream_deltas(parser, chunks, tools)
+    check_deltas(deltas)
+    content, calls = join_deltas(deltas)
+    where = f"chunks {chunks[:8]!r}... of {text[:300]!r}"
+    assert (content or None) == (expected.content or None), "streamed content differs from parse(): " + where
+    got = [(c["function"]["name"], json.loads(c["function"]["arguments"] or "{}")) for c in calls]
+    want = [(c.function.name, json.loads(c.function.arguments)) for c in expected.tool_calls]
+    assert got == want, "streamed calls differ from parse(): " + where
+    assert stream.result is not None, "finish() must set stream.result"
+    assert [c["id"] for c in calls] == [c.id for c in stream.result.tool_calls], "ids differ from result"
+    assert (stream.result.content or None) == (expected.content or None)
+
+
+def _cut(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+# --- linear time ----------------------------------------------------------------------------------------
+
+
+def _best_time(parse, text: str, runs: int) -> float:
+    """Best CPU time of this thread over ``runs`` parses.
+
+    CPU time, not wall time: on a loaded machine a long parse is preempted several times while a short
+    one fits in one time slice, so wall-clock ratios between sizes grow with the load (4x at a load of
+    10 on 2 cores) and a linear parser looks quadratic. Thread CPU time counts only the parse itself.
+    """
+    clock = time.thread_time
+    best = float("inf")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            start = clock()
+            parse(text)
+            best = min(best, clock() - start)
+    finally:
+        if enabled:
+            gc.enable()
+    return best
+
+
+def assert_linear(
+    parse, unit: str, suffix: str = "", small: int = 10_000, max_ratio: float = LINEAR_MAX_RATIO
+) -> float:
+    """``parse(unit * 10 * small + suffix)`` costs under ``max_ratio`` x ``parse(unit * small + suffix)``.
+
+    Linear is ~10x, quadratic ~100x. A step at 3x the size comes first (linear ~3x, quadratic ~9x) so
+    that a quadratic parser fails in seconds instead of running minutes at the full size. Noise only
+    ever raises a ratio, so a step that looks too slow is measured again (best of up to 5 tries) before
+    it fails: robust on a loaded machine. Returns the 10x ratio.
+    """
+    low_text = unit * small + suffix
+    low_time = _best_time(parse, low_text, 3)
+    ratio = 0.0
+    for factor, limit in ((3, max_ratio * 0.27), (10, max_ratio)):
+        high, high_text = small * factor, unit * (small * factor) + suffix
+        high_time = float("inf")
+        for _attempt in range(5):
+            high_time = min(high_time, _best_time(parse, high_text, 1))
+            if high_time < limit * max(low_time, 1e-6):
+                break
+            low_time = min(low_time, _best_time(parse, low_text, 2))
+        ratio = high_time / max(low_time, 1e-6)
+        assert ratio < limit, (
+            f"not linear: {unit!r} x {high} + {suffix!r} takes {ratio:.0f}x the time of x {small} "
+            f"({high_time * 1e3:.1f} ms vs {low_time * 1e3:.2f} ms)"
+        )
+    return ratio
+
+
+# after each start marker: a Python dict (literal fallbacks), a tag (XML-style formats), an unclosed string
+BAIT_TAILS = ("{'", "<", '{"name": "f", "arguments": {"a": "')
+
+
+def bait_shapes(parser: ToolCallParser, tails: tuple[str, ...] = BAIT_TAILS) -> list[tuple[str, str]]:
+    """``(unit, suffix)`` pairs: each start marker followed by the openings of a call that never ends
+    (and, for tagged formats, the same closed once at the very end)."""
+    end_tag = getattr(parser, "end_tag", None)
+    suffixes = ["", end_tag] if isinstance(end_tag, str) and end_tag else [""]
+    shapes: list[tuple[str, str]] = []
+    for marker in parser.start_markers:
+        for tail in tails:
+            for suffix in suffixes:
+                if (marker + tail, suffix) not in shapes:
+                    shapes.append((marker + tail, suffix))
+    return shapes
+
+
+# --- the suite ------------------------------------------------------------------------------------------
+
+
+class ParserConformance:
+    """Subclass and set ``parser_name`` (resolved through the installed plugins) and ``samples``.
+
+    ``bait`` adds format-specific ``(unit, suffix)`` shapes to the linear-time check (the defaults are
+    each start marker followed by each of ``bait_tails``: ``{'``, ``{``, ``<``, ... with no end).
+    """
+
+    parser_name: ClassVar[str] = ""
+    samples: ClassVar[list[ParserSample]] = []
+    plain_texts: ClassVar[list[str]] = [
+        "Just an answer, no tools needed.",
+        "",
+        "  leading and trailing whitespace kept  \n",
+        '{"name": "not", "arguments": "a call"} mentioned in prose',
+        "<think>I will not call anything</think>The answer is 4.",
+        "Whitespace runs:   \n\n\t  then more text.\n\n",
+    ]
+    bait: ClassVar[list[tuple[str, str]]] = []
+    bait_tails: ClassVar[tuple[str, ...]] = BAIT_TAILS
+
+    def make_parser(self, tools: list[dict[str, Any]] | None = None) -> ToolCallParser:
+        from hermes_core.plugins import get_hermes
+
+        return get_hermes().parser(self.parser_name, tools=tools)
+
+    def _texts(self) -> list[tuple[str, list[dict[str, Any]] | None]]:
+        return [(s.text, s.tools or None) for s in self.samples] + [(t, None) for t in self.plain_texts]
+
+    def test_samples_parse_exactly(self):
+        assert self.samples, "give at least one real completion"
+        for sample in self.samples:
+            parsed = self.make_parser(sample.tools).parse(sample.text)
+            _assert_shape(parsed, sample.text)
+            got = [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+            assert got == sample.calls, sample.text
+            if sample.content is not None or sample.calls:
+                assert parsed.content == sample.content, sample.text
+            ids = [c.id for c in parsed.tool_calls]
+            assert len(set(ids)) == len(ids), "call ids must be unique"
+
+    def test_plain_text_is_content_unchanged(self):
+        parser = self.make_parser()
+        for text in self.plain_texts:
+            parsed = parser.parse(text)
+            assert parsed.tool_calls == [] and parsed.content == text
+
+    def test_every_truncation_never_raises(self):
+        parser = self.make_parser()
+        for sample in self.samples:
+            for cut in range(len(sample.text) + 1):
+                _assert_shape(parser.parse(sample.text[:cut]), sample.text[:cut])
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_random_and_adversarial_input_never_raises(self, data):
+        parser = self.make_parser()
+        text = data.draw(self._fuzz_text())
+        _assert_shape(parser.parse(text), text)
+
+    def _fuzz_text(self):
+        markers = list(self.make_parser().start_markers) or ["<tool_call>"]
+        pieces = st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(markers),
+            st.sampled_from(['{"name":', '"arguments":', "{", "}", "[", "]", '"', "\\", "\n", ";", ","]),
+            st.sampled_from([s.text[: len(s.text) // 2] for s in self.samples] or [""]),
+        )
+        return st.lists(pieces, max_size=12).map("".join)
+
+    def test_think_block_does_not_break_parsing(self):
+        for sample in self.samples:
+            text = "<think>Let me think about <b>which</b> tool.</think>\n" + sample.text
+            got = self.make_parser(sample.tools).parse(text)
+            names = [c.function.name for c in got.tool_calls]
+            assert names == [name for name, _ in sample.calls]
+
+    # --- streaming --------------------------------------------------------------------------------------
+
+    def test_stream_equals_parse_for_fixed_chunk_sizes(self):
+        parser = self.make_parser()
+        for text, tools in self._texts():
+            for size in CHUNK_SIZES:
+                _same_result(parser, text, _cut(text, size), tools)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_stream_equals_parse_at_random_cuts(self, data):
+        parser = self.make_parser()
+        texts = self._texts()
+        text, tools = data.draw(st.sampled_from(texts)) if data.draw(st.booleans()) else (None, None)
+        if text is None:
+            text = data.draw(self._fuzz_text())
+        cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=12))))
+        bounds = [0, *cuts, len(text)]
+        chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        _same_result(parser, text, chunks, tools)
+
+    def test_plain_text_is_not_held_back(self):
+        parser = self.make_parser()
+        markers = [m for m in parser.start_markers if m]
+        longest = max((len(m) for m in markers), default=0)
+        texts = [t for t in self.plain_texts if markers and not any(m in t for m in markers)]
+        for text in texts:
+            for size in (1, 3, len(text) or 1):
+                stream = parser.stream()
+                sent = ""
+                fed = 0
+                for chunk in _cut(text, size):
+                    fed += len(chunk)
+                    deltas = stream.feed(chunk)
+                    assert not any(d.tool_calls for d in deltas), "a call out of plain text"
+                    sent += "".join(d.content or "" for d in deltas)
+                    assert text.startswith(sent), f"content forwarded out of order: {sent!r}"
+                    held = text[len(sent) : fed].lstrip()
+                    assert len(held) <= longest - 1, (
+                        f"{held!r} held back from {text[:fed]!r}: more than a marker prefix"
+                    )
+
+    # --- linear time ------------------------------------------------------------------------------------
+
+    def test_linear_time_on_bait(self):
+        parser = self.make_parser()
+        for unit, suffix in [*bait_shapes(parser, self.bait_tails), *self.bait]:
+            assert_linear(parser.parse, unit, suffix)
+
+    # --- sharing ----------------------------------------------------------------------------------------
+
+    def test_thread_safe(self):
+        parser = self.make_parser()
+        work_items = [(s.text, s.tools or None) for s in self.samples]
+        expected = [
+            [(c.function.name, c.function.arguments) for c in parser.parse(text, tools=tools).tool_calls]
+            for text, tools in work_items
+        ]
+        errors: list[Any] = []
+
+        def work():
+            for _ in range(50):
+                for (text, tools), want in zip(work_items, expected, strict=True):
+                    got = parser.parse(text, tools=tools).tool_calls
+                    if [(c.function.name, c.function.arguments) for c in got] != want:
+                        errors.append(got)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+
+    def test_parse_with_tools_leaves_shared_parser_untouched(self):
+        parser = self.make_parser()
+        tools_before = parser.tools
+        snapshot = list(tools_before)
+        before = [self._summary(parser.parse(s.text)) for s in self.samples]
+        for sample in self.samples:
+            other_tools = sample.tools or [{"type": "function", "function": {"name": "unrelated_tool"}}]
+            parser.parse(sample.text, tools=other_tools)
+            assert parser.with_tools(other_tools) is not parser or other_tools is parser.tools
+        assert parser.tools is tools_before and parser.tools == snapshot
+        assert [self._summary(parser.parse(s.text)) for s in self.samples] == before
+
+    @staticmethod
+    def _summary(parsed: ParsedCompletion):
+        return parsed.content, [(c.function.name, c.function.arguments) for c in parsed.tool_calls]

@@ -1,0 +1,107 @@
+"""pytest plugin (entry point ``pytest11``): fixtures any hermes plugin's tests can use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hermes_testkit.env_fixtures import env_local_backend, env_tokenizer_dir
+
+__all__ = [
+    "FreshVenv",
+    "build_wheel",
+    "build_wheels",
+    "env_local_backend",
+    "env_tokenizer_dir",
+    "hermes_empty_host",
+    "hermes_fresh_venv",
+    "hermes_host",
+]
+
+
+@pytest.fixture
+def hermes_empty_host():
+    """An empty :class:`~hermes_core.plugins.Hermes` installed as the process-wide host for one test.
+
+    Register what the test needs on it (``host.pm.register(module)`` or the registries directly); the
+    previous host comes back afterwards, so tests never leak registrations into each other.
+    """
+    import hermes_core.plugins as plugins
+
+    previous = plugins._host
+    fresh = plugins.Hermes()
+    plugins.set_hermes(fresh)
+    yield fresh
+    plugins.set_hermes(previous)
+
+
+@pytest.fixture
+def hermes_host():
+    """A fresh :class:`~hermes_core.plugins.Hermes` that loaded the installed plugins, not the global one."""
+    from hermes_core.plugins import Hermes
+
+    return Hermes.from_entry_points()
+
+
+class FreshVenv:
+    """A virtual environment holding only ``hermes-kernel`` (built as a wheel from this checkout)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.python = path / "bin" / "python"
+        self.hermes = path / "bin" / "hermes"
+
+    def pip_install(self, *targets: str | Path) -> None:
+        _run(
+            [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *map(str, targets),
+            ]
+        )
+
+    def run_hermes(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(self.hermes), *args], capture_output=True, text=True, input=input, timeout=120, check=False
+        )
+
+
+def _run(command: list[str], **kwargs) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def build_wheel(project_dir: Path, out_dir: Path) -> Path:
+    """Build ``project_dir`` into a wheel in ``out_dir`` (pip's build isolation, as a user's install does)."""
+    (wheel,) = build_wheels([project_dir], out_dir)
+    return wheel
+
+
+def build_wheels(project_dirs: list[Path], out_dir: Path) -> list[Path]:
+    """Build several projects in one pip call (one resolver start instead of one per project)."""
+    before = set(out_dir.glob("*.whl"))
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out_dir), *map(str, project_dirs)]
+    )
+    return sorted(set(out_dir.glob("*.whl")) - before)
+
+
+@pytest.fixture(scope="session")
+def hermes_fresh_venv(tmp_path_factory) -> FreshVenv:
+    """A new venv with only hermes-kernel from this checkout: prove a plugin installs and works alone."""
+    import hermes_core
+
+    root = Path(hermes_core.__file__).resolve().parent.parent
+    base = tmp_path_factory.mktemp("fresh-venv")
+    _run([sys.executable, "-m", "venv", str(base / "venv")])
+    venv = FreshVenv(base / "venv")
+    venv.pip_install(build_wheel(root, base))
+    return venv
