@@ -41,18 +41,21 @@ class LazyGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in self.lazy:
-            module_name, _, attr = self.lazy[name][0].partition(":")
-            return getattr(importlib.import_module(module_name), attr)
-        command = super().get_command(ctx, name)
-        if command is None:
-            self._add_plugin_commands()
-            command = super().get_command(ctx, name)
+        command = self._lazy_command(name) or super().get_command(ctx, name)
+        if command is None and self.plugin_commands and not self._plugins_added:
+            self._add_plugin_commands()  # plugins may add ``name``, eagerly or lazily
+            command = self._lazy_command(name) or super().get_command(ctx, name)
         return command
 
+    def _lazy_command(self, name: str) -> click.Command | None:
+        if name not in self.lazy:
+            return None
+        module_name, _, attr = self.lazy[name][0].partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, help_text) for name, (_, help_text) in self.lazy.items()]
         self._add_plugin_commands()
+        rows = [(name, help_text) for name, (_, help_text) in self.lazy.items()]
         for name in super().list_commands(ctx):
             command = super().get_command(ctx, name)
             if command is not None and not command.hidden:
