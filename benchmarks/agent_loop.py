@@ -6,10 +6,14 @@
 1. Overhead per tool turn: the loop's own cost with an in-process instant client (no HTTP), and a whole
    tool turn through the real ``openai`` client against the loopback scripted server (an instant model),
    next to a bare ``chat.completions.create`` round trip on the same server.
-2. Throughput with 1, 64 and 512 concurrent runs in one process (each run: two tool turns and an
+2. Lifecycle hooks: the loop's own cost per tool turn with no hook implemented and with three no-op
+   hook plugins (``hermes_testkit.hooks.NoopHooks``), measured interleaved in the same run.
+3. Parallel tool calls: one turn calling a 100 ms tool four times, run concurrently (the default) and
+   one at a time (``max_parallel_tools=1``), with an async and with a sync (thread pool) tool.
+4. Throughput with 1, 64 and 512 concurrent runs in one process (each run: two tool turns and an
    answer), as runs/s and as a ratio to the single-run figure. The server runs in a child process so its
    threads do not share the benchmark's GIL.
-3. Truncation of 1k and 10k message conversations that must lose about half their tokens: ours (one
+5. Truncation of 1k and 10k message conversations that must lose about half their tokens: ours (one
    estimate per message, incremental total) against the reference algorithm (re-estimate the whole
    conversation after every change), in the same run, with their outputs checked equal.
 """
@@ -26,6 +30,7 @@ import time
 from typing import Any
 
 from hermes_agent_loop import AgentLoop
+from hermes_agent_loop.hooks import RunHooks
 from hermes_agent_loop.truncation import (
     KEEP_LAST,
     SHORTEN_TO,
@@ -289,6 +294,82 @@ async def bench_throughput(
     }
 
 
+async def bench_hooks(turns: int, rounds: int) -> dict[str, float]:
+    """Per tool turn: no hook implemented vs three no-op plugins implementing every lifecycle hook."""
+    from hermes_core.plugins import Hermes
+    from hermes_testkit.hooks import NoopHooks
+
+    with_three = Hermes()
+    for index in range(3):
+        with_three.register(NoopHooks(), name=f"noop-{index}")
+    fake = InstantClient()
+    fake.turns = turns
+    prompt = [{"role": "user", "content": "go"}]
+    loops = {
+        "none": AgentLoop(fake, model="m", tools=TOOLS, tool_handler=echo_handler, hooks=RunHooks(Hermes())),
+        "three": AgentLoop(
+            fake, model="m", tools=TOOLS, tool_handler=echo_handler, hooks=RunHooks(with_three)
+        ),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in loops}
+    for loop in loops.values():
+        await loop.run(prompt)  # warm up
+    for _ in range(rounds):  # interleaved, so drift on a busy machine hits both alike
+        for name, loop in loops.items():
+            started = time.perf_counter()
+            result = await loop.run(prompt)
+            samples[name].append((time.perf_counter() - started) / (turns + 1))
+            assert result.metrics.executed_ok == turns
+    none, three = (min(samples[name]) for name in ("none", "three"))  # best of N: a busy machine only adds
+    calls_per_turn = 3 * 5  # pre/post llm, pre/post tool, transform: per plugin, per tool turn
+    return {
+        "none_us": round(none * 1e6, 1),
+        "three_noop_plugins_us": round(three * 1e6, 1),
+        "per_hook_call_us": round((three - none) * 1e6 / calls_per_turn, 2),
+    }
+
+
+class FourCallsClient(InstantClient):
+    """One turn calling ``slow`` four times, then the answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from openai.types.chat import ChatCompletion
+
+        from hermes_testkit.openai_server import reply
+
+        calls = [("slow", {"n": i}) for i in range(4)]
+        self.call = ChatCompletion.model_validate(reply(tool_calls=calls).body("m"))
+        self.turns = 1
+
+
+async def bench_parallel_tools(seconds: float = 0.1) -> list[dict[str, Any]]:
+    async def slow_async(name: str, args: dict[str, Any], task_id: str | None) -> dict[str, Any]:
+        await asyncio.sleep(seconds)
+        return {"n": args["n"]}
+
+    def slow_sync(name: str, args: dict[str, Any], task_id: str | None) -> dict[str, Any]:
+        time.sleep(seconds)
+        return {"n": args["n"]}
+
+    rows = []
+    for label, handler in (("async tool", slow_async), ("sync tool", slow_sync)):
+        row: dict[str, Any] = {"tool": label}
+        for mode, limit in (("parallel", 8), ("one_at_a_time", 1)):
+            loop = AgentLoop(
+                FourCallsClient(), model="m", tool_handler=handler, max_parallel_tools=limit, hooks=RunHooks()
+            )
+            started = time.perf_counter()
+            result = await loop.run([{"role": "user", "content": "go"}])
+            row[f"{mode}_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            assert [m["content"] for m in result.messages if m["role"] == "tool"] == [
+                json.dumps({"n": i}) for i in range(4)
+            ]
+        row["speedup"] = round(row["one_at_a_time_ms"] / row["parallel_ms"], 2)
+        rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -308,6 +389,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"  loop's own (in-process instant client)  {overhead['loop_overhead_us']:>9.1f} µs")
         print(f"  whole turn via openai + loopback HTTP   {overhead['http_turn_us']:>9.1f} µs")
         print(f"  the same requests, bare create() calls  {overhead['bare_create_us']:>9.1f} µs")
+
+        hooks = asyncio.run(bench_hooks(5 if quick else 20, 5 if quick else 30))
+        report["hooks"] = hooks
+        print("\nlifecycle hooks, the loop's own cost per tool turn (in-process instant client, best of N)")
+        print(f"  no hook implemented                     {hooks['none_us']:>9.1f} µs")
+        print(f"  three no-op plugins, every hook         {hooks['three_noop_plugins_us']:>9.1f} µs")
+        print(f"  per hook call (15 per tool turn)        {hooks['per_hook_call_us']:>9.2f} µs")
+
+        parallel = asyncio.run(bench_parallel_tools())
+        report["parallel_tools"] = parallel
+        print("\none turn calling a 100 ms tool four times")
+        for row in parallel:
+            print(
+                f"  {row['tool']:<10}  concurrent {row['parallel_ms']:>7.1f} ms"
+                f"  one at a time {row['one_at_a_time_ms']:>7.1f} ms  ×{row['speedup']}"
+            )
 
         plan = [(1, 10, None), (64, 64, None), (512, 512, None), (512, 512, 64)]
         if quick:

@@ -1,6 +1,6 @@
 """``hermes serve`` benchmark: latency the proxy adds per request, and its own CPU per request.
 
-    python benchmarks/serve.py            # about a minute on 2 cores
+    python benchmarks/serve.py            # a few minutes on 2 cores
     python benchmarks/serve.py --quick    # a smoke run (CI)
 
 The upstream (``hermes_serve.testing.ScriptedUpstream``: Starlette on uvicorn, streaming as vLLM does)
@@ -9,9 +9,9 @@ neither shares the client's GIL. The client is a bare ``httpx.AsyncClient`` read
 last byte. Requests alternate between the upstream directly and the proxy, so both see the same machine
 load, and the ratio of their medians is the figure (goal: p50 <= 1.2x direct).
 
-1. One request at a time: a streamed answer of ~40 chunks (text, then a ``<tool_call>``) from an instant
-   upstream (the proxy's whole cost exposed), from a paced one (2 ms between chunks, a fast model), and
-   a non-streamed answer.
+1. One request at a time: a streamed answer of 50 chunks (text, then a ``<tool_call>``) from an instant
+   upstream (the proxy's whole cost exposed), from paced ones (2 ms between chunks, a very fast model;
+   10 ms, about 100 tokens/s, fewer requests), and a non-streamed answer.
 2. 256 concurrent streaming clients: wall time direct and through the proxy, errors, and every answer
    checked to carry the tool call.
 
@@ -71,6 +71,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as handle:
+        return handle.read().split()[0]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -134,8 +139,10 @@ async def bench(direct: str, proxy: str, pid: int, n: int, clients: int) -> None
             f"{'case':30} {'direct p50':>10} {'proxy p50':>10} {'ratio':>6} {'direct p99':>10} "
             f"{'proxy p99':>10} {'proxy CPU/req':>13}"
         )
+        cases.insert(2, ("stream, 10 ms/chunk upstream", {**base, "stream": True, "bench_delay": 0.01}))
         for name, body in cases:
-            r = await sequential(http, direct, proxy, pid, body, n)
+            count = max(10, n // 5) if body.get("bench_delay", 0) >= 0.01 else n  # ~0.5 s per request
+            r = await sequential(http, direct, proxy, pid, body, count)
             ratio = r["proxy"]["p50_ms"] / r["direct"]["p50_ms"]
             print(
                 f"{name:30} {r['direct']['p50_ms']:8.2f}ms {r['proxy']['p50_ms']:8.2f}ms {ratio:5.2f}x "
@@ -158,7 +165,7 @@ async def bench(direct: str, proxy: str, pid: int, n: int, clients: int) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
-    parser.add_argument("--requests", type=int, default=300, help="sequential requests per case and path")
+    parser.add_argument("--requests", type=int, default=100, help="sequential requests per case and path")
     parser.add_argument("--clients", type=int, default=256, help="concurrent streaming clients")
     args = parser.parse_args()
     n, clients = (20, 32) if args.quick else (args.requests, args.clients)
@@ -206,7 +213,9 @@ def main() -> None:
             f"hermes serve ({loop}) in front of a scripted upstream; {n} requests per case, "
             f"answers of {len(TEXT)} characters in chunks of 4"
         )
+        print(f"load average {load_average()} on {os.cpu_count()} CPUs (other work shares them)")
         asyncio.run(bench(direct, f"http://127.0.0.1:{proxy_port}/v1", proxy.pid, n, clients))
+        print(f"load average after: {load_average()}")
     finally:
         proxy.terminate()
         proxy.wait(10)

@@ -15,31 +15,26 @@ and masked wherever hermes prints them (:mod:`hermes_core.secrets`).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from hermes_core.config_files import (
+    CONFIG_FILE,
+    _disabled_cache,
+    _parse_yaml,
+    _set_env_file,
+    _write_yaml,
+    apply_env_file,
+    config_path,
+    env_path,
+    from_environment,
+    hermes_home,
+    read_env_file,
+    read_file,
+)
 from hermes_core.registry import HermesError
 from hermes_core.secrets import mask, mask_secrets, secret_values
 from hermes_core.settings import Setting, sections
-
-CONFIG_FILE = "config.yaml"
-ENV_FILE = ".env"
-
-
-def hermes_home() -> Path:
-    """``$HERMES_HOME`` or ``~/.hermes``: config, secrets, chat history and saved trajectories."""
-    return Path(os.environ.get("HERMES_HOME") or "~/.hermes").expanduser()
-
-
-def config_path() -> Path:
-    return hermes_home() / CONFIG_FILE
-
-
-def env_path() -> Path:
-    return hermes_home() / ENV_FILE
-
 
 # -- the declarations ------------------------------------------------------------------------------------
 
@@ -79,8 +74,11 @@ def setting(key: str) -> Setting:
     import difflib
 
     close = difflib.get_close_matches(key, list(declared), n=3)
-    hint = f"; did you mean {' or '.join(close)}?" if close else f"; keys: {', '.join(declared)}"
-    raise HermesError(f"unknown config key {key!r}{hint}")
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise HermesError(
+        f"unknown config key {key!r}{hint} (hermes config keys lists them; a plugin's keys exist while it "
+        "is installed and enabled)"
+    )
 
 
 def is_secret(key: str) -> bool:
@@ -95,105 +93,6 @@ def env_names(key: str) -> tuple[str, ...]:
     return setting(key).env_names()
 
 
-# -- reading the files -----------------------------------------------------------------------------------
-
-_file_cache: dict[Path, tuple[tuple[int, int], Any]] = {}
-
-
-def _cached(path: Path, parse) -> Any:
-    """``parse(text)`` of ``path``, re-read only when the file changes; ``None`` when it does not exist."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    hit = _file_cache.get(path)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise HermesError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-    value = parse(text)
-    _file_cache[path] = (stamp, value)
-    return value
-
-
-def _yaml() -> Any:
-    try:
-        import yaml
-    except ImportError:
-        raise HermesError(
-            f"{config_path()} needs PyYAML, which is not installed: pip install 'hermes-kernel[yaml]'"
-        ) from None
-    return yaml
-
-
-def _parse_yaml(text: str) -> dict[str, Any]:
-    yaml = _yaml()
-
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise HermesError(f"{config_path()} is not valid YAML: {exc}".replace("\n", " ")) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise HermesError(f"{config_path()} must hold a mapping of settings, not {type(data).__name__}")
-    return data
-
-
-def read_file() -> dict[str, Any]:
-    """``config.yaml`` as written (nested dict; empty when there is none)."""
-    return _cached(config_path(), _parse_yaml) or {}
-
-
-def read_env_file() -> dict[str, str]:
-    """``.env`` as a dict (no export)."""
-
-    def parse(text: str) -> dict[str, str]:
-        import io
-
-        from dotenv import dotenv_values
-
-        return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
-
-    return _cached(env_path(), parse) or {}
-
-
-def apply_env_file() -> None:
-    """Export ``.env`` into ``os.environ`` without overriding what is already set.
-
-    Tools check their keys (``FIRECRAWL_API_KEY``) in the environment, as in hermes-agent, so the secrets
-    file must be in effect before plugins are asked what is available.
-    """
-    for name, value in read_env_file().items():
-        if name not in os.environ:
-            os.environ[name] = value
-            _exported_from_dotenv.add(name)
-
-
-_exported_from_dotenv: set[str] = set()
-"""Names :func:`apply_env_file` put into ``os.environ``: they rank as ``.env``, below the real environment."""
-
-
-def _from_environment(key: str) -> tuple[str, str] | None:
-    """``(name, text)`` of the variable that sets ``key`` in the real environment, then in ``.env``."""
-    for name in env_names(key):
-        if name not in _exported_from_dotenv and os.environ.get(name, "") != "":
-            return f"env {name}", os.environ[name]
-    if env_path().exists():
-        dotenv = read_env_file()
-        for name in env_names(key):
-            if dotenv.get(name, "") != "":
-                return f".env {name}", dotenv[name]
-    return None
-
-
-def _disabled_cache() -> Path:
-    return hermes_home() / ".cache" / "disabled-plugins.json"
-
-
 def disabled_plugins() -> set[str]:
     """Plugins switched off with ``hermes plugins disable``; runs on every CLI start, so kept cheap.
 
@@ -202,7 +101,7 @@ def disabled_plugins() -> set[str]:
     config.yaml's mtime and size, and YAML is parsed only after the file changed (and only when it
     mentions ``disabled`` at all).
     """
-    given = _from_environment("plugins.disabled")
+    given = from_environment(setting("plugins.disabled").env_names())
     if given is not None:
         return {str(name) for name in setting("plugins.disabled").parse_text(given[1])}
     path = config_path()
@@ -265,7 +164,7 @@ def lookup(key: str) -> tuple[Any, str]:
     Only that key is read and checked, so one bad setting never breaks commands that do not use it.
     """
     declared = setting(key)
-    given = _from_environment(key)
+    given = from_environment(declared.env_names())
     if given is not None:
         source, text = given
         return declared.convert(text, source), source
@@ -339,16 +238,6 @@ def check_installed(key: str, value: Any) -> None:
 # -- writing ---------------------------------------------------------------------------------------------
 
 
-def _write_yaml(data: dict[str, Any]) -> None:
-    yaml = _yaml()
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), encoding="utf-8")
-    os.replace(tmp, path)
-    _disabled_cache().unlink(missing_ok=True)  # mtimes can be coarse: never trust a stamp across our writes
-
-
 def _remove(data: dict[str, Any], key: str) -> bool:
     parts = key.split(".")
     node = data
@@ -415,17 +304,6 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     for k, v in b.items():
         out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
-
-
-def _set_env_file(name: str, value: str | None) -> None:
-    from dotenv import set_key
-
-    path = env_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.touch(mode=0o600)
-    os.chmod(path, 0o600)
-    set_key(str(path), name, value or "", quote_mode="never")
 
 
 def set_plugin_disabled(name: str, disabled: bool) -> bool:

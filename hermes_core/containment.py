@@ -34,13 +34,24 @@ class PluginTimeout(HermesError):
 
 
 class Snapshot:
-    """The attributes of every loaded ``hermes_core`` module and of the classes they define."""
+    """The attributes of every loaded ``hermes_core`` module and of the classes they define.
+
+    Kept as a baseline across plugin steps: :meth:`changes` compares (a C-speed dict comparison per
+    module or class when nothing changed) and :meth:`accept` moves the baseline on, so each step costs
+    microseconds instead of a fresh copy of every namespace.
+    """
 
     def __init__(self) -> None:
-        self.saved: dict[Any, dict[str, Any]] = {owner: dict(vars(owner)) for owner in _owners()}
+        self.saved: dict[Any, dict[str, Any]] = {}
+        self._refresh()
+
+    def _refresh(self) -> None:
+        for owner in _owners():
+            if owner not in self.saved:
+                self.saved[owner] = dict(vars(owner))
 
     def changes(self) -> list[tuple[Any, str, Any, Any]]:
-        """``(owner, attribute, value before, value now)`` for everything changed since the snapshot
+        """``(owner, attribute, value before, value now)`` for everything changed since the baseline
         (a submodule imported since is not a change)."""
         found = []
         for owner, saved in self.saved.items():
@@ -54,10 +65,19 @@ class Snapshot:
                     continue
                 if not (before is _MISSING and isinstance(now, ModuleType)):
                     found.append((owner, attr, before, now))
+        self._refresh()
         return found
 
+    def accept(self, changes: list[tuple[Any, str, Any, Any]]) -> None:
+        """Make ``changes`` part of the baseline."""
+        for owner, attr, _, now in changes:
+            if now is _MISSING:
+                self.saved[owner].pop(attr, None)
+            else:
+                self.saved[owner][attr] = now
+
     def restore(self) -> list[str]:
-        """Undo every change since the snapshot; returns the names put back (``module.attr``)."""
+        """Undo every change since the baseline; returns the names put back (``module.attr``)."""
         return undo(self.changes())
 
 
@@ -72,36 +92,27 @@ def undo(changes: list[tuple[Any, str, Any, Any]]) -> list[str]:
                 delattr(owner, attr)
             else:
                 setattr(owner, attr, before)
-            restored.append(
-                f"{getattr(owner, '__module__', '')}.{getattr(owner, '__qualname__', '')}.{attr}"
-                if isinstance(owner, type)
-                else f"{owner.__name__}.{attr}"
-            )
+            where = f"{owner.__module__}.{owner.__qualname__}" if isinstance(owner, type) else owner.__name__
+            restored.append(f"{where}.{attr}")
     return restored
 
 
-_owner_cache: tuple[int, list[Any]] = (-1, [])
+_MISSING = object()
+_owner_cache: list[Any] = [-1, []]  # [len(sys.modules) when computed, owners]; mutated, never rebound
 
 
 def _owners() -> list[Any]:
     """The loaded ``hermes_core`` modules and the classes they define (recomputed when imports happen)."""
-    global _owner_cache
     if _owner_cache[0] != len(sys.modules):
         owners: list[Any] = []
-        for name, module in list(sys.modules.items()):
+        for name in [n for n in sys.modules if n.startswith(_CORE)]:
+            module = sys.modules.get(name)
             if module is None or not (name == _CORE or name.startswith(_CORE + ".")):
                 continue
             owners.append(module)
-            owners += [
-                value
-                for value in vars(module).values()
-                if isinstance(value, type) and value.__module__ == name
-            ]
-        _owner_cache = (len(sys.modules), owners)
+            owners += [v for v in vars(module).values() if isinstance(v, type) and v.__module__ == name]
+        _owner_cache[:] = [len(sys.modules), owners]
     return _owner_cache[1]
-
-
-_MISSING = object()
 
 
 def timeout_seconds() -> float:
@@ -111,49 +122,74 @@ def timeout_seconds() -> float:
         return DEFAULT_TIMEOUT
 
 
-class _Interrupts:
-    """Whether a real SIGINT arrived while a plugin ran (then its ``KeyboardInterrupt`` is the user's)."""
+class _Session:
+    """Signal handlers installed once for a whole plugin load (``signal.signal`` is not free)."""
 
     def __init__(self) -> None:
-        self.received = False
+        self.depth = 0
+        self.interrupted = False
+        self.what = ""
+        self.seconds = 0.0
+        self.previous: dict[int, Any] = {}
 
-    def handler(self, signum: int, frame: Any) -> None:
-        self.received = True
+    def on_interrupt(self, signum: int, frame: Any) -> None:
+        self.interrupted = True
         raise KeyboardInterrupt
+
+    def on_alarm(self, signum: int, frame: Any) -> None:
+        if self.what:
+            raise PluginTimeout(f"{self.what} took longer than {self.seconds:g}s (HERMES_PLUGIN_TIMEOUT)")
+
+
+_session = _Session()
 
 
 @contextlib.contextmanager
-def contained(what: str) -> Iterator[_Interrupts]:
-    """Run a plugin's code with a deadline, stdout sent to stderr, and real Ctrl-C told apart."""
-    interrupts = _Interrupts()
-    seconds = timeout_seconds()
+def session() -> Iterator[_Session]:
+    """Install the handlers :func:`contained` needs for the duration (nested sessions share them)."""
     on_main = threading.current_thread() is threading.main_thread()
-    timed = on_main and seconds > 0 and hasattr(signal, "setitimer")
-    previous_alarm = previous_int = None
-    outer_timer = (0.0, 0.0)
-    started = time.monotonic()
-    if on_main:
-
-        def expired(signum: int, frame: Any) -> None:
-            raise PluginTimeout(f"{what} took longer than {seconds:g}s (HERMES_PLUGIN_TIMEOUT)")
-
-        with contextlib.suppress(ValueError, OSError):
-            previous_int = signal.signal(signal.SIGINT, interrupts.handler)
-        if timed:
-            previous_alarm = signal.signal(signal.SIGALRM, expired)
-            outer_timer = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+    if _session.depth or not on_main:
+        _session.depth += 1
+        try:
+            yield _session
+        finally:
+            _session.depth -= 1
+        return
+    _session.depth, _session.interrupted = 1, False
+    with contextlib.suppress(ValueError, OSError):
+        _session.previous[signal.SIGINT] = signal.signal(signal.SIGINT, _session.on_interrupt)
+    if hasattr(signal, "setitimer"):
+        _session.previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, _session.on_alarm)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield interrupts
+        yield _session
     finally:
+        _session.depth = 0
+        for signum, handler in _session.previous.items():
+            signal.signal(signum, handler)
+        _session.previous.clear()
+
+
+@contextlib.contextmanager
+def contained(what: str) -> Iterator[_Session]:
+    """Run a plugin's code with a deadline, stdout sent to stderr, and real Ctrl-C told apart."""
+    with session() as current:
+        seconds = timeout_seconds()
+        timed = signal.SIGALRM in current.previous and seconds > 0
+        outer = (0.0, 0.0)
+        started = time.monotonic()
         if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_alarm)
-            if outer_timer[0] > 0:  # someone else's alarm (pytest-timeout): give back what is left
-                left = max(0.001, outer_timer[0] - (time.monotonic() - started))
-                signal.setitimer(signal.ITIMER_REAL, left, outer_timer[1])
-        if previous_int is not None:
-            signal.signal(signal.SIGINT, previous_int)
+            current.what, current.seconds = what, seconds
+            outer = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                yield current
+        finally:
+            if timed:
+                current.what = ""
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if outer[0] > 0:  # someone else's alarm (pytest-timeout): give back what is left
+                    left = max(0.001, outer[0] - (time.monotonic() - started))
+                    signal.setitimer(signal.ITIMER_REAL, left, outer[1])
 
 
 def describe(exc: BaseException) -> str:
@@ -161,4 +197,4 @@ def describe(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
-__all__ = ["PluginTimeout", "Snapshot", "contained", "describe", "timeout_seconds", "undo"]
+__all__ = ["PluginTimeout", "Snapshot", "contained", "describe", "session", "timeout_seconds", "undo"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 __all__ = ["convert_value", "schema_types", "tool_property_types"]
@@ -63,10 +64,37 @@ def _literal(value: str) -> Any:
     return value
 
 
+# JSON can start only with one of these (after whitespace); anything else is text or a Python literal.
+_JSON_START = frozenset('{["-0123456789tfn')
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+_JSON_WORDS = {"true": True, "false": False, "null": None}
+
+
 def _untyped(value: str) -> Any:
-    """No schema for this value: JSON, then a Python literal, else the text."""
+    """No schema for this value: JSON, then a Python literal, else the text.
+
+    Most values are plain words, numbers and booleans: the first character decides which decoder can
+    apply, so no value goes through a ``json.loads`` that raises (an exception costs 3x a decode).
+    """
+    stripped = value.strip() if value[:1].isspace() or value[-1:].isspace() else value
+    first = stripped[:1]
+    if first not in _JSON_START and first not in _LITERAL_START:
+        return value if stripped not in ("True", "False", "None") else _literal(value)
+    if first in "tfn":
+        word = _JSON_WORDS.get(stripped, _FAILED)
+        return value if word is _FAILED else word
+    if stripped.isdigit() and stripped.isascii() and (first != "0" or len(stripped) == 1):
+        return int(stripped)
+    number = _NUMBER.match(stripped) if first in "-0123456789" else None
+    if number is not None:
+        if number.group(1) is None and number.group(2) is None:
+            return int(stripped)
+        result = float(stripped)
+        return result if math.isfinite(result) else value
+    if first in "-0123456789":
+        return value  # "3 days", "2024-01-01": text
     try:
-        return _loads(value)
+        return _loads(stripped)
     except (ValueError, RecursionError):
         return _literal(value)
 

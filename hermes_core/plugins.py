@@ -29,17 +29,42 @@ from typing import Any
 import pluggy
 
 from hermes_core import hookspecs
-from hermes_core.containment import Snapshot, contained, describe, undo
+from hermes_core.compat import Dist, incompatible_with_core, version_of
+from hermes_core.containment import Snapshot, contained, describe, session, undo
 from hermes_core.parsing import ToolCallParser
+from hermes_core.registrar import Registrar
 from hermes_core.registry import Entry, HermesError, Registry
 from hermes_core.settings import Setting
-from hermes_core.tools import Tool, ToolRegistry
-from hermes_core.toolsets import Toolset, ToolsetRegistry
+from hermes_core.tools import ToolRegistry
+from hermes_core.toolsets import ToolsetRegistry
 
 log = logging.getLogger("hermes.plugins")
 
 ENTRY_POINT_GROUP = "hermes"
 CORE_PLUGIN = "hermes-kernel"
+_FIRST_PARTY_PARSERS = (
+    "apertus",
+    "cohere",
+    "deepseek",
+    "ernie",
+    "gemma",
+    "gigachat",
+    "glm",
+    "granite",
+    "kimi",
+    "lfm2",
+    "llama",
+    "longcat",
+    "mimo",
+    "minicpm",
+    "minimax",
+    "mistral",
+    "openai",
+    "poolside",
+    "pythonic",
+    "qwen",
+    "solar",
+)
 FIRST_PARTY = frozenset(
     {
         "hermes-agent-loop",
@@ -51,13 +76,12 @@ FIRST_PARTY = frozenset(
         "hermes-tools-web",
         *(f"hermes-backend-{b}" for b in ("docker", "modal", "singularity", "ssh")),
         *(f"hermes-env-{e}" for e in ("gsm8k", "terminal-tasks")),
-        *(
-            f"hermes-parser-{p}"
-            for p in ("deepseek", "glm", "kimi", "llama", "longcat", "mistral", "openai", "pythonic", "qwen")
-        ),
+        *(f"hermes-parser-{p}" for p in _FIRST_PARTY_PARSERS),
     }
 )
 """Distributions of this repository: they load first, so their names cannot be taken from them."""
+_TRUSTED = FIRST_PARTY | {CORE_PLUGIN}
+"""Plugins whose steps are not watched for changes to the core (a snapshot costs ~0.1 ms a step)."""
 
 # registration hook -> (registry attribute, item kind) for the core's extension points; plugin-declared
 # ``register_<things>`` hooks are added to a host's table as their hookspecs arrive
@@ -70,6 +94,9 @@ _BUILTIN_TARGETS: dict[str, tuple[str, str]] = {
     "register_settings": ("settings", "setting"),
 }
 _NOT_REGISTRIES = ("register_commands", "register_hookspecs")
+_CORE_HOOKS = frozenset(
+    name for name in dir(hookspecs) if getattr(getattr(hookspecs, name), f"{hookspecs.PROJECT}_spec", None)
+)
 _UNHONOURED = ("hookwrapper", "wrapper", "tryfirst", "trylast")
 """pluggy options meaningless for registration hooks, which the loader calls once per plugin in load
 order: refused at load rather than silently ignored."""
@@ -122,9 +149,9 @@ class Hermes:
         self.settings: Registry[Setting] = Registry("setting")
         self._targets: dict[str, str] = {hook: attr for hook, (attr, _) in _BUILTIN_TARGETS.items()}
         self._registries: dict[str, Registry] = {attr: getattr(self, attr) for attr in self._targets.values()}
-        self._patches: dict[
-            str, list[tuple]
-        ] = {}  # plugin -> its changes to core modules, undone if it fails
+        self._baseline: Snapshot | None = None  # the core's attributes, to undo a failed plugin's patches
+        self._stale = False  # unwatched (first-party) steps ran since the baseline was taken
+        self._patches: dict[str, list[tuple]] = {}  # plugin -> its changes to the core, undone if it fails
         self.strict = os.environ.get("HERMES_STRICT_PLUGINS", "") not in ("", "0", "false")
 
     def registry(self, things: str) -> Registry:
@@ -151,18 +178,23 @@ class Hermes:
     def load_all(self, *, disabled: set[str] | None = None) -> None:
         from hermes_core import builtin
 
-        self.register(builtin, name=CORE_PLUGIN, version=_version_of(CORE_PLUGIN))
-        self.load_entry_points(disabled=disabled)
+        with session():
+            self.register(builtin, name=CORE_PLUGIN, version=version_of(CORE_PLUGIN))
+            self.load_entry_points(disabled=disabled)
 
     def load_entry_points(self, *, disabled: set[str] | None = None) -> None:
         allow = _split_env_list(os.environ.get("HERMES_LOAD_PLUGINS"))
         deny = (_split_env_list(os.environ.get("HERMES_DISABLE_PLUGINS")) or set()) | {
             _normalise(d) for d in disabled or ()
         }
+        with session():
+            self._load_entry_points(allow, deny)
+
+    def _load_entry_points(self, allow: set[str] | None, deny: set[str]) -> None:
         imported: list[tuple[PluginRecord, Any]] = []
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=_load_order):
-            dist = ep.dist.name if ep.dist else ep.name
-            version = ep.dist.version if ep.dist else None
+        points = [(ep, Dist.of(ep)) for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+        for ep, info in sorted(points, key=_load_order):
+            dist, version = info.name or ep.name, info.version
             record = PluginRecord(name=dist, version=version, entry_point=f"{ep.name} = {ep.value}")
             if dist in self.records:  # several entry points of one distribution: keep them apart
                 record.name = f"{dist}:{ep.name}"
@@ -171,7 +203,7 @@ class Hermes:
             if (allow is not None and not keys & allow) or keys & deny:
                 record.status = "disabled"
                 continue
-            incompatible = _incompatible_with_core(ep.dist)
+            incompatible = incompatible_with_core(info.requires)
             if incompatible:
                 record.status, record.error = "incompatible", incompatible
                 continue
@@ -195,23 +227,34 @@ class Hermes:
     def _run(self, record: PluginRecord, what: str, step: Callable[[], Any]) -> Any:
         """Run one step of a plugin contained; on failure record it, undo every change it made to the
         core's modules (in this step and the earlier ones) and return None."""
-        snapshot = Snapshot()
+        watched = _normalise(record.name.split(":")[0]) not in _TRUSTED  # ours never patch the core
+        if watched:
+            if self._baseline is None:
+                self._baseline = Snapshot()
+            elif self._stale:  # what unwatched steps changed since is theirs, not this plugin's
+                self._baseline.accept(self._baseline.changes())
+            self._stale = False
+        else:
+            self._stale = True
         try:
-            with contained(f"plugin {record.name}: {what}") as interrupts:
+            with contained(f"plugin {record.name}: {what}") as current:
                 try:
                     result = step()
                 except KeyboardInterrupt:
-                    if interrupts.received:  # the user's Ctrl-C, not the plugin's
+                    if current.interrupted:  # the user's Ctrl-C, not the plugin's
                         raise
                     raise HermesError("raised KeyboardInterrupt") from None
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # SystemExit, GeneratorExit, a custom BaseException: all its failure
-            changes = self._patches.pop(record.name, []) + snapshot.changes()
+            changes = self._patches.pop(record.name, []) + (self._baseline.changes() if watched else [])
             self._fail(record, exc, undo(changes))
             return None
-        changes = snapshot.changes()
+        if not watched:
+            return result
+        changes = self._baseline.changes()
         if changes:
+            self._baseline.accept(changes)
             self._patches.setdefault(record.name, []).extend(changes)
         return result
 
@@ -287,6 +330,11 @@ class Hermes:
                             f"{hook_caller.name} uses {', '.join(used)}, which hermes does not honour for "
                             "registration hooks (each plugin's runs once, in load order)"
                         )
+                elif hook_caller.name in _CORE_HOOKS and (impl.hookwrapper or impl.wrapper):
+                    raise HermesError(
+                        f"{hook_caller.name} is a wrapper, which hermes does not honour for lifecycle hooks "
+                        "(each implementation is called in turn; tryfirst/trylast set the order)"
+                    )
 
     def _collect(self, plugin: Any, record: PluginRecord) -> dict[str, list[Entry]]:
         staged: dict[str, list[Entry]] = {}
@@ -297,7 +345,7 @@ class Hermes:
             items = staged.setdefault(attr, [])
             for impl in hook_caller.get_hookimpls():
                 if impl.plugin is plugin:
-                    impl.function(register=_Registrar(hook_caller.name, record.name, items))
+                    impl.function(register=Registrar(hook_caller.name, record.name, items))
         return staged
 
     def _commit(self, staged: dict[str, list[Entry]], record: PluginRecord) -> None:
@@ -310,6 +358,8 @@ class Hermes:
                     if key in seen:
                         raise HermesError(f"registers {registry.kind} {key!r} twice")
                     seen.add(key)
+        if staged.get("settings"):
+            _check_setting_tree([e.name for e in staged["settings"]], self.settings)
         for attr, entries in staged.items():
             registry = self._registries[attr]
             for entry in entries:
@@ -340,86 +390,31 @@ class Hermes:
                 record.error = f"register_commands: {record.error}"
 
 
-def _load_order(ep: metadata.EntryPoint) -> tuple[bool, str]:
-    dist = _normalise(ep.dist.name) if ep.dist else ""
-    return (dist not in FIRST_PARTY, ep.name)
+def _check_setting_tree(keys: list[str], registry: Registry) -> None:
+    """A key may not also be a section (``a.b`` beside ``a.b.c``): config.yaml could not hold both."""
+    from hermes_core.settings import sections
+
+    known = set(registry.names()) | set(keys)
+    for key in sorted(set(keys) & sections(known)):
+        inside = next(k for k in sorted(known) if k.startswith(key + "."))
+        owner = registry.entry(key).plugin if key in registry else "this plugin"
+        raise HermesError(f"setting {key!r} (from {owner}) is also a section holding {inside!r}")
+    for key in keys:
+        for section in sections([key]) & set(registry.names()):
+            owner = registry.entry(section).plugin
+            raise HermesError(
+                f"setting {key!r} is inside {section!r}, which plugin {owner!r} declares as a key"
+            )
+
+
+def _load_order(point: tuple[metadata.EntryPoint, Dist]) -> tuple[bool, str]:
+    ep, info = point
+    return (_normalise(info.name or "") not in FIRST_PARTY, ep.name)
 
 
 def _declared_names(specs: Any) -> set[str]:
     marker = f"{hookspecs.PROJECT}_spec"
     return {name for name in dir(specs) if getattr(getattr(specs, name, None), marker, None) is not None}
-
-
-_EXPECTED_ITEM: dict[str, type] = {
-    "register_tools": Tool,
-    "register_toolsets": Toolset,
-    "register_tool_call_parsers": ToolCallParser,
-    "register_settings": Setting,
-}
-"""What each hook's ``register`` accepts besides a lazy string: a wrong item fails its plugin at load,
-instead of breaking ``hermes tools list`` for everyone later."""
-
-
-def _is_a(item: Any, expected: type) -> bool:
-    if expected is ToolCallParser:
-        return isinstance(item, type) and issubclass(item, ToolCallParser)
-    return isinstance(item, expected)
-
-
-class _Registrar:
-    """The ``register`` callback one plugin's hook receives: stages entries for that plugin."""
-
-    def __init__(self, hook: str, plugin: str, items: list[Entry]) -> None:
-        self.hook, self.plugin, self.items = hook, plugin, items
-
-    def __call__(
-        self, item: Any, name: str | None = None, aliases: tuple[str, ...] = (), **metadata: Any
-    ) -> None:
-        expected = _EXPECTED_ITEM.get(self.hook)
-        if expected is not None and not isinstance(item, str) and not _is_a(item, expected):
-            raise HermesError(f"{self.hook} expects a {expected.__name__}, got {type(item).__name__}")
-        if isinstance(item, Tool | Toolset | Setting):
-            name = name or item.name
-        elif isinstance(item, str):
-            if not name:
-                raise HermesError(f"{self.hook}: a lazy reference {item!r} needs name=")
-        else:
-            name = name or getattr(item, "name", None)
-            aliases = tuple(aliases) or tuple(getattr(item, "aliases", ()) or ())
-            if not name:
-                raise HermesError(f"{self.hook}: {item!r} has no name")
-            if "description" not in metadata and getattr(item, "__doc__", None):
-                metadata["description"] = item.__doc__.strip().splitlines()[0]
-        self.items.append(
-            Entry(name=name, target=item, plugin=self.plugin, aliases=tuple(aliases), metadata=metadata)
-        )
-
-
-def _version_of(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _incompatible_with_core(dist: metadata.Distribution | None) -> str | None:
-    """The reason a plugin's declared ``hermes-kernel`` range excludes this core, else ``None``."""
-    if dist is None:
-        return None
-    core_version = _version_of(CORE_PLUGIN)
-    if core_version is None:
-        return None
-    from packaging.requirements import Requirement
-
-    for requirement in dist.requires or ():
-        if not requirement.lower().replace("_", "-").startswith(CORE_PLUGIN):
-            continue
-        req = Requirement(requirement)
-        if req.name.lower().replace("_", "-") != CORE_PLUGIN or req.marker is not None:
-            continue
-        if req.specifier and not req.specifier.contains(core_version, prereleases=True):
-            return f"requires hermes-kernel{req.specifier}, this is {core_version}"
-    return None
 
 
 _host: Hermes | None = None

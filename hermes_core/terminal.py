@@ -42,11 +42,12 @@ KILLED_BY_TIMEOUT = (124, 137)
 """Exit codes of coreutils ``timeout``: 124 on TERM, 128+9 when the signal is KILL."""
 
 KILL_MARKED_SCRIPT = (
-    "for _ in 1 2 3; do found=; "
-    'for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; '
-    "if tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qxF -- \"$1\"; then "
-    'kill -9 "${p#/proc/}" 2>/dev/null; found=1; fi; done; '
-    '[ -z "$found" ] && exit 0; sleep 0.1; done'
+    "if printf 'x\\0' | grep -qzxF x 2>/dev/null; then "
+    'marked() { grep -lsxzF -- "$1" /proc/[0-9]*/environ | cut -d/ -f3; }; '
+    "else marked() { for p in /proc/[0-9]*; do "
+    "tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qxF -- \"$1\" && echo \"${p#/proc/}\"; done; }; fi; "
+    'for _ in 1 2 3; do pids=$(marked "$1" | grep -vx "$$"); '
+    '[ -z "$pids" ] && exit 0; kill -9 $pids 2>/dev/null; sleep 0.1; done'
 )
 """``sh -c KILL_MARKED_SCRIPT kill NAME=VALUE``: kill every process whose environment holds that line.
 

@@ -118,8 +118,13 @@ class Tool:
                 raise ToolArgumentError(
                     f"invalid arguments for {self.name}: {where}: {first['msg']}"
                 ) from None
-        import jsonschema
-
+        try:
+            import jsonschema
+        except ImportError:  # the core's `validation` extra is optional: check the common keywords
+            problem = basic_schema_problem(self.parameters, args, "arguments")
+            if problem:
+                raise ToolArgumentError(f"invalid arguments for {self.name}: {problem}") from None
+            return args
         error = jsonschema.exceptions.best_match(
             jsonschema.Draft202012Validator(self.parameters).iter_errors(args)
         )
@@ -131,6 +136,56 @@ class Tool:
 
 class ToolArgumentError(HermesError, ValueError):
     pass
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+
+
+def basic_schema_problem(schema: Any, value: Any, where: str) -> str | None:
+    """The first violation of ``type``, ``required``, ``properties``, ``items`` and ``enum`` (what tool
+    schemas use), for when ``jsonschema`` is not installed; ``None`` when ``value`` passes."""
+    if not isinstance(schema, dict):
+        return None
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = [kinds] if isinstance(kinds, str) else list(kinds)
+        allowed = tuple(t for n in names for t in _JSON_TYPES.get(n, (object,)))
+        is_bool = isinstance(value, bool) and "boolean" not in names
+        if not isinstance(value, allowed) or is_bool:
+            return f"{where}: {value!r} is not of type {' or '.join(map(repr, names))}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{where}: {value!r} is not one of {schema['enum']!r}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            return f"{where}: {value!r} is less than the minimum of {schema['minimum']!r}"
+        if "maximum" in schema and value > schema["maximum"]:
+            return f"{where}: {value!r} is greater than the maximum of {schema['maximum']!r}"
+    if isinstance(value, dict):
+        for key in schema.get("required", ()):
+            if key not in value:
+                return f"{where}: {key!r} is a required property"
+        properties = schema.get("properties", {})
+        for key, item in value.items():
+            if key in properties:
+                problem = basic_schema_problem(properties[key], item, key)
+                if problem:
+                    return problem
+            elif schema.get("additionalProperties") is False:
+                return f"{where}: additional property {key!r} is not allowed"
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            problem = basic_schema_problem(schema["items"], item, f"{where}.{index}")
+            if problem:
+                return problem
+    return None
 
 
 def to_json_result(value: Any) -> str:

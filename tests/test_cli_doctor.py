@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from hermes_core.cli import cli
 from hermes_core.hookspecs import hookimpl
 from hermes_core.terminal import ExecResult, Sandbox, TerminalBackend
-from hermes_testkit.openai_server import ScriptedOpenAIServer
 from hermes_core.tools import Tool
 from hermes_core.toolsets import Toolset
+from hermes_testkit.openai_server import ScriptedOpenAIServer
 
 CLEANED: list[str] = []
 

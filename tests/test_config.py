@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from hermes_core import config as cfg
+from hermes_core import config_files
 from hermes_core.cli import cli
 from hermes_core.hookspecs import hookimpl
 from hermes_core.plugins import Hermes, set_hermes
@@ -307,7 +308,7 @@ def test_the_real_environment_outranks_dotenv_even_after_it_is_exported(home, mo
     (home / ".env").write_text("TERMINAL_ENV=nosuch\n")
     monkeypatch.delenv("TERMINAL_ENV", raising=False)
     monkeypatch.setenv("HERMES_TERMINAL_BACKEND", "local")
-    monkeypatch.setattr(cfg, "_exported_from_dotenv", set())
+    monkeypatch.setattr(config_files, "_exported_from_dotenv", set())
     _disabled_in_config()  # exports .env, as loading the host does
     assert os.environ["TERMINAL_ENV"] == "nosuch"
     assert cfg.lookup("terminal.backend") == ("local", "env HERMES_TERMINAL_BACKEND")

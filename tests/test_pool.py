@@ -15,7 +15,7 @@ import pytest
 
 from hermes_core.pool import PoolClosed, PooledBackend, PoolTimeout, SandboxPool, task_dir_name
 from hermes_core.terminal import ExecResult, Sandbox, SandboxError, TerminalBackend, task_slug
-from hermes_testkit.backends import ShellBackend
+from hermes_testkit.backends import BackendConformance, ShellBackend
 
 # -- a fake backend that fails on purpose --------------------------------------------------------------
 
@@ -354,6 +354,13 @@ def test_task_dir_names_are_safe():
         name = task_dir_name(hostile)
         assert "/" not in name and name not in ("", ".", "..") and not name.startswith("-")
         assert all(c.isalnum() or c in "_.-" for c in name)
+
+
+class TestPooledBackendConformance(BackendConformance):
+    """A pooled backend keeps the whole terminal contract (tasks share warm sandboxes)."""
+
+    def make_backend(self):
+        return PooledBackend(ShellBackend(), max_size=2)
 
 
 def test_one_sanitiser_for_every_name():

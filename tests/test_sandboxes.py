@@ -1,20 +1,49 @@
-"""Backend selection and the per-task sandbox table, over the real local backend."""
+"""Backend selection and the per-task sandbox table, over a real shell backend (hermes-kernel alone)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
+from hermes_core.plugins import get_hermes
+from hermes_core.registry import Entry
 from hermes_core.sandboxes import BackendUnavailable, SandboxTable
+from hermes_core.terminal import SandboxError
+from hermes_testkit.backends import ShellBackend
+
+PLUGIN = "tests-shell-backend"
 
 
-def test_unknown_backend_is_an_error_naming_the_installed_ones(monkeypatch):
+class ClosingShellBackend(ShellBackend):
+    closed = 0
+
+    def close(self) -> None:
+        type(self).closed += 1
+
+
+@pytest.fixture
+def shell(monkeypatch):
+    """``TERMINAL_ENV=shell-test`` names a real backend registered for the test."""
+    backends = get_hermes().backends
+    backends.add(Entry(name="shell-test", target=ClosingShellBackend, plugin=PLUGIN))
+    monkeypatch.setenv("TERMINAL_ENV", "shell-test")
+    monkeypatch.delenv("TERMINAL_CWD", raising=False)
+    monkeypatch.delenv("TERMINAL_POOL_MAX", raising=False)
+    yield
+    backends.remove_plugin(PLUGIN)
+
+
+def test_unknown_backend_is_an_error_naming_the_installed_ones(shell, monkeypatch):
     monkeypatch.setenv("TERMINAL_ENV", "nosuch")
-    with pytest.raises(BackendUnavailable, match=r"unknown terminal backend 'nosuch'.*installed: .*local"):
+    with pytest.raises(
+        BackendUnavailable, match=r"unknown terminal backend 'nosuch'.*installed: .*shell-test"
+    ):
         SandboxTable().get("t1")
 
 
-def test_one_sandbox_per_task_until_cleanup(monkeypatch):
-    monkeypatch.setenv("TERMINAL_ENV", "local")
+def test_one_sandbox_per_task_until_cleanup(shell):
     table = SandboxTable()
     first = table.get("t1")
     assert table.get("t1") is first and table.get("t2") is not first
@@ -27,36 +56,42 @@ def test_one_sandbox_per_task_until_cleanup(monkeypatch):
     assert table.active() == []
 
 
-def test_terminal_pool_max_pools_any_backend(monkeypatch):
-    monkeypatch.setenv("TERMINAL_ENV", "local")
-    monkeypatch.setenv("TERMINAL_POOL_MAX", "1")
+def test_cleanup_all_closes_every_backend_through_the_base_class(shell):
     table = SandboxTable()
-    first = table.get("a")
-    home = first.execute("pwd").output.strip()
-    assert home.endswith("/hermes_tasks/a")
-    table.cleanup("a")  # gives the warm sandbox back; the task directory is removed
-    second = table.get("b")
-    assert second.execute("pwd").output.strip().endswith("/hermes_tasks/b")
-    assert table.backend().metrics()["reused"] == 1
+    table.get("t")
+    before = ClosingShellBackend.closed
+    table.cleanup_all()
+    assert ClosingShellBackend.closed == before + 1
+
+
+def test_settings_reach_the_request(shell, monkeypatch, tmp_path):
+    monkeypatch.setenv("TERMINAL_TIMEOUT", "7")
+    monkeypatch.setenv("TERMINAL_CWD", str(tmp_path / "work"))
+    table = SandboxTable()
+    sandbox = table.get("configured")
+    assert (sandbox.timeout, sandbox.cwd) == (7.0, str(tmp_path / "work"))
+    assert sandbox.execute("sleep 30", timeout=1).exit_code == 124
     table.cleanup_all()
 
 
-def test_cleanup_during_a_slow_creation_leaks_nothing(monkeypatch):
+def test_a_bad_timeout_setting_is_one_clear_line(shell, monkeypatch):
+    from hermes_core.registry import HermesError
+
+    monkeypatch.setenv("TERMINAL_TIMEOUT", "-5")
+    with pytest.raises(HermesError, match=r"terminal.timeout = '-5' \(env TERMINAL_TIMEOUT\)"):
+        SandboxTable().get("t")
+
+
+def test_cleanup_during_a_slow_creation_leaks_nothing(shell, monkeypatch):
     """A rollout whose tool timed out cleans up while the backend is still creating its sandbox."""
-    import threading
-    import time
-
-    from hermes_core.terminal import SandboxError
-
-    monkeypatch.setenv("TERMINAL_ENV", "local")
     table = SandboxTable()
     backend = table.backend()
     created, cleaned = [], []
     real_create = backend.create
 
-    def slow_create(task_id, **kwargs):
+    def slow_create(request):
         time.sleep(0.3)
-        sandbox = real_create(task_id, **kwargs)
+        sandbox = real_create(request)
         created.append(sandbox)
         real_cleanup = sandbox.cleanup
         sandbox.cleanup = lambda: (cleaned.append(sandbox), real_cleanup())

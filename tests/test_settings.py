@@ -226,3 +226,30 @@ def test_config_needs_no_pydantic(tmp_path):
     )
     done = run_python(code, tmp_path)
     assert done.stdout.strip() == "180.0 ['default']", done.stderr
+
+
+def test_a_key_cannot_also_be_a_section():
+    class Leaf:
+        @hookimpl
+        def register_settings(self, register):
+            register(Setting("terminal.timeout.soft", float))
+
+    class Both:
+        @hookimpl
+        def register_settings(self, register):
+            register(Setting("acme.mode"))
+            register(Setting("acme.mode.fast", bool))
+
+    from hermes_core import builtin
+
+    host = Hermes()
+    host.register(builtin, name="hermes-kernel")
+    leaf = host.register(Leaf(), name="leaf")
+    assert (
+        leaf.status == "failed"
+        and "inside 'terminal.timeout'" in leaf.error
+        and "'hermes-kernel'" in leaf.error
+    )
+    both = host.register(Both(), name="both")
+    assert both.status == "failed" and "'acme.mode'" in both.error and "also a section" in both.error
+    assert "acme.mode" not in host.settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 
 import pytest
 from pydantic import BaseModel, Field
@@ -191,3 +192,29 @@ def test_a_handlers_own_timeout_error_is_an_error_result():
     registry = registry_with(Tool(name="flaky", description="", handler=flaky))
     result = json.loads(asyncio.run(registry.ahandle_function_call("flaky", {})))
     assert result == {"error": "flaky failed: TimeoutError: socket read timed out"}
+
+
+def test_json_schema_validation_works_without_jsonschema(monkeypatch):
+    """jsonschema is the optional `validation` extra: without it the common keywords are still checked."""
+    monkeypatch.setitem(sys.modules, "jsonschema", None)
+    test_json_schema_parameters_are_validated()
+    tool = Tool(
+        name="pick",
+        description="pick",
+        parameters={
+            "type": "object",
+            "properties": {
+                "mode": {"enum": ["a", "b"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        handler=lambda args, task_id: args,
+    )
+    registry = registry_with(tool)
+    assert "not one of" in registry.handle_function_call("pick", {"mode": "c"})
+    assert "tags.1" in registry.handle_function_call("pick", {"tags": ["x", 2]})
+    assert "not of type 'string'" in registry.handle_function_call("pick", {"tags": [True]})
+    assert json.loads(registry.handle_function_call("pick", {"mode": "a", "tags": ["x"]})) == {
+        "mode": "a",
+        "tags": ["x"],
+    }

@@ -53,15 +53,26 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except HermesError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_masked(str(exc))}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("HERMES_DEBUG"):
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc} (HERMES_DEBUG=1 shows the traceback)", err=True)
+        message = _masked(f"{type(exc).__name__}: {exc}")
+        click.echo(f"error: {message} (HERMES_DEBUG=1 shows the traceback)", err=True)
         sys.exit(1)
+
+
+def _masked(message: str) -> str:
+    """Error lines may quote a value (a URL with a key in it): they go through the secret mask too."""
+    try:
+        from hermes_core.secrets import mask_secrets
+
+        return mask_secrets(message)
+    except Exception:  # masking must never hide the error itself
+        return message
 
 
 if __name__ == "__main__":

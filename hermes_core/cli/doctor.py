@@ -104,7 +104,7 @@ def endpoint_request(base_url: str, path: str, api_key: str | None) -> Any:
     except ValueError:
         raise UnsafeURL("model.base_url has a port that is not a number") from None
     host = parts.hostname
-    if any(secret in host or host in secret for secret in secret_values() if len(host) >= 4):
+    if any(s.lower() in host or host in s.lower() for s in secret_values() if len(host) >= 4):
         raise UnsafeURL("model.base_url's host name holds a secret")
     netloc = f"[{host}]" if ":" in host else host
     netloc += f":{port}" if port else ""

@@ -53,7 +53,9 @@ def parse(
         incremental = parser.stream()
         lines = []
         for start in range(0, len(text), chunk_size):
-            lines.extend(_json_line(d.model_dump()) for d in incremental.feed(text[start : start + chunk_size]))
+            lines.extend(
+                _json_line(d.model_dump()) for d in incremental.feed(text[start : start + chunk_size])
+            )
         lines.extend(_json_line(d.model_dump()) for d in incremental.finish())
         _write("".join(lines))
         return

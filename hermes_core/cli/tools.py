@@ -59,7 +59,9 @@ def call_tool(name: str, arguments: str, task_id: str | None) -> None:
         result = host.tools.handle_function_call(name, args, task_id=task_id)
     finally:
         cleanup_task(task_id)
-    click.echo(result)
+    from hermes_core.secrets import mask_secrets
+
+    click.echo(mask_secrets(result))  # a tool may echo the environment: keys never reach the terminal
     parsed = json.loads(result)
     if isinstance(parsed, dict) and set(parsed) == {"error"}:
         raise SystemExit(1)

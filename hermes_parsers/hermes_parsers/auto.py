@@ -15,7 +15,10 @@ from hermes_core.parsing import ParsedCompletion, ToolCallParser
 # Several formats share a marker (hermes, qwen, glm45/47 all open with ``<tool_call>``); a parser handed
 # another format's text can mistake markup for a name. Such a name is not a tool name: try the next.
 _PLAUSIBLE_NAME = re.compile(r"[^\s<>{}\[\]\"'=,;()|`]+\Z")
-_PREFERRED = ("hermes",)  # first among parsers tied on the same marker: the reference format
+_PREFERRED = ("hermes",)
+# Candidates per parser registry (one ``auto`` is built per request with tools): id -> (registry, names,
+# candidates, by_marker, unmarked); checked against the registry's names, so new registrations count.
+_CACHE: dict[int, tuple[Any, ...]] = {}  # first among parsers tied on the same marker: the reference format
 
 
 class AutoParser(ToolCallParser):
@@ -36,6 +39,8 @@ class AutoParser(ToolCallParser):
         self._candidates: list[tuple[str, type[ToolCallParser], tuple[str, ...]]] | None = None
         self._instances: dict[str, ToolCallParser] = {}
         self._markers: tuple[str, ...] | None = None
+        self._by_marker: list[tuple[str, list[int]]] = []
+        self._unmarked: list[int] = []
 
     @property
     def start_markers(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -57,25 +62,38 @@ class AutoParser(ToolCallParser):
         from hermes_core.plugins import get_hermes  # lazily: the core must not be imported at load time
 
         registry = get_hermes().parsers
+        names = tuple(registry.names())
+        cached = _CACHE.get(id(registry))
+        if cached is not None and cached[0] is registry and cached[1] == names:
+            self._candidates, self._by_marker, self._unmarked = cached[2:]
+            return self._candidates
         candidates = []
-        for name in registry.names():
+        for name in names:
             try:
                 cls = registry.get(name)
             except Exception:  # a broken lazy registration must not take auto down with it
                 continue
             if name == self.name or (isinstance(cls, type) and issubclass(cls, AutoParser)):
                 continue
-            candidates.append((name, cls, tuple(getattr(cls, "start_markers", ()) or ())))
+            markers = getattr(cls, "start_markers", ())
+            candidates.append((name, cls, tuple(markers) if isinstance(markers, tuple | list) else ()))
         # Among parsers tied on a marker: the reference format first, then base formats before the
         # variants that subclass them (a family's own parser reads its format best); stable otherwise.
-        classes = [cls for _, cls, _ in candidates]
+        classes = [cls for _, cls, _ in candidates if isinstance(cls, type)]
         candidates.sort(
             key=lambda c: (
                 c[0] not in _PREFERRED,
-                any(other is not c[1] and issubclass(c[1], other) for other in classes),
+                isinstance(c[1], type) and any(o is not c[1] and issubclass(c[1], o) for o in classes),
             )
         )
-        self._candidates = candidates
+        by_marker: dict[str, list[int]] = {}
+        for rank, (_, _, markers) in enumerate(candidates):
+            for marker in markers:
+                if marker:
+                    by_marker.setdefault(marker, []).append(rank)
+        unmarked = [rank for rank, (_, _, markers) in enumerate(candidates) if not any(markers)]
+        self._candidates, self._by_marker, self._unmarked = candidates, list(by_marker.items()), unmarked
+        _CACHE[id(registry)] = (registry, names, candidates, self._by_marker, unmarked)
         return candidates
 
     def _instance(self, name: str, cls: type[ToolCallParser]) -> ToolCallParser:
@@ -94,33 +112,66 @@ class AutoParser(ToolCallParser):
         return True
 
     def resolve(self, text: str) -> tuple[str | None, ParsedCompletion]:
-        """The name of the format ``text`` is in (``None`` when no calls) and its parse."""
-        candidates = self._candidates if self._candidates is not None else self._load_candidates()
-        order = []
-        for rank, (name, cls, markers) in enumerate(candidates):
-            if not markers:
-                order.append((len(text) + 1, rank, name, cls))
+        """The name of the format ``text`` is in (``None`` when no calls) and its parse.
+
+        Parsers are tried earliest marker first (ties: registry order). The formats at the earliest marker
+        are found with searches bounded by it (a completion holds one format: the other markers are
+        absent, and an unbounded search for each would read the whole text 40 times); only when none of
+        them yields a plausible call are the other markers looked for.
+        """
+        if self._candidates is None:
+            self._load_candidates()
+        end = len(text)
+        first: dict[int, int] = {}  # rank -> earliest marker, for the markers found so far
+        unknown: list[tuple[str, list[int]]] = []  # markers not before the bound when looked for
+        bound = end
+        for marker, ranks in self._by_marker:  # formats share markers: each is looked for once
+            found = text.find(marker, 0, bound + len(marker))
+            if found < 0:
+                if bound < end:
+                    unknown.append((marker, ranks))
                 continue
-            best = -1
-            for marker in markers:
-                found = text.find(marker)
-                if found >= 0 and (best < 0 or found < best):
-                    best = found
-            if best >= 0:
-                order.append((best, rank, name, cls))
-        order.sort(key=lambda item: item[:2])
-        fallback: tuple[str, ParsedCompletion] | None = None
-        for _, _, name, cls in order:
+            bound = min(bound, found)
+            for rank in ranks:
+                if first.get(rank, end + 1) > found:
+                    first[rank] = found
+        tried: set[int] = set()
+        earliest = [rank for rank, found in sorted(first.items()) if found == bound]
+        plausible, fallback = self._try(text, earliest, tried)
+        if plausible is not None:
+            return plausible
+        for marker, ranks in unknown:
+            found = text.find(marker, bound)
+            if found >= 0:
+                for rank in ranks:
+                    if first.get(rank, end + 1) > found:
+                        first[rank] = found
+        for rank in self._unmarked:
+            first[rank] = end + 1
+        rest = [rank for _, rank in sorted((f, r) for r, f in first.items() if r not in tried)]
+        plausible, later_fallback = self._try(text, rest, tried)
+        if plausible is not None:
+            return plausible
+        fallback = fallback or later_fallback
+        return fallback if fallback is not None else (None, ParsedCompletion(content=text))
+
+    def _try(self, text: str, ranks: list[int], tried: set[int]):
+        """Parse with the candidates ``ranks`` in order: ``(first plausible result, first implausible
+        one)``, each ``(name, parsed)`` or ``None``."""
+        fallback = None
+        for rank in ranks:
+            tried.add(rank)
+            name, cls, _ = self._candidates[rank]
             try:
                 parsed = self._instance(name, cls).parse(text)
             except Exception:  # a third-party parser that breaks the contract must not break auto
                 continue
             if parsed.tool_calls:
                 if self._plausible(parsed):
-                    return name, parsed
+                    return (name, parsed), fallback
                 if fallback is None:
                     fallback = (name, parsed)
-        return fallback if fallback is not None else (None, ParsedCompletion(content=text))
+        return None, fallback
 
     def detect(self, text: str) -> str | None:
         """The name of the installed parser that finds calls in ``text``, or ``None``."""

@@ -227,3 +227,19 @@ def test_openai_shape():
     call = parse('<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>').tool_calls[0]
     openai_call = call.to_openai()
     assert openai_call.function.name == "f" and openai_call.function.arguments == '{"a": 1}'
+
+
+def test_valid_arguments_pass_through_as_written():
+    """Issue 12.6: arguments already valid JSON are checked once, not decoded and re-encoded."""
+    text = '<tool_call>{"name": "f", "arguments": {"a":1,"code":"x = 1\\nprint(\\"hi\\")"}}</tool_call>'
+    arguments = parse(text).tool_calls[0].function.arguments
+    assert arguments == '{"a":1,"code":"x = 1\\nprint(\\"hi\\")"}'
+    assert json.loads(arguments) == {"a": 1, "code": 'x = 1\nprint("hi")'}
+
+
+def test_python_dict_blocks_are_read_once_each():
+    """Issue 15.1: the Python-literal fallback read from each unclosed block to the one end tag (53 s)."""
+    bait = "<tool_call>{'" * 2000 + "</tool_call>"
+    assert parse(bait).tool_calls == [] and parse(bait).content == bait
+    call = "<tool_call>{'name': 'f', 'arguments': {'a': 1}}</tool_call>"
+    assert calls(parse("<tool_call>{'" * 50 + call)) == [("f", {"a": 1})]

@@ -275,3 +275,20 @@ def test_bad_pool_size_is_one_clear_line(tmp_path):
     text = done.stdout + done.stderr
     assert "Traceback" not in text and "ValueError" not in text
     assert "terminal.pool_max = 'abc' (env TERMINAL_POOL_MAX): expected an integer" in text
+
+
+def test_terminal_pool_max_pools_any_backend(monkeypatch):
+    from hermes_core.sandboxes import SandboxTable
+
+    monkeypatch.setenv("TERMINAL_ENV", "local")
+    monkeypatch.setenv("TERMINAL_POOL_MAX", "1")
+    monkeypatch.delenv("TERMINAL_CWD", raising=False)
+    table = SandboxTable()
+    first = table.get("a")
+    home = first.execute("pwd").output.strip()
+    assert home.endswith("/hermes_tasks/a")
+    table.cleanup("a")  # gives the warm sandbox back; the task directory is removed
+    second = table.get("b")
+    assert second.execute("pwd").output.strip().endswith("/hermes_tasks/b")
+    assert table.backend().metrics()["reused"] == 1
+    table.cleanup_all()

@@ -8,6 +8,7 @@ imported until a tool is called, and providers are registered as lazy references
 from __future__ import annotations
 
 from hermes_core import Tool, Toolset, hookimpl
+from hermes_core.settings import Setting, positive
 
 __version__ = "0.1.0"
 
@@ -62,3 +63,23 @@ def register_web_search_providers(register):
     register("hermes_tools_web.providers:FirecrawlProvider", name="firecrawl", description="Firecrawl API")
     register("hermes_tools_web.providers:SearxngProvider", name="searxng", description="SearXNG JSON API")
     register("hermes_tools_web.providers:DdgsProvider", name="ddgs", description="keyless, via ddgs")
+
+
+SETTINGS = (
+    Setting("web.timeout", float, env="HERMES_WEB_TIMEOUT", default=20.0, check=positive,
+            help="Seconds for one URL, everything included (DNS, redirects, the body)."),
+    Setting("web.max_bytes", int, env="HERMES_WEB_MAX_BYTES", default=2 * 1024 * 1024, minimum=1,
+            help="Stop reading a page past this many bytes (the page is reported as cut)."),
+    Setting("web.max_redirects", int, env="HERMES_WEB_MAX_REDIRECTS", default=5, minimum=0,
+            help="Redirects followed per URL."),
+    Setting("web.max_concurrency", int, env="HERMES_WEB_MAX_CONCURRENCY", default=5, minimum=1,
+            help="URLs fetched at once by one web_extract call."),
+    Setting("web.max_chars", int, env="HERMES_WEB_MAX_CHARS", default=30_000, minimum=1000,
+            help="Characters of content returned per page."),
+)  # fmt: skip
+
+
+@hookimpl
+def register_settings(register):
+    for setting in SETTINGS:
+        register(setting)

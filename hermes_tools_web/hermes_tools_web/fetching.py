@@ -17,7 +17,6 @@ This module imports httpx/httpcore at import time; the plugin imports it only in
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -30,17 +29,18 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "Mozilla/5.0 (compatible; hermes-web/0.1; +tool-calling agent)"
 
 
-def _env_number(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    try:
-        return float(value) if value else default
-    except ValueError:
-        return default
+def _setting(key: str, default: float) -> float:
+    """A declared ``web.*`` setting (``HERMES_WEB_*``, config.yaml); a bad or negative value is a
+    one-line :class:`~hermes_core.registry.HermesError`, never silently replaced by the default."""
+    from hermes_core.config import resolve
+
+    value = resolve(key)
+    return default if value is None else value
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """Limits for one ``web_extract`` call; each readable from the environment (``HERMES_WEB_*``)."""
+    """Limits for one ``web_extract`` call; each a setting (``web.timeout``: ``HERMES_WEB_TIMEOUT``, ...)."""
 
     timeout: float = 20.0
     """Seconds for one URL, everything included: DNS, redirects, reading the body."""
@@ -53,10 +53,10 @@ class FetchSettings:
     @classmethod
     def from_env(cls) -> FetchSettings:
         return cls(
-            timeout=_env_number("HERMES_WEB_TIMEOUT", cls.timeout),
-            max_bytes=int(_env_number("HERMES_WEB_MAX_BYTES", cls.max_bytes)),
-            max_redirects=int(_env_number("HERMES_WEB_MAX_REDIRECTS", cls.max_redirects)),
-            max_concurrency=max(1, int(_env_number("HERMES_WEB_MAX_CONCURRENCY", cls.max_concurrency))),
+            timeout=_setting("web.timeout", cls.timeout),
+            max_bytes=_setting("web.max_bytes", cls.max_bytes),
+            max_redirects=_setting("web.max_redirects", cls.max_redirects),
+            max_concurrency=_setting("web.max_concurrency", cls.max_concurrency),
         )
 
 

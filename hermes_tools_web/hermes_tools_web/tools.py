@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -30,10 +29,9 @@ class WebSearchArgs(BaseModel):
 
 
 def _max_chars() -> int:
-    try:
-        return max(1000, int(os.environ.get("HERMES_WEB_MAX_CHARS", "") or 30_000))
-    except ValueError:
-        return 30_000
+    from hermes_core.config import resolve
+
+    return resolve("web.max_chars") or 30_000
 
 
 async def extract_urls(
@@ -64,7 +62,7 @@ async def web_extract(args: dict[str, Any], task_id: str | None = None) -> dict[
 def _provider_registry():
     from hermes_core.plugins import get_hermes
 
-    return get_hermes().web_search_providers
+    return get_hermes().registry("web_search_providers")
 
 
 def search_unavailable_reason() -> str | None:

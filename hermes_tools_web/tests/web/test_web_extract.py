@@ -218,9 +218,30 @@ def test_argument_errors_come_back_as_errors(host, urls):
 def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("HERMES_WEB_TIMEOUT", "3.5")
     monkeypatch.setenv("HERMES_WEB_MAX_BYTES", "1000")
-    monkeypatch.setenv("HERMES_WEB_MAX_REDIRECTS", "bogus")
     settings = FetchSettings.from_env()
     assert (settings.timeout, settings.max_bytes, settings.max_redirects) == (3.5, 1000, 5)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("HERMES_WEB_MAX_BYTES", "-1", "must be at least 1"),
+        ("HERMES_WEB_TIMEOUT", "-2", "must be greater than 0"),
+        ("HERMES_WEB_TIMEOUT", "0", "must be greater than 0"),
+        ("HERMES_WEB_MAX_REDIRECTS", "bogus", "expected an integer"),
+    ],
+)
+def test_bad_limits_are_refused_with_a_clear_error(host, monkeypatch, variable, value, problem):
+    """Issue 15.9: a negative byte cap or timeout used to be accepted (and a bogus one ignored)."""
+    from hermes_core.registry import HermesError
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(HermesError, match=rf"= '{value}' \(env {variable}\): {problem}"):
+        FetchSettings.from_env()
+    payload = json.loads(host.tools.handle_function_call("web_extract", {"urls": ["http://127.0.0.1:9/"]}))
+    assert (
+        variable in payload["error"] and problem in payload["error"] and "Traceback" not in payload["error"]
+    )
 
 
 @pytest.mark.parametrize(

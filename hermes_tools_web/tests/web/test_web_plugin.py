@@ -31,6 +31,10 @@ def test_installed_entry_point_provides_tools_toolsets_and_providers():
         "tools": ["web_extract", "web_search"],
         "toolsets": ["search", "web"],
         "web_search_providers": ["ddgs", "firecrawl", "searxng"],
+        "settings": [
+            f"web.{name}"
+            for name in ("max_bytes", "max_chars", "max_concurrency", "max_redirects", "timeout")
+        ],
     }
     assert host.toolsets.resolve("web") == ["web_search", "web_extract"]
     assert host.toolsets.resolve("search") == ["web_search"]

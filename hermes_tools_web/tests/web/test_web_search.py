@@ -8,6 +8,7 @@ import pytest
 
 from hermes_core import hookimpl
 from hermes_core.plugins import Hermes
+from hermes_testkit.web import SearchProviderConformance
 from hermes_tools_web.providers import SearchProvider, choose
 
 
@@ -183,4 +184,43 @@ def test_provider_name_clash_fails_that_plugin_only(host):
 
 def test_fresh_host_without_this_plugin_has_no_providers():
     bare = Hermes()
-    assert choose(bare.web_search_providers) == (None, "no web search provider is configured")
+    assert choose(bare.registry("web_search_providers")) == (None, "no web search provider is configured")
+
+
+# -- the test kit's provider conformance, once per first-party provider ---------------------------------
+
+
+class TestSearxngConformance(SearchProviderConformance):
+    provider_name = "searxng"
+
+    @pytest.fixture
+    def configured(self, site, host, monkeypatch):
+        monkeypatch.setenv("SEARXNG_URL", site.url("/searxng/"))
+
+    def make_it_fail(self, monkeypatch):
+        monkeypatch.setenv("SEARXNG_URL", "http://127.0.0.1:1")
+
+
+class TestFirecrawlConformance(SearchProviderConformance):
+    provider_name = "firecrawl"
+
+    @pytest.fixture
+    def configured(self, site, host, monkeypatch):
+        pytest.importorskip("firecrawl")
+        monkeypatch.setenv("FIRECRAWL_API_KEY", "fc-test")
+        monkeypatch.setenv("FIRECRAWL_API_URL", site.url("/firecrawl"))
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+    def make_it_fail(self, monkeypatch):
+        monkeypatch.setenv("FIRECRAWL_API_URL", "http://127.0.0.1:1")
+
+
+class TestDdgsConformance(SearchProviderConformance):
+    provider_name = "ddgs"
+
+    @pytest.fixture
+    def configured(self, fake_ddgs, host):
+        self.fake = fake_ddgs
+
+    def make_it_fail(self, monkeypatch):
+        self.fake.fail = True

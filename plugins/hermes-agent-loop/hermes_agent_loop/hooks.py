@@ -85,7 +85,13 @@ class RunHooks:
         """Call every implementation of ``name``; the non-``None`` results, in call order."""
         results = []
         for impl in getattr(self, name):
-            value = await self._call_one(name, impl, kwargs)
+            try:
+                value = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                if value is not None and inspect.isawaitable(value):
+                    value = await value
+            except Exception as exc:  # a plugin's bug is its own: recorded, and the run goes on
+                self._failed(impl, name, exc)
+                continue
             if value is not None:
                 results.append(value)
         return results
@@ -94,22 +100,21 @@ class RunHooks:
         """Call each implementation with ``kwargs[key]`` set to the previous one's non-``None`` result;
         the last value (``transform_tool_result``, ``pre_trajectory_write``)."""
         for impl in getattr(self, name):
-            value = await self._call_one(name, impl, kwargs)
+            try:
+                value = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                if value is not None and inspect.isawaitable(value):
+                    value = await value
+            except Exception as exc:
+                self._failed(impl, name, exc)
+                continue
             if value is not None:
                 kwargs[key] = value
         return kwargs[key]
 
-    async def _call_one(self, name: str, impl: _Impl, kwargs: dict[str, Any]) -> Any:
-        try:
-            value = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            if inspect.isawaitable(value):
-                value = await value
-            return value
-        except Exception as exc:  # a plugin's bug is its own: recorded, and the run goes on
-            self.record_error(impl.plugin_name, name, exc)
-            if self.strict:
-                raise
-            return None
+    def _failed(self, impl: _Impl, name: str, exc: Exception) -> None:
+        self.record_error(impl.plugin_name, name, exc)
+        if self.strict:
+            raise exc
 
     def record_error(self, plugin_name: str, hook: str, exc: BaseException) -> None:
         """Put ``hook``'s failure on the plugin's record (``hermes plugins list``, ``doctor``)."""

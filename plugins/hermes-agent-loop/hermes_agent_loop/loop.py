@@ -22,6 +22,7 @@ from hermes_agent_loop.clients import as_chat_client
 from hermes_agent_loop.hooks import RunHooks, RunInfo
 from hermes_agent_loop.metrics import ToolCallMetrics, ToolError
 from hermes_agent_loop.reasoning import AUTO, round_trip_fields
+from hermes_agent_loop.replies import extra_field, get_field, plain, text_of
 from hermes_agent_loop.tool_calls import DEFAULT_MAX_PARALLEL, ToolHandler, ToolRunner
 from hermes_agent_loop.trajectory import split_reasoning
 from hermes_agent_loop.truncation import estimate_tokens, truncate_messages
@@ -46,8 +47,8 @@ API_MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_calls", "tool_cal
 """Keys every server accepts; reasoning fields go back only where the endpoint wants them
 (:mod:`hermes_agent_loop.reasoning`); the trajectory keeps them all."""
 PARSE_OFF_LOOP_CHARS = 32_768
-"""A completion larger than this is read and parsed in a thread: one pathological 400 KB reply must not
-stall the other runs sharing the event loop."""
+"""A completion larger than this is parsed for tool calls in a thread: one pathological 400 KB reply must
+not stall the other runs sharing the event loop."""
 
 
 @dataclass(slots=True)
@@ -87,45 +88,6 @@ class AgentResult:
             "reasoning_per_turn": self.reasoning_per_turn,
             "usage": self.usage,
         }
-
-
-# -- reading replies -----------------------------------------------------------------------------
-
-
-def _get(obj: Any, key: str) -> Any:
-    """Attribute or key: replies may be ``openai`` models (extra fields allowed) or plain dicts."""
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(key)
-    value = getattr(obj, key, None)
-    if value is None:
-        extra = getattr(obj, "model_extra", None)
-        if extra:
-            value = extra.get(key)
-    return value
-
-
-def _text(content: Any) -> str | None:
-    if content is None or isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(_get(p, "text") or "" for p in content)
-    return str(content)
-
-
-def _reply_size(response: Any) -> int:
-    """Characters of content and tool-call arguments in a reply (what parsing costs grow with)."""
-    choices = _get(response, "choices")
-    if not choices:
-        return 0
-    message = _get(choices[0], "message")
-    content = _get(message, "content")
-    size = len(content) if isinstance(content, str) else 0
-    for raw in _get(message, "tool_calls") or ():
-        arguments = _get(_get(raw, "function"), "arguments")
-        size += len(arguments) if isinstance(arguments, str) else 0
-    return size
 
 
 # -- the loop ----------------------------------------------------------------------------------------
@@ -290,10 +252,7 @@ class AgentLoop:
                     result.error, result.stop_reason = error, "api_error"
                     self._emit("error", turn, error=error)
                     return
-                if _reply_size(response) > PARSE_OFF_LOOP_CHARS:
-                    reply = await asyncio.to_thread(self._read_reply, response)
-                else:
-                    reply = self._read_reply(response)
+                reply = await self._read_reply(response)
                 if reply is not None:
                     break
                 if attempt == 0:
@@ -349,10 +308,10 @@ class AgentLoop:
                     kwargs.update(change)
         response, error = await self._create(kwargs, turn)
         if error is None:
-            usage = _get(response, "usage")
+            usage = get_field(response, "usage")
             if usage is not None:
                 for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-                    value = _get(usage, key)
+                    value = get_field(usage, key)
                     if isinstance(value, int):
                         result.usage[key] = result.usage.get(key, 0) + value
         if hooks.post_llm_call:
@@ -383,41 +342,44 @@ class AgentLoop:
             return response, None
         return None, "unreachable"  # pragma: no cover
 
-    def _read_reply(self, response: Any):
+    async def _read_reply(self, response: Any):
         """``(content, visible, reasoning, tool_calls, reasoning_field, extra_fields)`` or ``None`` for
         an empty reply; ``extra_fields`` holds provider reasoning to keep (OpenRouter's
         ``reasoning_details``)."""
-        choices = _get(response, "choices")
+        choices = get_field(response, "choices")
         if not choices:
             return None
-        message = _get(choices[0], "message")
-        content = _text(_get(message, "content"))
-        reasoning_field = _get(message, "reasoning_content") or _get(message, "reasoning")
+        message = get_field(choices[0], "message")
+        content = text_of(get_field(message, "content"))
+        reasoning_field = extra_field(message, "reasoning_content") or extra_field(message, "reasoning")
         if not isinstance(reasoning_field, str):
             reasoning_field = None
-        details = _get(message, "reasoning_details")
-        extra = {"reasoning_details": _plain(details)} if details else {}
+        details = extra_field(message, "reasoning_details")
+        extra = {"reasoning_details": plain(details)} if details else {}
         reasoning = reasoning_field
         visible = content
         if content and "think>" in content:
             think, visible = split_reasoning(content)
             reasoning = reasoning or think
-        raw_calls = _get(message, "tool_calls") or []
+        raw_calls = get_field(message, "tool_calls") or []
         calls: list[dict[str, Any]] = []
         for raw in raw_calls:
-            function = _get(raw, "function")
+            function = get_field(raw, "function")
             if function is None:
                 continue
-            arguments = _get(function, "arguments")
+            arguments = get_field(function, "arguments")
             calls.append(
                 {
-                    "id": _get(raw, "id") or make_call_id(),
+                    "id": get_field(raw, "id") or make_call_id(),
                     "type": "function",
-                    "function": {"name": _get(function, "name") or "", "arguments": arguments},
+                    "function": {"name": get_field(function, "name") or "", "arguments": arguments},
                 }
             )
         if not calls and self.parser is not None and visible:
-            parsed = self.parser.parse(visible)
+            if len(visible) > PARSE_OFF_LOOP_CHARS:
+                parsed = await asyncio.to_thread(self.parser.parse, visible)
+            else:
+                parsed = self.parser.parse(visible)
             if parsed.tool_calls:
                 calls = [c.model_dump() for c in parsed.tool_calls]
                 content = parsed.content
@@ -435,11 +397,3 @@ class AgentLoop:
             self.on_event(AgentEvent(kind, turn, data))
         except Exception:  # a display bug must not end a rollout
             log.exception("on_event callback failed")
-
-
-def _plain(value: Any) -> Any:
-    """``openai`` model objects inside a field as plain JSON values (they go back on the wire)."""
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    dump = getattr(value, "model_dump", None)
-    return dump() if callable(dump) else value

@@ -66,8 +66,8 @@ PLUGIN_SOURCE = textwrap.dedent(
     class ProcBackend(TerminalBackend):
         name = "proc"
 
-        def create(self, task_id, **kwargs):
-            return ProcSandbox(task_id)
+        def create_sandbox(self, request):
+            return ProcSandbox(request.task_id)
 
 
     def shell(args, task_id):
@@ -128,7 +128,7 @@ def chat_env(site, server, tmp_path) -> dict[str, str]:
     env.update(
         PYTHONPATH=os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
         HERMES_HOME=str(tmp_path / "home"),
-        HERMES_LOAD_PLUGINS=PLUGIN,
+        HERMES_LOAD_PLUGINS=f"{PLUGIN},hermes-agent-loop",  # the test plugin, and the agent's commands
         HERMES_TOOLSETS="chattest",
         TERMINAL_ENV="proc",
         OPENAI_BASE_URL=server.base_url,

@@ -168,7 +168,7 @@ def test_batch_killed_half_way_resumes_with_nothing_lost_or_done_twice(server, t
     prompts = write_prompts(tmp_path / "p.jsonl", n)
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k not in ENDPOINT_VARS}
-    env.update(HERMES_LOAD_PLUGINS="", HOME=str(tmp_path))
+    env.update(HERMES_LOAD_PLUGINS="hermes-agent-loop", HOME=str(tmp_path))
     command = [
         sys.executable, "-m", "hermes_core", "batch", str(prompts), "--out", str(out),
         "--workers", str(workers), "--base-url", server.base_url, "--model", "m", "--toolsets", "none", "-q",

@@ -118,3 +118,18 @@ def test_failed_start_leaves_no_container(backend):
         check=True,
     ).stdout
     assert out.strip() == "", f"a container was left behind: {out}"
+
+
+def test_settings_reach_the_backend(monkeypatch, tmp_path):
+    """Every docker setting is declared: config.yaml, its variable, and the option all reach the backend."""
+    from hermes_core import config
+    from hermes_core.registry import HermesError
+
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    config.set_value("terminal.docker.memory", "512m")
+    monkeypatch.setenv("TERMINAL_DOCKER_PIDS_LIMIT", "64")
+    backend = DockerBackend(network="bridge")
+    assert (backend.memory, backend.pids_limit, backend.network) == ("512m", 64, "bridge")
+    monkeypatch.setenv("TERMINAL_DOCKER_CPUS", "lots")
+    with pytest.raises(HermesError, match=r"terminal.docker.cpus = 'lots' \(env TERMINAL_DOCKER_CPUS\)"):
+        DockerBackend()

@@ -17,11 +17,13 @@ import posixpath
 import sys
 import threading
 import time
+import uuid
 from typing import Any
 
 from hermes_core.sandboxes import configured
 from hermes_core.terminal import (
     CLIENT_GRACE,
+    KILL_MARKED_SCRIPT,
     PIPE_GRACE,
     TIMEOUT_EXIT_CODE,
     ExecResult,
@@ -76,8 +78,10 @@ class ModalSandbox(Sandbox):
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
         limit = self.limit(timeout)
         seconds = remote_seconds(limit)
-        # stderr joins stdout in order; the remote `timeout` kills the command's process group itself
-        script = f"exec 2>&1; {remote_script(command, workdir, limit)}"
+        # stderr joins stdout in order; the remote `timeout` kills the command's process group itself, and
+        # the marker finds what left the group (setsid) once the command timed out
+        marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
+        script = f"exec 2>&1; export {marker}; {remote_script(command, workdir, limit)}"
         start = time.monotonic()
         try:
             process = self.sb.exec("bash", "-c", script, timeout=seconds + 30)
@@ -102,6 +106,7 @@ class ModalSandbox(Sandbox):
         waiter.start()
         waiter.join(seconds + CLIENT_GRACE)
         if waiter.is_alive():  # the remote `timeout` did not answer: give up on the command, keep its output
+            self._kill_marked(marker)
             reader.join(PIPE_GRACE)
             return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
         # a background job (``server &``) may keep stdout open: the command is over, read only a grace more
@@ -109,13 +114,22 @@ class ModalSandbox(Sandbox):
         error = outcome.get("error")
         if error is not None:
             if "timeout" in type(error).__name__.lower():
+                self._kill_marked(marker)
                 return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
             raise SandboxError(f"modal: exec failed: {type(error).__name__}: {error}") from error
         code = outcome.get("code")
         code = 137 if code is None or code < 0 else code
         if remote_timed_out(code, start, limit):
+            self._kill_marked(marker)
             return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
         return ExecResult(output.text(), code)
+
+    def _kill_marked(self, marker: str) -> None:
+        """Kill every process in the sandbox whose environment carries ``marker`` (best effort)."""
+        try:
+            self.sb.exec("sh", "-c", KILL_MARKED_SCRIPT, "kill", marker, timeout=30).wait()
+        except Exception:
+            pass
 
     def cleanup(self) -> None:
         with self._lock:

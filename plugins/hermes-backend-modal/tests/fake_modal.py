@@ -96,8 +96,12 @@ class Sandbox:
         if self.terminated:
             raise RuntimeError("sandbox terminated")
         argv = [a.replace(self.workdir, self.root) for a in argv]
+        remote_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.root,
+        }  # a machine of its own
         proc = subprocess.Popen(
-            argv, cwd=self.root, stdout=subprocess.PIPE, text=True, start_new_session=True
+            argv, cwd=self.root, stdout=subprocess.PIPE, text=True, start_new_session=True, env=remote_env
         )
         self.sessions.append(proc.pid)
         return _Process(proc)

@@ -190,9 +190,9 @@ class SSHSandbox(Sandbox):
         remote = f"export {self._marker} {exec_marker}; {remote_script(command, workdir, limit)}"
         start = time.monotonic()
         output, code = self._stream(remote, remote_seconds(limit))
-        if code is None:  # the remote side never answered in time: kill what the command started
-            self._kill_marked(exec_marker)
         if remote_timed_out(code, start, limit):
+            # `timeout` killed the command's group; what left it (setsid, a double fork) carries the marker
+            self._kill_marked(exec_marker)
             return ExecResult(output + timeout_note(limit), TIMEOUT_EXIT_CODE)
         return ExecResult(output, code)
 

@@ -160,3 +160,21 @@ def test_client_deadline_kills_the_remote_command(backend, monkeypatch):
         assert _remote_pids("^sleep 41[89]$") == "", "the command outlived the client-side timeout"
     finally:
         sandbox.cleanup()
+
+
+def test_settings_reach_the_backend(monkeypatch, tmp_path):
+    from hermes_backend_ssh.backend import SSHBackend
+
+    from hermes_core import config
+    from hermes_core.registry import HermesError
+
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    for name in ("TERMINAL_SSH_HOST", "TERMINAL_SSH_PORT", "TERMINAL_SSH_USER"):
+        monkeypatch.delenv(name, raising=False)
+    config.set_value("terminal.ssh.host", "build-box")
+    config.set_value("terminal.ssh.port", "2222")
+    backend = SSHBackend(user="ci")
+    assert (backend.host, backend.port, backend.user) == ("build-box", 2222, "ci")
+    monkeypatch.setenv("TERMINAL_SSH_PORT", "ssh")
+    with pytest.raises(HermesError, match=r"terminal.ssh.port = 'ssh' \(env TERMINAL_SSH_PORT\)"):
+        SSHBackend()

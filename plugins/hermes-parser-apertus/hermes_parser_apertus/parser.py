@@ -27,14 +27,16 @@ SUFFIX = "<|tools_suffix|>"
 _CLOSERS = {"[": "]", "{": "}"}
 
 
-def close_partial_json(text: str) -> str:
-    """``text`` (a JSON document cut short) with its open string, then its open brackets, closed.
+def close_partial_json(text: str) -> tuple[str, int]:
+    """``text`` (a JSON document cut short) with its open string, then its open brackets, closed; and
+    where the last complete item of the outer list ends (-1: none), to fall back to.
 
     A dangling ``,`` or ``:`` is dropped first, so ``[{"a": 1},`` and ``{"a": "b`` both decode.
     """
     stack: list[str] = []
     in_string = escaped = False
-    for ch in text:
+    last_item_end = -1
+    for index, ch in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -48,11 +50,15 @@ def close_partial_json(text: str) -> str:
             stack.append(_CLOSERS[ch])
         elif ch in "]}" and stack and stack[-1] == ch:
             stack.pop()
-    if in_string:
-        text = text[:-1] + '"' if escaped else text + '"'
-    else:
+        elif ch == "," and len(stack) == 1:
+            last_item_end = index
+    if not in_string:
         text = text.rstrip().rstrip(",:").rstrip()
-    return text + "".join(reversed(stack))
+    elif escaped:  # cut after a backslash: drop it, then close the string
+        text = text[:-1] + '"'
+    else:
+        text += '"'
+    return text + "".join(reversed(stack)), last_item_end
 
 
 class ApertusParser(ToolCallParser):
@@ -88,8 +94,15 @@ class ApertusParser(ToolCallParser):
 
     @staticmethod
     def _partial(block: str) -> Any:
+        closed, last_item_end = close_partial_json(block.strip())
         try:
-            return scan_json(close_partial_json(block.strip()), 0)[0]
+            return scan_json(closed, 0)[0]
+        except JSON_ERRORS:
+            pass
+        if last_item_end < 0:  # the first item is cut where it cannot be closed (inside a key)
+            return None
+        try:  # drop the item cut short, keep the whole ones before it
+            return scan_json(close_partial_json(block.strip()[:last_item_end])[0], 0)[0]
         except JSON_ERRORS:
             return None
 

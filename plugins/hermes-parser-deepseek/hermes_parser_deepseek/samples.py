@@ -48,7 +48,8 @@ V32_TYPED = (
     '<｜DSML｜invoke name="search">\n'
     '<｜DSML｜parameter name="query" string="true">DeepSeek V3.2 release notes</｜DSML｜parameter>\n'
     '<｜DSML｜parameter name="top_k" string="false">5</｜DSML｜parameter>\n'
-    '<｜DSML｜parameter name="filters" string="false">{"lang": ["en", "zh"], "recent": true}</｜DSML｜parameter>\n'
+    '<｜DSML｜parameter name="filters" string="false">{"lan'
+    'g": ["en", "zh"], "recent": true}</｜DSML｜parameter>\n'
     "</｜DSML｜invoke>\n"
     "</｜DSML｜function_calls><｜end▁of▁sentence｜>"
 )

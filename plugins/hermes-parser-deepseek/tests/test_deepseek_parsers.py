@@ -218,3 +218,86 @@ def test_trailing_text_after_section_is_ignored():
 def test_fence_without_newline_tolerated():
     text = CALLS_BEGIN + f'{CALL_BEGIN}function{SEP}f```json{{"k": "v"}}```{CALL_END}' + CALLS_END
     assert calls(DeepSeekV3Parser().parse(text)) == [("f", {"k": "v"})]
+
+
+# vLLM tests/tool_parsers/test_deepseekv31_tool_parser.py::test_extract_tool_calls_with_tool
+def test_vllm_v31_with_tool():
+    text = f'normal text{CALLS_BEGIN}{CALL_BEGIN}foo{SEP}{{"x":1}}{CALL_END}{CALLS_END}'
+    parsed = DeepSeekV31Parser().parse(text)
+    assert calls(parsed) == [("foo", {"x": 1})] and parsed.content == "normal text"
+
+
+# vLLM ...test_deepseekv31_tool_parser.py::test_extract_tool_calls_with_multiple_tools
+def test_vllm_v31_with_multiple_tools():
+    text = (
+        f"some prefix text{CALLS_BEGIN}"
+        f'{CALL_BEGIN}foo{SEP}{{"x":1}}{CALL_END}{CALL_BEGIN}bar{SEP}{{"y":2}}{CALL_END}'
+        f"{CALLS_END} some suffix text"
+    )
+    parsed = DeepSeekV31Parser().parse(text)
+    assert calls(parsed) == [("foo", {"x": 1}), ("bar", {"y": 2})] and parsed.content == "some prefix text"
+
+
+# vLLM ...test_deepseekv31_tool_parser.py::test_extract_tool_calls_unparsable_block
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Let me look that up.{CALLS_BEGIN}get_weather",
+        f'{CALLS_BEGIN}foo{SEP}{{"x":1}}{CALLS_END}',
+    ],
+    ids=["cut_off", "no_call_markers"],
+)
+def test_vllm_v31_unparsable_block(text):
+    for parser in (DeepSeekV31Parser(), DeepSeekV3Parser()):
+        parsed = parser.parse(text)
+        assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_vllm_v3_common_outputs():
+    """vLLM tests/tool_parsers/test_deepseekv3_tool_parser.py::TestDeepSeekV3ToolParser (common_tests
+    config: no call, single, parallel, data types, empty arguments, surrounding text, escaped strings,
+    malformed)."""
+    parser = DeepSeekV3Parser()
+    plain = "How can I help you today? I can check weather for you."
+    assert parser.parse(plain).content == plain and parser.parse(plain).tool_calls == []
+    single = CALLS_BEGIN + v3_call("get_weather", '{"city": "Tokyo", "unit": "celsius"}') + CALLS_END
+    assert calls(parser.parse(single)) == [("get_weather", {"city": "Tokyo", "unit": "celsius"})]
+    assert parser.parse(single).content is None
+    parallel = (
+        CALLS_BEGIN
+        + v3_call("get_weather", '{"city": "Tokyo", "unit": "celsius"}')
+        + v3_call("search_hotels", '{"location": "Tokyo", "check_in": "2025-01-15"}')
+        + CALLS_END
+    )
+    assert [n for n, _ in calls(parser.parse(parallel))] == ["get_weather", "search_hotels"]
+    types = {
+        "string_field": "hello",
+        "int_field": 42,
+        "float_field": 3.14,
+        "bool_field": True,
+        "null_field": None,
+        "array_field": ["a", "b", "c"],
+        "object_field": {"nested": "value"},
+        "empty_array": [],
+        "empty_object": {},
+    }
+    text = CALLS_BEGIN + v3_call("test_function", json.dumps(types)) + CALLS_END
+    assert calls(parser.parse(text)) == [("test_function", types)]
+    text = CALLS_BEGIN + v3_call("get_current_time", "{}") + CALLS_END
+    assert calls(parser.parse(text)) == [("get_current_time", {})]
+    text = (
+        "Let me check the weather for you."
+        + CALLS_BEGIN
+        + v3_call("get_weather", '{"city": "Paris"}')
+        + CALLS_END
+    )
+    assert parser.parse(text).content == "Let me check the weather for you."
+    escaped = {"text": 'He said "hello"', "path": "C:\\Users\\file", "newline": "line1\nline2"}
+    text = CALLS_BEGIN + v3_call("send_message", json.dumps(escaped)) + CALLS_END
+    assert calls(parser.parse(text)) == [("send_message", escaped)]
+    for malformed in (
+        CALLS_BEGIN + v3_call("get_weather", '{"city": "Tokyo"') + CALLS_END,
+        CALLS_BEGIN + 'function<｜tool▁sep｜>get_weather\n```json\n{"city": "Tokyo"}\n```' + CALLS_END,
+    ):
+        parsed = parser.parse(malformed)
+        assert parsed.tool_calls == [] and parsed.content == malformed

@@ -4,10 +4,10 @@ import json
 import random
 
 import pytest
-from hermes_core.parsing_stream import join_deltas
 from hermes_parser_deepseek.dsml import DeepSeekV4Parser, DeepSeekV32Parser
 from hermes_parser_deepseek.samples import V4_SINGLE, V32_PARALLEL, V32_TYPED
 
+from hermes_core.parsing_stream import join_deltas
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 FC_START = "<｜DSML｜function_calls>"
@@ -19,7 +19,10 @@ PARAM_END = "</｜DSML｜parameter>"
 
 
 def tool(name, properties):
-    return {"type": "function", "function": {"name": name, "parameters": {"type": "object", "properties": properties}}}
+    return {
+        "type": "function",
+        "function": {"name": name, "parameters": {"type": "object", "properties": properties}},
+    }
 
 
 def build(func_name, params, string="true"):
@@ -52,7 +55,11 @@ class TestDeepSeekV32Conformance(ParserConformance):
             [
                 (
                     "search",
-                    {"query": "DeepSeek V3.2 release notes", "top_k": 5, "filters": {"lang": ["en", "zh"], "recent": True}},
+                    {
+                        "query": "DeepSeek V3.2 release notes",
+                        "top_k": 5,
+                        "filters": {"lang": ["en", "zh"], "recent": True},
+                    },
                 )
             ],
             content="I'll search for that.",
@@ -86,7 +93,9 @@ def test_no_tool_call():
 def test_single_tool_no_params():
     text = f'{FC_START}\n{INV_START}get_time">\n{INV_END}\n{FC_END}'
     parsed = DeepSeekV32Parser().parse(text)
-    assert [c.function.name for c in parsed.tool_calls] == ["get_time"] and args_of(DeepSeekV32Parser(), text) == [{}]
+    assert [c.function.name for c in parsed.tool_calls] == ["get_time"] and args_of(
+        DeepSeekV32Parser(), text
+    ) == [{}]
 
 
 # vLLM ...test_deepseekv32_tool_parser.py::TestExtractToolCalls::test_single_tool_with_params
@@ -105,7 +114,8 @@ def test_content_before_tool_call():
 # vLLM ...::test_multiple_tools
 def test_multiple_tools():
     text = (
-        f'{FC_START}\n{INV_START}get_weather">\n{PARAM_START}location" string="true">SF{PARAM_END}\n{INV_END}\n'
+        f'{FC_START}\n{INV_START}get_weather">\n{PARAM_START}'
+        f'location" string="true">SF{PARAM_END}\n{INV_END}\n'
         f'{INV_START}get_weather">\n{PARAM_START}location" string="true">NYC{PARAM_END}\n{INV_END}\n{FC_END}'
     )
     assert args_of(DeepSeekV32Parser(), text) == [{"location": "SF"}, {"location": "NYC"}]
@@ -124,8 +134,18 @@ SCORE = [tool("score", {"value": {"type": "integer"}})]
             invoke("toggle", ("enabled", "false", "true"), ("count", "false", "42")),
             {"enabled": True, "count": 42},
         ),
-        ("string_attr_true_coerced_by_schema", SCORE, invoke("score", ("value", "true", "42")), {"value": 42}),
-        ("string_attr_false_allows_schema_conversion", SCORE, invoke("score", ("value", "false", "42")), {"value": 42}),
+        (
+            "string_attr_true_coerced_by_schema",
+            SCORE,
+            invoke("score", ("value", "true", "42")),
+            {"value": 42},
+        ),
+        (
+            "string_attr_false_allows_schema_conversion",
+            SCORE,
+            invoke("score", ("value", "false", "42")),
+            {"value": 42},
+        ),
         (
             "composed_schema_converts_object_and_array_params",
             [
@@ -133,7 +153,9 @@ SCORE = [tool("score", {"value": {"type": "integer"}})]
                     "set_timer",
                     {
                         "wait": {"anyOf": [{"type": "object"}, {"type": "object"}]},
-                        "patches": {"oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "null"}]},
+                        "patches": {
+                            "oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "null"}]
+                        },
                     },
                 )
             ],
@@ -179,7 +201,11 @@ SCORE = [tool("score", {"value": {"type": "integer"}})]
         ),
         (
             "multi_typed_schema",
-            [tool("set_val", {"count": {"type": ["integer", "null"]}, "label": {"type": ["string", "null"]}})],
+            [
+                tool(
+                    "set_val", {"count": {"type": ["integer", "null"]}, "label": {"type": ["string", "null"]}}
+                )
+            ],
             invoke("set_val", ("count", "false", "42"), ("label", "false", "hello")),
             {"count": 42, "label": "hello"},
         ),
@@ -223,7 +249,13 @@ SCORE = [tool("score", {"value": {"type": "integer"}})]
                 ("null_string", "false", "null"),
                 ("whole_number", "false", "3.0"),
             ),
-            {"union_value": "hello", "bad_int": "abc", "nullable_string": None, "null_string": "null", "whole_number": 3},
+            {
+                "union_value": "hello",
+                "bad_int": "abc",
+                "nullable_string": None,
+                "null_string": "null",
+                "whole_number": 3,
+            },
         ),
     ],
 )
@@ -235,7 +267,9 @@ def test_vllm_typed_values(case, tools, text, want):
 
 
 def test_string_true_without_schema_stays_text():
-    assert args_of(DeepSeekV32Parser(), invoke("f", ("n", "true", "42"), ("m", "false", "42"))) == [{"n": "42", "m": 42}]
+    assert args_of(DeepSeekV32Parser(), invoke("f", ("n", "true", "42"), ("m", "false", "42"))) == [
+        {"n": "42", "m": 42}
+    ]
 
 
 # vLLM tests/tool_parsers/test_deepseekv4_tool_parser.py::test_extract_tool_calls
@@ -253,7 +287,10 @@ def test_v4_function_calls_block_is_not_accepted_and_v32_the_reverse():
     v32_text = build("search", {"query": "vllm"})
     assert DeepSeekV4Parser().parse(v32_text).tool_calls == []
     v4_text = v32_text.replace("function_calls", "tool_calls")
-    assert DeepSeekV32Parser().parse(v4_text).tool_calls == [] and DeepSeekV32Parser().parse(v4_text).content == v4_text
+    assert (
+        DeepSeekV32Parser().parse(v4_text).tool_calls == []
+        and DeepSeekV32Parser().parse(v4_text).content == v4_text
+    )
 
 
 def test_cut_off_invoke_dropped_whole_ones_kept():
@@ -262,7 +299,10 @@ def test_cut_off_invoke_dropped_whole_ones_kept():
 
 
 def test_parameter_without_string_attribute_skipped_like_vllm():
-    text = f'{FC_START}{INV_START}f">{PARAM_START}a">1{PARAM_END}{PARAM_START}b" string="true">2{PARAM_END}{INV_END}{FC_END}'
+    text = (
+        f'{FC_START}{INV_START}f">{PARAM_START}a">1{PARAM_END}{PARAM_START}'
+        f'b" string="true">2{PARAM_END}{INV_END}{FC_END}'
+    )
     assert args_of(DeepSeekV32Parser(), text) == [{"b": "2"}]
 
 
@@ -275,11 +315,15 @@ def test_multiline_string_value_kept_verbatim():
 def test_stream_equals_parse(parser):
     tag = parser.start_markers[0]
     for text in (V32_PARALLEL, V32_TYPED, V4_SINGLE):
-        text = text.replace("<｜DSML｜function_calls>", tag).replace("</｜DSML｜function_calls>", "</" + tag[1:])
+        text = text.replace("<｜DSML｜function_calls>", tag).replace(
+            "</｜DSML｜function_calls>", "</" + tag[1:]
+        )
         text = text.replace("<｜DSML｜tool_calls>", tag).replace("</｜DSML｜tool_calls>", "</" + tag[1:])
         whole = parser.parse(text)
         rng = random.Random(0)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [sorted(rng.sample(range(len(text)), 5))]:
+        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
+            sorted(rng.sample(range(len(text)), 5))
+        ]:
             stream, deltas, last = parser.stream(), [], 0
             for cut in [*cuts, len(text)]:
                 deltas += stream.feed(text[last:cut])

@@ -1,11 +1,11 @@
 """hermes plugin: Baidu ERNIE-4.5 tool calls (``ernie45``), the hermes JSON format after the reasoning::
 
-    I need the weather.
-    </think>
+I need the weather.
+</think>
 
-    <tool_call>
-    {"name": "get_current_temperature", "arguments": {"location": "Beijing"}}
-    </tool_call>
+<tool_call>
+{"name": "get_current_temperature", "arguments": {"location": "Beijing"}}
+</tool_call>
 """
 
 from __future__ import annotations

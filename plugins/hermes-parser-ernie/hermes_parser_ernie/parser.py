@@ -16,4 +16,3 @@ class Ernie45Parser(TaggedJsonParser):
     aliases = ("ernie4_5", "ernie")
     start_tag = "<tool_call>"
     end_tag = "</tool_call>"
-

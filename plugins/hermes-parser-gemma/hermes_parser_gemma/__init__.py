@@ -9,5 +9,7 @@ from hermes_core import hookimpl
 def register_tool_call_parsers(register):
     register("hermes_parser_gemma.gemma4:Gemma4Parser", name="gemma4", aliases=("gemma_4",))
     register(
-        "hermes_parser_gemma.functiongemma:FunctionGemmaParser", name="functiongemma", aliases=("function_gemma",)
+        "hermes_parser_gemma.functiongemma:FunctionGemmaParser",
+        name="functiongemma",
+        aliases=("function_gemma",),
     )

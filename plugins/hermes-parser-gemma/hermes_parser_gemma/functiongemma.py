@@ -1,4 +1,6 @@
-"""FunctionGemma tool calls: ``<start_function_call>call:NAME{key:<escape>value<escape>,...}<end_function_call>``.
+"""FunctionGemma tool calls.
+
+``<start_function_call>call:NAME{key:<escape>value<escape>,...}<end_function_call>``.
 
 Google's FunctionGemma (``google/functiongemma-270m-it``) wraps every value in ``<escape>`` tokens. As in
 vLLM's ``FunctionGemmaToolParser`` a value is JSON-decoded when it is JSON (``42``, ``true``, a list) and
@@ -30,6 +32,7 @@ ESCAPE = "<escape>"
 _KEY_OPEN = ":" + ESCAPE
 
 _NAME = re.compile(r"call:(\w+)\{")
+_JSON_FIRST = frozenset('-0123456789[{"tfnIN \t\r\n')  # what a JSON document (json.loads) can start with
 
 
 def _is_word(ch: str) -> bool:
@@ -53,10 +56,13 @@ def parse_arguments(text: str, start: int, end: int) -> dict[str, Any]:
             return out
         if key_start < colon:
             raw = text[value_start:close]
-            try:
-                out[text[key_start:colon]] = json.loads(raw)
-            except ValueError:
-                out[text[key_start:colon]] = raw
+            value: Any = raw
+            if raw and raw[0] in _JSON_FIRST:  # most values are plain text: skip a failing json.loads
+                try:
+                    value = json.loads(raw)
+                except ValueError:
+                    pass
+            out[text[key_start:colon]] = value
         pos = close + len(ESCAPE)
 
 

@@ -25,7 +25,9 @@ def call(name, args):
 class TestFunctionGemmaConformance(ParserConformance):
     parser_name = "functiongemma"
     samples = [
-        ParserSample(call("get_weather", "location:<escape>London<escape>"), [("get_weather", {"location": "London"})]),
+        ParserSample(
+            call("get_weather", "location:<escape>London<escape>"), [("get_weather", {"location": "London"})]
+        ),
         ParserSample(
             "Let me check. "
             + call("get_weather", "location:<escape>London<escape>")
@@ -62,7 +64,9 @@ def test_text_before_tool_call():
 
 def test_multiple_tool_calls():
     # vLLM ::TestExtractToolCalls::test_multiple_tool_calls
-    text = call("get_weather", "location:<escape>London<escape>") + call("get_time", "timezone:<escape>UTC<escape>")
+    text = call("get_weather", "location:<escape>London<escape>") + call(
+        "get_time", "timezone:<escape>UTC<escape>"
+    )
     assert [c.function.name for c in parser().parse(text).tool_calls] == ["get_weather", "get_time"]
 
 
@@ -85,13 +89,23 @@ def test_parse_arguments(args, expected):
     "chunks,expected",
     [  # vLLM ::TestExtractToolCallsStreaming (two and three keys)
         (
-            ["<start_function_call>call:get_weather{", "ci", "ty:<escape>NYC<escape>",
-             "unit:<escape>celsius<escape>", "}<end_function_call>"],
+            [
+                "<start_function_call>call:get_weather{",
+                "ci",
+                "ty:<escape>NYC<escape>",
+                "unit:<escape>celsius<escape>",
+                "}<end_function_call>",
+            ],
             {"city": "NYC", "unit": "celsius"},
         ),
         (
-            ["<start_function_call>call:search{", "query:<escape>python<escape>", "limit:<escape>10<escape>",
-             "sort:<escape>relevance<escape>", "}<end_function_call>"],
+            [
+                "<start_function_call>call:search{",
+                "query:<escape>python<escape>",
+                "limit:<escape>10<escape>",
+                "sort:<escape>relevance<escape>",
+                "}<end_function_call>",
+            ],
             {"query": "python", "limit": 10, "sort": "relevance"},
         ),
     ],

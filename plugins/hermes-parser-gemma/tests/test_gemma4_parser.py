@@ -28,7 +28,9 @@ def one(args_text):
 class TestGemma4Conformance(ParserConformance):
     parser_name = "gemma4"
     samples = [
-        ParserSample(call("get_weather", f"location:{Q}London{Q}"), [("get_weather", {"location": "London"})]),
+        ParserSample(
+            call("get_weather", f"location:{Q}London{Q}"), [("get_weather", {"location": "London"})]
+        ),
         ParserSample(
             "Let me check the weather for you. "
             + call("get_weather", f"location:{Q}San Francisco{Q},unit:{Q}celsius{Q}")
@@ -54,7 +56,10 @@ class TestGemma4Conformance(ParserConformance):
         ("   ", {}),  # test_whitespace_only
         (f"location:{Q}Paris{Q}", {"location": "Paris"}),  # test_single_string_value
         (f"location:{Q}Paris, France{Q}", {"location": "Paris, France"}),  # test_string_value_with_comma
-        (f"location:{Q}San Francisco{Q},unit:{Q}celsius{Q}", {"location": "San Francisco", "unit": "celsius"}),
+        (
+            f"location:{Q}San Francisco{Q},unit:{Q}celsius{Q}",
+            {"location": "San Francisco", "unit": "celsius"},
+        ),
         ("count:42", {"count": 42}),  # test_integer_value
         ("score:3.14", {"score": 3.14}),  # test_float_value
         ("flag:true", {"flag": True}),  # test_boolean_true
@@ -66,7 +71,10 @@ class TestGemma4Conformance(ParserConformance):
         ),  # test_mixed_types
         (f"nested:{{inner:{Q}value{Q}}}", {"nested": {"inner": "value"}}),  # test_nested_object
         (f"record_map:{{{Q}3{Q}:{Q}new text{Q}}}", {"record_map": {"3": "new text"}}),  # string-delimited key
-        (f"outer:{{inner:{{{Q}3{Q}:{Q}new text{Q}}}}}", {"outer": {"inner": {"3": "new text"}}}),  # nested key
+        (
+            f"outer:{{inner:{{{Q}3{Q}:{Q}new text{Q}}}}}",
+            {"outer": {"inner": {"3": "new text"}}},
+        ),  # nested key
         (f"items:[{Q}a{Q},{Q}b{Q}]", {"items": ["a", "b"]}),  # test_array_of_strings
         ("key:", {"key": ""}),  # test_empty_value
         ("left:108.,right:22.8", {"left": 108.0, "right": 22.8}),  # test_trailing_dot_float (non-partial)
@@ -100,12 +108,18 @@ def test_no_call(text):
         (call("get-weather", f"location:{Q}London{Q}"), "get-weather", {"location": "London"}),  # hyphenated
         (call("weather.get", f"location:{Q}London{Q}"), "weather.get", {"location": "London"}),  # dotted
         ("<|tool_call>call:get_status{}<tool_call|>", "get_status", {}),  # ::test_no_arguments
-        (call("set_status", "is_active:true,count:42,score:3.14"), "set_status",
-         {"is_active": True, "count": 42, "score": 3.14}),  # ::test_tool_call_with_number_and_boolean
+        (
+            call("set_status", "is_active:true,count:42,score:3.14"),
+            "set_status",
+            {"is_active": True, "count": 42, "score": 3.14},
+        ),  # ::test_tool_call_with_number_and_boolean
         # vLLM tests/tool_parsers/test_gemma4_regex_and_bare_calls.py
         (call("bash", f"command:{Q}ls -la /work{Q}"), "bash", {"command": "ls -la /work"}),  # canonical
-        (f"<|tool_call>call:gdb{{args:{Q}-batch -ex run /tmp/poc{Q}}}<turn|>", "gdb",
-         {"args": "-batch -ex run /tmp/poc"}),  # test_turn_end_closure_instead_of_tool_call_end
+        (
+            f"<|tool_call>call:gdb{{args:{Q}-batch -ex run /tmp/poc{Q}}}<turn|>",
+            "gdb",
+            {"args": "-batch -ex run /tmp/poc"},
+        ),  # test_turn_end_closure_instead_of_tool_call_end
         (f"<|tool_call>:call:bash{{command:{Q}pytest{Q}}}", "bash", {"command": "pytest"}),  # colon prefix
     ],
 )
@@ -116,7 +130,9 @@ def test_single_calls(text, name, args):
 
 def test_text_before_tool_call():
     # vLLM ::TestExtractToolCalls::test_text_before_tool_call
-    parsed = parser().parse("Let me check the weather for you. " + call("get_weather", f"location:{Q}Paris{Q}"))
+    parsed = parser().parse(
+        "Let me check the weather for you. " + call("get_weather", f"location:{Q}Paris{Q}")
+    )
     assert parsed.content == "Let me check the weather for you."
 
 

@@ -46,7 +46,9 @@ CASES = [
     pytest.param(gigachat3({}), {}, None, id="parameterless_gigachat3"),
     pytest.param(gigachat3(COMPLEX_ARGS), COMPLEX_ARGS, None, id="complex_gigachat3"),
     pytest.param(CONTENT + gigachat3(SIMPLE_ARGS), SIMPLE_ARGS, CONTENT, id="mixed_content_gigachat3"),
-    pytest.param(CONTENT + gigachat3(SIMPLE_ARGS) + EOS, SIMPLE_ARGS, CONTENT, id="mixed_content_eos_gigachat3"),
+    pytest.param(
+        CONTENT + gigachat3(SIMPLE_ARGS) + EOS, SIMPLE_ARGS, CONTENT, id="mixed_content_eos_gigachat3"
+    ),
     pytest.param(gigachat31(SIMPLE_ARGS), SIMPLE_ARGS, None, id="simple_gigachat31"),
     pytest.param(gigachat31({}), {}, None, id="parameterless_gigachat31"),
     pytest.param(gigachat31(COMPLEX_ARGS), COMPLEX_ARGS, None, id="complex_gigachat31"),

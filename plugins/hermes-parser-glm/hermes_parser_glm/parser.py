@@ -22,6 +22,7 @@ inside a value does not end the call (vLLM's ``<tool_call>.*?</tool_call>`` rege
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hermes_core.parsing import (
@@ -39,25 +40,13 @@ from hermes_core.parsing_values import convert_value, tool_property_types
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
 KEY = "<arg_key>"
-KEY_END = "</arg_key>"
-VALUE = "<arg_value>"
 VALUE_END = "</arg_value>"
 
 _WS = " \t\r\n"
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>")
-# What a JSON value or a Python literal can start with: any other value is plain text, and sending it
-# through a raising ``json.loads`` costs three times the parse of a number (issue 12, item 6).
-_DECODABLE_START = frozenset('{["-0123456789(' + "'" + "tfnTFN")
-
-
-def typed_value(raw: str, types: tuple[str, ...] | None) -> Any:
-    """The value of one ``<arg_value>`` (stripped), typed by its schema ``types`` (``None``: untyped)."""
-    value = raw.strip(_WS)
-    if not value:
-        return value
-    if types is None and value[0] not in _DECODABLE_START:
-        return value  # plain text: what convert_value would return, without its raising paths
-    return convert_value(value, types)
+# One key and the opening of its value; ``[^<]`` keeps the match inside the pair (no rescans).
+_PAIR = re.compile(r"[ \t\r\n]*<arg_key>([^<]*)</arg_key>[ \t\r\n]*<arg_value>")
+_SPACE = re.compile(r"[ \t\r\n]*")
 
 
 class Glm47Parser(ToolCallParser):
@@ -102,39 +91,39 @@ class Glm47Parser(ToolCallParser):
         if not name or not _BAD_NAME_CHARS.isdisjoint(name):
             return None  # e.g. hermes JSON in the same tags: not a GLM call
         types = self._types.get(name) if self._types else None
-        arguments: dict[str, Any] = {}
+        raw: dict[str, str] = {}  # typed once the call closes: a repeated key is converted once
+        pair = _PAIR.match
+        space = _SPACE.match
         pos = name_end
         while True:
-            while pos < end and text[pos] in _WS:
-                pos += 1
-            if startswith(TOOL_CALL_END, pos):
-                return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
-            if not startswith(KEY, pos):
-                # stray text between pairs (vLLM's findall skips it): on to the next key or the end
-                next_key = find(KEY, pos, end)
-                close = find(TOOL_CALL_END, pos, end if next_key < 0 else next_key)
-                if close >= 0:
-                    pos = close
-                elif next_key >= 0:
-                    pos = next_key
-                else:
-                    return None  # cut off: the call never closes
+            found = pair(text, pos, end)
+            if found is not None:
+                key = found.group(1).strip(_WS)
+                value_start = found.end()
+                value_end = find(VALUE_END, value_start, end)
+                if not key or value_end < 0:
+                    return None  # a nameless key, or cut off inside a value: no whole call
+                raw[key] = text[value_start:value_end].strip(_WS)
+                pos = value_end + len(VALUE_END)
                 continue
-            key_end = find(KEY_END, pos, end)
-            if key_end < 0:
-                return None
-            key = text[pos + len(KEY) : key_end].strip(_WS)
-            pos = key_end + len(KEY_END)
-            while pos < end and text[pos] in _WS:
-                pos += 1
-            if not key or not startswith(VALUE, pos):
+            pos = space(text, pos, end).end()
+            if startswith(TOOL_CALL_END, pos):
+                if types is None:
+                    arguments = {key: convert_value(value, None) for key, value in raw.items()}
+                else:
+                    arguments = {key: convert_value(value, types.get(key, ())) for key, value in raw.items()}
+                return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
+            if startswith(KEY, pos):
                 return None  # a key without its value: malformed block
-            value_end = find(VALUE_END, pos, end)
-            if value_end < 0:
-                return None  # cut off inside a value: cannot know the value is whole
-            raw = text[pos + len(VALUE) : value_end]
-            arguments[key] = typed_value(raw, None if types is None else types.get(key, ()))
-            pos = value_end + len(VALUE_END)
+            # stray text between pairs (vLLM's findall skips it): on to the next key or the end
+            next_key = find(KEY, pos, end)
+            close = find(TOOL_CALL_END, pos, end if next_key < 0 else next_key)
+            if close >= 0:
+                pos = close
+            elif next_key >= 0:
+                pos = next_key
+            else:
+                return None  # cut off: the call never closes
 
 
 class Glm45Parser(Glm47Parser):

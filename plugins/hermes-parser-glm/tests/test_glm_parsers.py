@@ -190,3 +190,24 @@ def test_truncated_block_dropped_complete_ones_kept():
 def test_plain_text_is_content():
     for text in ["Just text.", "<arg_key>a</arg_key>", "Talking about <tool_call tags> in prose"]:
         assert Glm47Parser().parse(text).content == text and Glm47Parser().parse(text).tool_calls == []
+
+
+# issue 15.1: the shapes that made GLM parsing quadratic (or slow per block) hold the kit's ratio
+GLM_BAIT = [
+    ("({'", "</tool_call>"),
+    ("<tool_call>({'", "</tool_call>"),
+    ("<tool_call>f<arg_key>k</arg_key><arg_value>", ""),
+    ("<arg_key>k</arg_key><arg_value>({'</arg_value>", "</tool_call>"),
+    ("<tool_call>f<arg_key>k</arg_key>", "</tool_call>"),
+    ("<tool_call>f junk ", "</tool_call>"),
+]
+
+
+def test_glm_bait_is_linear():
+    from hermes_testkit.parsers import assert_linear
+
+    for parser in (Glm45Parser(), Glm47Parser()):
+        for unit, suffix in GLM_BAIT:
+            assert_linear(parser.parse, unit, suffix)
+        # a single block with 100k repeated pairs: each key's value is typed once, at the end
+        assert_linear(lambda t, p=parser: p.parse("<tool_call>f" + t), *GLM_BAIT[3])

@@ -1,4 +1,4 @@
-"""hermes plugin: the Kimi-K2 tool-call parser (``kimi_k2``)."""
+"""hermes plugin: Kimi tool-call parsers: K2 (``kimi_k2``) and K3 XTML (``kimi_k3``)."""
 
 from __future__ import annotations
 
@@ -12,3 +12,4 @@ __all__ = ["SAMPLE_COMPLETIONS", "KimiK2Parser"]
 @hookimpl
 def register_tool_call_parsers(register):
     register(KimiK2Parser)
+    register("hermes_parser_kimi.k3:KimiK3Parser", name="kimi_k3", aliases=("kimi-k3",))

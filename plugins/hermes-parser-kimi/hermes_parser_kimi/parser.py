@@ -5,10 +5,14 @@
 
 The id the model writes (``functions.NAME:IDX``, IDX counting calls over the whole conversation) is kept
 as the call id: K2's chat template renders tool results by it. The name is the id without the
-``functions.`` prefix and the ``:IDX`` suffix. Blocks are found with ``str.find``, not a regex.
+``functions.`` prefix and the ``:IDX`` suffix; a block whose id lacks ``:IDX`` is not a call (as in vLLM
+and hermes-agent). Blocks are found with ``str.find``, not a regex, and where the next marker of each kind
+is remembered while it lies ahead, so bait without end markers is read in one pass.
 """
 
 from __future__ import annotations
+
+import json
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -36,6 +40,28 @@ CALL_END = "<|tool_call_end|>"
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>")
 
 
+class _NextFinder:
+    """``text.find(marker, pos)`` for a growing ``pos``: each stretch of text is searched once."""
+
+    __slots__ = ("found", "marker", "text")
+
+    def __init__(self, text: str, marker: str) -> None:
+        self.text, self.marker, self.found = text, marker, -2
+
+    def __call__(self, pos: int) -> int:
+        found = self.found
+        if found == -1 or found >= pos:
+            return found
+        self.found = found = self.text.find(self.marker, pos)
+        return found
+
+
+def has_index(call_id: str) -> bool:
+    """``functions.NAME:IDX`` with IDX all digits (vLLM's ``[^<]+:\\d+``)."""
+    colon = call_id.rfind(":")
+    return colon > 0 and call_id[colon + 1 :].isdigit()
+
+
 def name_from_id(call_id: str) -> str:
     """``functions.get_weather:0`` -> ``get_weather``; dots inside the tool's own name are kept."""
     name = call_id.removeprefix("functions.")
@@ -60,25 +86,24 @@ class KimiK2Parser(ToolCallParser):
         calls: list[ToolCall] = []
         seen: set[str] = set()
         n = len(text)
-        pos = text.find(CALL_BEGIN, first)
+        next_begin = _NextFinder(text, CALL_BEGIN)
+        next_argument = _NextFinder(text, ARGUMENT_BEGIN)
+        next_end = _NextFinder(text, CALL_END)
+        next_section_ends = (_NextFinder(text, SECTION_END), _NextFinder(text, SECTION_END_SINGULAR))
+        pos = next_begin(first)
         while pos >= 0:
             start = pos + len(CALL_BEGIN)
-            nxt = text.find(CALL_BEGIN, start)
-            arg = text.find(ARGUMENT_BEGIN, start)
+            nxt = next_begin(start)
+            arg = next_argument(start)
             if arg < 0 or 0 <= nxt < arg:
                 pos = nxt
                 continue
-            end = text.find(CALL_END, arg)
+            end = next_end(arg)
             closed = end >= 0 and (nxt < 0 or end < nxt)
             if not closed:  # cut off: the arguments run to the next call, the section end or the text end
-                stops = [
-                    i
-                    for i in (nxt, text.find(SECTION_END, arg), text.find(SECTION_END_SINGULAR, arg))
-                    if i >= 0
-                ]
+                stops = [i for i in (nxt, *(f(arg) for f in next_section_ends)) if i >= 0]
                 end = min(stops) if stops else n
-            raw_arguments = text[arg + len(ARGUMENT_BEGIN) : end].strip()
-            call = self._call(text[start:arg].strip(), raw_arguments, closed, seen)
+            call = self._call(text[start:arg].strip(), text, arg + len(ARGUMENT_BEGIN), end, closed, seen)
             if call is not None:
                 calls.append(call)
             pos = nxt
@@ -86,19 +111,24 @@ class KimiK2Parser(ToolCallParser):
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    @staticmethod
-    def _call(call_id: str, raw_arguments: str, closed: bool, seen: set[str]) -> ToolCall | None:
-        name = name_from_id(call_id)
+    def _call(
+        self, call_id: str, text: str, start: int, end: int, closed: bool, seen: set[str]
+    ) -> ToolCall | None:
+        bare_counter = call_id.isdigit()
+        if not bare_counter and not has_index(call_id):
+            return None
+        raw_arguments = text[start:end].strip()
+        name = self._name_for_counter(raw_arguments) if bare_counter else name_from_id(call_id)
         if not name or not _BAD_NAME_CHARS.isdisjoint(name):
             return None
         if not raw_arguments and not closed:
             return None  # cut off right after the argument marker
         if raw_arguments:
             try:
-                value, end = scan_json(raw_arguments, 0)
+                value, stop = scan_json(raw_arguments, 0)
             except JSON_ERRORS:
                 return None  # malformed or cut-off arguments
-            if end != len(raw_arguments):
+            if stop != len(raw_arguments):
                 return None
             arguments = encode_arguments(value)
         else:
@@ -107,3 +137,24 @@ class KimiK2Parser(ToolCallParser):
             call_id = make_call_id()
         seen.add(call_id)
         return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=arguments))
+
+    def _name_for_counter(self, raw_arguments: str) -> str | None:
+        """A bare counter id (``0``) names no tool: as vLLM, the request's only tool, or the one tool
+        whose parameters hold every argument; ``None`` without tools or when ambiguous."""
+        names = [name for name in (_tool_name(t) for t in self.tools) if name]
+        if len(names) == 1:
+            return names[0]
+        try:
+            arguments = json.loads(raw_arguments) if raw_arguments else {}
+        except (ValueError, RecursionError):
+            return None
+        if type(arguments) is not dict:
+            return None
+        fits = [name for name in names if set(arguments) <= set(self.tool_schema(name))]
+        return fits[0] if len(fits) == 1 else None
+
+
+def _tool_name(tool: object) -> str | None:
+    function = tool.get("function", tool) if isinstance(tool, dict) else None
+    name = function.get("name") if isinstance(function, dict) else None
+    return name if isinstance(name, str) else None

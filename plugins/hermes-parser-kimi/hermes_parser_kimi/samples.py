@@ -31,3 +31,28 @@ K2_THINKING = (
 )
 
 SAMPLE_COMPLETIONS: list[str] = [K2_SINGLE, K2_PARALLEL, K2_LATER_TURN, K2_THINKING]
+
+# Kimi-K3 XTML: the response channel, then the tools channel (markers as the chat template writes them).
+K3_SINGLE = (
+    "<|open|>response<|sep|>Let me run that.<|close|>response<|sep|>"
+    "<|open|>tools<|sep|>"
+    '<|open|>call tool="python" index="1"<|sep|>'
+    '<|open|>argument key="code" type="string"<|sep|>print(sum(range(10)))<|close|>argument<|sep|>'
+    '<|open|>argument key="timeout" type="integer"<|sep|>30<|close|>argument<|sep|>'
+    "<|close|>call<|sep|>"
+    "<|close|>tools<|sep|>"
+)
+# The response opening is part of the prompt in chat serving: only its closing marker is generated.
+K3_PARALLEL = (
+    "Checking both.<|close|>response<|sep|>"
+    "<|open|>tools<|sep|>"
+    '<|open|>call tool="get_weather" index="1"<|sep|>'
+    '<|open|>argument key="city" type="string"<|sep|>Beijing<|close|>argument<|sep|>'
+    "<|close|>call<|sep|>"
+    '<|open|>call tool="get_weather" index="2"<|sep|>'
+    '<|open|>argument key="city" type="string"<|sep|>上海<|close|>argument<|sep|>'
+    '<|open|>argument key="opts" type="object"<|sep|>{"uni'
+    't": "celsius", "days": [1, 2]}<|close|>argument<|sep|>'
+    "<|close|>call<|sep|>"
+    "<|close|>tools<|sep|><|close|>message<|sep|>"
+)

@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from hermes_parser_kimi import KimiK2Parser
 from hermes_parser_kimi.parser import (
     ARGUMENT_BEGIN,
@@ -146,3 +147,128 @@ def test_missing_section_marker_tolerated():
     """vLLM needs ``<|tool_calls_section_begin|>``; bare call blocks are read too."""
     parsed = parse("Sure. " + call("functions.a:0", "{}"))
     assert calls(parsed) == [("a", {})] and parsed.content == "Sure."
+
+
+# vLLM tests/tool_parsers/test_kimi_k2_tool_parser.py (id regex ``[^<]+:\d+``) and hermes-agent's kimi parser
+def test_id_without_index_is_not_a_call():
+    text = section(call("functions.a", '{"x": 1}'), call("functions.b:x1", "{}"), call("functions.c:2", "{}"))
+    assert calls(parse(text)) == [("c", {})]
+    only = section(call("functions.get_weather", '{"city": "Paris"}'))
+    assert parse(only).tool_calls == [] and parse(only).content == only
+
+
+def _tool(tool_id, args):
+    return f"{CALL_BEGIN}{tool_id} {ARGUMENT_BEGIN}{args}{CALL_END}"
+
+
+def _schema_tool(name, *keys):
+    properties = {k: {"type": "string"} for k in keys}
+    return {
+        "type": "function",
+        "function": {"name": name, "parameters": {"type": "object", "properties": properties}},
+    }
+
+
+WEATHER, READ_FILE, BOOK_FLIGHT = (
+    _schema_tool("get_weather", "city", "unit"),
+    _schema_tool("read_file", "path"),
+    _schema_tool("book_flight", "city"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "want", "content"),
+    [
+        (
+            "I'll check. " + section(_tool("functions.get_weather:0", '{"city": "Beijing"}')),
+            [("get_weather", {"city": "Beijing"})],
+            "I'll check.",
+        ),
+        (
+            "Compare weather. "
+            + section(
+                _tool("functions.get_weather:0", '{"city": "Beijing"}'),
+                _tool("functions.get_weather:1", '{"city": "Shanghai"}'),
+            ),
+            [("get_weather", {"city": "Beijing"}), ("get_weather", {"city": "Shanghai"})],
+            "Compare weather.",
+        ),
+        (
+            "Multiple tasks. "
+            + section(
+                _tool("functions.get_weather:0", '{"city": "New York"}'),
+                _tool("functions.get_news:1", '{"topic": "technology"}'),
+                _tool("functions.send_email:2", '{"to": "user@example.com", "subject": "Daily Update"}'),
+            ),
+            [
+                ("get_weather", {"city": "New York"}),
+                ("get_news", {"topic": "technology"}),
+                ("send_email", {"to": "user@example.com", "subject": "Daily Update"}),
+            ],
+            "Multiple tasks.",
+        ),
+        (
+            "Process HTML. " + section(_tool("functions.process_html:0", '{"html": "<div>content</div>"}')),
+            [("process_html", {"html": "<div>content</div>"})],
+            "Process HTML.",
+        ),
+        (
+            "Formatted. "
+            + section(_tool("functions.process_data:0", '{\n  "name": "test",\n  "value": 123\n}')),
+            [("process_data", {"name": "test", "value": 123})],
+            "Formatted.",
+        ),
+        (
+            "No prefix. " + section(_tool("get_weather:0", '{"city": "Tokyo"}')),
+            [("get_weather", {"city": "Tokyo"})],
+            "No prefix.",
+        ),
+        ("Empty args. " + section(_tool("functions.test:0", "{}")), [("test", {})], "Empty args."),
+    ],
+    ids=[
+        "single_tool_call",
+        "parallel_tool_calls",
+        "three_tool_calls",
+        "angle_brackets_in_json",
+        "multiline_json",
+        "no_functions_prefix",
+        "empty_arguments",
+    ],
+)
+def test_vllm_extract_tool_calls(text, want, content):
+    """vLLM tests/tool_parsers/test_kimi_k2_tool_parser.py::TestExtractToolCalls::test_extract_tool_calls
+    (vLLM keeps the trailing space of the content)."""
+    parsed = parse(text)
+    assert calls(parsed) == want and parsed.content == content
+    assert all(c.id.split(":")[-1].isdigit() for c in parsed.tool_calls)
+
+
+# vLLM ...::TestExtractToolCalls::test_invalid_funcall_id_skipped and ::test_native_id_extracted
+def test_vllm_invalid_id_skipped_native_id_kept():
+    text = "Help. " + section(
+        _tool("functions.invalid.0", '{"city": "Beijing"}'),
+        _tool("functions.valid:1", '{"city": "Shanghai"}'),
+    )
+    parsed = parse(text)
+    assert (
+        calls(parsed) == [("valid", {"city": "Shanghai"})] and parsed.tool_calls[0].id == "functions.valid:1"
+    )
+
+
+# vLLM ...::TestExtractToolCalls::test_bare_counter / ::test_bare_counter_multiple_tools_infers_by_args
+def test_vllm_bare_counter_names_the_tool_from_the_request():
+    text = "Let me check. " + section(_tool("0", '{"city": "Tokyo", "unit": "celsius"}'))
+    for tools in ([WEATHER], [READ_FILE, WEATHER]):
+        parsed = KimiK2Parser().parse(text, tools=tools)
+        assert calls(parsed) == [("get_weather", {"city": "Tokyo", "unit": "celsius"})]
+        assert parsed.tool_calls[0].id == "0" and parsed.content == "Let me check."
+    assert parse(text).tool_calls == []  # no tools: nothing names it
+
+
+# vLLM ...::TestExtractToolCalls::test_bare_counter_multiple_tools_skips_unsafe_inference
+@pytest.mark.parametrize(
+    "args", ['{"city": "Tokyo"}', '{"city": "Tokyo"'], ids=["ambiguous", "malformed_json"]
+)
+def test_vllm_bare_counter_ambiguous_skipped(args):
+    text = "Let me check. " + section(_tool("0", args))
+    assert KimiK2Parser().parse(text, tools=[WEATHER, BOOK_FLIGHT]).tool_calls == []

@@ -31,7 +31,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, json_document, scan_json
 
 PYTHON_TAG = "<|python_tag|>"
 
@@ -60,11 +60,11 @@ def _call(obj: Any) -> ToolCall | None:
     )
 
 
-def _failure_cost(error: BaseException, n: int) -> int:
-    """What a failed decode cost: building a ``JSONDecodeError`` counts the lines before its position
-    (``doc.count("\\n", 0, pos)``), so every failure is O(position), not O(1)."""
+def _failure_cost(error: BaseException, start: int, n: int) -> int:
+    """What a failed decode walked: up to its error (``json_document`` makes the error itself O(1));
+    a too-deep one (``RecursionError``) is charged the whole text."""
     if isinstance(error, json.JSONDecodeError):
-        return error.pos + 1
+        return error.pos - start + 1
     return n if isinstance(error, RecursionError) else 1
 
 
@@ -91,14 +91,15 @@ class Llama3JsonParser(ToolCallParser):
         first = -1
         n = len(text)
         budget = _FAILED_SCAN_BUDGET * n + _FAILED_SCAN_FLOOR
+        doc = json_document(text)
         search = _OBJECT_START.search  # a brace that cannot start a call (prose, bait) costs nothing
         match = search(text, pos)
         while match is not None:
             pos = match.start()
             try:
-                obj, end = scan_json(text, pos)
+                obj, end = scan_json(doc, pos)
             except JSON_ERRORS as error:
-                budget -= _failure_cost(error, n)
+                budget -= _failure_cost(error, pos, n)
                 if budget < 0:
                     break
                 match = search(text, pos + 1)

@@ -15,7 +15,7 @@ PYTHON_END = "<|python_end|>"
 
 
 class Llama4PythonicParser(PythonicListParser):
-    """vLLM's ``llama4_pythonic``: an optional ``<|python_start|>``, the list, an optional ``<|python_end|>``."""
+    """vLLM's ``llama4_pythonic``: ``[<|python_start|>]`` the list ``[<|python_end|>]``."""
 
     name = "llama4_pythonic"
     open_token = PYTHON_START

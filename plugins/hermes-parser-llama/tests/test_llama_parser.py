@@ -38,7 +38,7 @@ SAMPLES = [
 
 
 # vLLM reads a call object wherever it sits (tests/tool_parsers/test_llama3_json_tool_parser.py::
-# test_extract_tool_calls_brace_in_trailing_text), so the kit's "call object quoted in prose" text is a call here.
+# test_extract_tool_calls_brace_in_trailing_text), so the kit's "call object in prose" text is a call here.
 PLAIN_TEXTS = [t for t in ParserConformance.plain_texts if not t.startswith('{"name"')]
 
 
@@ -117,7 +117,8 @@ def test_json_without_call_keys_is_content():
 
 
 def test_call_followed_by_a_non_call_object_keeps_the_call():
-    # vLLM tests/tool_parsers/test_llama3_json_tool_parser.py::test_extract_tool_calls_json_fragment_in_trailing_text
+    # vLLM tests/tool_parsers/test_llama3_json_tool_parser.py
+    #     ::test_extract_tool_calls_json_fragment_in_trailing_text
     text = '{"name": "a", "parameters": {}}; {"result": 42}'
     assert calls(parse(text)) == [("a", {})]
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (model outputs quoted whole, as in the reference suites)
 """``longcat``: LongCat-Flash-Chat output, the hermes JSON format in ``<longcat_tool_call>`` tags."""
 
 from __future__ import annotations
@@ -74,3 +75,87 @@ def test_malformed_block_skipped():
     """Deliberately better than vLLM (all-or-nothing): the good block survives a bad one."""
     text = '<longcat_tool_call>{oops}</longcat_tool_call><longcat_tool_call>{"name": "g"}</longcat_tool_call>'
     assert calls(parse(text)) == [("g", {})]
+
+
+# vLLM tests/tool_parsers/test_longcat_tool_parser.py::TestLongCatToolParser (ToolParserTestConfig outputs)
+VLLM_SINGLE = '<longcat_tool_call>{"name": "get_weather", "arguments": {"city": "Tokyo"}}</longcat_tool_call>'
+VLLM_CASES = [
+    (
+        "This is a regular response without any tool calls.",
+        [],
+        "This is a regular response without any tool calls.",
+    ),
+    (VLLM_SINGLE, [("get_weather", {"city": "Tokyo"})], None),
+    (
+        VLLM_SINGLE + "\n"
+        '<longcat_tool_call>{"name": "get_time", "arguments": {"timezone": "Asia/Tokyo"}}</longcat_tool_call>',
+        [("get_weather", {"city": "Tokyo"}), ("get_time", {"timezone": "Asia/Tokyo"})],
+        None,
+    ),
+    (
+        '<longcat_tool_call>{\n  "name": "test_function",\n  "arguments": {\n    "string_field": "hello",\n'
+        '    "int_field": 42,\n    "float_field": 3.14,\n    "bool_field": true,\n    "null_field": null,\n'
+        '    "array_field": ["a", "b", "c"],\n    "object_field": {"nested": "value"},\n    "empty_array": [],\n'
+        '    "empty_object": {}\n  }\n}</longcat_tool_call>',
+        [
+            (
+                "test_function",
+                {
+                    "string_field": "hello",
+                    "int_field": 42,
+                    "float_field": 3.14,
+                    "bool_field": True,
+                    "null_field": None,
+                    "array_field": ["a", "b", "c"],
+                    "object_field": {"nested": "value"},
+                    "empty_array": [],
+                    "empty_object": {},
+                },
+            )
+        ],
+        None,
+    ),
+    ('<longcat_tool_call>{"name": "refresh", "arguments": {}}</longcat_tool_call>', [("refresh", {})], None),
+    (
+        "Let me check the weather for you.\n" + VLLM_SINGLE + "\nHere is the result.",
+        [("get_weather", {"city": "Tokyo"})],
+        "Let me check the weather for you.",
+    ),
+    (
+        '<longcat_tool_call>{\n  "name": "test_function",\n  "arguments": {\n    "quoted": "He said \\"hello\\"",\n'
+        '    "path": "C:\\\\Users\\\\file.txt",\n    "newline": "line1\\nline2",\n    "unicode": "emoji: 🎉"\n'
+        "  }\n}</longcat_tool_call>",
+        [
+            (
+                "test_function",
+                {
+                    "quoted": 'He said "hello"',
+                    "path": "C:\\Users\\file.txt",
+                    "newline": "line1\nline2",
+                    "unicode": "emoji: 🎉",
+                },
+            )
+        ],
+        None,
+    ),
+]
+
+
+def test_vllm_common_cases():
+    for text, expected, content in VLLM_CASES:
+        parsed = parse(text)
+        assert calls(parsed) == expected, text
+        assert parsed.content == content, text
+
+
+def test_vllm_malformed_inputs_never_raise():
+    for text in [
+        '<longcat_tool_call>{"name": "func", "arguments": {',
+        '<longcat_tool_call>{"name": "func", "arguments": "not a dict"}</longcat_tool_call>',
+        "Some text with <longcat_tool_call>invalid json",
+    ]:
+        parsed = parse(text)
+        for call in parsed.tool_calls:
+            json.loads(call.function.arguments)
+        if not parsed.tool_calls:
+            assert parsed.content == text

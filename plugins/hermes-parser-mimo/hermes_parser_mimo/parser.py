@@ -1,4 +1,4 @@
-"""``mimo``: the Qwen3-Coder XML format under Xiaomi MiMo's name (one implementation, in hermes-parser-qwen)."""
+"""``mimo``: the Qwen3-Coder XML format under Xiaomi MiMo's name (implemented once, in hermes-parser-qwen)."""
 
 from __future__ import annotations
 

@@ -33,8 +33,7 @@ SINGLE = (
 WITH_CONTENT = "Sure! Let me check the weather for you." + SINGLE
 # ...::test_extract_tool_calls[parallel_tools]
 PARALLEL = (
-    SINGLE
-    + "\n<tool_call>\n<function=get_current_weather>\n<parameter=city>\nOrlando\n</parameter>\n"
+    SINGLE + "\n<tool_call>\n<function=get_current_weather>\n<parameter=city>\nOrlando\n</parameter>\n"
     "<parameter=state>\nFL\n</parameter>\n<parameter=unit>\nfahrenheit\n</parameter>\n</function>\n</tool_call>"
 )
 DALLAS = ("get_current_weather", {"city": "Dallas", "state": "TX", "unit": "fahrenheit"})

@@ -67,4 +67,6 @@ class MinimaxM1Parser(ToolCallParser):
                 continue
             name = obj["name"]
             if type(name) is str and name.strip():
-                calls.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(obj["arguments"]))))
+                calls.append(
+                    ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(obj["arguments"])))
+                )

@@ -141,3 +141,32 @@ def test_truncated_array_keeps_complete_elements():
 def test_truncated_v11_keeps_complete_calls():
     text = '[TOOL_CALLS]a[ARGS]{"x": 1}[TOOL_CALLS]b[ARGS]{"y": '
     assert calls(parse(text)) == [("a", {"x": 1})]
+
+
+def test_v11_arguments_pass_through_as_written():
+    """vLLM returns v11 arguments verbatim (``raw_tool_call[end_name:]``): no decode/re-encode round trip."""
+    parsed = parse('[TOOL_CALLS]f[ARGS]{"a":1,  "b": "é"}')
+    assert parsed.tool_calls[0].function.arguments == '{"a":1,  "b": "é"}'
+
+
+def test_bait_decodes_nothing_that_cannot_be_an_object(monkeypatch):
+    """``"[TOOL_CALLS]{'" * n``: a failed decode costs O(position), so none may be attempted per marker."""
+    from hermes_parser_mistral import parser as module
+
+    attempts = []
+    real = module.scan_json
+
+    def counting(text, pos):
+        attempts.append(pos)
+        return real(text, pos)
+
+    monkeypatch.setattr(module, "scan_json", counting)
+    for bait in ["[TOOL_CALLS]{'" * 5000, "[TOOL_CALLS][{'" * 5000, "[TOOL_CALLS]f[ARGS]{'" * 5000]:
+        assert parse(bait).content == bait
+    assert attempts == []
+
+
+def test_cheap_failures_do_not_exhaust_the_budget():
+    """Failed decodes are charged what they walked: many small failures do not hide a later call."""
+    text = '[TOOL_CALLS]{"a":x ' * 200 + '[TOOL_CALLS]f{"a": 1}'
+    assert calls(parse(text)) == [("f", {"a": 1})]

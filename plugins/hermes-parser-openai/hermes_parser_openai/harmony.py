@@ -3,7 +3,8 @@
 A gpt-oss completion (the prompt ends with ``<|start|>assistant``) reads::
 
     <|channel|>analysis<|message|>The user wants the weather.<|end|>
-    <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Tokyo"}<|call|>
+    <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>
+    {"city": "Tokyo"}<|call|>
 
 and an answer turn ends with ``<|start|>assistant<|channel|>final<|message|>It is sunny.<|return|>``. The
 recipient may also sit in the role part (``<|start|>assistant to=functions.f<|channel|>commentary json``).
@@ -16,6 +17,7 @@ piece), so the cost is linear in the input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 START = "<|start|>"
@@ -28,9 +30,8 @@ RETURN = "<|return|>"
 TOKENS = (START, CHANNEL, CONSTRAIN, MESSAGE, END, CALL, RETURN)
 CLOSERS = frozenset((END, CALL, RETURN))
 _TOKEN_PREFIXES = frozenset(t[:i] for t in TOKENS for i in range(2, len(t)))
-_BY_LETTER: dict[str, tuple[str, ...]] = {}
-for _token in TOKENS:  # the letter after "<|" narrows the tokens to try
-    _BY_LETTER[_token[2]] = (*_BY_LETTER.get(_token[2], ()), _token)
+_TOKEN_SPLIT = re.compile("(" + "|".join(re.escape(t) for t in TOKENS) + ")").split
+_LONGEST = max(len(t) for t in TOKENS)
 
 LEAD, HEADER, BODY, BETWEEN = "lead", "header", "body", "between"
 
@@ -59,13 +60,14 @@ def parse_header(header: str) -> tuple[str, str | None, str | None]:
     words = channel_part.split()
     channel = words[0] if words else ""
     recipient = content_type = None
-    for word in role.split()[1:] + words[1:]:
+    constraint_words = constraint.split()
+    if constrained and constraint_words and not constraint_words[0].startswith("to="):
+        content_type = constraint_words.pop(0)
+    for word in role.split()[1:] + words[1:] + constraint_words:
         if word.startswith("to="):
             recipient = recipient or word[3:]
         elif content_type is None:
             content_type = word
-    if constrained:
-        content_type = constraint.strip() or content_type
     return channel, recipient, content_type
 
 
@@ -89,36 +91,21 @@ class HarmonyReader:
     def feed(self, text: str, final: bool = False) -> None:
         buf = self._pending + text if self._pending else text
         self._pending = ""
-        n = len(buf)
-        pos = 0
-        find = buf.find
-        while pos < n:
-            i = find("<|", pos)
-            if i < 0:
-                if not final and buf[-1] == "<":  # may be the start of a token
-                    self._pending = "<"
-                    n -= 1
-                if n > pos:
-                    self._text(buf[pos:n])
-                return
-            token = None
-            for candidate in _BY_LETTER.get(buf[i + 2 : i + 3], ()):
-                if buf.startswith(candidate, i):
-                    token = candidate
-                    break
-            if token is not None:
-                if i > pos:
-                    self._text(buf[pos:i])
-                self._token(token)
-                pos = i + len(token)
-                continue
-            if not final and buf[i:] in _TOKEN_PREFIXES:  # may still become a token: wait for more
-                if i > pos:
-                    self._text(buf[pos:i])
-                self._pending = buf[i:]
-                return
-            self._text(buf[pos : i + 2])  # "<|" that starts no token is text
-            pos = i + 2
+        # [text, token, text, token, ..., text]: one C-level pass over the piece
+        parts = _TOKEN_SPLIT(buf)
+        last = parts.pop()
+        on_text, on_token = self._text, self._token
+        for i in range(0, len(parts), 2):
+            if parts[i]:
+                on_text(parts[i])
+            on_token(parts[i + 1])
+        if last and not final:  # a token cut by the end of this piece waits for the next one
+            cut = last.rfind("<", max(0, len(last) - _LONGEST + 1))
+            if cut >= 0 and (cut == len(last) - 1 or last[cut:] in _TOKEN_PREFIXES):
+                self._pending = last[cut:]
+                last = last[:cut]
+        if last:
+            on_text(last)
 
     def close(self) -> None:
         """End of text: a partial token left over is text; an open message stays open (not closed)."""
@@ -148,8 +135,8 @@ class HarmonyReader:
 
     def _token(self, token: str) -> None:
         state = self.state
-        if token == START or token == CHANNEL:
-            if state == LEAD or state == BETWEEN or state == BODY:
+        if token in (START, CHANNEL):
+            if state in (LEAD, BETWEEN, BODY):
                 if state == BODY:
                     self.on_message_end(self.messages[-1])
                 self.state = HEADER

@@ -3,7 +3,6 @@
 import json
 import random
 
-from hermes_core.parsing_stream import join_deltas
 from hermes_parser_openai.parser import HarmonyParser
 from hermes_parser_openai.samples import (
     ANALYSIS,
@@ -14,6 +13,7 @@ from hermes_parser_openai.samples import (
     STOP_TOKEN_STRIPPED,
 )
 
+from hermes_core.parsing_stream import join_deltas
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 WEATHER = ("get_current_weather", {"location": "Tokyo"})
@@ -99,7 +99,9 @@ def test_single_tool_json_normalised():
 def test_multiple_tools_with_and_without_content_type():
     def message(recipient, body, constrain=True):
         kind = " <|constrain|>json" if constrain else ""
-        return f"<|start|>assistant<|channel|>commentary to=functions.{recipient}{kind}<|message|>{body}<|call|>"
+        return (
+            f"<|start|>assistant<|channel|>commentary to=functions.{recipient}{kind}<|message|>{body}<|call|>"
+        )
 
     text = ANALYSIS + "".join(
         [
@@ -145,7 +147,7 @@ def test_truncated_final_text_counts_as_content():
 
 def test_builtin_tool_recipients_are_not_function_calls():
     text = (
-        "<|channel|>analysis to=browser.search<|message|>{\"query\": \"x\"}<|call|>"
+        '<|channel|>analysis to=browser.search<|message|>{"query": "x"}<|call|>'
         "<|start|>assistant<|channel|>analysis to=python<|message|>print(1)<|call|>"
     )
     parsed = HarmonyParser().parse(text)
@@ -159,7 +161,10 @@ def test_cut_off_call_needs_whole_json():
 
 
 def test_recipient_in_role_part_and_constrain_variants():
-    text = '<|start|>assistant to=functions.lookup<|channel|>commentary<|constrain|>json<|message|>{"k": 1}<|call|>'
+    text = (
+        "<|start|>assistant to=functions.lookup<|channel|>co"
+        'mmentary<|constrain|>json<|message|>{"k": 1}<|call|>'
+    )
     assert calls(HarmonyParser().parse(text)) == [("lookup", {"k": 1})]
 
 
@@ -177,7 +182,9 @@ def test_stream_equals_parse_for_every_cut():
         PREAMBLE_THEN_CALL,
         STOP_TOKEN_STRIPPED,
         "Lead text <|channel|>final<|message|>no calls<|return|>",
-        "<|channel|>final<|message|>First<|end|>" + SINGLE_CALL + "<|start|>assistant<|channel|>final<|message|>x<|",
+        "<|channel|>final<|message|>First<|end|>"
+        + SINGLE_CALL
+        + "<|start|>assistant<|channel|>final<|message|>x<|",
         "plain text only, <| not a token",
     ]
     for text in texts:
@@ -189,3 +196,10 @@ def test_stream_sends_final_text_before_the_end():
     sent = stream.feed(SINGLE_CALL + "<|start|>assistant<|channel|>final<|message|>It is sun")
     assert "".join(d.content or "" for d in sent) == "It is sun"
     assert "".join(d.content or "" for d in stream.feed("ny.")) == "ny."
+
+
+def test_recipient_after_the_constraint():
+    text = (
+        '<|start|>assistant<|channel|>commentary <|constrain|>json to=functions.f<|message|>{"k": 2}<|call|>'
+    )
+    assert calls(HarmonyParser().parse(text)) == [("f", {"k": 2})]

@@ -186,3 +186,72 @@ def test_reasoning_before_the_list():
 def test_bait_is_content(bait):
     text = bait * 2000 + "]"
     assert parser().parse(text).content == text
+
+
+def test_fast_scanner_agrees_with_the_ast_path():
+    """The shared decoder's plain-list scanner answers exactly as the ``ast`` path wherever it answers."""
+    import ast
+    import random
+
+    from hermes_core import parsing_pythonic as pp
+
+    rng = random.Random(7)
+    atoms = [
+        "'a b'",
+        '"x\'y"',
+        "1",
+        "-2",
+        "3.5",
+        "-0.0",
+        "1e5",
+        "1e999",
+        "True",
+        "false",
+        "null",
+        "None",
+        "[]",
+        "{}",
+        "b'z'",
+        "(1, 2)",
+        "{'k': 1}",
+        "[1, [2, [3]]]",
+        "'tab\there'",
+        "07",
+        "1_0",
+        "x",
+        "f'q'",
+    ]
+
+    def value(depth=0):
+        r = rng.random()
+        if depth < 2 and r < 0.2:
+            return (
+                "["
+                + ", ".join(value(depth + 1) for _ in range(rng.randint(0, 3)))
+                + rng.choice(["", ","])
+                + "]"
+            )
+        if depth < 2 and r < 0.3:
+            return "{" + ", ".join(f"'k{i}': {value(depth + 1)}" for i in range(rng.randint(0, 3))) + "}"
+        return rng.choice(atoms)
+
+    def call():
+        name = rng.choice(["f", "get_weather", "ns.tool", "from", "_x"])
+        kws = ", ".join(
+            f"{rng.choice(['a', 'b', 'city', 'class'])}={value()}" for _ in range(rng.randint(0, 3))
+        )
+        return f"{name}({kws}{rng.choice(['', ','])})" if kws else f"{name}()"
+
+    answered = 0
+    for _ in range(3000):
+        src = "[" + ", ".join(call() for _ in range(rng.randint(0, 3))) + rng.choice(["", ",", " "]) + "]"
+        fast = pp._fast_decode(src)
+        if fast is None:
+            continue
+        answered += 1
+        node = pp._parse_expression(src)
+        assert isinstance(node, ast.List) and all(isinstance(e, ast.Call) for e in node.elts), src
+        slow = [c for c in (pp._tool_call(e) for e in node.elts) if c is not None]
+        pair = [(c.function.name, c.function.arguments) for c in fast]
+        assert pair == [(c.function.name, c.function.arguments) for c in slow], src
+    assert answered > 500

@@ -18,7 +18,6 @@ and two small alternation regexes instead of vLLM's three nested ``findall`` pas
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -28,12 +27,11 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_tags import first_marker
 from hermes_core.parsing_values import convert_value, tool_property_types
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 _FUNCTION = "<function="
 _TOOL_CALL = "<tool_call>"
@@ -41,6 +39,8 @@ _NEXT = re.compile(r"<parameter=|</function>|<function=|</tool_call>")
 # A value ends where vLLM's parameter regex ends it: its closing tag, the next parameter, or the end of
 # the function / call (a model that forgets ``</parameter>`` loses nothing).
 _VALUE_END = re.compile(r"</parameter>|<parameter=|</function>|</tool_call>")
+
+
 class Qwen3CoderParser(ToolCallParser):
     """``<function=NAME><parameter=KEY>VALUE</parameter>...</function>``, optionally in ``<tool_call>``.
 
@@ -107,7 +107,7 @@ class Qwen3CoderParser(ToolCallParser):
                     break
             if name and "<" not in name and "\n" not in name:
                 try:
-                    encoded = _dumps(arguments)
+                    encoded = encode_arguments(arguments)  # the core's prebuilt encoder
                 except (TypeError, ValueError):
                     encoded = None
                 if encoded is not None:

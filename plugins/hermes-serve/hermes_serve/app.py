@@ -43,6 +43,7 @@ class Proxy:
         self.recorder = Recorder(config.record_dir) if config.record_dir else None
         self.http: httpx.AsyncClient | None = None
         self.tokens_mode: Any = None
+        self._tool_choice_none = False  # set when the upstream refuses tool_choice "auto"
         self._auth = f"Bearer {config.api_key}".encode() if config.api_key else None
         self._upstream_headers = {"Content-Type": "application/json"}
         if config.upstream_api_key:
@@ -139,6 +140,42 @@ class Proxy:
             )
         return response
 
+    # -- upstreams without a tool parser -----------------------------------------------------------------
+
+    def _for_upstream(self, raw: bytes, body: dict[str, Any]) -> bytes:
+        """The request as the upstream takes it: once it refused ``tool_choice: auto`` (vLLM without
+        ``--enable-auto-tool-choice`` does), requests ask for ``none``, which still renders the tools
+        into the prompt; the calls are then ours to parse."""
+        if self._tool_choice_none and body.get("tools") and body.get("tool_choice", "auto") == "auto":
+            return json.dumps({**body, "tool_choice": "none"}, ensure_ascii=False).encode()
+        return raw
+
+    def _refused_tool_choice(self, error: ProxyError, body: dict[str, Any]) -> bool:
+        if self._tool_choice_none or error.status != 400 or not body.get("tools"):
+            return False
+        if body.get("tool_choice", "auto") != "auto":
+            return False
+        message = error.message.lower()
+        return "tool choice" in message or "tool_choice" in message
+
+    async def _chat_answer(self, raw: bytes, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self.post_json("chat/completions", self._for_upstream(raw, body))
+        except ProxyError as exc:
+            if not self._refused_tool_choice(exc, body):
+                raise
+            self._tool_choice_none = True
+            return await self.post_json("chat/completions", self._for_upstream(raw, body))
+
+    async def _chat_stream(self, raw: bytes, body: dict[str, Any]) -> httpx.Response:
+        try:
+            return await self.open_stream("chat/completions", self._for_upstream(raw, body))
+        except ProxyError as exc:
+            if not self._refused_tool_choice(exc, body):
+                raise
+            self._tool_choice_none = True
+            return await self.open_stream("chat/completions", self._for_upstream(raw, body))
+
     # -- endpoints --------------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
@@ -167,10 +204,10 @@ class Proxy:
         tools = body.get("tools") or None
         parse = wants_parsing(body)
         if body.get("stream"):
-            upstream = await self.open_stream("chat/completions", raw)
+            upstream = await self._chat_stream(raw, body)
             rewriter = StreamRewriter(self.parser, tools) if parse or self.recorder else None
             return EventStreamResponse(self._relay(upstream, rewriter, parse, body, session))
-        data = await self.post_json("chat/completions", raw)
+        data = await self._chat_answer(raw, body)
         if parse:
             records = rewrite_completion(data, self.parser, tools)
         else:
@@ -188,13 +225,28 @@ class Proxy:
         body: dict[str, Any],
         session: str,
     ) -> AsyncIterator[bytes]:
-        """Upstream events in, rewritten events out; the upstream request is closed on every path."""
+        """Upstream events in, rewritten events out; the upstream request is closed on every path, and
+        the exchange is recorded before the client sees ``[DONE]`` (or when the stream breaks)."""
         buffer = b""
         finishes: dict[int, Any] = {}
-        status = "complete"
+        state = {"status": "complete", "recorded": False}
+
+        async def record() -> None:
+            if self.recorder is None or rewriter is None or state["recorded"]:
+                return
+            state["recorded"] = True
+            rewriter.close()  # a cut-off stream is still recorded as parsed so far
+            records = rewriter.records()
+            if not parse:  # the client got the text as it was: so does the record
+                records = [{**r, "parsed": None} for r in records]
+            finish = [finishes.get(i) for i in range(len(records))]
+            await self.recorder.record(
+                session, exchange(body, records, finish, stream=True, status=state["status"])
+            )
+
         try:
             try:
-                async for part in upstream.aiter_raw():
+                async for part in upstream.aiter_bytes():  # decoded, should a proxy gzip it
                     # everything one read brought goes out as one write: a burst of tokens costs one send
                     lines = (buffer + part).split(b"\n")
                     buffer = lines.pop()
@@ -212,7 +264,8 @@ class Proxy:
                         try:
                             rewritten = rewriter.event(data)
                         except ValueError as exc:
-                            status = "malformed"
+                            state["status"] = "malformed"
+                            await record()
                             out += [malformed(str(exc)).sse(), DONE]
                             yield b"".join(out)
                             return
@@ -222,27 +275,20 @@ class Proxy:
                     if out:
                         yield b"".join(out)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                status = "upstream_failed"
-                yield from_transport(exc, self.config.upstream).sse()
-                yield DONE
+                state["status"] = "upstream_failed"
+                await record()
+                yield from_transport(exc, self.config.upstream).sse() + DONE
                 return
-            if rewriter is not None and parse:
-                tail = rewriter.close()
-                if tail:
-                    yield tail
-            yield DONE
+            tail = rewriter.close() if rewriter is not None and parse else b""
+            await record()
+            yield tail + DONE
         except BaseException:
-            status = "client_disconnected"
+            if not state["recorded"]:
+                state["status"] = "client_disconnected"
             raise
         finally:
             await upstream.aclose()
-            if self.recorder is not None and rewriter is not None:
-                rewriter.close()  # a cut-off stream is still recorded as parsed so far
-                records = rewriter.records()
-                finish = [finishes.get(i) for i in range(len(records))]
-                await self.recorder.record(
-                    session, exchange(body, records, finish, stream=True, status=status)
-                )
+            await record()
 
 
 def note_finishes(data: bytes, finishes: dict[int, Any]) -> None:

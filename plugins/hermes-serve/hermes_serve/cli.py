@@ -46,6 +46,13 @@ from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, ServeConfig
     type=float,
     help="Seconds to connect and between two bytes of the upstream's answer (504 past it).",
 )
+@click.option(
+    "--default-max-tokens",
+    default=4096,
+    show_default=True,
+    type=int,
+    help="Completions mode: max_tokens when a request gives none (vLLM's /completions default is 16).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def serve(parser_name, record_dir, max_body_mb, log_level, **options):
     """An OpenAI-compatible endpoint in front of --upstream whose answers get real tool_calls."""
@@ -60,6 +67,10 @@ def serve(parser_name, record_dir, max_body_mb, log_level, **options):
             **options,
         )
         parser = get_hermes().parser(config.parser)
+        if config.upstream_mode == "completions":
+            from hermes_serve.tokens_mode import preflight
+
+            preflight(config.tokenizer)
     except HermesError as exc:
         raise click.ClickException(str(exc)) from None
     import uvicorn

@@ -30,6 +30,8 @@ class ServeConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     upstream_timeout: float = 600.0
     """Seconds to connect and between two bytes of the upstream's answer (504 past it)."""
+    default_max_tokens: int = 4096
+    """Completions mode, when the request names none: vLLM's ``/completions`` would stop at 16 tokens."""
     max_sessions: int = 4096
     """Completions mode keeps each session's token sequence; the least recently used go first."""
 
@@ -40,6 +42,10 @@ class ServeConfig:
             raise HermesError(f"--upstream-mode is chat or completions, got {self.upstream_mode!r}")
         if self.upstream_mode == "completions" and not self.tokenizer:
             raise HermesError("--upstream-mode completions needs --tokenizer PATH (a local tokenizer)")
+        if self.upstream_mode == "completions" and not Path(self.tokenizer).exists():
+            raise HermesError(
+                f"--tokenizer {self.tokenizer}: no such directory (a local tokenizer is needed)"
+            )
         if not is_loopback(self.host) and not self.api_key:
             raise HermesError(
                 f"binding {self.host} exposes the model beyond this machine: give --api-key KEY "

@@ -55,9 +55,12 @@ class ScriptedUpstream:
         complete: Callable[[str], str] | None = None,
         logprob: float = -0.5,
         model: str = "upstream-model",
+        auto_tool_choice: bool = True,
     ) -> None:
         self.respond = respond or (lambda body: Answer("Hello from upstream."))
         self.model = model
+        self.auto_tool_choice = auto_tool_choice
+        """False: refuse ``tool_choice: auto`` with tools, as vLLM without a tool parser does."""
         self.requests: list[dict[str, Any]] = []
         self.keep_requests = True
         self.open_streams = 0
@@ -102,6 +105,10 @@ class ScriptedUpstream:
         body = await request.json()
         if self.keep_requests:
             self.requests.append(body)
+        if not self.auto_tool_choice and body.get("tools") and body.get("tool_choice", "auto") == "auto":
+            # vLLM's words (serving_chat.py) when started without --enable-auto-tool-choice
+            message = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'
+            return JSONResponse({"error": {"message": message, "type": "BadRequestError", "code": 400}}, 400)
         answer = self.respond(body)
         if answer.hang:
             await asyncio.sleep(answer.hang)
@@ -204,7 +211,9 @@ class ThreadedServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         import uvicorn
 
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto must say TCP: asyncio sets TCP_NODELAY on accepted sockets only then, and without it every
+        # keep-alive request waits ~40 ms on a delayed ACK (uvicorn issue #3149)
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.host, self.port = self.socket.getsockname()[:2]

@@ -117,6 +117,24 @@ def completion_tokens(choice: dict[str, Any], tokenizer: Any) -> tuple[list[int]
     return ids, (values if len(values) == len(ids) else [0.0] * len(ids)), False
 
 
+def preflight(tokenizer_path: str) -> None:
+    """Fail at start, in one line, when completions mode cannot work here."""
+    from hermes_core.registry import HermesError
+
+    try:
+        from transformers import AutoTokenizer
+
+        import hermes_envs.managed  # noqa: F401
+    except ImportError as exc:
+        raise HermesError(
+            f"--upstream-mode completions needs pip install 'hermes-serve[tokens]' ({exc})"
+        ) from None
+    try:
+        AutoTokenizer.from_pretrained(tokenizer_path)
+    except Exception as exc:
+        raise HermesError(f"--tokenizer {tokenizer_path}: cannot load a tokenizer: {exc}") from None
+
+
 class TokensMode:
     """Chat requests answered through ``/completions``; one phase-2 client per session."""
 
@@ -154,7 +172,8 @@ class TokensMode:
                 tools=tools,
                 model=body.get("model"),
                 temperature=body.get("temperature"),
-                max_tokens=body.get("max_tokens"),
+                max_tokens=body.get("max_tokens")
+                or (None if body.get("max_completion_tokens") else self.proxy.config.default_max_tokens),
                 max_completion_tokens=body.get("max_completion_tokens"),
                 extra_body=extra,
             )

@@ -149,3 +149,17 @@ def test_unknown_route_is_an_openai_error(serve):
     response = httpx.post(serve().url + "/v1/embeddings", json={})
     assert response.status_code == 404 and "message" in response.json()["error"]
     assert json.loads(httpx.get(serve().url + "/v1/chat/completions").text)["error"]["message"]
+
+
+def test_an_upstream_without_a_tool_parser_gets_tool_choice_none(serve, upstream):
+    """Plain vLLM refuses ``tool_choice: auto`` with tools; the proxy asks for ``none`` (the template
+    still shows the tools) and parses the calls itself, from then on without the failed first try."""
+    upstream.auto_tool_choice = False
+    api = client(serve())
+    for stream in (False, True, False):
+        answer = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS, stream=stream)
+        calls = accumulate(answer)["calls"] if stream else message_calls(answer.choices[0].message)
+        assert calls == PARIS
+    choices = [r.get("tool_choice", "auto") for r in upstream.requests]
+    assert choices == ["auto", "none", "none", "none"]
+    assert all(r["tools"] == WEATHER_TOOLS for r in upstream.requests)

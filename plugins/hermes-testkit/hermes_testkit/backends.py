@@ -38,7 +38,7 @@ from hermes_core.terminal import (
 
 
 class ShellSandbox(Sandbox):
-    """``bash -c`` in a host folder, each command in its own process group (killed on timeout)."""
+    """``bash -c`` in a host folder with a clean environment; a timeout kills all the command started."""
 
     def __init__(self, request: SandboxRequest, root: str, owns: bool) -> None:
         self.task_id, self.cwd, self._owns = request.task_id, root, owns
@@ -46,11 +46,17 @@ class ShellSandbox(Sandbox):
         self.closed = False
 
     def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
-        from hermes_core.process import run_process
+        from hermes_core.process import clean_environment, run_process
 
         workdir = os.path.join(self.cwd, cwd) if cwd else self.cwd
         argv = ["bash", "-c", shell_command(command, workdir)]
-        return run_process(argv, timeout=self.limit(timeout), max_output=self.max_output)
+        return run_process(
+            argv,
+            timeout=self.limit(timeout),
+            max_output=self.max_output,
+            env=clean_environment(),
+            marker=f"HERMES_EXEC_ID={uuid.uuid4().hex}",
+        )
 
     def cleanup(self) -> None:
         if not self.closed and self._owns:
@@ -161,6 +167,14 @@ class BackendConformance:
         time.sleep(2.5)
         assert sandbox.execute("test -e late.txt").exit_code != 0, "a child survived the timeout"
 
+    def test_timeout_kills_setsid_children(self, sandbox):
+        """A child that left the command's process group (``setsid``) dies with the command too."""
+        child = "setsid sh -c 'sleep 3; echo leaked > late.txt' > /dev/null 2>&1 < /dev/null &"
+        result = sandbox.execute(f"{child} sleep 30", timeout=1)
+        assert result.exit_code == TIMEOUT_EXIT_CODE
+        time.sleep(3.5)
+        assert sandbox.execute("test -e late.txt").exit_code != 0, "a setsid child survived the timeout"
+
     def test_output_cap_keeps_tail_with_note(self, backend):
         sandbox = self.new_sandbox(backend, max_output=1000)
         try:
@@ -201,6 +215,16 @@ class BackendConformance:
             assert (
                 sandbox.execute(f"test -e /tmp/pwned-{marker} || test -e /tmp/pwned2-{marker}").exit_code != 0
             )
+        finally:
+            sandbox.cleanup()
+
+    def test_our_keys_do_not_reach_commands(self, backend, monkeypatch):
+        """hermes's environment holds API keys; a command the model writes must not see them."""
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-conformance-do-not-leak")
+        sandbox = self.new_sandbox(backend)
+        try:
+            result = sandbox.execute("echo key=${OPENAI_API_KEY:-none}")
+            assert result.output.strip() == "key=none"
         finally:
             sandbox.cleanup()
 

@@ -391,7 +391,10 @@ def chat(plain: bool, **flags: Any) -> None:
     """Talk with the agent; tool calls and results are shown as they happen."""
     from rich.console import Console
 
+    from hermes_agent_loop.cli.run import _protect_from_signals
+
     settings = RunSettings.from_flags(**flags)
+    _protect_from_signals()  # a closed terminal (SIGHUP) or SIGTERM leaves no sandbox behind
     interactive = not plain and sys.stdin.isatty()
     console = (
         Console(highlight=False) if interactive else Console(stderr=True, highlight=False, soft_wrap=True)

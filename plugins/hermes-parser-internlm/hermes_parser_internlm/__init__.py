@@ -1,0 +1,10 @@
+"""hermes plugin: the InternLM2 tool-call parser (``internlm``)."""
+
+from __future__ import annotations
+
+from hermes_core import hookimpl
+
+
+@hookimpl
+def register_tool_call_parsers(register):
+    register("hermes_parser_internlm.parser:InternLMParser", name="internlm", aliases=("internlm2",))

@@ -1,0 +1,112 @@
+"""Kimi-K3 XTML parser: conformance and the cases of vLLM's suite."""
+
+import json
+import random
+
+from hermes_parser_kimi.k3 import KimiK3Parser
+from hermes_parser_kimi.samples import K3_PARALLEL, K3_SINGLE
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+MESSAGE_CLOSE = "<|close|>message<|sep|>"
+
+
+def calls(parsed):
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+
+
+def call(name, *args):
+    body = "".join(
+        f'<|open|>argument key="{k}" type="{t}"<|sep|>{v}<|close|>argument<|sep|>' for k, t, v in args
+    )
+    return f'<|open|>call tool="{name}" index="1"<|sep|>{body}<|close|>call<|sep|>'
+
+
+def tools(*calls_):
+    return "<|open|>tools<|sep|>" + "".join(calls_) + "<|close|>tools<|sep|>"
+
+
+class TestKimiK3Conformance(ParserConformance):
+    parser_name = "kimi_k3"
+    samples = [
+        ParserSample(
+            K3_SINGLE,
+            [("python", {"code": "print(sum(range(10)))", "timeout": 30})],
+            content="Let me run that.",
+        ),
+        ParserSample(
+            K3_PARALLEL,
+            [
+                ("get_weather", {"city": "Beijing"}),
+                ("get_weather", {"city": "上海", "opts": {"unit": "celsius", "days": [1, 2]}}),
+            ],
+            content="Checking both.",
+        ),
+    ]
+
+
+def test_string_values_raw_other_types_json():
+    """vLLM kimi_k3_tool_parser._decode_call: string raw, others JSON (raw text when not JSON)."""
+    text = tools(
+        call(
+            "f",
+            ("s", "string", ' {"not": "decoded"} '),
+            ("n", "number", "1.5"),
+            ("b", "boolean", "true"),
+            ("z", "null", "null"),
+            ("bad", "object", "{oops"),
+        )
+    )
+    assert calls(KimiK3Parser().parse(text)) == [
+        ("f", {"s": ' {"not": "decoded"} ', "n": 1.5, "b": True, "z": None, "bad": "{oops"})
+    ]
+
+
+def test_attribute_values_unescaped():
+    text = tools(
+        '<|open|>call tool="a&amp;b" index="1"<|sep|><|open|>argument key="say &quot;hi&quot;" '
+        'type="string"<|sep|>x<|close|>argument<|sep|><|close|>call<|sep|>'
+    )
+    assert calls(KimiK3Parser().parse(text)) == [("a&b", {'say "hi"': "x"})]
+
+
+def test_call_without_tool_name_dropped_and_cut_off_call_dropped():
+    text = (
+        tools('<|open|>call index="1"<|sep|><|close|>call<|sep|>', call("ok"))
+        + '<|open|>call tool="cut"<|sep|>'
+    )
+    assert calls(KimiK3Parser().parse(text)) == [("ok", {})]
+
+
+# vLLM tests/tool_parsers/test_kimi_k3_tool_parser.py::test_streaming_content_stops_at_message_close
+def test_message_close_marker_not_in_content():
+    text = "Hello" + MESSAGE_CLOSE + tools(call("f"))
+    assert KimiK3Parser().parse(text).content == "Hello"
+
+
+def test_no_call_keeps_the_whole_text():
+    """vLLM unwraps the response channel even without a call; the hermes contract keeps the text."""
+    text = "Hello" + MESSAGE_CLOSE
+    assert KimiK3Parser().parse(text).content == text
+
+
+# vLLM ...::test_streaming_content_holds_split_message_close (and stream == parse for every cut)
+def test_stream_equals_parse_and_never_leaks_markers():
+    parser = KimiK3Parser()
+    for text in (K3_SINGLE, K3_PARALLEL, "Hello" + MESSAGE_CLOSE + tools(call("f", ("a", "string", "1")))):
+        whole = parser.parse(text)
+        rng = random.Random(2)
+        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
+            sorted(rng.sample(range(len(text)), 5))
+        ]:
+            stream, deltas, last = parser.stream(), [], 0
+            for cut in [*cuts, len(text)]:
+                deltas += stream.feed(text[last:cut])
+                last = cut
+            deltas += stream.finish()
+            content, got = join_deltas(deltas)
+            assert content == whole.content and "<|" not in (content or "")
+            assert [c["function"]["arguments"] for c in got] == [
+                c.function.arguments for c in whole.tool_calls
+            ]

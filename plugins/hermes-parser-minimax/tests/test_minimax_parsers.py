@@ -1,0 +1,214 @@
+"""MiniMax-M2 and MiniMax-M1 parsers: conformance and cases from vLLM's suites."""
+
+import json
+import random
+
+import pytest
+from hermes_parser_minimax.m1 import MinimaxM1Parser
+from hermes_parser_minimax.m2 import MinimaxM2Parser
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+M2_PARALLEL = (
+    "<think>The user wants weather and a stock price.</think>\n"
+    "I'll look both up.\n"
+    "<minimax:tool_call>\n"
+    '<invoke name="get_weather">\n<parameter name="city">Seattle</parameter>\n'
+    '<parameter name="days">5</parameter>\n</invoke>\n'
+    '<invoke name="get_stock">\n<parameter name="ticker">AAPL</parameter>\n</invoke>\n'
+    "</minimax:tool_call>"
+)
+M2_TYPED = (
+    "<minimax:tool_call>\n"
+    '<invoke name="update_settings">\n'
+    '<parameter name="config">{"theme": "dark", "fontSize": 14}</parameter>\n'
+    '<parameter name="retries">3</parameter>\n'
+    '<parameter name="nickname">null</parameter>\n'
+    "</invoke>\n</minimax:tool_call>"
+)
+M1_SINGLE = (
+    "Let me help you with the weather. <tool_calls>\n"
+    '{"name": "get_current_weather", "arguments": {"city": "Miami", "state": "FL", "unit": "fahrenheit"}}\n'
+    "</tool_calls>"
+)
+M1_PARALLEL = (
+    "<tool_calls>\n"
+    '{"name": "get_current_weather", "arguments": {"city": "Dallas", "state": "TX", "unit": "fahrenheit"}}\n'
+    '{"name": "get_current_weather", "arguments": {"city": "Orlando", "state": "FL", "unit": "fahrenheit"}}\n'
+    "</tool_calls>"
+)
+
+
+def tool(name, properties):
+    return {
+        "type": "function",
+        "function": {"name": name, "parameters": {"type": "object", "properties": properties}},
+    }
+
+
+SETTINGS = [
+    tool(
+        "update_settings",
+        {
+            "config": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+            "retries": {"type": "integer"},
+            "nickname": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    )
+]
+
+
+def calls(parsed):
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+
+
+class TestMinimaxM2Conformance(ParserConformance):
+    parser_name = "minimax_m2"
+    samples = [
+        ParserSample(
+            M2_PARALLEL,
+            [("get_weather", {"city": "Seattle", "days": "5"}), ("get_stock", {"ticker": "AAPL"})],
+            content="<think>The user wants weather and a stock price.</think>\nI'll look both up.",
+        ),
+        ParserSample(
+            M2_TYPED,
+            [
+                (
+                    "update_settings",
+                    {"config": {"theme": "dark", "fontSize": 14}, "retries": 3, "nickname": None},
+                )
+            ],
+            tools=SETTINGS,
+        ),
+    ]
+
+
+class TestMinimaxM1Conformance(ParserConformance):
+    parser_name = "minimax"
+    samples = [
+        ParserSample(
+            M1_SINGLE,
+            [("get_current_weather", {"city": "Miami", "state": "FL", "unit": "fahrenheit"})],
+            content="Let me help you with the weather.",
+        ),
+        ParserSample(
+            M1_PARALLEL,
+            [
+                ("get_current_weather", {"city": "Dallas", "state": "TX", "unit": "fahrenheit"}),
+                ("get_current_weather", {"city": "Orlando", "state": "FL", "unit": "fahrenheit"}),
+            ],
+        ),
+    ]
+
+
+def m2(body):
+    return f"<minimax:tool_call>{body}</minimax:tool_call>"
+
+
+# vLLM tests/tool_parsers/test_minimax_m2_tool_parser.py::TestContentStreaming::test_content_before_tool_call
+def test_m2_content_before_call():
+    text = "Let me check. " + m2(
+        '<invoke name="get_weather"><parameter name="city">Seattle</parameter></invoke>'
+    )
+    parsed = MinimaxM2Parser().parse(text)
+    assert parsed.content == "Let me check." and calls(parsed) == [("get_weather", {"city": "Seattle"})]
+
+
+# vLLM ...test_minimax_m2_tool_parser.py::TestSingleInvoke::test_multiple_params (no schema: values stay text)
+def test_m2_values_without_schema_stay_text():
+    text = m2(
+        '<invoke name="get_weather"><parameter name="city">Seattle'
+        '</parameter><parameter name="days">5</parameter></invoke>'
+    )
+    assert calls(MinimaxM2Parser().parse(text)) == [("get_weather", {"city": "Seattle", "days": "5"})]
+
+
+# vLLM ...::TestMultipleInvokes::test_two_invokes_in_single_delta / test_different_functions
+def test_m2_multiple_invokes():
+    text = m2(
+        '<invoke name="fn_a"><parameter name="x">1</parameter></invoke>'
+        '<invoke name="fn_b"><parameter name="y">2</parameter></invoke>'
+    )
+    assert calls(MinimaxM2Parser().parse(text)) == [("fn_a", {"x": "1"}), ("fn_b", {"y": "2"})]
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        ("Alice", "Alice"),  # ::TestAnyOfNullableParam::test_anyof_nullable_param_non_null_value
+        ("null", None),  # ::test_anyof_nullable_param_null_value
+    ],
+)
+def test_m2_anyof_nullable_string(value, want):
+    tools = [tool("update_profile", {"nickname": {"anyOf": [{"type": "string"}, {"type": "null"}]}})]
+    text = m2(f'<invoke name="update_profile"><parameter name="nickname">{value}</parameter></invoke>')
+    assert calls(MinimaxM2Parser().parse(text, tools=tools)) == [("update_profile", {"nickname": want})]
+
+
+# vLLM ...::TestAnyOfNullableParam::test_anyof_nullable_param_object_value
+def test_m2_anyof_nullable_object():
+    text = m2(
+        '<invoke name="update_settings"><parameter name="config"'
+        '>{"theme": "dark", "fontSize": 14}</parameter></invoke>'
+    )
+    assert calls(MinimaxM2Parser().parse(text, tools=SETTINGS)) == [
+        ("update_settings", {"config": {"theme": "dark", "fontSize": 14}})
+    ]
+
+
+def test_m2_single_quoted_names_and_multiline_values():
+    text = m2("<invoke name='write'>\n<parameter name='code'>\nprint('x')\n</parameter>\n</invoke>")
+    assert calls(MinimaxM2Parser().parse(text)) == [("write", {"code": "print('x')"})]
+
+
+def test_m2_cut_off_invoke_dropped():
+    text = (
+        m2('<invoke name="a"></invoke>')[: -len("</minimax:tool_call>")]
+        + '<invoke name="b"><parameter name="x">1'
+    )
+    assert calls(MinimaxM2Parser().parse(text)) == [("a", {})]
+
+
+# vLLM tests/tool_parsers/test_minimax_tool_parser.py::test_extract_tool_calls_with_thinking_tags
+def test_m1_calls_inside_thinking_ignored():
+    text = (
+        "<think>I should use a tool. <tool_calls>\n"
+        '{"name": "ignored_tool", "arguments": {"should": "ignore"}}\n</tool_calls></think>\n\n' + M1_SINGLE
+    )
+    parsed = MinimaxM1Parser().parse(text)
+    assert calls(parsed) == [("get_current_weather", {"city": "Miami", "state": "FL", "unit": "fahrenheit"})]
+    assert parsed.content.endswith("Let me help you with the weather.")
+
+
+# vLLM ...test_minimax_tool_parser.py::test_extract_tool_calls_multiline_json_not_supported
+def test_m1_multiline_json_not_a_call():
+    text = '<tool_calls>\n{\n  "name": "f",\n  "arguments": {"a": 1}\n}\n</tool_calls>'
+    parsed = MinimaxM1Parser().parse(text)
+    assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_m1_unclosed_block_and_lines_without_arguments():
+    text = (
+        '<tool_calls>\n{"name": "a", "arguments": {}}\n{"nam'
+        'e": "no_args"}\n{"name": "b", "arguments": {"x": 1}}'
+    )
+    assert calls(MinimaxM1Parser().parse(text)) == [("a", {}), ("b", {"x": 1})]
+
+
+@pytest.mark.parametrize("parser", [MinimaxM2Parser(), MinimaxM1Parser()])
+def test_stream_equals_parse(parser):
+    for text in (M2_PARALLEL, M2_TYPED, M1_SINGLE, M1_PARALLEL):
+        whole = parser.parse(text)
+        rng = random.Random(1)
+        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
+            sorted(rng.sample(range(len(text)), 5))
+        ]:
+            stream, deltas, last = parser.stream(), [], 0
+            for cut in [*cuts, len(text)]:
+                deltas += stream.feed(text[last:cut])
+                last = cut
+            deltas += stream.finish()
+            content, got = join_deltas(deltas)
+            assert content == whole.content
+            assert [c["function"]["name"] for c in got] == [c.function.name for c in whole.tool_calls]

@@ -1,0 +1,139 @@
+"""MuseGlimmer (``muse_glimmer``): ATEM XML calls inside messages addressed to a tool::
+
+     to=self<|message|>...reasoning...<|eom|>
+    <|start|>assistant to=weather.get<|message|><atem:function_calls>
+    <atem:invoke name="weather.get"><atem:parameter name="city">Paris</atem:parameter></atem:invoke>
+    </atem:function_calls><|eom|>
+    <|start|>assistant to=user<|message|>...final answer...<|eot|>
+
+As vLLM's ``MuseGlimmerToolParser``: the output is cut into messages (a header ``[<|start|>assistant]
+[to=NAME]<|message|>``, a body ending at ``<|eom|>``/``<|eot|>`` or the next header); only messages to a
+tool (not ``self``, not ``user``) hold calls, so an invoke echoed in reasoning or in the answer is not a
+call; with no header at all, ATEM markup anywhere counts. A parameter value is JSON-decoded when it is
+JSON, else kept as written. The content is the ``to=user`` and untagged bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    ToolCallParser,
+    content_before,
+    encode_arguments,
+    make_call_id,
+)
+
+MESSAGE = "<|message|>"
+START = "<|start|>"
+ENDS = ("<|eom|>", "<|eot|>")
+INVOKE = "<atem:invoke"
+INVOKE_END = "</atem:invoke>"
+PARAMETER = "<atem:parameter"
+PARAMETER_END = "</atem:parameter>"
+FUNCTION_CALLS = "<atem:function_calls>"
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_NAME_ATTRIBUTE = re.compile(r'\bname="([^"<>]+)"')
+_JSON_START = frozenset('{["-0123456789tfn')
+_HIDDEN = ("self", "user")
+
+
+def _header(text: str, message: int) -> tuple[int, str | None]:
+    """Where the header ending at ``<|message|>`` (index ``message``) starts, and its recipient."""
+    pos = message
+    while pos > 0 and text[pos - 1] in _NAME_CHARS:
+        pos -= 1
+    recipient = None
+    if text.startswith("to=", pos - 3) and pos < message:
+        recipient, pos = text[pos:message], pos - 3
+    while pos > 0 and text[pos - 1] in " \t":
+        pos -= 1
+    if text.endswith("assistant", 0, pos):
+        head = pos - len("assistant")
+        while head > 0 and text[head - 1].isspace():
+            head -= 1
+        if text.endswith(START, 0, head):
+            pos = head - len(START)
+    return pos, recipient
+
+
+def _messages(text: str) -> list[tuple[int, str | None, int, int]]:
+    """``(header start, recipient, body start, body end)`` for every message, in one left-to-right pass."""
+    found: list[tuple[int, str | None, int]] = []
+    message = text.find(MESSAGE)
+    while message >= 0:
+        start, recipient = _header(text, message)
+        found.append((start, recipient, message + len(MESSAGE)))
+        message = text.find(MESSAGE, message + len(MESSAGE))
+    out = []
+    for i, (start, recipient, body) in enumerate(found):
+        limit = found[i + 1][0] if i + 1 < len(found) else len(text)
+        limit = max(limit, body)
+        end = min([e for e in (text.find(t, body, limit) for t in (*ENDS, START)) if e >= 0] or [limit])
+        out.append((start, recipient, body, end))
+    return out
+
+
+def _value(raw: str) -> Any:
+    stripped = raw.strip()
+    if stripped[:1] in _JSON_START:
+        try:
+            return json.loads(stripped)
+        except (ValueError, RecursionError):
+            pass
+    return raw
+
+
+def _invokes(text: str, pos: int, end: int, calls: list[ToolCall]) -> None:
+    find = text.find
+    pos = find(INVOKE, pos, end)
+    while pos >= 0:
+        close = find(INVOKE_END, pos, end)
+        tag_end = find(">", pos, end if close < 0 else close)
+        if close < 0 or tag_end < 0:
+            return  # cut off: no whole invoke
+        named = _NAME_ATTRIBUTE.search(text, pos, tag_end)
+        if named is not None:
+            arguments: dict[str, Any] = {}
+            param = find(PARAMETER, tag_end, close)
+            while param >= 0:
+                param_tag_end = find(">", param, close)
+                value_end = find(PARAMETER_END, param, close)
+                if param_tag_end < 0 or value_end < param_tag_end:
+                    break
+                key = _NAME_ATTRIBUTE.search(text, param, param_tag_end)
+                if key is not None:
+                    arguments[key.group(1)] = _value(text[param_tag_end + 1 : value_end])
+                param = find(PARAMETER, value_end + len(PARAMETER_END), close)
+            calls.append(ToolCall(make_call_id(), FunctionCall(named.group(1), encode_arguments(arguments))))
+        pos = find(INVOKE, close + len(INVOKE_END), end)
+
+
+class MuseGlimmerParser(ToolCallParser):
+    """``<atem:invoke name=N><atem:parameter name=K>V</atem:parameter></atem:invoke>`` to a tool."""
+
+    name = "muse_glimmer"
+    start_markers = (MESSAGE, START, "to=", FUNCTION_CALLS, INVOKE)
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        if INVOKE not in text:
+            return None
+        messages = _messages(text)
+        calls: list[ToolCall] = []
+        if not messages:  # no framing reached us: scan everything, as vLLM does
+            _invokes(text, 0, len(text), calls)
+            first = min(i for i in (text.find(FUNCTION_CALLS), text.find(INVOKE)) if i >= 0)
+            return ParsedCompletion(content=content_before(text, first), tool_calls=calls) if calls else None
+        for _, recipient, body, end in messages:
+            if recipient is not None and recipient not in _HIDDEN:
+                _invokes(text, body, end, calls)
+        if not calls:
+            return None
+        visible = [text[body:end] for _, recipient, body, end in messages if recipient in (None, "user")]
+        content = (content_before(text, messages[0][0]) or "") + "".join(visible)
+        return ParsedCompletion(content=content if content.strip() else None, tool_calls=calls)

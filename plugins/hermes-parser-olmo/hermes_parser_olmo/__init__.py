@@ -1,0 +1,10 @@
+"""hermes plugin: the Olmo 3 tool-call parser (``olmo3``)."""
+
+from __future__ import annotations
+
+from hermes_core import hookimpl
+
+
+@hookimpl
+def register_tool_call_parsers(register):
+    register("hermes_parser_olmo.parser:Olmo3Parser", name="olmo3", aliases=("olmo_3",))

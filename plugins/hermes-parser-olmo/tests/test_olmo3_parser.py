@@ -1,0 +1,128 @@
+"""olmo3: conformance plus the cases of vLLM's tests/tool_parsers/test_olmo3_tool_parser.py."""
+
+import pytest
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_core.plugins import get_hermes
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+# vLLM tests/tool_parsers/test_olmo3_tool_parser.py (module constants)
+SIMPLE = "get_weather(city='San Francisco', metric='celsius')"
+SIMPLE_CALL = ("get_weather", '{"city": "San Francisco", "metric": "celsius"}')
+MORE_TYPES = (
+    "register_user(name='John Doe', age=37, address={'city': 'San Francisco', 'state': 'CA'}, "
+    "role=None, passed_test=True, aliases=['John', 'Johnny'])"
+)
+MORE_TYPES_JSON_LITERALS = MORE_TYPES.replace("None", "null").replace("True", "true")
+MORE_TYPES_CALL = (
+    "register_user",
+    '{"name": "John Doe", "age": 37, "address": {"city": "San Francisco", "state": "CA"}, '
+    '"role": null, "passed_test": true, "aliases": ["John", "Johnny"]}',
+)
+PARAMETERLESS = ("get_weather()", ("get_weather", "{}"))
+EMPTY_DICT = ("do_something_cool(additional_data={})", ("do_something_cool", '{"additional_data": {}}'))
+EMPTY_LIST = ("do_something_cool(steps=[])", ("do_something_cool", '{"steps": []}'))
+ESCAPED = (
+    r"get_weather(city='Martha\'s Vineyard', metric='\"cool units\"')",
+    ("get_weather", '{"city": "Martha\'s Vineyard", "metric": "\\"cool units\\""}'),
+)
+
+
+def wrap(body):
+    return f"<function_calls>{body}</function_calls>"
+
+
+def parser():
+    return get_hermes().parser("olmo3")
+
+
+def exact(parsed):
+    return [(c.function.name, c.function.arguments) for c in parsed.tool_calls]
+
+
+def streamed(text, size):
+    stream = parser().stream()
+    deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])] + stream.finish()
+    content, calls = join_deltas(deltas)
+    return content, [(c["function"]["name"], c["function"]["arguments"]) for c in calls]
+
+
+class TestOlmo3Conformance(ParserConformance):
+    parser_name = "olmo3"
+    samples = [
+        ParserSample(wrap(SIMPLE), [("get_weather", {"city": "San Francisco", "metric": "celsius"})]),
+        ParserSample(
+            "I'll look both up.\n" + wrap(f"{SIMPLE}\n{PARAMETERLESS[0]}\n"),
+            [("get_weather", {"city": "San Francisco", "metric": "celsius"}), ("get_weather", {})],
+            content="I'll look both up.",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body,expected",
+    [  # vLLM ::test_tool_call (every id; streaming and not)
+        pytest.param(SIMPLE, [SIMPLE_CALL], id="simple"),
+        pytest.param(MORE_TYPES, [MORE_TYPES_CALL], id="more_types"),
+        pytest.param(MORE_TYPES_JSON_LITERALS, [MORE_TYPES_CALL], id="more_types_json_literals"),
+        pytest.param(PARAMETERLESS[0], [PARAMETERLESS[1]], id="parameterless"),
+        pytest.param(EMPTY_DICT[0], [EMPTY_DICT[1]], id="empty_dict"),
+        pytest.param(EMPTY_LIST[0], [EMPTY_LIST[1]], id="empty_list"),
+        pytest.param(ESCAPED[0], [ESCAPED[1]], id="escaped_string"),
+        pytest.param(f"{SIMPLE}\n{MORE_TYPES}", [SIMPLE_CALL, MORE_TYPES_CALL], id="parallel_calls"),
+    ],
+)
+def test_tool_call(body, expected):
+    parsed = parser().parse(wrap(body))
+    assert parsed.content is None and exact(parsed) == expected
+    for size in (1, 7, 64):
+        assert streamed(wrap(body), size) == (None, expected)
+
+
+def test_no_tool_call():
+    # vLLM ::test_no_tool_call
+    text = "How can I help you today?"
+    assert parser().parse(text).content == text
+
+
+def test_streaming_tool_call_with_large_steps():
+    # vLLM ::test_streaming_tool_call_with_large_steps
+    stream = parser().stream()
+    deltas = stream.feed("<function_calls>get_weather(city='San")
+    deltas += stream.feed(
+        f" Francisco', metric='celsius')\n{PARAMETERLESS[0]}\n{EMPTY_LIST[0]}</function_calls>"
+    )
+    content, calls = join_deltas(deltas + stream.finish())
+    assert content is None
+    assert [(c["function"]["name"], c["function"]["arguments"]) for c in calls] == [
+        SIMPLE_CALL,
+        PARAMETERLESS[1],
+        EMPTY_LIST[1],
+    ]
+
+
+def test_regex_timeout_input_is_content():
+    # vLLM ::test_regex_timeout_handling (its input)
+    text = "hello world[A(A=" + "\t)A(A=,\t" * 2
+    assert parser().parse(text).content == text
+
+
+def test_bad_sibling_call_does_not_drop_good_calls():
+    # vLLM ::test_bad_sibling_call_does_not_drop_good_calls
+    assert exact(parser().parse(wrap(f"bad(x=b'z')\n{SIMPLE}"))) == [SIMPLE_CALL]
+
+
+def test_non_finite_argument_rejected():
+    # vLLM ::test_non_finite_argument_rejected
+    assert exact(parser().parse(wrap(f"calc(x=1e999)\n{SIMPLE}"))) == [SIMPLE_CALL]
+
+
+def test_streaming_mismatched_brackets():
+    # vLLM ::test_streaming_mismatched_brackets_reported_once (no calls)
+    text = wrap("foo(x=1])")
+    assert streamed(text, 1) == (text, [])
+
+
+def test_unclosed_block_is_content():
+    text = "<function_calls>get_weather(city='Paris')"
+    assert parser().parse(text).content == text

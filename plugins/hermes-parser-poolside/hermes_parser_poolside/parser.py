@@ -1,0 +1,110 @@
+"""Poolside (``poolside_v1``): GLM-style key/value calls whose string values are kept verbatim::
+
+    <tool_call>write_file
+    <arg_key>path</arg_key>
+    <arg_value>app.py</arg_value>
+    <arg_key>content</arg_key>
+    <arg_value>def main():
+        pass
+    </arg_value>
+    </tool_call>
+
+As vLLM's ``PoolsideV1ToolParser``: a call runs from ``<tool_call>`` to the first ``</tool_call>``; the
+name is the text before the first newline or ``<`` and must be followed by ``<arg_key>`` or the end of
+the call. A value whose parameter the tool's schema types as ``string`` is kept exactly as written
+(whitespace is significant in code); any other is stripped and decoded as JSON, then as a Python
+literal, else kept as text. Every search is bounded by the end of the current call: linear time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    ToolCallParser,
+    content_before,
+    encode_arguments,
+    make_call_id,
+    schema_properties,
+)
+from hermes_core.parsing_values import convert_value
+
+CALL = "<tool_call>"
+CALL_END = "</tool_call>"
+KEY = "<arg_key>"
+KEY_END = "</arg_key>"
+VALUE = "<arg_value>"
+VALUE_END = "</arg_value>"
+_WS = " \t\r\n\f\v"
+
+
+class PoolsideV1Parser(ToolCallParser):
+    """``<tool_call>NAME[\\n]<arg_key>K</arg_key><arg_value>V</arg_value>...</tool_call>``."""
+
+    name = "poolside_v1"
+    aliases = ("poolside",)
+    start_markers = (CALL,)
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        first = text.find(CALL)
+        if first < 0:
+            return None
+        find = text.find
+        calls: list[ToolCall] = []
+        start = first
+        while start >= 0:
+            end = find(CALL_END, start + len(CALL))
+            if end < 0:
+                break  # no later call can close either
+            call = self._call(text, start + len(CALL), end)
+            if call is not None:
+                calls.append(call)
+            start = find(CALL, end + len(CALL_END))
+        if not calls:
+            return None
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+
+    def _call(self, text: str, pos: int, end: int) -> ToolCall | None:
+        while pos < end and text[pos] in _WS:
+            pos += 1
+        name_end = pos
+        while name_end < end and text[name_end] not in "\n<":
+            name_end += 1
+        name = text[pos:name_end].strip(_WS)
+        pos = name_end
+        while pos < end and text[pos] in _WS:
+            pos += 1
+        if not name or (pos < end and not text.startswith(KEY, pos)):
+            return None  # vLLM's detail regex does not match: not a call
+        string_keys = self._string_keys(name)
+        arguments: dict[str, Any] = {}
+        find = text.find
+        pos = find(KEY, pos, end)
+        while pos >= 0:
+            key_end = find(KEY_END, pos + len(KEY), end)
+            if key_end < 0:
+                break
+            value_at = key_end + len(KEY_END)
+            while value_at < end and text[value_at] in _WS:
+                value_at += 1
+            value_end = find(VALUE_END, value_at, end) if text.startswith(VALUE, value_at) else -1
+            if value_end >= 0:
+                key = text[pos + len(KEY) : key_end].strip(_WS)
+                raw = text[value_at + len(VALUE) : value_end]
+                arguments[key] = raw if key in string_keys else convert_value(raw.strip(_WS), None)
+                pos = find(KEY, value_end + len(VALUE_END), end)
+            else:
+                pos = find(KEY, key_end + len(KEY_END), end)
+        return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
+
+    def _string_keys(self, name: str) -> frozenset[str]:
+        """The parameters of tool ``name`` whose schema ``type`` is exactly ``"string"`` (as vLLM)."""
+        if not self.tools:
+            return frozenset()
+        properties = schema_properties(self.tools, name)
+        return frozenset(
+            key for key, spec in properties.items() if isinstance(spec, dict) and spec.get("type") == "string"
+        )

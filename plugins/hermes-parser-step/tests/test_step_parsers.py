@@ -1,0 +1,210 @@
+"""Step-3 and Step-3.5 parsers: conformance and cases from vLLM's suites."""
+
+import json
+import random
+
+import pytest
+from hermes_parser_step.step3 import Step3Parser
+from hermes_parser_step.step3p5 import Step3p5Parser
+
+from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parsers import ParserConformance, ParserSample
+
+B, E = "<｜tool_calls_begin｜>", "<｜tool_calls_end｜>"
+CB, CE, SEP = "<｜tool_call_begin｜>", "<｜tool_call_end｜>", "<｜tool_sep｜>"
+
+
+def invoke(name, **params):
+    body = "".join(f'<steptml:parameter name="{k}">{v}</steptml:parameter>' for k, v in params.items())
+    return f'{CB}function{SEP}<steptml:invoke name="{name}">{body}</steptml:invoke>{CE}'
+
+
+STEP3_SINGLE = B + invoke("get_weather", city="Tokyo") + E
+STEP3_PARALLEL = (
+    "Let me check.\n\n"
+    + B
+    + invoke("get_weather", city="Tokyo")
+    + invoke("get_time", timezone="Asia/Tokyo")
+    + E
+)
+STEP3P5_SINGLE = (
+    "<tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</tool_call>"
+)
+STEP3P5_PARALLEL = (
+    "I'll check both.\n<tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n"
+    "<parameter=days>3</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=get_time>\n"
+    "<parameter=timezone>Europe/Paris</parameter>\n</function>\n</tool_call>"
+)
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            },
+        },
+    }
+]
+EDIT_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "edit_file",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "old_string": {"type": "string"},
+                    "indent": {"type": "integer"},
+                    "enabled": {"type": "boolean"},
+                },
+            },
+        },
+    }
+]
+
+
+def calls(parsed):
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
+
+
+class TestStep3Conformance(ParserConformance):
+    parser_name = "step3"
+    samples = [
+        ParserSample(STEP3_SINGLE, [("get_weather", {"city": "Tokyo"})]),
+        ParserSample(
+            STEP3_PARALLEL,
+            [("get_weather", {"city": "Tokyo"}), ("get_time", {"timezone": "Asia/Tokyo"})],
+            content="Let me check.",
+        ),
+    ]
+
+
+class TestStep3p5Conformance(ParserConformance):
+    parser_name = "step3p5"
+    samples = [
+        ParserSample(STEP3P5_SINGLE, [("get_weather", {"city": "Paris"})]),
+        ParserSample(
+            STEP3P5_PARALLEL,
+            [("get_weather", {"city": "Paris", "days": 3}), ("get_time", {"timezone": "Europe/Paris"})],
+            content="I'll check both.",
+            tools=TOOLS,
+        ),
+    ]
+
+
+# vLLM tests/tool_parsers/test_step3_tool_parser.py::TestStep3ToolParser (common_tests config outputs)
+def test_step3_common_outputs():
+    parser = Step3Parser()
+    assert parser.parse("This is a regular response without any tool calls.").tool_calls == []
+    single = (
+        B + CB + '<steptml:invoke name="get_weather"><steptml:parameter '
+        'name="city">Tokyo</steptml:parameter></steptml:invoke>' + CE + E
+    )
+    assert calls(parser.parse(single)) == [
+        ("get_weather", {"city": "Tokyo"})
+    ]  # vLLM xfails: no "function<sep>"
+    empty = B + CB + '<steptml:invoke name="refresh"></steptml:invoke>' + CE + E
+    assert calls(parser.parse(empty)) == [("refresh", {})]
+    surrounding = "Let me check the weather for you.\n\n" + single + "\n\nI'll get that information."
+    parsed = parser.parse(surrounding)
+    assert parsed.content == "Let me check the weather for you.\n\n\n\nI'll get that information."
+    escaped = (
+        B + invoke("f", quoted='He said "hello"', path="C:\\Users\\file.txt", newline="line1\nline2") + E
+    )
+    assert calls(parser.parse(escaped)) == [
+        ("f", {"quoted": 'He said "hello"', "path": "C:\\Users\\file.txt", "newline": "line1\nline2"})
+    ]
+    for malformed in (
+        B + CB + '<steptml:invoke name="func">',
+        CB + '<steptml:invoke name="func"></steptml:invoke>' + CE,
+    ):
+        assert parser.parse(malformed).tool_calls == [] and parser.parse(malformed).content == malformed
+
+
+@pytest.mark.parametrize(
+    "value", ["    if x:", "return 1\n", "    if x:\n        return 1\n", "hello ", "hello\u00a0", "hello"]
+)
+def test_step3_string_value_whitespace_preserved(value):
+    """vLLM tests/tool_parsers/test_step3_tool_parser.py
+    ::TestStep3ParameterWhitespace::test_string_value_preserved"""
+    text = (
+        f"{B}{CB}function{SEP}edit_file\n"
+        '<steptml:invoke name="edit_file">'
+        f'<steptml:parameter name="old_string">{value}</steptml:parameter>'
+        '<steptml:parameter name="indent"> 4 </steptml:parameter>'
+        '<steptml:parameter name="enabled"> true </steptml:parameter>'
+        f"</steptml:invoke>{CE}{E}"
+    )
+    args = json.loads(Step3Parser().parse(text, tools=EDIT_TOOLS).tool_calls[0].function.arguments)
+    assert args == {"old_string": value, "indent": 4, "enabled": True}
+
+
+def test_step3_non_function_type_skipped_and_unclosed_block_ignored():
+    text = B + invoke("a").replace("function", "builtin", 1) + invoke("b") + E
+    assert calls(Step3Parser().parse(text)) == [("b", {})]
+    assert Step3Parser().parse(B + invoke("a")).tool_calls == []
+
+
+def test_step3p5_typed_and_untyped_values():
+    text = (
+        "<tool_call><function=get_weather><parameter=city>\nParis\n</parameter><para"
+        "meter=days>4</parameter><parameter=x>null</parameter></function></tool_call>"
+    )
+    assert calls(Step3p5Parser().parse(text)) == [("get_weather", {"city": "Paris", "days": "4", "x": None})]
+    assert calls(Step3p5Parser().parse(text, tools=TOOLS)) == [
+        ("get_weather", {"city": "Paris", "days": 4, "x": None})
+    ]
+
+
+def test_step3p5_bare_function_and_text_after_calls_is_content():
+    """vLLM step3p5 ``_wrap_missing_tool_call_tags`` and its content_parts (text around calls)."""
+    text = "Sure.\n<function=ping>\n<parameter=host>a</parameter>\n</function>\n</tool_call>\nDone."
+    parsed = Step3p5Parser().parse(text)
+    assert calls(parsed) == [("ping", {"host": "a"})]
+    assert parsed.content == "Sure.\n\nDone."
+
+
+def test_step3p5_unclosed_block_stays_content():
+    text = STEP3P5_SINGLE + "\n<tool_call>\n<function=cut>\n<parameter=a>1"
+    parsed = Step3p5Parser().parse(text)
+    assert calls(parsed) == [("get_weather", {"city": "Paris"})]
+    assert parsed.content == "<tool_call>\n<function=cut>\n<parameter=a>1"
+
+
+def test_step3p5_block_with_unclosed_function_is_content():
+    text = "<tool_call><function=a></tool_call>" + STEP3P5_SINGLE
+    parsed = Step3p5Parser().parse(text)
+    assert (
+        calls(parsed) == [("get_weather", {"city": "Paris"})]
+        and parsed.content == "<tool_call><function=a></tool_call>"
+    )
+
+
+@pytest.mark.parametrize("parser", [Step3Parser(), Step3p5Parser()])
+def test_stream_equals_parse(parser):
+    texts = (
+        STEP3_SINGLE,
+        STEP3_PARALLEL,
+        STEP3P5_SINGLE,
+        STEP3P5_PARALLEL,
+        STEP3_PARALLEL + "\nAfter.",
+        STEP3P5_PARALLEL + " tail",
+    )
+    for text in texts:
+        whole = parser.parse(text)
+        rng = random.Random(4)
+        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
+            sorted(rng.sample(range(len(text)), 5))
+        ]:
+            stream, deltas, last = parser.stream(), [], 0
+            for cut in [*cuts, len(text)]:
+                deltas += stream.feed(text[last:cut])
+                last = cut
+            deltas += stream.finish()
+            content, got = join_deltas(deltas)
+            assert content == whole.content
+            assert [c["function"]["arguments"] for c in got] == [
+                c.function.arguments for c in whole.tool_calls
+            ]

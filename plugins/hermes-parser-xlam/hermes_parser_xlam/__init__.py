@@ -1,0 +1,10 @@
+"""hermes plugin: the Salesforce xLAM tool-call parser (``xlam``)."""
+
+from __future__ import annotations
+
+from hermes_core import hookimpl
+
+
+@hookimpl
+def register_tool_call_parsers(register):
+    register("hermes_parser_xlam.parser:XLamParser", name="xlam", aliases=("xlam2",))

@@ -1,0 +1,85 @@
+"""``hermes serve`` as a user starts it, and the plugin hook that adds it without importing the server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import openai
+from hermes_serve.testing import USER, WEATHER_TOOLS, accumulate, message_calls
+
+from hermes_core.cli.lazy import LazyGroup
+
+SERVE = [sys.executable, "-c", "from hermes_serve.cli import serve; serve()"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_hook_adds_serve_lazily():
+    import hermes_serve.plugin as plugin
+
+    group = LazyGroup(name="hermes")
+    plugin.register_commands(cli=group)
+    assert group.lazy["serve"][0] == "hermes_serve.cli:serve"
+    code = (
+        "import hermes_serve.plugin, sys; print(sorted({'starlette', 'uvicorn', 'httpx'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_serve_command_proxies_for_the_openai_client(upstream):
+    port = free_port()
+    command = [*SERVE, "--upstream", upstream.base_url, "--parser", "hermes", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+            time.sleep(0.1)
+        api = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0)
+        plain = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS)
+        streamed = accumulate(
+            api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS, stream=True)
+        )
+        assert (
+            message_calls(plain.choices[0].message)
+            == streamed["calls"]
+            == [("get_weather", {"city": "Paris", "days": 3})]
+        )
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_unsafe_or_incomplete_settings_are_one_line_errors():
+    cases = [
+        (["--host", "0.0.0.0"], "--api-key"),
+        (["--upstream-mode", "completions"], "--tokenizer"),
+        (["--upstream-mode", "completions", "--tokenizer", "/nonexistent/tok"], "no such directory"),
+        (["--parser", "no-such-parser"], "no-such-parser"),
+    ]
+    for extra, needle in cases:
+        done = subprocess.run(
+            [*SERVE, "--upstream", "http://127.0.0.1:9/v1", "--port", str(free_port()), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode != 0 and needle in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
