@@ -150,7 +150,6 @@ class Hermes:
         self._targets: dict[str, str] = {hook: attr for hook, (attr, _) in _BUILTIN_TARGETS.items()}
         self._registries: dict[str, Registry] = {attr: getattr(self, attr) for attr in self._targets.values()}
         self._baseline: Snapshot | None = None  # the core's attributes, to undo a failed plugin's patches
-        self._stale = False  # unwatched (first-party) steps ran since the baseline was taken
         self._patches: dict[str, list[tuple]] = {}  # plugin -> its changes to the core, undone if it fails
         self.strict = os.environ.get("HERMES_STRICT_PLUGINS", "") not in ("", "0", "false")
 
@@ -231,11 +230,8 @@ class Hermes:
         if watched:
             if self._baseline is None:
                 self._baseline = Snapshot()
-            elif self._stale:  # what unwatched steps changed since is theirs, not this plugin's
+            else:  # what changed since the last watched step (first-party plugins, the CLI) is not its
                 self._baseline.accept(self._baseline.changes())
-            self._stale = False
-        else:
-            self._stale = True
         try:
             with contained(f"plugin {record.name}: {what}") as current:
                 try:

@@ -28,8 +28,8 @@ _KEY_SHAPES = re.compile(
     r"\bsk-[A-Za-z0-9_\-]{16,}|\b(?:ghp|gho|ghs|github_pat|hf|xox[abp])_[A-Za-z0-9_]{16,}"
     r"|(?<=Bearer )[A-Za-z0-9._~+/\-]{16,}=*"
 )
-# scheme://user:PASSWORD@ — the password part, however it is spelled
-_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@\"']*):([^/\s@\"']+)(?=@)")
+# scheme://user:PASSWORD@host — the password part, up to the last @ before the host (it may hold @)
+_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@\"']*):([^/\s\"']+?)(?=@[^@/\s\"'?#]*(?:[/\s\"'?#]|$))")
 # ?key=VALUE, &api_key=VALUE, ... in query strings
 _URL_QUERY_KEY = re.compile(
     r"(?i)([?&](?:key|api[_-]?key|apikey|token|access[_-]?token|auth|secret|password|sig|signature)=)"

@@ -141,3 +141,22 @@ def test_loading_every_installed_plugin_imports_no_heavy_library():
     imported, not_ok = done.stdout.splitlines()
     assert imported == "[]"
     assert not_ok == "[]"
+
+
+@pytest.mark.parametrize("verb", ["enable", "disable"])
+def test_enabling_or_disabling_a_plugin_that_does_not_exist_fails(capsys, tmp_path, monkeypatch, verb):
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    with pytest.raises(SystemExit) as exited:
+        main(["plugins", verb, "nosuch"])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "no installed plugin named 'nosuch'" in err and err.count("\n") == 1
+    assert not (tmp_path / "config.yaml").exists()  # nothing written
+
+
+def test_enabling_a_stale_entry_of_an_uninstalled_plugin_is_allowed(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    (tmp_path / "config.yaml").write_text("plugins:\n  disabled: [gone-plugin]\n")
+    main(["plugins", "enable", "gone-plugin"])
+    assert "plugin gone-plugin enabled" in capsys.readouterr().out
+    assert "gone-plugin" not in (tmp_path / "config.yaml").read_text()

@@ -88,6 +88,11 @@ def test_declared_plugin_secrets_are_known(home, monkeypatch):
     assert PLUGIN_SECRET not in mask_secrets(f"token {PLUGIN_SECRET} used")
 
 
+def test_a_url_password_holding_at_signs_is_masked_whole(home):
+    masked = mask_secrets("GET http://bob:p@ss-w0rd-middle-part@db.example/v1")
+    assert "middle" not in masked and "db.example/v1" in masked
+
+
 def test_the_mask_is_safe_inside_json():
     assert mask('ab"cdefghijklmnop\\') == "ab*...nop*"
     assert mask(KEY) == "sk-...ijkl"

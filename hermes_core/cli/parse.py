@@ -104,7 +104,10 @@ def _read(source: str) -> str:
     from hermes_core.registry import HermesError
 
     if source == "-":
-        data = sys.stdin.buffer.read()
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text stream put in place of stdin (click's test runner, an embedding app)
+            return sys.stdin.read()
+        data = buffer.read()
     else:
         try:
             with open(source, "rb") as handle:

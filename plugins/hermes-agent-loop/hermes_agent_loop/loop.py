@@ -74,7 +74,8 @@ class AgentResult:
     reasoning_per_turn: list[str | None] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     stop_reason: str = "max_turns"
-    """``stop`` (answered), ``max_turns``, ``api_error``, ``empty_reply`` or ``internal_error``."""
+    """``stop`` (answered), ``max_turns``, ``api_error``, ``empty_reply``, ``internal_error``, or
+    ``cancelled`` (seen only by ``on_run_end`` hooks: the caller gets ``CancelledError``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,6 +205,11 @@ class AgentLoop:
             if self.hooks.on_run_start:
                 await self.hooks.call("on_run_start", run=info)
             await self._run(result, info)
+        except asyncio.CancelledError:  # a rollout timed out by its caller: plugins still see it end
+            result.error, result.stop_reason = "cancelled", "cancelled"
+            if self.hooks.on_run_end:
+                await self.hooks.call("on_run_end", run=info, result=result)
+            raise
         except Exception as exc:  # a bug here must not take down 511 sibling rollouts
             log.exception("agent loop failed")
             result.error = f"internal error: {describe_error(exc, self.api_keys)}"

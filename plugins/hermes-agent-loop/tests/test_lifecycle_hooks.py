@@ -254,3 +254,32 @@ def test_noop_hook_plugins_from_the_testkit_are_listed(tool_host):
     hooks = RunHooks(tool_host)
     assert len(hooks.pre_tool_call) == 3 and len(hooks.on_run_end) == 3
     assert_hooks_listed(tool_host, "noop-0", LIFECYCLE_HOOKS)
+
+
+def test_on_run_end_sees_a_cancelled_run(server, tool_host):
+    ended = []
+
+    class Tracker:
+        @hookimpl
+        def on_run_end(self, result):
+            ended.append((result.stop_reason, result.turns_used))
+
+    async def hang(name, args, task_id):
+        await asyncio.sleep(30)
+
+    tool_host.register(Tracker(), name="tracker")
+    server.queue(reply(tool_calls=[("shell", {"command": "sleep"})]))
+
+    async def go():
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+        try:
+            loop = AgentLoop(
+                client, model="m", tools=tool_host.tools.openai_tools(["shell"]), tool_handler=hang
+            )
+            with pytest.raises(TimeoutError):  # the caller's deadline, e.g. an RL environment's
+                await asyncio.wait_for(loop.run([{"role": "user", "content": "go"}]), 1.0)
+        finally:
+            await client.close()
+
+    asyncio.run(go())
+    assert ended == [("cancelled", 1)]

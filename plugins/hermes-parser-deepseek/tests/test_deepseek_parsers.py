@@ -1,9 +1,22 @@
 import json
 
 import pytest
-from hermes_parser_deepseek import SAMPLE_COMPLETIONS, DeepSeekV3Parser, DeepSeekV31Parser
-from hermes_parser_deepseek.parser import CALL_BEGIN, CALL_END, CALLS_BEGIN, CALLS_END, SEP
-from hermes_parser_deepseek.samples import V3_PARALLEL, V3_SINGLE, V31_PARALLEL, V31_SINGLE
+from hermes_parser_deepseek.parser import (
+    CALL_BEGIN,
+    CALL_END,
+    CALLS_BEGIN,
+    CALLS_END,
+    SEP,
+    DeepSeekV3Parser,
+    DeepSeekV31Parser,
+)
+from hermes_parser_deepseek.samples import (
+    SAMPLE_COMPLETIONS,
+    V3_PARALLEL,
+    V3_SINGLE,
+    V31_PARALLEL,
+    V31_SINGLE,
+)
 
 from hermes_testkit.parsers import ParserConformance, ParserSample
 

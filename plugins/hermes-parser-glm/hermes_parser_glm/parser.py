@@ -53,6 +53,7 @@ class Glm47Parser(ToolCallParser):
     """GLM-4.7 (and 4.5 / 4.6): ``<tool_call>NAME[<arg_key>K</arg_key><arg_value>V</arg_value>]...``."""
 
     name = "glm47"
+    aliases = ("ling3",)  # vLLM's Ling3Parser is this parser (vllm/frontend/processing/parser/ling3.py)
     start_markers = (TOOL_CALL,)
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
@@ -91,6 +92,8 @@ class Glm47Parser(ToolCallParser):
         if not name or not _BAD_NAME_CHARS.isdisjoint(name):
             return None  # e.g. hermes JSON in the same tags: not a GLM call
         types = self._types.get(name) if self._types else None
+        if types is None and self.tools:
+            return None  # vLLM's engine validates names against the request's tools (when it has some)
         raw: dict[str, str] = {}  # typed once the call closes: a repeated key is converted once
         pair = _PAIR.match
         space = _SPACE.match

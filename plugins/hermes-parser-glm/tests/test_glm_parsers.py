@@ -211,3 +211,85 @@ def test_glm_bait_is_linear():
             assert_linear(parser.parse, unit, suffix)
         # a single block with 100k repeated pairs: each key's value is typed once, at the end
         assert_linear(lambda t, p=parser: p.parse("<tool_call>f" + t), *GLM_BAIT[3])
+
+
+# vLLM tests/tool_parsers/test_glm47_moe_tool_parser.py (tools: get_current_date, get_weather)
+VLLM_TOOLS = [
+    {"type": "function", "function": {"name": "get_current_date", "parameters": {}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "date": {"type": "string"}},
+            },
+        },
+    },
+]
+BEIJING = "<tool_call>get_weather<arg_key>city</arg_key><arg_value>Beijing</arg_value></tool_call>"
+VLLM_GLM47 = [
+    # ::TestGlm47ExtractToolCalls::test_zero_arg_inline / test_empty_content_none
+    ("<tool_call>get_current_date</tool_call>", [("get_current_date", {})], None),
+    # ::test_zero_arg_newline
+    ("<tool_call>get_current_date\n</tool_call>", [("get_current_date", {})], None),
+    # ::test_args_same_line
+    (BEIJING, [("get_weather", {"city": "Beijing"})], None),
+    # ::test_args_with_newlines
+    (
+        "<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Beijing</arg_value>\n</tool_call>",
+        [("get_weather", {"city": "Beijing"})],
+        None,
+    ),
+    # ::test_content_before
+    ("Checking.<tool_call>get_current_date</tool_call>", [("get_current_date", {})], "Checking."),
+    # ::test_multiple
+    (
+        BEIJING + BEIJING.replace("Beijing", "Shanghai"),
+        [("get_weather", {"city": "Beijing"}), ("get_weather", {"city": "Shanghai"})],
+        None,
+    ),
+    # ::test_whitespace_content_none
+    ("  \n  <tool_call>get_current_date</tool_call>", [("get_current_date", {})], None),
+]
+
+
+def test_vllm_glm47_extract_cases():
+    for parser in (Glm45Parser(tools=VLLM_TOOLS), Glm47Parser(tools=VLLM_TOOLS)):
+        for text, expected, content in VLLM_GLM47:
+            parsed = parser.parse(text)
+            assert calls(parsed) == expected, text
+            assert parsed.content == content, text
+        # ::test_no_tool_call
+        assert parser.parse("This is a plain response.").content == "This is a plain response."
+
+
+def test_vllm_glm47_names_validated_against_tools():
+    # ::TestGlm47Streaming::test_delays_prefix_only_tool_name_until_exact_match: "get" is no tool
+    text = "<tool_call>get<arg_key>city</arg_key><arg_value>Beijing</arg_value></tool_call>"
+    assert Glm47Parser(tools=VLLM_TOOLS).parse(text).tool_calls == []
+    assert calls(Glm47Parser().parse(text)) == [("get", {"city": "Beijing"})]  # no tools: not checked
+
+
+def test_vllm_glm47_streaming_chunks():
+    # ::TestGlm47Streaming::test_no_args / ::test_with_args
+    from hermes_core.parsing_stream import join_deltas
+
+    for chunks, want in [
+        (["<tool_call>", "get_current_date", "</tool_call>"], [("get_current_date", {})]),
+        (
+            [
+                "<tool_call>",
+                "get_weather\n",
+                "<arg_key>city</arg_key>",
+                "<arg_value>",
+                "Beijing",
+                "</arg_value>",
+            ]
+            + ["</tool_call>"],
+            [("get_weather", {"city": "Beijing"})],
+        ),
+    ]:
+        stream = Glm47Parser().stream(tools=VLLM_TOOLS)
+        _, got = join_deltas([d for c in chunks for d in stream.feed(c)] + stream.finish())
+        assert [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in got] == want

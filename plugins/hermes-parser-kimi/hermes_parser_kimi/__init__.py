@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from hermes_core import hookimpl
-from hermes_parser_kimi.parser import KimiK2Parser
-from hermes_parser_kimi.samples import SAMPLE_COMPLETIONS
-
-__all__ = ["SAMPLE_COMPLETIONS", "KimiK2Parser"]
 
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(KimiK2Parser)
+    register("hermes_parser_kimi.parser:KimiK2Parser", name="kimi_k2")
     register("hermes_parser_kimi.k3:KimiK3Parser", name="kimi_k3", aliases=("kimi-k3",))

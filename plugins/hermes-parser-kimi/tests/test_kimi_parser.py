@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from hermes_parser_kimi import KimiK2Parser
 from hermes_parser_kimi.parser import (
     ARGUMENT_BEGIN,
     CALL_BEGIN,
@@ -9,6 +8,7 @@ from hermes_parser_kimi.parser import (
     SECTION_BEGIN,
     SECTION_BEGIN_SINGULAR,
     SECTION_END,
+    KimiK2Parser,
     name_from_id,
 )
 from hermes_parser_kimi.samples import K2_LATER_TURN, K2_PARALLEL, K2_SINGLE, K2_THINKING

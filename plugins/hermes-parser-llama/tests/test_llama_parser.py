@@ -1,6 +1,6 @@
 import json
 
-from hermes_parser_llama import Llama3JsonParser
+from hermes_parser_llama.parser import Llama3JsonParser
 from hermes_parser_llama.samples import LLAMA4_ARGUMENTS, LLAMA31_SINGLE, LLAMA32_PYTHON_TAG, LLAMA33_PARALLEL
 
 from hermes_testkit.parsers import ParserConformance, ParserSample

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from hermes_parser_llama import Llama3JsonParser
+from hermes_parser_llama.parser import Llama3JsonParser
 
 from hermes_core.parsing_stream import join_deltas
 

@@ -1,8 +1,7 @@
 import json
 import re
 
-from hermes_parser_mistral import MistralParser
-from hermes_parser_mistral.parser import mistral_call_id
+from hermes_parser_mistral.parser import MistralParser, mistral_call_id
 from hermes_parser_mistral.samples import TEKKEN_PARALLEL, V3_SINGLE, V11_NO_ARGS_TOKEN, V11_PARALLEL
 
 from hermes_testkit.parsers import ParserConformance, ParserSample

@@ -39,6 +39,7 @@ KEY_END = "</arg_key>"
 VALUE = "<arg_value>"
 VALUE_END = "</arg_value>"
 _WS = " \t\r\n\f\v"
+_NOT_IN_NAMES = frozenset("{}\"'")  # hermes JSON in the same tags is not a poolside call
 
 
 class PoolsideV1Parser(ToolCallParser):
@@ -77,7 +78,7 @@ class PoolsideV1Parser(ToolCallParser):
         pos = name_end
         while pos < end and text[pos] in _WS:
             pos += 1
-        if not name or (pos < end and not text.startswith(KEY, pos)):
+        if not name or not _NOT_IN_NAMES.isdisjoint(name) or (pos < end and not text.startswith(KEY, pos)):
             return None  # vLLM's detail regex does not match: not a call
         string_keys = self._string_keys(name)
         arguments: dict[str, Any] = {}

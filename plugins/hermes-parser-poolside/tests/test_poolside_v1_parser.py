@@ -122,3 +122,8 @@ def test_unclosed_call_is_content():
     text = "Sure.<tool_call>get_weather<arg_key>city</arg_key><arg_value>Par"
     parsed = parse(text)
     assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_hermes_json_in_the_same_tags_is_not_a_call():
+    text = '<tool_call>\n{"name": "f", "arguments": {}}\n</tool_call>'
+    assert parse(text).tool_calls == [] and parse(text).content == text

@@ -13,7 +13,7 @@ from hermes_serve.testing import USER, WEATHER_TOOLS, accumulate, message_calls
 
 from hermes_core.cli.lazy import LazyGroup
 
-SERVE = [sys.executable, "-c", "from hermes_serve.cli import serve; serve()"]
+SERVE = [sys.executable, "-m", "hermes_core", "serve"]  # the ``hermes serve`` a user types
 
 
 def free_port() -> int:
@@ -35,9 +35,13 @@ def test_the_hook_adds_serve_lazily():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+    listed = subprocess.run([*SERVE[:-1], "--help"], capture_output=True, text=True, timeout=60, check=True)
+    assert "serve     OpenAI-compatible proxy" in listed.stdout
 
 
-def test_serve_command_proxies_for_the_openai_client(upstream):
+def test_hermes_serve_gives_the_openai_client_tool_calls(upstream):
+    """The issue's "done": ``hermes serve --upstream URL --parser hermes --port N`` in front of an upstream
+    that writes ``<tool_call>`` text gives the real client tool_calls, streaming and not."""
     port = free_port()
     command = [*SERVE, "--upstream", upstream.base_url, "--parser", "hermes", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
