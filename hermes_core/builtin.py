@@ -8,6 +8,7 @@ also reads :data:`CORE_SETTINGS` directly, so that the keys needed before plugin
 from __future__ import annotations
 
 from hermes_core.hookspecs import hookimpl
+from hermes_core.secrets import DEFAULT_ENV_ALLOW
 from hermes_core.settings import Setting, positive
 from hermes_core.toolsets import Toolset
 
@@ -42,12 +43,23 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         help="Seconds before a command is killed.",
     ),
     Setting("terminal.cwd", env="TERMINAL_CWD", help="Working directory inside the sandbox."),
+    Setting(
+        "terminal.pool_max",
+        int,
+        env="TERMINAL_POOL_MAX",
+        default=0,
+        minimum=0,
+        help="Pool any backend: this many warm sandboxes reused across tasks (0: one per task).",
+    ),
+    Setting(
+        "terminal.env_allow",
+        list,
+        env="TERMINAL_ENV_ALLOW",
+        default=list(DEFAULT_ENV_ALLOW),
+        help="Environment variables a sandbox inherits (NAME or PREFIX*); nothing else, no keys.",
+    ),
     Setting("toolsets", list, default=["default"], registry="toolsets", help="Toolsets offered."),
     Setting("plugins.disabled", list, default=[], help="Plugins not to load."),
-    Setting("agent.max_turns", int, default=30, minimum=1, help="Model calls per task before giving up."),
-    Setting("agent.tool_timeout", float, check=positive, help="Seconds a tool call may take."),
-    Setting("agent.max_context_tokens", int, minimum=1, help="Truncate tool output to fit this."),
-    Setting("agent.system_prompt", help="System prompt for chat and run."),
 )
 
 

@@ -182,10 +182,10 @@ class TaggedJsonParser(ToolCallParser):
         """``{"name": "f", "arguments": {...}}``: the arguments object, checked by decoding it once, is
         kept as the model wrote it instead of being re-encoded (half the cost on long arguments).
 
-        Only where both spell the same JSON value: an object without ``\\u`` or ``\\/`` escapes (the
-        re-encoding would spell ``\\u00e9`` as ``é``) and nothing after it but the closing brace; spacing
-        may differ. Returns the block's end, -1 for the general path, or ``_NOT_JSON`` when the arguments
-        (so the whole block) do not decode.
+        Only where both spell the same JSON value: an object without ``\\u`` escapes (the re-encoding
+        would spell ``\\u00e9`` as ``é``) and nothing after it but the closing brace; spacing (and the rare
+        ``\\/`` for ``/``) may differ. Returns the block's end, -1 for the general path, or ``_NOT_JSON``
+        when the arguments (so the whole block) do not decode.
         """
         name = head.group(1).strip()
         start = head.end()
@@ -195,13 +195,19 @@ class TaggedJsonParser(ToolCallParser):
             arguments, end = scan_json(doc, start)
         except JSON_ERRORS:
             return _NOT_JSON
-        close = _OBJECT_END.match(text, end)
-        if close is None or type(arguments) is not dict:
+        if text.startswith("}", end):  # the usual ``}}``: no regex needed
+            close_end = end + 1
+        else:
+            close = _OBJECT_END.match(text, end)
+            if close is None:
+                return -1
+            close_end = close.end()
+        if type(arguments) is not dict:
             return -1
-        if text.find("\\u", start, end) >= 0 or text.find("\\/", start, end) >= 0:
-            return -1  # the only escapes that re-encoding spells differently (``\\n``, ``\\"`` stay)
+        if text.find("\\u", start, end) >= 0:
+            return -1  # re-encoding spells ``\\u00e9`` as ``é``; ``\\n``, ``\\"``, ``\\\\`` stay as they are
         calls.append(ToolCall(make_call_id(), FunctionCall(name, text[start:end])))
-        return close.end()
+        return close_end
 
     @staticmethod
     def _python_literal_block(block: str, calls: list[ToolCall]) -> None:

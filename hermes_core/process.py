@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from hermes_core.secrets import DEFAULT_ENV_ALLOW
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
     PIPE_GRACE,
@@ -47,11 +48,6 @@ __all__ = [
 
 OWNER_VARIABLE = "HERMES_SANDBOX_OWNER"
 TEMP_PREFIX = "hermes-"
-DEFAULT_ENV_ALLOW = (
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
-    "TMPDIR",
-)  # fmt: skip
-"""What a sandbox inherits from hermes's environment: nothing that could hold a key."""
 
 
 def owner_marker(pid: int | None = None) -> str:

@@ -20,6 +20,13 @@ import os
 import re
 from collections.abc import Iterable
 
+DEFAULT_ENV_ALLOW = (
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
+    "TMPDIR",
+)  # fmt: skip
+"""What a sandbox inherits from hermes's environment (setting ``terminal.env_allow``): nothing that could
+hold a key."""
+
 _SECRET_NAME = re.compile(
     r"(API_KEY|APIKEY|_TOKEN|_SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY)$"
 )

@@ -51,6 +51,8 @@ class Tool:
     check_requirements: Callable[[], bool | str | None] | str | None = None
     timeout: float | None = None
     """Seconds the agent loop lets the handler run before answering with an error."""
+    sequential: bool = False
+    """Never run beside other calls of the same turn (a tool that changes shared state or asks a human)."""
 
     def load(self) -> Tool:
         """Import whatever was registered lazily; idempotent."""
@@ -271,16 +273,22 @@ class ToolRegistry(Registry[Tool]):
                 call = asyncio.get_running_loop().run_in_executor(
                     tool_executor(), partial(tool.handler, valid, task_id)
                 )
-            result = await asyncio.wait_for(call, tool.timeout) if tool.timeout else await call
-            if inspect.isawaitable(result):
-                result = await result
+            deadline = asyncio.timeout(tool.timeout) if tool.timeout else None
+            try:
+                if deadline is None:
+                    result = await call
+                else:
+                    async with deadline:
+                        result = await call
+                if inspect.isawaitable(result):
+                    result = await result
+            except TimeoutError:
+                if deadline is not None and deadline.expired():  # ours, not the handler's own
+                    return error_result(f"{name} timed out after {tool.timeout:g}s")
+                raise
             return to_json_result(result)
         except ToolArgumentError as exc:
             return error_result(str(exc))
-        except TimeoutError as exc:
-            if tool.timeout:  # our deadline; a handler's own TimeoutError is an ordinary failure
-                return error_result(f"{name} timed out after {tool.timeout:g}s")
-            return error_result(f"{name} failed: TimeoutError: {exc}")
         except Exception as exc:
             return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
 

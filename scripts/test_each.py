@@ -1,5 +1,7 @@
 """Test every distribution alone: a fresh venv holding only it, its declared dependencies and the test kit.
 
+A distribution's ``test`` extra (what its own tests need besides the kit) is installed too.
+
 python scripts/test_each.py [NAME ...] [--jobs N] [--keep]
 
 This is how opentelemetry-python-contrib tests each package: a plugin whose tests pass only because a
@@ -84,6 +86,9 @@ def run_one(name: str, dists: dict[str, Path], work: Path, keep: bool) -> tuple[
         return done.returncode == 0
 
     targets = [str(dists[d]) for d in local_closure(name, dists)]
+    own = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    if "test" in own.get("optional-dependencies", {}):  # what the distribution's own tests need
+        targets[0] += "[test]"
     if name != TESTKIT:
         targets += [str(dists[d]) for d in local_closure(TESTKIT, dists) if str(dists[d]) not in targets]
     ok = sh("uv", "venv", "-q", "--python", sys.executable, venv) and sh(

@@ -91,7 +91,7 @@ def test_defaults_without_any_file(home):
     assert cfg.get_value("model.base_url") is None
     assert cfg.get_value("toolsets") == ["default"]
     assert cfg.get_value("terminal.modal") == {"mode": "sandbox", "pool_max": 4}
-    assert cfg.lookup("agent.max_turns") == (30, "default")
+    assert cfg.lookup("terminal.pool_max") == (0, "default")
 
 
 def test_precedence_flag_env_dotenv_file_default(home, monkeypatch):
@@ -117,7 +117,7 @@ def test_precedence_flag_env_dotenv_file_default(home, monkeypatch):
         ("TERMINAL_MODAL_POOL_MAX", "terminal.modal.pool_max", "8", 8),
         ("HERMES_MODEL", "model.name", "qwen3", "qwen3"),
         ("OPENAI_API_KEY", "model.api_key", SECRET, SECRET),
-        ("HERMES_AGENT_MAX_TURNS", "agent.max_turns", "7", 7),
+        ("HERMES_MODEL_MAX_TOKENS", "model.max_tokens", "7", 7),
         ("HERMES_TOOLSETS", "toolsets", "terminal, web", ["terminal", "web"]),
     ],
 )
@@ -286,11 +286,11 @@ def test_path_and_keys_commands(home):
 
 
 def test_load_config_is_the_validated_model(home, monkeypatch):
-    (home / "config.yaml").write_text("agent:\n  max_turns: 3\nunknown: 1\n")
+    (home / "config.yaml").write_text("model:\n  max_tokens: 3\nunknown: 1\n")
     monkeypatch.setenv("TERMINAL_MODAL_MODE", "pool")
     settings = cfg.load_config()
-    assert settings.agent.max_turns == 3 and settings.terminal.modal.mode == "pool"
-    assert json.loads(invoke("config", "show", "--json").output)["agent"]["max_turns"] == 3
+    assert settings.model.max_tokens == 3 and settings.terminal.modal.mode == "pool"
+    assert json.loads(invoke("config", "show", "--json").output)["model"]["max_tokens"] == 3
 
 
 def test_unset_and_section_errors(home):

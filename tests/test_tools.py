@@ -194,6 +194,23 @@ def test_a_handlers_own_timeout_error_is_an_error_result():
     assert result == {"error": "flaky failed: TimeoutError: socket read timed out"}
 
 
+def test_with_a_timeout_set_a_handlers_own_timeout_error_is_still_its_failure():
+    async def flaky(args, task_id):
+        raise TimeoutError("socket read timed out")
+
+    async def slow(args, task_id):
+        await asyncio.sleep(5)
+
+    registry = registry_with(
+        Tool(name="flaky", description="", handler=flaky, timeout=30),
+        Tool(name="slow", description="", handler=slow, timeout=0.05),
+    )
+    flaky_result = json.loads(asyncio.run(registry.ahandle_function_call("flaky", {})))
+    assert flaky_result == {"error": "flaky failed: TimeoutError: socket read timed out"}
+    slow_result = json.loads(asyncio.run(registry.ahandle_function_call("slow", {})))
+    assert slow_result == {"error": "slow timed out after 0.05s"}
+
+
 def test_json_schema_validation_works_without_jsonschema(monkeypatch):
     """jsonschema is the optional `validation` extra: without it the common keywords are still checked."""
     monkeypatch.setitem(sys.modules, "jsonschema", None)

@@ -90,12 +90,6 @@ def register_terminal_backends(register):
 
 
 SETTINGS = (
-    Setting("terminal.pool_max", int, env="TERMINAL_POOL_MAX", default=0, minimum=0,
-            help="Pool any backend: this many warm sandboxes reused across tasks (0: one per task)."),
-    Setting("terminal.env_allow", list, env="TERMINAL_ENV_ALLOW",
-            default=["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
-                     "TERM", "TZ", "TMPDIR"],
-            help="Environment variables a local sandbox inherits (NAME or PREFIX*); nothing else, no keys."),
     Setting("terminal.local.max_processes", int, env="TERMINAL_MAX_PROCESSES", minimum=1,
             help="RLIMIT_NPROC of local commands (counted per user, not per sandbox)."),
     Setting("terminal.local.max_memory_mb", int, env="TERMINAL_MAX_MEMORY_MB", minimum=1,

@@ -28,9 +28,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_scan import NextFinder
 from hermes_core.parsing_tags import first_marker
 from hermes_core.parsing_values import convert_value, schema_types
-from hermes_parser_deepseek.finder import NextFinder
 
 DSML = "｜DSML｜"
 INVOKE = f"<{DSML}invoke"

@@ -29,12 +29,12 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_scan import NextFinder, find_soon
 from hermes_core.parsing_tags import (
     JSON_ERRORS,
     first_marker,
     scan_json,
 )
-from hermes_parser_deepseek.finder import NextFinder, find_soon
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"

@@ -18,6 +18,7 @@ from hermes_parser_deepseek.samples import (
     V31_SINGLE,
 )
 
+from hermes_testkit.parser_helpers import VARIOUS_TYPES_ARGUMENTS
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 EOS = "<｜end▁of▁sentence｜>"
@@ -283,17 +284,7 @@ def test_vllm_v3_common_outputs():
         + CALLS_END
     )
     assert [n for n, _ in calls(parser.parse(parallel))] == ["get_weather", "search_hotels"]
-    types = {
-        "string_field": "hello",
-        "int_field": 42,
-        "float_field": 3.14,
-        "bool_field": True,
-        "null_field": None,
-        "array_field": ["a", "b", "c"],
-        "object_field": {"nested": "value"},
-        "empty_array": [],
-        "empty_object": {},
-    }
+    types = VARIOUS_TYPES_ARGUMENTS
     text = CALLS_BEGIN + v3_call("test_function", json.dumps(types)) + CALLS_END
     assert calls(parser.parse(text)) == [("test_function", types)]
     text = CALLS_BEGIN + v3_call("get_current_time", "{}") + CALLS_END

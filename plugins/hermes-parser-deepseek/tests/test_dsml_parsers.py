@@ -1,13 +1,12 @@
 """DeepSeek-V3.2 / V4 DSML parsers: conformance and the cases of vLLM's test suites."""
 
 import json
-import random
 
 import pytest
 from hermes_parser_deepseek.dsml import DeepSeekV4Parser, DeepSeekV32Parser
 from hermes_parser_deepseek.samples import V4_SINGLE, V32_PARALLEL, V32_TYPED
 
-from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 FC_START = "<｜DSML｜function_calls>"
@@ -19,10 +18,7 @@ PARAM_END = "</｜DSML｜parameter>"
 
 
 def tool(name, properties):
-    return {
-        "type": "function",
-        "function": {"name": name, "parameters": {"type": "object", "properties": properties}},
-    }
+    return tool_definition(name, properties)
 
 
 def build(func_name, params, string="true"):
@@ -319,18 +315,4 @@ def test_stream_equals_parse(parser):
             "</｜DSML｜function_calls>", "</" + tag[1:]
         )
         text = text.replace("<｜DSML｜tool_calls>", tag).replace("</｜DSML｜tool_calls>", "</" + tag[1:])
-        whole = parser.parse(text)
-        rng = random.Random(0)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
-            sorted(rng.sample(range(len(text)), 5))
-        ]:
-            stream, deltas, last = parser.stream(), [], 0
-            for cut in [*cuts, len(text)]:
-                deltas += stream.feed(text[last:cut])
-                last = cut
-            deltas += stream.finish()
-            content, got = join_deltas(deltas)
-            assert content == whole.content
-            assert [(c["function"]["name"], c["function"]["arguments"]) for c in got] == [
-                (c.function.name, c.function.arguments) for c in whole.tool_calls
-            ]
+        assert_stream_matches_parse(parser, text)

@@ -3,25 +3,20 @@ import json
 from hermes_parser_glm import Glm45Parser, Glm47Parser
 from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
 
+from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "lookup_zip",
-            "description": "Find a place by postal code.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "zip": {"type": "string"},
-                    "radius_km": {"type": "number"},
-                    "tags": {"type": "array", "items": {"type": "string"}},
-                    "note": {"type": "string"},
-                },
-            },
+    tool_definition(
+        "lookup_zip",
+        {
+            "zip": {"type": "string"},
+            "radius_km": {"type": "number"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "note": {"type": "string"},
         },
-    }
+        description="Find a place by postal code.",
+    )
 ]
 
 
@@ -216,16 +211,7 @@ def test_glm_bait_is_linear():
 # vLLM tests/tool_parsers/test_glm47_moe_tool_parser.py (tools: get_current_date, get_weather)
 VLLM_TOOLS = [
     {"type": "function", "function": {"name": "get_current_date", "parameters": {}}},
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}, "date": {"type": "string"}},
-            },
-        },
-    },
+    tool_definition("get_weather", {"city": {"type": "string"}, "date": {"type": "string"}}),
 ]
 BEIJING = "<tool_call>get_weather<arg_key>city</arg_key><arg_value>Beijing</arg_value></tool_call>"
 VLLM_GLM47 = [

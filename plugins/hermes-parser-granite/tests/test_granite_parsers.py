@@ -9,25 +9,8 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import ESCAPED_STRING_ARGUMENTS, VARIOUS_TYPES_ARGUMENTS
 from hermes_testkit.parsers import ParserConformance, ParserSample
-
-VARIOUS_ARGS = {
-    "string_field": "hello",
-    "int_field": 42,
-    "float_field": 3.14,
-    "bool_field": True,
-    "null_field": None,
-    "array_field": ["a", "b", "c"],
-    "object_field": {"nested": "value"},
-    "empty_array": [],
-    "empty_object": {},
-}
-ESCAPED_ARGS = {
-    "quoted": 'He said "hello"',
-    "path": "C:\\Users\\file.txt",
-    "newline": "line1\nline2",
-    "unicode": "emoji: 🎉",
-}
 
 
 def parse(name, text):
@@ -62,8 +45,8 @@ class TestGraniteConformance(ParserConformance):
             GRANITE_PARALLEL, [("get_weather", {"city": "Tokyo"}), ("get_time", {"timezone": "Asia/Tokyo"})]
         ),
         ParserSample(
-            "<tool_call> " + json.dumps([{"name": "test_function", "arguments": VARIOUS_ARGS}]),
-            [("test_function", VARIOUS_ARGS)],
+            "<tool_call> " + json.dumps([{"name": "test_function", "arguments": VARIOUS_TYPES_ARGUMENTS}]),
+            [("test_function", VARIOUS_TYPES_ARGUMENTS)],
         ),
     ]
 
@@ -74,14 +57,17 @@ class TestGraniteConformance(ParserConformance):
         (GRANITE_SINGLE, [("get_weather", {"city": "Tokyo"})]),  # single_tool_call_output
         (GRANITE_PARALLEL, [("get_weather", {"city": "Tokyo"}), ("get_time", {"timezone": "Asia/Tokyo"})]),
         (
-            "<tool_call> " + json.dumps([{"name": "test_function", "arguments": VARIOUS_ARGS}], indent=2),
-            [("test_function", VARIOUS_ARGS)],
+            "<tool_call> "
+            + json.dumps([{"name": "test_function", "arguments": VARIOUS_TYPES_ARGUMENTS}], indent=2),
+            [("test_function", VARIOUS_TYPES_ARGUMENTS)],
         ),  # various_data_types_output
         ('<|tool_call|> [{"name": "refresh", "arguments": {}}]', [("refresh", {})]),  # empty_arguments_output
         (
             "<tool_call> "
-            + json.dumps([{"name": "test_function", "arguments": ESCAPED_ARGS}], ensure_ascii=False),
-            [("test_function", ESCAPED_ARGS)],
+            + json.dumps(
+                [{"name": "test_function", "arguments": ESCAPED_STRING_ARGUMENTS}], ensure_ascii=False
+            ),
+            [("test_function", ESCAPED_STRING_ARGUMENTS)],
         ),  # escaped_strings_output
         (
             '<tool_call> [{"name": "get_weather", "arguments": {"city": "Tokyo"}}]',
@@ -243,8 +229,9 @@ class TestGranite20bFCConformance(ParserConformance):
         (G20_SINGLE, [("get_weather", {"city": "Tokyo"})], None),
         (G20_PARALLEL, [("get_weather", {"city": "Tokyo"}), ("get_time", {"timezone": "Asia/Tokyo"})], None),
         (
-            "<function_call> " + json.dumps({"name": "test_function", "arguments": VARIOUS_ARGS}, indent=2),
-            [("test_function", VARIOUS_ARGS)],
+            "<function_call> "
+            + json.dumps({"name": "test_function", "arguments": VARIOUS_TYPES_ARGUMENTS}, indent=2),
+            [("test_function", VARIOUS_TYPES_ARGUMENTS)],
             None,
         ),
         ('<function_call> {"name": "refresh", "arguments": {}}', [("refresh", {})], None),
@@ -254,8 +241,9 @@ class TestGranite20bFCConformance(ParserConformance):
             "Let me check the weather for you.",
         ),  # surrounding_text_output
         (
-            "<function_call> " + json.dumps({"name": "test_function", "arguments": ESCAPED_ARGS}, indent=2),
-            [("test_function", ESCAPED_ARGS)],
+            "<function_call> "
+            + json.dumps({"name": "test_function", "arguments": ESCAPED_STRING_ARGUMENTS}, indent=2),
+            [("test_function", ESCAPED_STRING_ARGUMENTS)],
             None,
         ),
     ],

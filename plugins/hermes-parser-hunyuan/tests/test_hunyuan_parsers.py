@@ -1,13 +1,12 @@
 """Hunyuan-A13B and Hunyuan V3 parsers: conformance and cases from vLLM's suites."""
 
 import json
-import random
 
 import pytest
 from hermes_parser_hunyuan.a13b import HunyuanA13BParser
 from hermes_parser_hunyuan.hy_v3 import HyV3Parser
 
-from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 A13B_SINGLE = (
@@ -32,20 +31,14 @@ HY_MULTIPLE = (
 )
 HY_TOOLS = [
     {"type": "function", "function": {"name": "get_current_date", "parameters": {}}},
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "city": {"type": "string"},
-                    "date": {"type": "string"},
-                    "days": {"type": "integer"},
-                },
-            },
+    tool_definition(
+        "get_weather",
+        {
+            "city": {"type": "string"},
+            "date": {"type": "string"},
+            "days": {"type": "integer"},
         },
-    },
+    ),
 ]
 
 
@@ -182,21 +175,7 @@ def test_hy_cut_off_call_dropped():
 @pytest.mark.parametrize("parser", [HunyuanA13BParser(), HyV3Parser()])
 def test_stream_equals_parse(parser):
     for text in (A13B_SINGLE, A13B_PARALLEL, HY_ARGS, HY_MULTIPLE):
-        whole = parser.parse(text)
-        rng = random.Random(5)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
-            sorted(rng.sample(range(len(text)), 5))
-        ]:
-            stream, deltas, last = parser.stream(), [], 0
-            for cut in [*cuts, len(text)]:
-                deltas += stream.feed(text[last:cut])
-                last = cut
-            deltas += stream.finish()
-            content, got = join_deltas(deltas)
-            assert content == whole.content
-            assert [c["function"]["arguments"] for c in got] == [
-                c.function.arguments for c in whole.tool_calls
-            ]
+        assert_stream_matches_parse(parser, text, seed=5)
 
 
 REGISTER = {

@@ -5,27 +5,12 @@ import json
 import pytest
 
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import VARIOUS_TYPES_ARGUMENTS, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
-GET_WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
-VARIOUS = {
-    "string_field": "hello",
-    "int_field": 42,
-    "float_field": 3.14,
-    "bool_field": True,
-    "null_field": None,
-    "array_field": ["a", "b", "c"],
-    "object_field": {"nested": "value"},
-    "empty_array": [],
-    "empty_object": {},
-}
+GET_WEATHER_TOOL = tool_definition(
+    "get_weather", {"city": {"type": "string"}}, description="Get the current weather"
+)
 
 
 def weather_output(name):
@@ -75,9 +60,9 @@ def test_extract_without_tools_not_over_rejected():
         (weather_output("get_weather"), [("get_weather", {"city": "Tokyo"})]),
         (
             "<|action_start|><|plugin|>"
-            + json.dumps({"name": "test_function", "parameters": VARIOUS}, indent=2)
+            + json.dumps({"name": "test_function", "parameters": VARIOUS_TYPES_ARGUMENTS}, indent=2)
             + "<|action_end|>",
-            [("test_function", VARIOUS)],
+            [("test_function", VARIOUS_TYPES_ARGUMENTS)],
         ),
         ('<|action_start|><|plugin|>{"name": "refresh", "parameters": {}}<|action_end|>', [("refresh", {})]),
     ],

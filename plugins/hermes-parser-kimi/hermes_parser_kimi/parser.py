@@ -23,6 +23,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_scan import NextFinder
 from hermes_core.parsing_tags import (
     JSON_ERRORS,
     first_marker,
@@ -38,22 +39,6 @@ ARGUMENT_BEGIN = "<|tool_call_argument_begin|>"
 CALL_END = "<|tool_call_end|>"
 
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>")
-
-
-class _NextFinder:
-    """``text.find(marker, pos)`` for a growing ``pos``: each stretch of text is searched once."""
-
-    __slots__ = ("found", "marker", "text")
-
-    def __init__(self, text: str, marker: str) -> None:
-        self.text, self.marker, self.found = text, marker, -2
-
-    def __call__(self, pos: int) -> int:
-        found = self.found
-        if found == -1 or found >= pos:
-            return found
-        self.found = found = self.text.find(self.marker, pos)
-        return found
 
 
 def has_index(call_id: str) -> bool:
@@ -86,10 +71,10 @@ class KimiK2Parser(ToolCallParser):
         calls: list[ToolCall] = []
         seen: set[str] = set()
         n = len(text)
-        next_begin = _NextFinder(text, CALL_BEGIN)
-        next_argument = _NextFinder(text, ARGUMENT_BEGIN)
-        next_end = _NextFinder(text, CALL_END)
-        next_section_ends = (_NextFinder(text, SECTION_END), _NextFinder(text, SECTION_END_SINGULAR))
+        next_begin = NextFinder(text, CALL_BEGIN)
+        next_argument = NextFinder(text, ARGUMENT_BEGIN)
+        next_end = NextFinder(text, CALL_END)
+        next_section_ends = (NextFinder(text, SECTION_END), NextFinder(text, SECTION_END_SINGULAR))
         pos = next_begin(first)
         while pos >= 0:
             start = pos + len(CALL_BEGIN)

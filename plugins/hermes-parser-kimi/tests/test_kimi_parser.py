@@ -13,6 +13,7 @@ from hermes_parser_kimi.parser import (
 )
 from hermes_parser_kimi.samples import K2_LATER_TURN, K2_PARALLEL, K2_SINGLE, K2_THINKING
 
+from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 
@@ -163,10 +164,7 @@ def _tool(tool_id, args):
 
 def _schema_tool(name, *keys):
     properties = {k: {"type": "string"} for k in keys}
-    return {
-        "type": "function",
-        "function": {"name": name, "parameters": {"type": "object", "properties": properties}},
-    }
+    return tool_definition(name, properties)
 
 
 WEATHER, READ_FILE, BOOK_FLIGHT = (

@@ -4,6 +4,8 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import exact_calls as exact
+from hermes_testkit.parser_helpers import streamed_calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 # vLLM tests/tool_parsers/test_llama4_pythonic_tool_parser.py (module constants)
@@ -56,18 +58,8 @@ def parser():
     return get_hermes().parser("llama4_pythonic")
 
 
-def exact(parsed):
-    return [(c.function.name, c.function.arguments) for c in parsed.tool_calls]
-
-
 def streamed(text, size):
-    stream = parser().stream()
-    deltas = []
-    for i in range(0, len(text), size):
-        deltas += stream.feed(text[i : i + size])
-    deltas += stream.finish()
-    content, calls = join_deltas(deltas)
-    return content, [(c["function"]["name"], c["function"]["arguments"]) for c in calls]
+    return streamed_calls(parser(), text, size)
 
 
 class TestLlama4PythonicConformance(ParserConformance):

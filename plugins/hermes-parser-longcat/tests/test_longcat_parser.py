@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import ESCAPED_STRING_ARGUMENTS, VARIOUS_TYPES_ARGUMENTS
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 SINGLE = (
@@ -100,17 +101,7 @@ VLLM_CASES = [
         [
             (
                 "test_function",
-                {
-                    "string_field": "hello",
-                    "int_field": 42,
-                    "float_field": 3.14,
-                    "bool_field": True,
-                    "null_field": None,
-                    "array_field": ["a", "b", "c"],
-                    "object_field": {"nested": "value"},
-                    "empty_array": [],
-                    "empty_object": {},
-                },
+                VARIOUS_TYPES_ARGUMENTS,
             )
         ],
         None,
@@ -128,12 +119,7 @@ VLLM_CASES = [
         [
             (
                 "test_function",
-                {
-                    "quoted": 'He said "hello"',
-                    "path": "C:\\Users\\file.txt",
-                    "newline": "line1\nline2",
-                    "unicode": "emoji: 🎉",
-                },
+                ESCAPED_STRING_ARGUMENTS,
             )
         ],
         None,

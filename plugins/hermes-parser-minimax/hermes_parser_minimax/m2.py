@@ -25,8 +25,8 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_scan import read_parameters, schema_typed
 from hermes_core.parsing_tags import first_marker
-from hermes_core.parsing_values import convert_value, schema_types
 
 BLOCK = "<minimax:tool_call>"
 BLOCK_END = "</minimax:tool_call>"
@@ -48,8 +48,7 @@ def typed_value(raw: str, spec: Any) -> Any:
     value = raw.strip()
     if value.lower() in _NULLS:
         return None
-    types = schema_types(spec)
-    return convert_value(value, types) if types else value
+    return schema_typed(value, spec)
 
 
 class MinimaxM2Parser(ToolCallParser):
@@ -97,18 +96,13 @@ class MinimaxM2Parser(ToolCallParser):
 
     def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        find = text.find
-        while True:
-            start = find(PARAMETER, pos, stop)
-            if start < 0:
-                return arguments
-            end = find(PARAMETER_END, start, stop)
-            if end < 0:
-                return arguments
-            head = start + len(PARAMETER)
-            name_end = find(">", head, end)
-            if name_end >= 0:
-                key = _unquote(text[head:name_end])
-                arguments[key] = typed_value(text[name_end + 1 : end], properties.get(key))
-            pos = end + len(PARAMETER_END)
+        return read_parameters(
+            text,
+            pos,
+            stop,
+            properties,
+            open_tag=PARAMETER,
+            close_tag=PARAMETER_END,
+            key=_unquote,
+            value=typed_value,
+        )

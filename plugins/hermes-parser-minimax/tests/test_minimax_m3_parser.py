@@ -1,42 +1,35 @@
 """MiniMax-M3 parser: conformance and the cases of vLLM's suite."""
 
 import json
-import random
 
 from hermes_parser_minimax.m3 import MinimaxM3Parser
 
-from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 NS = "]<]minimax[>["
 TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "create_order",
-            "parameters": {
+    tool_definition(
+        "create_order",
+        {
+            "user_id": {"type": "integer"},
+            "urgent": {"type": "boolean"},
+            "note": {"type": "string"},
+            "shipping": {
                 "type": "object",
-                "properties": {
-                    "user_id": {"type": "integer"},
-                    "urgent": {"type": "boolean"},
-                    "note": {"type": "string"},
-                    "shipping": {
-                        "type": "object",
-                        "properties": {"city": {"type": "string"}, "zip": {"type": "integer"}},
-                    },
-                    "items": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
-                        },
-                    },
-                    "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "duplicate_demo": {"type": "object"},
+                "properties": {"city": {"type": "string"}, "zip": {"type": "integer"}},
+            },
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
                 },
             },
+            "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+            "duplicate_demo": {"type": "object"},
         },
-    }
+    )
 ]
 ORDER_CALL = (
     f"{NS}<tool_call>\n"
@@ -136,18 +129,4 @@ def test_without_schema_leaves_are_text():
 def test_stream_equals_parse():
     parser = MinimaxM3Parser()
     for text in ("I will create it.\n" + ORDER_CALL, MULTIPLE):
-        whole = parser.parse(text)
-        rng = random.Random(6)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 7)] + [
-            sorted(rng.sample(range(len(text)), 5))
-        ]:
-            stream, deltas, last = parser.stream(), [], 0
-            for cut in [*cuts, len(text)]:
-                deltas += stream.feed(text[last:cut])
-                last = cut
-            deltas += stream.finish()
-            content, got = join_deltas(deltas)
-            assert content == whole.content
-            assert [c["function"]["arguments"] for c in got] == [
-                c.function.arguments for c in whole.tool_calls
-            ]
+        assert_stream_matches_parse(parser, text, sizes=(1, 7), seed=6)

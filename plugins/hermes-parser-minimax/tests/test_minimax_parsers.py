@@ -1,13 +1,12 @@
 """MiniMax-M2 and MiniMax-M1 parsers: conformance and cases from vLLM's suites."""
 
 import json
-import random
 
 import pytest
 from hermes_parser_minimax.m1 import MinimaxM1Parser
 from hermes_parser_minimax.m2 import MinimaxM2Parser
 
-from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 M2_PARALLEL = (
@@ -41,10 +40,7 @@ M1_PARALLEL = (
 
 
 def tool(name, properties):
-    return {
-        "type": "function",
-        "function": {"name": name, "parameters": {"type": "object", "properties": properties}},
-    }
+    return tool_definition(name, properties)
 
 
 SETTINGS = [
@@ -199,16 +195,4 @@ def test_m1_unclosed_block_and_lines_without_arguments():
 @pytest.mark.parametrize("parser", [MinimaxM2Parser(), MinimaxM1Parser()])
 def test_stream_equals_parse(parser):
     for text in (M2_PARALLEL, M2_TYPED, M1_SINGLE, M1_PARALLEL):
-        whole = parser.parse(text)
-        rng = random.Random(1)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
-            sorted(rng.sample(range(len(text)), 5))
-        ]:
-            stream, deltas, last = parser.stream(), [], 0
-            for cut in [*cuts, len(text)]:
-                deltas += stream.feed(text[last:cut])
-                last = cut
-            deltas += stream.finish()
-            content, got = join_deltas(deltas)
-            assert content == whole.content
-            assert [c["function"]["name"] for c in got] == [c.function.name for c in whole.tool_calls]
+        assert_stream_matches_parse(parser, text, seed=1)

@@ -4,6 +4,8 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import exact_calls as exact
+from hermes_testkit.parser_helpers import streamed_calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 # vLLM tests/tool_parsers/test_olmo3_tool_parser.py (module constants)
@@ -36,15 +38,8 @@ def parser():
     return get_hermes().parser("olmo3")
 
 
-def exact(parsed):
-    return [(c.function.name, c.function.arguments) for c in parsed.tool_calls]
-
-
 def streamed(text, size):
-    stream = parser().stream()
-    deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])] + stream.finish()
-    content, calls = join_deltas(deltas)
-    return content, [(c["function"]["name"], c["function"]["arguments"]) for c in calls]
+    return streamed_calls(parser(), text, size)
 
 
 class TestOlmo3Conformance(ParserConformance):

@@ -6,25 +6,9 @@ import json
 import pytest
 
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import ESCAPED_STRING_ARGUMENTS, VARIOUS_TYPES_ARGUMENTS
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
-VARIOUS = {
-    "string_field": "hello",
-    "int_field": 42,
-    "float_field": 3.14,
-    "bool_field": True,
-    "null_field": None,
-    "array_field": ["a", "b", "c"],
-    "object_field": {"nested": "value"},
-    "empty_array": [],
-    "empty_object": {},
-}
-ESCAPED = {
-    "quoted": 'He said "hello"',
-    "path": "C:\\Users\\file.txt",
-    "newline": "line1\nline2",
-    "unicode": "emoji: 🎉",
-}
 SINGLE = 'functools[{"name": "get_weather", "arguments": {"city": "Tokyo"}}]'
 PARALLEL = """functools[
   {"name": "get_weather", "arguments": {"city": "Tokyo"}},
@@ -56,15 +40,17 @@ class TestPhi4MiniConformance(ParserConformance):
         (SINGLE, [("get_weather", {"city": "Tokyo"})]),  # single_tool_call_output
         (PARALLEL, [("get_weather", {"city": "Tokyo"}), ("get_time", {"timezone": "Asia/Tokyo"})]),
         (
-            "functools[" + json.dumps({"name": "test_function", "arguments": VARIOUS}, indent=2) + "]",
-            [("test_function", VARIOUS)],
+            "functools["
+            + json.dumps({"name": "test_function", "arguments": VARIOUS_TYPES_ARGUMENTS}, indent=2)
+            + "]",
+            [("test_function", VARIOUS_TYPES_ARGUMENTS)],
         ),  # various_data_types_output (xfail in vLLM: its regex stops at "]")
         ('functools[{"name": "refresh", "arguments": {}}]', [("refresh", {})]),  # empty_arguments_output
         (
             "functools["
-            + json.dumps({"name": "test_function", "arguments": ESCAPED}, ensure_ascii=False)
+            + json.dumps({"name": "test_function", "arguments": ESCAPED_STRING_ARGUMENTS}, ensure_ascii=False)
             + "]",
-            [("test_function", ESCAPED)],
+            [("test_function", ESCAPED_STRING_ARGUMENTS)],
         ),  # escaped_strings_output
         ('functools[{"name": "f", "parameters": {"x": 1}}]', [("f", {"x": 1})]),  # "parameters" accepted
     ],

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 from hermes_core import hookimpl
-from hermes_parser_qwen.qwen import QwenParser
-from hermes_parser_qwen.qwen3_coder import Qwen3CoderParser
-
-__all__ = ["Qwen3CoderParser", "QwenParser"]
 
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(QwenParser)
-    register(Qwen3CoderParser)
+    register("hermes_parser_qwen.qwen:QwenParser", name="qwen", aliases=("qwen2_5", "qwen3"))
+    register(
+        "hermes_parser_qwen.qwen3_coder:Qwen3CoderParser",
+        name="qwen3_coder",
+        aliases=("qwen3_xml", "mimo", "mimo_v2"),
+    )

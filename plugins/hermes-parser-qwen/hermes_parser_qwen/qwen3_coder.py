@@ -49,7 +49,7 @@ class Qwen3CoderParser(ToolCallParser):
     """
 
     name = "qwen3_coder"
-    aliases = ("qwen3_xml",)
+    aliases = ("qwen3_xml", "mimo", "mimo_v2")  # vLLM serves Xiaomi MiMo with this same parser class
     # ``<tool_call>`` too: the wrapper is not content, so a stream must not forward it before the call
     start_markers = (_TOOL_CALL, _FUNCTION)
 

@@ -26,7 +26,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_values import convert_value, schema_types
+from hermes_core.parsing_scan import read_parameters
 
 TOOL_CALL = "<seed:tool_call>"
 TOOL_CALL_END = "</seed:tool_call>"
@@ -36,15 +36,6 @@ PARAMETER = "<parameter="
 PARAMETER_END = "</parameter>"
 THINK = "<seed:think>"
 THINK_END = "</seed:think>"
-
-
-def typed_value(raw: str, spec: Any) -> Any:
-    value = raw[1:] if raw.startswith("\n") else raw
-    value = value[:-1] if value.endswith("\n") else value
-    if value.lower() == "null":
-        return None
-    types = schema_types(spec)
-    return convert_value(value, types) if types else value
 
 
 class SeedOssParser(ToolCallParser):
@@ -100,18 +91,4 @@ class SeedOssParser(ToolCallParser):
 
     def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        find = text.find
-        while True:
-            start = find(PARAMETER, pos, stop)
-            if start < 0:
-                return arguments
-            end = find(PARAMETER_END, start, stop)
-            if end < 0:
-                return arguments
-            head = start + len(PARAMETER)
-            name_end = find(">", head, end)
-            if name_end >= 0:
-                key = text[head:name_end]
-                arguments[key] = typed_value(text[name_end + 1 : end], properties.get(key))
-            pos = end + len(PARAMETER_END)
+        return read_parameters(text, pos, stop, properties, open_tag=PARAMETER, close_tag=PARAMETER_END)

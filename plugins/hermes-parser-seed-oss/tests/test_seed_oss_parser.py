@@ -1,29 +1,22 @@
 """Seed-OSS parser: conformance and the cases of vLLM's suite."""
 
 import json
-import random
 
 import pytest
 from hermes_parser_seed_oss.parser import SeedOssParser
 
-from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 WEATHER_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "location": {"type": "string"},
-                    "unit": {"type": "string"},
-                    "days": {"type": "integer"},
-                },
-            },
+    tool_definition(
+        "get_weather",
+        {
+            "location": {"type": "string"},
+            "unit": {"type": "string"},
+            "days": {"type": "integer"},
         },
-    }
+    )
 ]
 NO_BUDGET = (
     "<seed:tool_call>\n<function=get_weather>\n"
@@ -114,15 +107,7 @@ def test_values_without_schema_stay_text():
     assert calls(
         SeedOssParser().parse(
             text,
-            tools=[
-                {
-                    "type": "function",
-                    "function": {
-                        "name": "f",
-                        "parameters": {"type": "object", "properties": {"n": {"type": "number"}}},
-                    },
-                }
-            ],
+            tools=[tool_definition("f", {"n": {"type": "number"}})],
         )
     ) == [("f", {"n": 3, "z": None})]
 
@@ -150,18 +135,4 @@ def test_cut_off_function_dropped():
 def test_stream_equals_parse():
     parser = SeedOssParser()
     for text in (NO_BUDGET, THINK_512 + NO_BUDGET, THINK_QUOTING_THE_FORMAT + CALL_WITH_UNIT, PARALLEL_TYPED):
-        whole = parser.parse(text)
-        rng = random.Random(3)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
-            sorted(rng.sample(range(len(text)), 5))
-        ]:
-            stream, deltas, last = parser.stream(), [], 0
-            for cut in [*cuts, len(text)]:
-                deltas += stream.feed(text[last:cut])
-                last = cut
-            deltas += stream.finish()
-            content, got = join_deltas(deltas)
-            assert content == whole.content
-            assert [c["function"]["arguments"] for c in got] == [
-                c.function.arguments for c in whole.tool_calls
-            ]
+        assert_stream_matches_parse(parser, text, seed=3)

@@ -9,41 +9,24 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "search",
-            "parameters": {
-                "type": "object",
-                "properties": {"query": {"type": "string"}, "max_results": {"type": "integer"}},
-            },
+    tool_definition("search", {"query": {"type": "string"}, "max_results": {"type": "integer"}}),
+    tool_definition(
+        "do_all_types",
+        {
+            "s": {"type": "string"},
+            "i": {"type": "integer"},
+            "n": {"type": "number"},
+            "b": {"type": "boolean"},
+            "arr": {"type": "array"},
+            "obj": {"type": "object"},
+            "maybe_int": {"type": ["integer", "null"]},
         },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "do_all_types",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "s": {"type": "string"},
-                    "i": {"type": "integer"},
-                    "n": {"type": "number"},
-                    "b": {"type": "boolean"},
-                    "arr": {"type": "array"},
-                    "obj": {"type": "object"},
-                    "maybe_int": {"type": ["integer", "null"]},
-                },
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {"name": "malformed", "parameters": {"type": "object", "properties": ["count"]}},
-    },
+    ),
+    tool_definition("malformed", ["count"]),
 ]
 CALL = (
     "<|tool_call:start|>get_weather\n<|tool_arg:start|>city<|tool_arg:value|>Seoul<|tool_arg:end|>\n"

@@ -25,7 +25,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_values import convert_value, schema_types
+from hermes_core.parsing_scan import NextFinder, read_parameters
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
@@ -33,31 +33,6 @@ FUNCTION = "<function="
 FUNCTION_END = "</function>"
 PARAMETER = "<parameter="
 PARAMETER_END = "</parameter>"
-
-
-class _NextFinder:
-    """``text.find(marker, pos)`` for a growing ``pos``: each stretch of text is searched once."""
-
-    __slots__ = ("found", "marker", "text")
-
-    def __init__(self, text: str, marker: str) -> None:
-        self.text, self.marker, self.found = text, marker, -2
-
-    def __call__(self, pos: int) -> int:
-        found = self.found
-        if found == -1 or found >= pos:
-            return found
-        self.found = found = self.text.find(self.marker, pos)
-        return found
-
-
-def typed_value(raw: str, spec: Any) -> Any:
-    value = raw[1:] if raw.startswith("\n") else raw
-    value = value[:-1] if value.endswith("\n") else value
-    if value.lower() == "null":
-        return None
-    types = schema_types(spec)
-    return convert_value(value, types) if types else value
 
 
 def _unquote(name: str) -> str:
@@ -75,8 +50,8 @@ class Step3p5Parser(ToolCallParser):
     start_markers = (TOOL_CALL, FUNCTION)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        next_block, next_function = _NextFinder(text, TOOL_CALL), _NextFinder(text, FUNCTION)
-        next_block_end, next_function_end = _NextFinder(text, TOOL_CALL_END), _NextFinder(text, FUNCTION_END)
+        next_block, next_function = NextFinder(text, TOOL_CALL), NextFinder(text, FUNCTION)
+        next_block_end, next_function_end = NextFinder(text, TOOL_CALL_END), NextFinder(text, FUNCTION_END)
         calls: list[ToolCall] = []
         content: list[str] = []
         pos = 0
@@ -122,7 +97,7 @@ class Step3p5Parser(ToolCallParser):
         joined = "".join(content).rstrip()
         return ParsedCompletion(content=joined if joined.strip() else None, tool_calls=calls)
 
-    def _functions(self, text: str, pos: int, stop: int, next_function_end: _NextFinder) -> list[ToolCall]:
+    def _functions(self, text: str, pos: int, stop: int, next_function_end: NextFinder) -> list[ToolCall]:
         found: list[ToolCall] = []
         find = text.find
         while True:
@@ -143,18 +118,6 @@ class Step3p5Parser(ToolCallParser):
 
     def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        find = text.find
-        while True:
-            start = find(PARAMETER, pos, stop)
-            if start < 0:
-                return arguments
-            end = find(PARAMETER_END, start, stop)
-            if end < 0:
-                return arguments
-            head = start + len(PARAMETER)
-            name_end = find(">", head, end)
-            if name_end >= 0:
-                key = text[head:name_end].strip()
-                arguments[key] = typed_value(text[name_end + 1 : end], properties.get(key))
-            pos = end + len(PARAMETER_END)
+        return read_parameters(
+            text, pos, stop, properties, open_tag=PARAMETER, close_tag=PARAMETER_END, key=str.strip
+        )

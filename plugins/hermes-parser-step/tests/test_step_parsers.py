@@ -1,13 +1,12 @@
 """Step-3 and Step-3.5 parsers: conformance and cases from vLLM's suites."""
 
 import json
-import random
 
 import pytest
 from hermes_parser_step.step3 import Step3Parser
 from hermes_parser_step.step3p5 import Step3p5Parser
 
-from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 B, E = "<｜tool_calls_begin｜>", "<｜tool_calls_end｜>"
@@ -35,33 +34,16 @@ STEP3P5_PARALLEL = (
     "<parameter=days>3</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=get_time>\n"
     "<parameter=timezone>Europe/Paris</parameter>\n</function>\n</tool_call>"
 )
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-            },
-        },
-    }
-]
+TOOLS = [tool_definition("get_weather", {"city": {"type": "string"}, "days": {"type": "integer"}})]
 EDIT_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "edit_file",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "old_string": {"type": "string"},
-                    "indent": {"type": "integer"},
-                    "enabled": {"type": "boolean"},
-                },
-            },
+    tool_definition(
+        "edit_file",
+        {
+            "old_string": {"type": "string"},
+            "indent": {"type": "integer"},
+            "enabled": {"type": "boolean"},
         },
-    }
+    )
 ]
 
 
@@ -193,18 +175,4 @@ def test_stream_equals_parse(parser):
         STEP3P5_PARALLEL + " tail",
     )
     for text in texts:
-        whole = parser.parse(text)
-        rng = random.Random(4)
-        for cuts in [list(range(s, len(text), s)) for s in (1, 3, 7)] + [
-            sorted(rng.sample(range(len(text)), 5))
-        ]:
-            stream, deltas, last = parser.stream(), [], 0
-            for cut in [*cuts, len(text)]:
-                deltas += stream.feed(text[last:cut])
-                last = cut
-            deltas += stream.finish()
-            content, got = join_deltas(deltas)
-            assert content == whole.content
-            assert [c["function"]["arguments"] for c in got] == [
-                c.function.arguments for c in whole.tool_calls
-            ]
+        assert_stream_matches_parse(parser, text, seed=4)

@@ -1,0 +1,107 @@
+"""Linear-time scanning helpers shared by the XML-style tool-call parsers.
+
+Parsers must stay linear on bait (thousands of start markers and no end marker). Asking ``text.find(END,
+pos)`` once per start marker rescans the rest of the text each time: quadratic. ``NextFinder`` remembers
+the answer while it still lies ahead (and a miss for good), so each stretch of text is searched once.
+``read_parameters`` is the one ``<parameter ...>value</parameter>`` loop: every ``find`` is bounded by the
+enclosing call's end, so a call's parameters cost one pass over that call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hermes_core.parsing_values import convert_value, schema_types
+
+__all__ = ["NextFinder", "find_soon", "read_parameters", "schema_typed", "trimmed_newline_value"]
+
+
+class NextFinder:
+    """``text.find(marker, pos)`` for a position that only grows: each stretch of text is searched once.
+
+    Parsers ask "where is the next end tag?" once per start tag; with many start tags and no end tag
+    (bait), plain ``find`` scans to the end every time: quadratic. The answer is remembered while it
+    still lies ahead, and a miss is remembered for good.
+    """
+
+    __slots__ = ("found", "marker", "text")
+
+    def __init__(self, text: str, marker: str) -> None:
+        self.text, self.marker, self.found = text, marker, -2
+
+    def __call__(self, pos: int) -> int:
+        found = self.found
+        if found == -1 or found >= pos:
+            return found
+        self.found = found = self.text.find(self.marker, pos)
+        return found
+
+
+_WINDOW = 2048
+
+
+def find_soon(text: str, marker: str, pos: int) -> int:
+    """``text.find(marker, pos)``, looking in a short window first.
+
+    CPython's ``str.find`` switches to a search with a per-call setup cost once the haystack is long
+    (tens of thousands of characters), so a loop of many finds each given "the rest of the text" is
+    several times slower per step on long inputs. Markers are usually close: try the window first.
+    """
+    found = text.find(marker, pos, pos + _WINDOW)
+    return found if found >= 0 else text.find(marker, pos)
+
+
+def schema_typed(value: str, spec: Any) -> Any:
+    """``value`` typed by its property schema ``spec``; the text itself when the schema gives no type."""
+    types = schema_types(spec)
+    return convert_value(value, types) if types else value
+
+
+def trimmed_newline_value(raw: str, spec: Any) -> Any:
+    """qwen3_coder-style value: one newline dropped at each end, ``null`` is null, else schema-typed text."""
+    value = raw[1:] if raw.startswith("\n") else raw
+    value = value[:-1] if value.endswith("\n") else value
+    if value.lower() == "null":
+        return None
+    return schema_typed(value, spec)
+
+
+def _same(key: str) -> str:
+    return key
+
+
+def read_parameters(
+    text: str,
+    pos: int,
+    stop: int,
+    properties: dict[str, Any],
+    *,
+    open_tag: str,
+    close_tag: str,
+    name_end: str = ">",
+    key: Callable[[str], str] = _same,
+    value: Callable[[str, Any], Any] = trimmed_newline_value,
+) -> dict[str, Any]:
+    """The arguments written as ``OPEN_TAG key NAME_END raw CLOSE_TAG`` between ``pos`` and ``stop``.
+
+    ``key`` turns the text between the open tag and ``name_end`` into the argument name (strip, unquote);
+    ``value(raw, properties.get(name))`` types the raw text. A parameter without ``name_end`` before its
+    close tag is skipped; one without a close tag ends the scan (cut off: its value may be cut too).
+    """
+    arguments: dict[str, Any] = {}
+    find = text.find
+    head_len, close_len = len(open_tag), len(close_tag)
+    while True:
+        start = find(open_tag, pos, stop)
+        if start < 0:
+            return arguments
+        end = find(close_tag, start, stop)
+        if end < 0:
+            return arguments
+        head = start + head_len
+        head_end = find(name_end, head, end)
+        if head_end >= 0:
+            name = key(text[head:head_end])
+            arguments[name] = value(text[head_end + len(name_end) : end], properties.get(name))
+        pos = end + close_len

@@ -1,0 +1,111 @@
+"""Small helpers that parser test files share, so each job is written once.
+
+``ParserConformance`` (``hermes_testkit.parsers``) checks the contract on a parser's samples; these are
+for a family's own tests: stream-vs-parse on extra texts, call tuples, OpenAI tool definitions, and the
+argument sets vLLM's shared ``ToolParserTestConfig`` suite reuses for every JSON-style parser.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_core.parsing_stream import join_deltas
+
+__all__ = [
+    "ESCAPED_STRING_ARGUMENTS",
+    "VARIOUS_TYPES_ARGUMENTS",
+    "assert_stream_matches_parse",
+    "exact_calls",
+    "stream_cuts",
+    "streamed_calls",
+    "tool_definition",
+    "tool_definitions",
+]
+
+# vLLM tests/tool_parsers/utils.py ToolParserTestConfig: the "various data types" arguments.
+VARIOUS_TYPES_ARGUMENTS: dict[str, Any] = {
+    "string_field": "hello",
+    "int_field": 42,
+    "float_field": 3.14,
+    "bool_field": True,
+    "null_field": None,
+    "array_field": ["a", "b", "c"],
+    "object_field": {"nested": "value"},
+    "empty_array": [],
+    "empty_object": {},
+}
+# ... and the "escaped strings" arguments.
+ESCAPED_STRING_ARGUMENTS: dict[str, str] = {
+    "quoted": 'He said "hello"',
+    "path": "C:\\Users\\file.txt",
+    "newline": "line1\nline2",
+    "unicode": "emoji: 🎉",
+}
+
+
+def tool_definition(name: str, properties: dict[str, Any] | None = None, **function: Any) -> dict[str, Any]:
+    """One OpenAI tool definition; ``properties`` become an object schema, extra keys (description) pass."""
+    spec: dict[str, Any] = {"name": name, **function}
+    if properties is not None:
+        spec["parameters"] = {"type": "object", "properties": properties}
+    return {"type": "function", "function": spec}
+
+
+def tool_definitions(tools: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """``{name: properties}`` -> OpenAI ``tools`` (``None`` properties: a tool without parameters)."""
+    return [tool_definition(name, properties) for name, properties in tools.items()]
+
+
+def exact_calls(parsed: ParsedCompletion) -> list[tuple[str, str]]:
+    """``(name, arguments JSON text)`` of each parsed call, for byte-exact comparisons."""
+    return [(c.function.name, c.function.arguments) for c in parsed.tool_calls]
+
+
+def _stream(parser: ToolCallParser, pieces: Iterable[str]) -> tuple[str | None, list[tuple[str, str]]]:
+    stream = parser.stream()
+    deltas = []
+    for piece in pieces:
+        deltas += stream.feed(piece)
+    deltas += stream.finish()
+    content, calls = join_deltas(deltas)
+    return content, [(c["function"]["name"], c["function"]["arguments"]) for c in calls]
+
+
+def streamed_calls(parser: ToolCallParser, text: str, size: int) -> tuple[str | None, list[tuple[str, str]]]:
+    """Content and ``(name, arguments)`` put together from streaming ``text`` in pieces of ``size``."""
+    return _stream(parser, (text[i : i + size] for i in range(0, len(text), size)))
+
+
+def stream_cuts(text: str, sizes: Sequence[int], random_cuts: int, seed: int) -> list[list[int]]:
+    """Cut positions: every ``size`` characters for each size, then ``random_cuts`` seeded random cuts."""
+    cuts = [list(range(size, len(text), size)) for size in sizes]
+    if random_cuts:
+        cuts.append(sorted(random.Random(seed).sample(range(len(text)), random_cuts)))
+    return cuts
+
+
+def assert_stream_matches_parse(
+    parser: ToolCallParser,
+    text: str,
+    *,
+    sizes: Sequence[int] = (1, 3, 7),
+    random_cuts: int = 5,
+    seed: int = 0,
+) -> list[str | None]:
+    """Stream ``text`` cut every way ``stream_cuts`` gives: content and calls equal ``parse(text)``.
+
+    Returns the streamed contents, for format-specific checks (no marker leaked, ...).
+    """
+    whole = parser.parse(text)
+    expected = exact_calls(whole)
+    contents = []
+    for cuts in stream_cuts(text, sizes, random_cuts, seed):
+        bounds = [0, *cuts, len(text)]
+        content, got = _stream(parser, (text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)))
+        assert content == whole.content, (cuts, content, whole.content)
+        assert got == expected, (cuts, got, expected)
+        contents.append(content)
+    return contents
