@@ -48,8 +48,9 @@ def _requirement_name(requirement: str) -> str:
     return re.split(r"[\s<>=!~;\[(]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def local_closure(name: str, dists: dict[str, Path]) -> list[str]:
-    """``name`` and every repository distribution it depends on, recursively (extras included)."""
+def local_closure(name: str, dists: dict[str, Path], with_test_extra: bool = False) -> list[str]:
+    """``name`` and every repository distribution it depends on, recursively (extras included; the
+    ``test`` extra of ``name`` itself too when ``with_test_extra``)."""
     seen: list[str] = []
     stack = [name]
     while stack:
@@ -60,7 +61,7 @@ def local_closure(name: str, dists: dict[str, Path]) -> list[str]:
         project = tomllib.loads((dists[current] / "pyproject.toml").read_text())["project"]
         requirements = list(project.get("dependencies", []))
         for extra, extra_requirements in project.get("optional-dependencies", {}).items():
-            if extra != "test":
+            if extra != "test" or (with_test_extra and current == name):
                 requirements.extend(extra_requirements)
         stack.extend(r for r in map(_requirement_name, requirements) if r in dists and r not in seen)
     return seen
@@ -85,13 +86,13 @@ def run_one(name: str, dists: dict[str, Path], work: Path, keep: bool) -> tuple[
         log.append(f"$ {' '.join(map(str, command))}\n{done.stdout[-6000:]}{done.stderr[-6000:]}")
         return done.returncode == 0
 
-    targets = [str(dists[d]) for d in local_closure(name, dists)]
+    targets = [str(dists[d]) for d in local_closure(name, dists, with_test_extra=True)]
     own = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
     if "test" in own.get("optional-dependencies", {}):  # what the distribution's own tests need
         targets[0] += "[test]"
     if name != TESTKIT:
         targets += [str(dists[d]) for d in local_closure(TESTKIT, dists) if str(dists[d]) not in targets]
-    ok = sh("uv", "venv", "-q", "--python", sys.executable, venv) and sh(
+    ok = sh("uv", "venv", "-q", "--seed", "--python", sys.executable, venv) and sh(
         "uv", "pip", "install", "-q", "--python", venv / "bin" / "python", *targets, *TEST_TOOLS
     )
     if ok:

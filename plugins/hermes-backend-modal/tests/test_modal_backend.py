@@ -134,7 +134,7 @@ def test_terminal_env_modal_without_token_is_an_error_not_local(monkeypatch, tmp
     monkeypatch.delenv("MODAL_TOKEN_ID", raising=False)
     monkeypatch.delenv("MODAL_TOKEN_SECRET", raising=False)
     monkeypatch.setenv("MODAL_CONFIG_PATH", str(tmp_path / "none.toml"))
-    with pytest.raises(BackendUnavailable, match="'modal' is unavailable.*installed:.*local"):
+    with pytest.raises(BackendUnavailable, match="'modal' is unavailable.*installed:"):
         make_backend("modal")
 
 

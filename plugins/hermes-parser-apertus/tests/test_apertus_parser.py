@@ -9,6 +9,7 @@ from hermes_parser_apertus.parser import close_partial_json
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 P, S = "<|tools_prefix|>", "<|tools_suffix|>"
@@ -16,10 +17,6 @@ P, S = "<|tools_prefix|>", "<|tools_suffix|>"
 
 def parse(text: str):
     return get_hermes().parser("apertus").parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def streamed(chunks: list[str]):

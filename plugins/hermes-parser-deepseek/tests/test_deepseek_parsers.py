@@ -19,6 +19,7 @@ from hermes_parser_deepseek.samples import (
 )
 
 from hermes_testkit.parser_helpers import VARIOUS_TYPES_ARGUMENTS
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 EOS = "<｜end▁of▁sentence｜>"
@@ -30,10 +31,6 @@ def v3_call(name, args_json):
 
 def v31_call(name, args_json):
     return f"{CALL_BEGIN}{name}{SEP}{args_json}{CALL_END}"
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 V3_SAMPLES = [

@@ -6,7 +6,8 @@ import pytest
 from hermes_parser_deepseek.dsml import DeepSeekV4Parser, DeepSeekV32Parser
 from hermes_parser_deepseek.samples import V4_SINGLE, V32_PARALLEL, V32_TYPED
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import tool_definition as tool
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 FC_START = "<｜DSML｜function_calls>"
@@ -15,10 +16,6 @@ INV_START = '<｜DSML｜invoke name="'
 INV_END = "</｜DSML｜invoke>"
 PARAM_START = '<｜DSML｜parameter name="'
 PARAM_END = "</｜DSML｜parameter>"
-
-
-def tool(name, properties):
-    return tool_definition(name, properties)
 
 
 def build(func_name, params, string="true"):

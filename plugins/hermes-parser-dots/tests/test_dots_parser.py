@@ -6,15 +6,9 @@ import json
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
+from hermes_testkit.parser_helpers import tool_definition as tool
 from hermes_testkit.parsers import ParserConformance, ParserSample
-
-
-def tool(name: str, properties: dict, **extra) -> dict:
-    return {
-        "type": "function",
-        "function": {"name": name, "parameters": {"type": "object", "properties": properties, **extra}},
-    }
-
 
 SEARCH = [tool("search", {"query": {"type": "string"}})]
 SEARCH_OPEN = [*SEARCH, tool("open", {"id": {"type": "integer"}})]
@@ -33,10 +27,6 @@ CHAIRS = (
 
 def parse(text: str, tools=None):
     return get_hermes().parser("dots").parse(text, tools=tools)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestDotsConformance(ParserConformance):

@@ -6,6 +6,7 @@ import json
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 TEMPERATURE = (
@@ -24,10 +25,6 @@ BOTH = [
 
 def parse(text: str):
     return get_hermes().parser("ernie45").parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestErnie45Conformance(ParserConformance):

@@ -3,6 +3,7 @@ import json
 from hermes_parser_glm import Glm45Parser, Glm47Parser
 from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
 
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -18,10 +19,6 @@ TOOLS = [
         description="Find a place by postal code.",
     )
 ]
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 GLM45_SAMPLES = [

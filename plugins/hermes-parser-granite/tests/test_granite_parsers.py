@@ -10,15 +10,12 @@ import pytest
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
 from hermes_testkit.parser_helpers import ESCAPED_STRING_ARGUMENTS, VARIOUS_TYPES_ARGUMENTS
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 
 def parse(name, text):
     return get_hermes().parser(name).parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def stream(name, chunks):

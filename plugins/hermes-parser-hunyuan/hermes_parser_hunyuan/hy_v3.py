@@ -20,7 +20,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_values import convert_value, schema_types
+from hermes_core.parsing_scan import schema_typed
 
 SECTION = "<tool_calls>"
 CALL = "<tool_call>"
@@ -85,6 +85,5 @@ class HyV3Parser(ToolCallParser):
                 return arguments
             arg = text[key + len(KEY) : key_end]
             raw = text[value + len(VALUE) : value_end]
-            types = schema_types(properties.get(arg))
-            arguments[arg] = convert_value(raw, types) if types else raw
+            arguments[arg] = schema_typed(raw, properties.get(arg))
             pos = value_end + len(VALUE_END)

@@ -7,6 +7,7 @@ from hermes_parser_hunyuan.a13b import HunyuanA13BParser
 from hermes_parser_hunyuan.hy_v3 import HyV3Parser
 
 from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 A13B_SINGLE = (
@@ -40,10 +41,6 @@ HY_TOOLS = [
         },
     ),
 ]
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestHunyuanA13BConformance(ParserConformance):

@@ -4,9 +4,8 @@
 
 from __future__ import annotations
 
-import json
-
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 THINK = "<|message_model|><|content_thinking|>The user wants SF weather.<|end_message|>"
@@ -19,10 +18,6 @@ SF = ("get_weather", {"city": "SF"})
 
 def parse(text: str):
     return get_hermes().parser("inkling").parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestInklingConformance(ParserConformance):

@@ -6,6 +6,7 @@ import pytest
 
 from hermes_core.plugins import get_hermes
 from hermes_testkit.parser_helpers import VARIOUS_TYPES_ARGUMENTS, tool_definition
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 GET_WEATHER_TOOL = tool_definition(
@@ -20,10 +21,6 @@ def weather_output(name):
 
 def parse(text, tools=None):
     return get_hermes().parser("internlm").parse(text, tools=tools)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestInternLMConformance(ParserConformance):

@@ -1,18 +1,13 @@
 """Kimi-K3 XTML parser: conformance and the cases of vLLM's suite."""
 
-import json
-
 from hermes_parser_kimi.k3 import KimiK3Parser
 from hermes_parser_kimi.samples import K3_PARALLEL, K3_SINGLE
 
 from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 MESSAGE_CLOSE = "<|close|>message<|sep|>"
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def call(name, *args):

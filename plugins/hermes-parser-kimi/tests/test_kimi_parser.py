@@ -13,6 +13,7 @@ from hermes_parser_kimi.parser import (
 )
 from hermes_parser_kimi.samples import K2_LATER_TURN, K2_PARALLEL, K2_SINGLE, K2_THINKING
 
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -27,10 +28,6 @@ def section(*calls):
 
 def parse(text):
     return KimiK2Parser().parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestKimiK2Conformance(ParserConformance):

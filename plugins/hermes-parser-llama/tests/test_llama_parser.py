@@ -3,11 +3,8 @@ import json
 from hermes_parser_llama.parser import Llama3JsonParser
 from hermes_parser_llama.samples import LLAMA4_ARGUMENTS, LLAMA31_SINGLE, LLAMA32_PYTHON_TAG, LLAMA33_PARALLEL
 
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def parse(text):

@@ -7,6 +7,7 @@ import json
 
 from hermes_core.plugins import get_hermes
 from hermes_testkit.parser_helpers import ESCAPED_STRING_ARGUMENTS, VARIOUS_TYPES_ARGUMENTS
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 SINGLE = (
@@ -22,10 +23,6 @@ PARALLEL = (
 
 def parse(text: str):
     return get_hermes().parser("longcat").parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestLongcatConformance(ParserConformance):

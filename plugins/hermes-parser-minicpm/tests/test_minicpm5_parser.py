@@ -10,17 +10,13 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
+from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 
 def tool(name: str, properties: dict, required: list[str]) -> dict:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "parameters": {"type": "object", "properties": properties, "required": required},
-        },
-    }
+    return tool_definition(name, properties, required=required)
 
 
 WEATHER = [tool("get_weather", {"city": {"type": "string"}, "date": {"type": "string"}}, ["city"])]
@@ -41,10 +37,6 @@ MULTIPLE = (
 
 def parse(text: str, tools=None):
     return get_hermes().parser("minicpm5").parse(text, tools=tools)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestMiniCPM5Conformance(ParserConformance):

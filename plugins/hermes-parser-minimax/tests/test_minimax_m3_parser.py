@@ -1,10 +1,9 @@
 """MiniMax-M3 parser: conformance and the cases of vLLM's suite."""
 
-import json
-
 from hermes_parser_minimax.m3 import MinimaxM3Parser
 
 from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 NS = "]<]minimax[>["
@@ -63,10 +62,6 @@ def invocation(user_id):
 
 
 MULTIPLE = f"{NS}<tool_call>\n{invocation(1)}\n{invocation(2)}\n{NS}</tool_call>"
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestMinimaxM3Conformance(ParserConformance):

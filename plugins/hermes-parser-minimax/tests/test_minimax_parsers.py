@@ -1,12 +1,12 @@
 """MiniMax-M2 and MiniMax-M1 parsers: conformance and cases from vLLM's suites."""
 
-import json
-
 import pytest
 from hermes_parser_minimax.m1 import MinimaxM1Parser
 from hermes_parser_minimax.m2 import MinimaxM2Parser
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import decoded_calls as calls
+from hermes_testkit.parser_helpers import tool_definition as tool
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 M2_PARALLEL = (
@@ -39,10 +39,6 @@ M1_PARALLEL = (
 )
 
 
-def tool(name, properties):
-    return tool_definition(name, properties)
-
-
 SETTINGS = [
     tool(
         "update_settings",
@@ -53,10 +49,6 @@ SETTINGS = [
         },
     )
 ]
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestMinimaxM2Conformance(ParserConformance):

@@ -4,13 +4,10 @@ import re
 from hermes_parser_mistral.parser import MistralParser, mistral_call_id
 from hermes_parser_mistral.samples import TEKKEN_PARALLEL, V3_SINGLE, V11_NO_ARGS_TOKEN, V11_PARALLEL
 
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def parse(text):

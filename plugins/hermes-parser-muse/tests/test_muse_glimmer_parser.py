@@ -4,9 +4,8 @@
 
 from __future__ import annotations
 
-import json
-
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 REASONING = ' to=self<|message|>I will call <atem:invoke name="echo"></atem:invoke> now.<|eom|>'
@@ -21,10 +20,6 @@ PARIS = ("weather.get", {"city": "Paris", "days": 3})
 
 def parse(text: str):
     return get_hermes().parser("muse_glimmer").parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestMuseGlimmerConformance(ParserConformance):

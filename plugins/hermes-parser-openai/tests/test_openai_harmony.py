@@ -1,6 +1,5 @@
 """gpt-oss harmony parser: conformance, vLLM's cases, streaming equivalence, linear time."""
 
-import json
 import random
 
 from hermes_parser_openai.parser import HarmonyParser
@@ -14,13 +13,10 @@ from hermes_parser_openai.samples import (
 )
 
 from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 WEATHER = ("get_current_weather", {"location": "Tokyo"})
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def streamed(parser, text, cuts):

@@ -7,6 +7,7 @@ import pytest
 
 from hermes_core.plugins import get_hermes
 from hermes_testkit.parser_helpers import ESCAPED_STRING_ARGUMENTS, VARIOUS_TYPES_ARGUMENTS
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 SINGLE = 'functools[{"name": "get_weather", "arguments": {"city": "Tokyo"}}]'
@@ -18,10 +19,6 @@ PARALLEL = """functools[
 
 def parse(text):
     return get_hermes().parser("phi4_mini_json").parse(text)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestPhi4MiniConformance(ParserConformance):

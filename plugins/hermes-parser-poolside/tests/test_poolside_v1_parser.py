@@ -7,6 +7,7 @@ import json
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 WRITE_FILE = {
@@ -34,10 +35,6 @@ COMPACT = "<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_va
 
 def parse(text: str, tools=None):
     return get_hermes().parser("poolside_v1").parse(text, tools=tools)
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestPoolsideV1Conformance(ParserConformance):

@@ -6,29 +6,23 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import (
+    PYTHONIC_EMPTY_DICT,
+    PYTHONIC_EMPTY_LIST,
+    PYTHONIC_ESCAPED,
+    PYTHONIC_MORE_TYPES,
+    PYTHONIC_PARAMETERLESS,
+    PYTHONIC_SIMPLE,
+    streamed_calls,
+)
 from hermes_testkit.parser_helpers import exact_calls as exact
-from hermes_testkit.parser_helpers import streamed_calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 # vLLM tests/tool_parsers/test_pythonic_tool_parser.py (module constants)
-SIMPLE = "get_weather(city='San Francisco', metric='celsius')"
-SIMPLE_CALL = ("get_weather", '{"city": "San Francisco", "metric": "celsius"}')
-MORE_TYPES = (
-    "register_user(name='John Doe', age=37, address={'city': 'San Francisco', 'state': 'CA'}, "
-    "role=None, passed_test=True, aliases=['John', 'Johnny'])"
-)
-MORE_TYPES_CALL = (
-    "register_user",
-    '{"name": "John Doe", "age": 37, "address": {"city": "San Francisco", "state": "CA"}, '
-    '"role": null, "passed_test": true, "aliases": ["John", "Johnny"]}',
-)
-PARAMETERLESS = ("get_weather()", ("get_weather", "{}"))
-EMPTY_DICT = ("do_something_cool(additional_data={})", ("do_something_cool", '{"additional_data": {}}'))
-EMPTY_LIST = ("do_something_cool(steps=[])", ("do_something_cool", '{"steps": []}'))
-ESCAPED = (
-    r"get_weather(city='Martha\'s Vineyard', metric='\"cool units\"')",
-    ("get_weather", '{"city": "Martha\'s Vineyard", "metric": "\\"cool units\\""}'),
-)
+SIMPLE, SIMPLE_CALL = PYTHONIC_SIMPLE
+MORE_TYPES, MORE_TYPES_CALL = PYTHONIC_MORE_TYPES
+PARAMETERLESS, EMPTY_DICT, EMPTY_LIST = PYTHONIC_PARAMETERLESS, PYTHONIC_EMPTY_DICT, PYTHONIC_EMPTY_LIST
+ESCAPED = PYTHONIC_ESCAPED
 
 REFERENCE_CASES = [  # vLLM ::test_tool_call (every id, streaming and not)
     pytest.param(f"[{SIMPLE}]", [SIMPLE_CALL], id="simple"),

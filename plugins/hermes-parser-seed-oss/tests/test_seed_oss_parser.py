@@ -1,11 +1,10 @@
 """Seed-OSS parser: conformance and the cases of vLLM's suite."""
 
-import json
-
 import pytest
 from hermes_parser_seed_oss.parser import SeedOssParser
 
 from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 WEATHER_TOOLS = [
@@ -43,10 +42,6 @@ PARALLEL_TYPED = (
     "<parameter=days>3</parameter>\n</function>\n<function=get_weather>\n<parameter=location>Paris</parameter>\n"
     "<parameter=days>null</parameter>\n</function>\n</seed:tool_call>"
 )
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestSeedOssConformance(ParserConformance):

@@ -23,7 +23,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_values import convert_value, schema_types
+from hermes_core.parsing_scan import schema_typed
 
 CALLS_BEGIN = "<｜tool_calls_begin｜>"
 CALLS_END = "<｜tool_calls_end｜>"
@@ -79,6 +79,5 @@ class Step3Parser(ToolCallParser):
         arguments: dict[str, Any] = {}
         for match in _PARAMETER.finditer(text, invoke.end(), end):
             key, value = match.group(1), match.group(2)
-            types = schema_types(properties.get(key))
-            arguments[key] = convert_value(value, types) if types else value
+            arguments[key] = schema_typed(value, properties.get(key))
         return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))

@@ -7,6 +7,7 @@ from hermes_parser_step.step3 import Step3Parser
 from hermes_parser_step.step3p5 import Step3p5Parser
 
 from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 B, E = "<｜tool_calls_begin｜>", "<｜tool_calls_end｜>"
@@ -45,10 +46,6 @@ EDIT_TOOLS = [
         },
     )
 ]
-
-
-def calls(parsed):
-    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 class TestStep3Conformance(ParserConformance):

@@ -7,6 +7,7 @@ argument sets vLLM's shared ``ToolParserTestConfig`` suite reuses for every JSON
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,8 +17,15 @@ from hermes_core.parsing_stream import join_deltas
 
 __all__ = [
     "ESCAPED_STRING_ARGUMENTS",
+    "PYTHONIC_EMPTY_DICT",
+    "PYTHONIC_EMPTY_LIST",
+    "PYTHONIC_ESCAPED",
+    "PYTHONIC_MORE_TYPES",
+    "PYTHONIC_PARAMETERLESS",
+    "PYTHONIC_SIMPLE",
     "VARIOUS_TYPES_ARGUMENTS",
     "assert_stream_matches_parse",
+    "decoded_calls",
     "exact_calls",
     "stream_cuts",
     "streamed_calls",
@@ -45,18 +53,54 @@ ESCAPED_STRING_ARGUMENTS: dict[str, str] = {
     "unicode": "emoji: 🎉",
 }
 
+# vLLM tests/tool_parsers/test_pythonic_tool_parser.py and test_olmo3_tool_parser.py (module constants):
+# each is (the call as the model writes it, (name, arguments JSON) as parsed).
+PYTHONIC_SIMPLE = (
+    "get_weather(city='San Francisco', metric='celsius')",
+    ("get_weather", '{"city": "San Francisco", "metric": "celsius"}'),
+)
+PYTHONIC_MORE_TYPES = (
+    "register_user(name='John Doe', age=37, address={'city': 'San Francisco', 'state': 'CA'}, "
+    "role=None, passed_test=True, aliases=['John', 'Johnny'])",
+    (
+        "register_user",
+        '{"name": "John Doe", "age": 37, "address": {"city": "San Francisco", "state": "CA"}, '
+        '"role": null, "passed_test": true, "aliases": ["John", "Johnny"]}',
+    ),
+)
+PYTHONIC_PARAMETERLESS = ("get_weather()", ("get_weather", "{}"))
+PYTHONIC_EMPTY_DICT = (
+    "do_something_cool(additional_data={})",
+    ("do_something_cool", '{"additional_data": {}}'),
+)
+PYTHONIC_EMPTY_LIST = ("do_something_cool(steps=[])", ("do_something_cool", '{"steps": []}'))
+PYTHONIC_ESCAPED = (
+    r"get_weather(city='Martha\'s Vineyard', metric='\"cool units\"')",
+    ("get_weather", '{"city": "Martha\'s Vineyard", "metric": "\\"cool units\\""}'),
+)
 
-def tool_definition(name: str, properties: dict[str, Any] | None = None, **function: Any) -> dict[str, Any]:
-    """One OpenAI tool definition; ``properties`` become an object schema, extra keys (description) pass."""
-    spec: dict[str, Any] = {"name": name, **function}
+
+def tool_definition(
+    name: str, properties: dict[str, Any] | None = None, *, description: str | None = None, **schema: Any
+) -> dict[str, Any]:
+    """One OpenAI tool definition: ``properties`` become an object schema; other keyword arguments
+    (``required``, ``$defs``) join that schema; ``description`` describes the function."""
+    spec: dict[str, Any] = {"name": name}
+    if description is not None:
+        spec["description"] = description
     if properties is not None:
-        spec["parameters"] = {"type": "object", "properties": properties}
+        spec["parameters"] = {"type": "object", "properties": properties, **schema}
     return {"type": "function", "function": spec}
 
 
 def tool_definitions(tools: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
     """``{name: properties}`` -> OpenAI ``tools`` (``None`` properties: a tool without parameters)."""
     return [tool_definition(name, properties) for name, properties in tools.items()]
+
+
+def decoded_calls(parsed: ParsedCompletion) -> list[tuple[str, Any]]:
+    """``(name, decoded arguments)`` of each parsed call."""
+    return [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls]
 
 
 def exact_calls(parsed: ParsedCompletion) -> list[tuple[str, str]]:

@@ -94,12 +94,28 @@ def build_wheels(project_dirs: list[Path], out_dir: Path) -> list[Path]:
     return sorted(set(out_dir.glob("*.whl")) - before)
 
 
-@pytest.fixture(scope="session")
-def hermes_fresh_venv(tmp_path_factory) -> FreshVenv:
-    """A new venv with only hermes-kernel from this checkout: prove a plugin installs and works alone."""
+def kernel_source(rootdir: Path) -> Path | None:
+    """The folder holding hermes-kernel's ``pyproject.toml``, or ``None`` outside a checkout."""
+    import os
+
     import hermes_core
 
-    root = Path(hermes_core.__file__).resolve().parent.parent
+    candidates = [os.environ.get("HERMES_KERNEL_SOURCE"), Path(hermes_core.__file__).resolve().parent.parent]
+    for candidate in [*candidates, rootdir]:
+        if candidate and (Path(candidate) / "pyproject.toml").is_file():
+            text = (Path(candidate) / "pyproject.toml").read_text(encoding="utf-8")
+            if 'name = "hermes-kernel"' in text:
+                return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def hermes_fresh_venv(tmp_path_factory, pytestconfig) -> FreshVenv:
+    """A new venv with only hermes-kernel, built from the checkout (``HERMES_KERNEL_SOURCE``, else the
+    folder of an editable install or of pytest's rootdir): prove a plugin installs and works alone."""
+    root = kernel_source(pytestconfig.rootpath)
+    if root is None:
+        pytest.skip("no hermes-kernel source checkout to build (set HERMES_KERNEL_SOURCE)")
     base = tmp_path_factory.mktemp("fresh-venv")
     _run([sys.executable, "-m", "venv", str(base / "venv")])
     venv = FreshVenv(base / "venv")
