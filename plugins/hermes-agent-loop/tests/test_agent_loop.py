@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
 import time
 
@@ -15,7 +14,7 @@ from hermes_agent_loop import AgentEvent, AgentLoop, AgentResult, ToolError
 from hermes_agent_loop.clients import AtroposChatClient
 from hermes_agent_loop.truncation import estimate_tokens
 from hermes_core.hookspecs import hookimpl
-from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, ToolCallParser, encode_arguments
+from hermes_core.parsing_tags import TaggedJsonParser
 from hermes_core.registry import HermesError
 from hermes_core.tools import Tool
 from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer, error, reply, tool_call
@@ -23,21 +22,10 @@ from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer, error, rep
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 
 
-class TagParser(ToolCallParser):
-    """A tiny ``<tool_call>{json}</tool_call>`` parser so these tests need no parser plugin."""
+class TagParser(TaggedJsonParser):
+    """The core's ``<tool_call>{json}</tool_call>`` scanner under a test name: no parser plugin needed."""
 
     name = "test_tags"
-    start_markers = ("<tool_call>",)
-    _block = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
-
-    def extract(self, text):
-        calls = []
-        for i, match in enumerate(self._block.finditer(text)):
-            data = json.loads(match.group(1))
-            calls.append(
-                ToolCall(f"call_t{i}", FunctionCall(data["name"], encode_arguments(data["arguments"])))
-            )
-        return ParsedCompletion(content=text[: text.index("<tool_call>")].strip() or None, tool_calls=calls)
 
 
 class TestTools:

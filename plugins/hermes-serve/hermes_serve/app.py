@@ -101,10 +101,26 @@ class Proxy:
 
     # -- upstream calls ---------------------------------------------------------------------------------
 
+    async def send(self, path: str, content: bytes, stream: bool) -> httpx.Response:
+        """POST to the upstream; a pooled keep-alive connection the upstream had just closed (it answers
+        nothing: ``RemoteProtocolError`` / ``ReadError`` / ``WriteError`` before any response) is retried
+        once on a fresh connection, as browsers and requests' adapters do — a chat completion is stateless.
+        """
+        for attempt in (1, 2):
+            request = self.http.build_request(
+                "POST", self.url(path), content=content, headers=self._upstream_headers
+            )
+            try:
+                return await self.http.send(request, stream=stream)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     async def post_json(self, path: str, content: bytes) -> dict[str, Any]:
         """POST to the upstream and return its JSON object, every failure as a :class:`ProxyError`."""
         try:
-            response = await self.http.post(self.url(path), content=content, headers=self._upstream_headers)
+            response = await self.send(path, content, stream=False)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise from_transport(exc, self.config.upstream) from None
         if response.status_code >= 400:
@@ -118,11 +134,8 @@ class Proxy:
         return data
 
     async def open_stream(self, path: str, content: bytes) -> httpx.Response:
-        request = self.http.build_request(
-            "POST", self.url(path), content=content, headers=self._upstream_headers
-        )
         try:
-            response = await self.http.send(request, stream=True)
+            response = await self.send(path, content, stream=True)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise from_transport(exc, self.config.upstream) from None
         if response.status_code >= 400:

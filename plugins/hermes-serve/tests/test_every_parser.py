@@ -33,6 +33,8 @@ OWN_TEXTS = [
     # mistral, llama3_json
     '[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Lyon"}}]',
     '{"name": "get_weather", "parameters": {"city": "Rome"}}',
+    # pythonic, llama4_pythonic (a parser whose own test samples are out of reach when installed as a wheel)
+    '[get_weather(city="Oslo")]',
 ]
 
 
