@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Services the backend tests use, prepared before pytest; safe to run (or source) any number of times.
-#  - installs openssh-server, docker.io and busybox-static when missing (apt-get update only if needed);
+#  - installs openssh-server, docker.io, busybox-static, debootstrap and bubblewrap when missing (apt-get update only if needed);
 #  - starts dockerd in the background when `docker info` fails, and waits up to ~60 s for it.
 # sshd is NOT started here: the ssh tests start their own on a free port with throwaway keys.
 # Nothing here is fatal: a service that cannot start leaves a warning, and its tests skip with the reason.
@@ -11,6 +11,8 @@ _hermes_services() {
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
     command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
     [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || missing+=(busybox-static)
+    command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)   # Harbor tasks' debian base image
+    command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)           # the local backend's isolation
     if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "services.sh: installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
