@@ -50,6 +50,30 @@ _hermes_services() {
     return 0
 }
 
+# Harbor tasks (plugins/hermes-env-harbor) start `FROM debian:bookworm-slim`; no registry is reachable here,
+# so build that image from Debian's packages when the engine lacks it. Idempotent and never fatal.
+_hermes_debian_image() {
+    local sudo="" root log=/tmp/hermes-debootstrap.log
+    [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    docker info >/dev/null 2>&1 || return 0
+    docker image inspect debian:bookworm-slim >/dev/null 2>&1 && return 0
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        echo "services.sh: WARNING: debootstrap missing; cannot build debian:bookworm-slim (Harbor tests will build or skip)"
+        return 0
+    fi
+    echo "services.sh: building debian:bookworm-slim with debootstrap (~2 min, log: $log)"
+    root=$(mktemp -d)
+    if $sudo debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$log" 2>&1 \
+        && $sudo tar -C "$root" -c . | docker import - debian:bookworm-slim >>"$log" 2>&1; then
+        echo "services.sh: debian:bookworm-slim is ready"
+    else
+        echo "services.sh: WARNING: could not build debian:bookworm-slim (see $log)"
+    fi
+    $sudo rm -rf "$root"
+    return 0
+}
+
 _hermes_services
-unset -f _hermes_services
+_hermes_debian_image
+unset -f _hermes_services _hermes_debian_image
 true
