@@ -180,6 +180,7 @@ class DockerBackend(TerminalBackend):
             mem_limit=request.option("memory", self.memory),
             nano_cpus=int(float(request.option("cpus", self.cpus)) * 1e9),
             pids_limit=int(request.option("pids_limit", self.pids_limit)),
+            environment=dict(request.option("environment", {})) or None,  # e.g. a Harbor task's compose env
             stdin_open=False,
             tty=False,
         )
