@@ -4,6 +4,10 @@
 #  - starts dockerd in the background when `docker info` fails, and waits up to ~60 s for it.
 # sshd is NOT started here: the ssh tests start their own on a free port with throwaway keys.
 # Nothing here is fatal: a service that cannot start leaves a warning, and its tests skip with the reason.
+# What it changes on the system (packages installed, a dockerd started) is appended to $HERMES_CHANGES_FILE
+# when set, so that scripts/test can report it and stop what it started.
+
+_hermes_changed() { [ -z "${HERMES_CHANGES_FILE:-}" ] || echo "$*" >>"$HERMES_CHANGES_FILE"; }
 
 _hermes_services() {
     local missing=() sudo=""
@@ -21,6 +25,10 @@ _hermes_services() {
             $sudo apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/hermes-apt.log 2>&1 \
                 || echo "services.sh: WARNING: could not install ${missing[*]} (see /tmp/hermes-apt.log)"
         fi
+        local package
+        for package in "${missing[@]}"; do
+            dpkg -s "$package" >/dev/null 2>&1 && _hermes_changed "apt package installed: $package"
+        done
     fi
 
     if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1; then
@@ -36,6 +44,7 @@ _hermes_services() {
         echo "services.sh: starting dockerd (log: $log)"
         nohup $sudo dockerd >"$log" 2>&1 </dev/null &
         echo $! >/tmp/hermes-dockerd.pid
+        _hermes_changed "started dockerd pid $!"
     fi
     local i
     for i in $(seq 1 60); do
@@ -66,6 +75,7 @@ _hermes_debian_image() {
     if $sudo debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$log" 2>&1 \
         && $sudo tar -C "$root" -c . | docker import - debian:bookworm-slim >>"$log" 2>&1; then
         echo "services.sh: debian:bookworm-slim is ready"
+        _hermes_changed "docker image imported: debian:bookworm-slim (debootstrap)"
     else
         echo "services.sh: WARNING: could not build debian:bookworm-slim (see $log)"
     fi
@@ -75,5 +85,5 @@ _hermes_debian_image() {
 
 _hermes_services
 _hermes_debian_image
-unset -f _hermes_services _hermes_debian_image
+unset -f _hermes_services _hermes_debian_image _hermes_changed
 true
