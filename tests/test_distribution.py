@@ -125,3 +125,25 @@ def test_every_plugin_distribution_builds_and_loads_beside_hermes_core(hermes_fr
         assert dist in by_name, f"{dist} not discovered"
         # --no-deps: a plugin whose SDK is missing must still load (SDKs are imported on use)
         assert by_name[dist]["status"] == "ok", (dist, by_name[dist]["error"])
+
+
+def readme_blocks(fence: str) -> dict[str, str]:
+    """The README's fenced ``fence`` blocks, keyed by their first line (``# hermes_shout/__init__.py``)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = text.split(f"```{fence}\n")[1:]
+    return {block.split("\n", 1)[0]: block.split("\n```", 1)[0] for block in blocks}
+
+
+def test_the_readme_plugin_example_installs_and_works(hermes_fresh_venv, tmp_path):
+    """The "Writing a plugin" section, exactly as printed: its module and its pyproject, then
+    `pip install ./hermes-shout` and the command the README says prints {"output": "HI"}."""
+    source = readme_blocks("python")["# hermes_shout/__init__.py"]
+    pyproject = readme_blocks("toml")["# pyproject.toml"]
+    project = tmp_path / "hermes-shout"
+    (project / "hermes_shout").mkdir(parents=True)
+    (project / "hermes_shout" / "__init__.py").write_text(source)
+    (project / "pyproject.toml").write_text(pyproject)
+    hermes_fresh_venv.pip_install(str(project))
+    called = hermes_fresh_venv.run_hermes("tools", "call", "shout", '{"text": "hi"}')
+    assert called.returncode == 0, called.stderr
+    assert json.loads(called.stdout) == {"output": "HI"}
