@@ -35,7 +35,7 @@ def register_toolsets(register):
 @hookimpl
 def register_environments(register):
     register(
-        "hermes_env_gsm8k.env:GSM8KEnv",
+        "hermes_env_gsm8k.environment:GSM8K",
         name="gsm8k",
         description="GSM8K math word problems with a sandboxed Python tool; reward by math-verify.",
     )

@@ -1,4 +1,8 @@
-"""The GSM8K splits: shipped with the package (no network), or from the hub when asked."""
+"""The GSM8K splits: shipped with the package (no network), from a directory, or from the hub when asked.
+
+A split that cannot be found or fetched fails at once with a one-line :class:`DatasetMissing` naming the
+place to put it: never a long retry loop against a hub that is not reachable.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,14 @@ import json
 from importlib import resources
 from typing import Any
 
+from hermes_core.registry import HermesError
+
 SPLITS = ("train", "test")
 HUB_DATASET = "openai/gsm8k"
+
+
+class DatasetMissing(HermesError, FileNotFoundError):
+    """A GSM8K split that is not where the settings say (the message says where to put it)."""
 
 
 def load_split(split: str, source: str = "package") -> list[dict[str, Any]]:
@@ -17,14 +27,14 @@ def load_split(split: str, source: str = "package") -> list[dict[str, Any]]:
     if split not in SPLITS:
         raise ValueError(f"unknown GSM8K split {split!r}; choose from {', '.join(SPLITS)}")
     if source == "hub":
-        from datasets import load_dataset
-
-        return [
-            {"question": r["question"], "answer": r["answer"]}
-            for r in load_dataset(HUB_DATASET, "main", split=split)
-        ]
+        return _from_hub(split)
     if source == "package":
-        with resources.files("hermes_env_gsm8k").joinpath(f"data/{split}.jsonl.gz").open("rb") as raw:
+        packaged = resources.files("hermes_env_gsm8k").joinpath(f"data/{split}.jsonl.gz")
+        if not packaged.is_file():
+            raise DatasetMissing(
+                f"GSM8K {split} split missing from the package: put {split}.jsonl.gz at {packaged}"
+            )
+        with packaged.open("rb") as raw:
             return _read_jsonl(gzip.open(raw, "rt", encoding="utf-8"))
     from pathlib import Path
 
@@ -34,7 +44,28 @@ def load_split(split: str, source: str = "package") -> list[dict[str, Any]]:
             opener = gzip.open if candidate.suffix == ".gz" else open
             with opener(candidate, "rt", encoding="utf-8") as handle:
                 return _read_jsonl(handle)
-    raise FileNotFoundError(f"no {split}.jsonl(.gz) in {base}")
+    raise DatasetMissing(
+        f"GSM8K {split} split not found: put {split}.jsonl or {split}.jsonl.gz (rows with question and "
+        f"answer) in {base.resolve()}, or use data_source=package"
+    )
+
+
+def _from_hub(split: str) -> list[dict[str, Any]]:
+    """``openai/gsm8k`` from the Hugging Face hub (the ``hub`` extra), failing at once when unreachable."""
+    where = "put train.jsonl and test.jsonl in a directory and set data_source to it"
+    try:
+        from datasets import load_dataset
+    except ImportError:
+        raise DatasetMissing(
+            f"data_source=hub needs: pip install 'hermes-env-gsm8k[hub]'; or {where}"
+        ) from None
+    try:
+        rows = load_dataset(HUB_DATASET, "main", split=split)
+    except Exception as exc:  # offline, no such revision, ...: one line, not a traceback
+        raise DatasetMissing(
+            f"could not fetch {HUB_DATASET} ({type(exc).__name__}: {exc}); {where}"
+        ) from None
+    return [{"question": r["question"], "answer": r["answer"]} for r in rows]
 
 
 def _read_jsonl(handle: Any) -> list[dict[str, Any]]:

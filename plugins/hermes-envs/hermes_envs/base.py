@@ -22,140 +22,46 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import os
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, get_args, get_origin
+from typing import Any
 
-from atroposlib.envs.base import BaseEnv, BaseEnvConfig, ScoredDataGroup
+from atroposlib.envs.base import BaseEnv, ScoredDataGroup
 from atroposlib.envs.server_handling.server_baseline import APIServerConfig
-from pydantic import Field, model_validator
 
 from hermes_agent_loop.clients import AtroposChatClient
 from hermes_core.registry import UnknownName
 from hermes_core.sandboxes import cleanup_task
+from hermes_envs.atropos_config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MODEL,
+    HermesAgentEnvConfig,
+    is_list_annotation,
+    server_config_from_env,
+)
+from hermes_envs.contract import EpisodeStart
+from hermes_envs.episode import new_task_id, prepare_sandbox, tools_for
 from hermes_envs.managed import KeepSpecialTokens, ManagedChatClient
+from hermes_envs.rollouts import Rollout, jsonable_messages, rollout_stats, summarise
 from hermes_envs.tokens import tokenize_trajectory
 from hermes_envs.tool_context import ToolContext
 
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "HermesAgentBaseEnv",
+    "HermesAgentEnvConfig",
+    "Rollout",
+    "is_list_annotation",
+    "jsonable_messages",
+    "rollout_stats",
+    "server_config_from_env",
+    "summarise",
+]
+
 log = logging.getLogger("hermes.envs")
-
-DEFAULT_BASE_URL = "http://localhost:9001/v1"
-DEFAULT_MODEL = "NousResearch/DeepHermes-3-Llama-3-3B-Preview"
-
-
-def server_config_from_env(**overrides: Any) -> APIServerConfig:
-    """The inference server: ``ATROPOS_SERVER_BASE_URL`` / ``_MODEL`` / ``_API_KEY`` / ``_TYPE`` when set.
-
-    atroposlib's own default (``ServerBaseline``) silently points at ``localhost:9004-9007``; naming the
-    server once in the environment is what most users expect.
-    """
-    values: dict[str, Any] = {
-        "base_url": os.environ.get("ATROPOS_SERVER_BASE_URL") or DEFAULT_BASE_URL,
-        "model_name": os.environ.get("ATROPOS_SERVER_MODEL") or DEFAULT_MODEL,
-        "api_key": os.environ.get("ATROPOS_SERVER_API_KEY") or "x",
-        "server_type": os.environ.get("ATROPOS_SERVER_TYPE") or "openai",
-    }
-    values.update(overrides)
-    return APIServerConfig(**values)
-
-
-class HermesAgentEnvConfig(BaseEnvConfig):
-    """atroposlib's env config plus what the agent loop and its sandboxes need."""
-
-    enabled_toolsets: list[str] = Field(
-        default_factory=lambda: ["default"], description="Toolsets whose tools the agent may call."
-    )
-    disabled_toolsets: list[str] = Field(default_factory=list, description="Toolsets removed from those.")
-    max_agent_turns: int = Field(default=30, description="Model calls per rollout before it is cut off.")
-    system_prompt: str | None = Field(default=None, description="System message before each task's prompt.")
-    agent_temperature: float = Field(default=1.0, description="Sampling temperature for rollouts.")
-    agent_max_tokens: int | None = Field(
-        default=None,
-        description="Max tokens per model call (None: the server's default in phase 1, max_token_length in "
-        "phase 2, where vLLM's native default would be 16).",
-    )
-    terminal_backend: str = Field(
-        default_factory=lambda: os.environ.get("TERMINAL_ENV") or "local",
-        description="Terminal backend for the tasks' sandboxes (exported as TERMINAL_ENV).",
-    )
-    terminal_timeout: float | None = Field(
-        default=None, description="Seconds a sandbox command may run (exported as TERMINAL_TIMEOUT)."
-    )
-    terminal_lifetime: float | None = Field(
-        default=None,
-        description="Seconds a sandbox may live (exported as TERMINAL_LIFETIME_SECONDS, hermes-agent's name, "
-        "for backends that read it).",
-    )
-    tool_call_parser: str = Field(
-        default="hermes", description="hermes parser plugin that reads tool calls from raw completions."
-    )
-    extra_body: dict[str, Any] | str | None = Field(
-        default=None, description="Extra request fields for the server, as a JSON object."
-    )
-    max_context_tokens: int | None = Field(
-        default=None, description="Truncate old tool output when the conversation grows past this."
-    )
-    tool_pool_size: int = Field(
-        default=128, description="Worker threads for tool calls and sandbox commands across rollouts."
-    )
-    tool_timeout: float | None = Field(default=None, description="Seconds one tool call may take.")
-    use_managed_server: bool | None = Field(
-        default=None,
-        description="Phase 2 (exact tokens via ManagedServer): None = when the server can give tokens.",
-    )
-    max_consecutive_failures: int = Field(
-        default=10, description="Stop after this many groups in a row fail (a dead server, a bad config)."
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_command_line(cls, values: Any) -> Any:
-        """atroposlib re-reads ``--env.*`` flags from ``sys.argv`` as single strings: accept
-        ``--env.enabled_toolsets terminal,file`` for lists and a JSON object for ``extra_body``."""
-        if not isinstance(values, dict):
-            return values
-        values = dict(values)
-        for name, info in cls.model_fields.items():
-            value = values.get(name)
-            if not isinstance(value, str):
-                continue
-            if is_list_annotation(info.annotation):
-                values[name] = [part.strip() for part in value.split(",") if part.strip()]
-            elif name == "extra_body":
-                decoded = json.loads(value) if value.strip() else None
-                if decoded is not None and not isinstance(decoded, dict):
-                    raise ValueError("extra_body must be a JSON object")
-                values[name] = decoded
-        return values
-
-
-def is_list_annotation(annotation: Any) -> bool:
-    """``list[...]`` or an optional / union that includes one."""
-    return get_origin(annotation) is list or any(get_origin(a) is list for a in get_args(annotation))
-
-
-@dataclass
-class Rollout:
-    """One agent run on one item, scored."""
-
-    task_id: str
-    result: Any
-    reward: float = 0.0
-    tokens: list[int] = field(default_factory=list)
-    masks: list[int] = field(default_factory=list)
-    logprobs: list[float] | None = None
-    phase: int = 1
-    failed: str | None = None
-    """Why the rollout could not be scored (no model reply at all); ``None`` when it was."""
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return list(getattr(self.result, "messages", None) or [])
 
 
 class HermesAgentBaseEnv(BaseEnv):
@@ -309,6 +215,21 @@ class HermesAgentBaseEnv(BaseEnv):
 
     # -- one rollout ------------------------------------------------------------------------------------
 
+    def episode_start(self, item: Any) -> EpisodeStart:
+        """How the rollout for ``item`` starts: the messages, the configured toolsets and turn limit (the
+        contract adapter, :mod:`hermes_envs.atropos`, asks its environment instead)."""
+        return EpisodeStart(
+            messages=self.initial_messages(item),
+            toolsets=tuple(self.config.enabled_toolsets),
+            max_turns=self.config.max_agent_turns,
+        )
+
+    def tools_for_episode(self, start: EpisodeStart) -> list[dict[str, Any]]:
+        """The configured tools, or the episode's own when it names other toolsets."""
+        if list(start.toolsets) == list(self.config.enabled_toolsets):
+            return self.tools
+        return tools_for(start.toolsets)
+
     def initial_messages(self, item: Any) -> list[dict[str, Any]]:
         prompt = self.format_prompt(item)
         if isinstance(prompt, list):
@@ -318,15 +239,16 @@ class HermesAgentBaseEnv(BaseEnv):
         )
         return [*messages, {"role": "user", "content": prompt}]
 
-    def _agent_loop(self, client: Any, task_id: str, *, native_tools: bool) -> Any:
+    def _agent_loop(self, client: Any, task_id: str, start: EpisodeStart, *, native_tools: bool) -> Any:
         from hermes_agent_loop import AgentLoop
 
+        tools = self.tools_for_episode(start)
         return AgentLoop(
             client,
             model=self.model_name,
-            tools=self.tools,
-            valid_tool_names=set(self.tool_names),
-            max_turns=self.config.max_agent_turns,
+            tools=tools,
+            valid_tool_names={t["function"]["name"] for t in tools},
+            max_turns=start.max_turns,
             task_id=task_id,
             temperature=self.config.agent_temperature,
             max_tokens=self.config.agent_max_tokens
@@ -338,22 +260,23 @@ class HermesAgentBaseEnv(BaseEnv):
             tool_timeout=self.config.tool_timeout,
         )
 
-    async def _run_phase1(self, messages: list[dict[str, Any]], task_id: str, split: str) -> Rollout:
-        loop = self._agent_loop(AtroposChatClient(self.server, split=split), task_id, native_tools=True)
-        result = await loop.run(messages)
+    async def _run_phase1(self, start: EpisodeStart, task_id: str, split: str) -> Rollout:
+        client = AtroposChatClient(self.server, split=split)
+        loop = self._agent_loop(client, task_id, start, native_tools=True)
+        result = await loop.run(start.messages)
         tokens, masks = await asyncio.to_thread(
-            tokenize_trajectory, self.tokenizer, result.messages, self.tools
+            tokenize_trajectory, self.tokenizer, result.messages, loop.tools
         )
         return Rollout(task_id=task_id, result=result, tokens=tokens, masks=masks, phase=1)
 
-    async def _run_phase2(self, messages: list[dict[str, Any]], task_id: str, split: str) -> Rollout | None:
+    async def _run_phase2(self, start: EpisodeStart, task_id: str, split: str) -> Rollout | None:
         """A phase-2 rollout, or ``None`` when the server turned out unable to give tokens."""
         async with self.server.managed_server(tokenizer=KeepSpecialTokens(self.tokenizer)) as managed:
             client = ManagedChatClient(
                 managed, self.tokenizer, self._parser, model=self.model_name, split=split
             )
-            loop = self._agent_loop(client, task_id, native_tools=False)
-            result = await loop.run(messages)
+            loop = self._agent_loop(client, task_id, start, native_tools=False)
+            result = await loop.run(start.messages)
             if client.unsupported is not None:
                 self._disable_phase2(f"the server cannot return token ids: {client.unsupported}")
                 return None
@@ -366,16 +289,18 @@ class HermesAgentBaseEnv(BaseEnv):
     async def run_agent(self, item: Any, split: str = "train") -> Rollout:
         """Run the agent on ``item`` in a fresh sandbox, score it, and release the sandbox on every path."""
         self._ensure_executor()
-        task_id = f"{self.name or 'env'}-{uuid.uuid4().hex[:12]}"
+        task_id = new_task_id(self.name)
         try:
-            messages = self.initial_messages(item)
+            start = self.episode_start(item)
+            prepare_sandbox(task_id, start)
             rollout = None
             if self.phase2_unavailable_reason() is None:
-                rollout = await self._run_phase2(messages, task_id, split)
+                rollout = await self._run_phase2(start, task_id, split)
                 if rollout is None:  # fell back: start over in a clean sandbox
                     await asyncio.to_thread(cleanup_task, task_id)
+                    prepare_sandbox(task_id, start)
             if rollout is None:
-                rollout = await self._run_phase1(messages, task_id, split)
+                rollout = await self._run_phase1(start, task_id, split)
             result = rollout.result
             if not any(m.get("role") == "assistant" for m in rollout.messages):
                 rollout.failed = f"no model reply: {getattr(result, 'error', None) or 'unknown error'}"
@@ -473,47 +398,3 @@ class HermesAgentBaseEnv(BaseEnv):
         wandb_metrics.update(self._eval_metrics)
         self._eval_metrics = {}
         await super().wandb_log(wandb_metrics)
-
-
-def rollout_stats(rollout: Rollout) -> dict[str, Any]:
-    result = rollout.result
-    metrics = getattr(result, "metrics", None)
-    tool = metrics.to_dict() if hasattr(metrics, "to_dict") else dict(metrics or {})
-    return {
-        "reward": rollout.reward,
-        "turns": getattr(result, "turns_used", 0) or 0,
-        "finished": bool(getattr(result, "finished_naturally", False)),
-        "phase": rollout.phase,
-        "tool": tool,
-    }
-
-
-def summarise(stats: list[dict[str, Any]]) -> dict[str, float]:
-    """Means and rates over rollouts; empty when there were none (wandb then shows a gap, not a zero)."""
-    if not stats:
-        return {}
-    n = len(stats)
-    attempted = sum(int(s["tool"].get("attempted") or 0) for s in stats)
-    out = {
-        "reward_mean": sum(s["reward"] for s in stats) / n,
-        "turns_mean": sum(s["turns"] for s in stats) / n,
-        "finished_naturally_rate": sum(s["finished"] for s in stats) / n,
-        "phase2_fraction": sum(s["phase"] == 2 for s in stats) / n,
-        "tool_calls_per_rollout": attempted / n,
-        "rollouts": float(n),
-    }
-    if attempted:
-        for key in ("schema_valid", "executed_ok", "execution_errors"):
-            total = sum(int(s["tool"].get(key) or 0) for s in stats)
-            out[f"tool_{key}_rate"] = total / attempted
-    return out
-
-
-def jsonable_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages as plain JSON dicts, each with ``content`` (atroposlib's API insists on the key)."""
-    out = []
-    for message in messages:
-        message = message.model_dump(exclude_none=True) if hasattr(message, "model_dump") else dict(message)
-        message.setdefault("content", None)
-        out.append(message)
-    return out

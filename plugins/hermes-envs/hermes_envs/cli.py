@@ -76,7 +76,7 @@ def join_list_flags(env_class: type, args: list[str]) -> list[str]:
     argparse accepts several values for a list field, but atroposlib then re-reads ``sys.argv`` keeping
     only the first; hermes's env config splits the comma-joined form back into a list.
     """
-    from hermes_envs.base import is_list_annotation
+    from hermes_envs.atropos_config import is_list_annotation
 
     config_class = getattr(env_class, "env_config_cls", None)
     fields = getattr(config_class, "model_fields", {})
@@ -98,20 +98,30 @@ def join_list_flags(env_class: type, args: list[str]) -> list[str]:
 
 
 def load_env_class(name: str) -> type:
-    """The environment class registered as ``name``, with a one-line error when it cannot load."""
+    """The atroposlib class for environment ``name``: a contract environment through the atroposlib
+    adapter, or a class registered as an atroposlib ``BaseEnv`` itself; a one-line error otherwise."""
     from hermes_core.plugins import get_hermes
     from hermes_core.registry import HermesError
+    from hermes_envs.contract import Environment
 
     entry = get_hermes().environments.entry(name)
     try:
         env_class = entry.load()
     except ImportError as exc:
         raise HermesError(
-            f"environment {name!r} (plugin {entry.plugin}) could not be imported: {exc}; "
-            "environments need atroposlib: pip install hermes-envs"
+            f"environment {name!r} (plugin {entry.plugin}) could not be imported: {exc}"
         ) from exc
+    if isinstance(env_class, type) and issubclass(env_class, Environment):
+        try:
+            from hermes_envs.atropos import atropos_env
+        except ImportError as exc:
+            raise HermesError(
+                f"hermes env run needs atroposlib ({exc}): pip install 'hermes-envs[atropos]'"
+            ) from None
+        return atropos_env(env_class)
     if not callable(getattr(env_class, "cli", None)):
         raise HermesError(
-            f"environment {name!r} from plugin {entry.plugin} is not an atroposlib BaseEnv subclass"
+            f"environment {name!r} from plugin {entry.plugin} is neither a hermes_envs.contract.Environment "
+            "nor an atroposlib BaseEnv subclass"
         )
     return env_class

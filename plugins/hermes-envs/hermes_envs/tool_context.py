@@ -87,7 +87,7 @@ class ToolContext:
         """Run any registered tool in this task's context: its JSON-string result, errors included."""
         from hermes_core.plugins import get_hermes
 
-        return await get_hermes().tools.ahandle_function_call(name, args or {}, task_id=self.task_id)
+        return (await get_hermes().tools.acall(name, args or {}, task_id=self.task_id)).content
 
     def cleanup(self) -> None:
         """Release the task's sandbox (idempotent; the base environment also does it on every path)."""

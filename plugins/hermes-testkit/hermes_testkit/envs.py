@@ -188,9 +188,10 @@ class EnvironmentConformance:
         raise NotImplementedError
 
     def env_class(self) -> type:
-        from hermes_core.plugins import get_hermes
+        """The atroposlib class ``hermes env run`` uses (a contract environment through its adapter)."""
+        from hermes_envs.cli import load_env_class
 
-        return get_hermes().environments.get(self.env_name)
+        return load_env_class(self.env_name)
 
     def test_registered_without_importing_atroposlib(self):
         import subprocess
