@@ -1,0 +1,187 @@
+"""One trial: a plain function of (task directory, attempt, options) → result dict.
+
+Harbor's order (``harbor/trial/single_step.py``): build the image (cached) → start the sandbox with the
+declared limits → the agent phase under ``[agent] timeout_sec`` → ``tests/`` copied in → the verifier →
+the reward file; the sandbox is removed on every path. Every failure is the trial's ``error``
+(``{"kind", "message"}``) and leaves ``reward`` empty; nothing raises out of :func:`run_trial`, so a job
+(or a Ray task: the arguments and the result are plain JSON) goes on with its other trials.
+
+When ``options["job_dir"]`` is set the trial writes ``<job_dir>/<task>__<attempt>/``: ``result.json``
+(written last, so a trial that has one is complete: what ``--resume`` trusts), ``trajectory.jsonl``
+(ShareGPT, as ``hermes run --save-trajectory``), ``agent/trajectory.json`` (ATIF), ``agent/oracle.txt``
+and ``verifier/`` (test-stdout.txt, reward files).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hermes_env_harbor.task import TrialError, load_task
+
+RESULT_FILE = "result.json"
+
+
+def trial_name(task_name: str, attempt: int) -> str:
+    return f"{task_name}__{attempt}"
+
+
+def run_trial(task_dir: str, attempt: int, options: dict[str, Any]) -> dict[str, Any]:
+    """Run one trial; see the module docstring. ``options``: ``agent`` (name, default ``oracle``),
+    ``agent_options`` (model, base_url, ... for the hermes agent), ``backend`` (default ``docker``),
+    ``job_dir`` (where to write, or ``None``)."""
+    path = Path(task_dir)
+    seconds: dict[str, float] = {}
+    result: dict[str, Any] = {
+        "task": path.name,
+        "attempt": attempt,
+        "reward": None,
+        "rewards": {},
+        "error": None,
+        "seconds": seconds,
+        "agent": options.get("agent") or "oracle",
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    trial_dir = Path(options["job_dir"]) / trial_name(path.name, attempt) if options.get("job_dir") else None
+    files: dict[str, str] = {}
+    task_id = f"harbor-{uuid.uuid4().hex[:12]}"
+    started = time.perf_counter()
+
+    @contextmanager
+    def phase(name: str):
+        begun = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds[name] = round(time.perf_counter() - begun, 3)
+
+    try:
+        _run(path, attempt, options, task_id, result, files, phase, trial_dir)
+    except TrialError as exc:
+        result["error"] = exc.to_dict()
+    except Exception as exc:  # a bug or an engine failure: still this trial's error only
+        result["error"] = {"kind": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+    finally:
+        with phase("cleanup"):
+            _cleanup(task_id, result)
+    if result["error"] is not None:
+        result["reward"] = None
+    seconds["total"] = round(time.perf_counter() - started, 3)
+    if trial_dir is not None:
+        key = (options.get("agent_options") or {}).get("api_key")
+        _write(trial_dir, result, files, [key] if key and key != "EMPTY" else [])
+    return result
+
+
+def _run(path: Path, attempt: int, options: dict[str, Any], task_id: str, result: dict[str, Any],
+         files: dict[str, str], phase: Any, trial_dir: Path | None) -> None:  # fmt: skip
+    from hermes_env_harbor.agents import AgentContext, agent_class
+    from hermes_env_harbor.images import prepare_image
+    from hermes_env_harbor.sandbox import start_sandbox
+    from hermes_env_harbor.verifier import Verdict, verify
+
+    task = load_task(path)
+    if task.environment.gpus:
+        raise TrialError("gpus_unsupported", f"task {task.name}: asks for {task.environment.gpus} GPU(s); "
+                         "the docker backend attaches none")  # fmt: skip
+    try:
+        agent = agent_class(result["agent"])()
+    except Exception as exc:
+        raise TrialError("unknown_agent", str(exc)) from None
+    with phase("build"):
+        image = prepare_image(task)
+    result["image"] = {"tag": image.tag, "cached": image.cached}
+    with phase("start"):
+        sandbox = start_sandbox(task_id, task, image, options.get("backend") or "docker")
+    logs_dir = trial_dir / "agent" if trial_dir is not None else None
+    if logs_dir is not None:
+        logs_dir.mkdir(parents=True, exist_ok=True)
+    context = AgentContext(task, sandbox, task_id, logs_dir, dict(options.get("agent_options") or {}))
+    agent_error: TrialError | None = None
+    with phase("agent"):
+        try:
+            outcome = agent.run(context) or {}
+        except TrialError as exc:
+            agent_error, outcome = exc, {}
+        except Exception as exc:
+            agent_error, outcome = TrialError("agent_failed", f"task {task.name}: {type(exc).__name__}: {exc}"), {}
+    _keep_trajectory(outcome, result, files, task_id, trial_name(task.name, attempt))
+    if agent_error is None and outcome.get("error"):
+        agent_error = TrialError("agent_failed", f"task {task.name}: {outcome['error']}")
+    verdict = Verdict()
+    try:
+        with phase("verify"):
+            verify(sandbox, task, verdict)
+    finally:
+        result["rewards"] = verdict.rewards
+        files.update({f"verifier/{name}": text for name, text in verdict.files.items()})
+    if agent_error is not None:
+        raise agent_error
+    result["reward"] = verdict.reward
+
+
+def _keep_trajectory(outcome: dict[str, Any], result: dict[str, Any], files: dict[str, str],
+                     session: str, name: str) -> None:  # fmt: skip
+    """The hermes agent's conversation as ShareGPT (``trajectory.jsonl``) and ATIF (``agent/trajectory.json``)."""
+    if "exit_code" in outcome:
+        result["agent_exit_code"] = outcome["exit_code"]
+    if outcome.get("log") is not None:
+        files["agent/oracle.txt"] = outcome["log"]
+    messages = outcome.get("messages")
+    if not messages:
+        return
+    from hermes_agent_loop.trajectory import to_sharegpt
+    from hermes_env_harbor import __version__
+    from hermes_env_harbor.atif import to_atif
+
+    record = {
+        "id": name,
+        "prompt": next((m.get("content") for m in messages if m.get("role") == "user"), None),
+        "model": outcome.get("model"),
+        **to_sharegpt(messages, outcome.get("tools"), outcome.get("ephemeral_system_prompt")),
+        **(outcome.get("result") or {}),
+        "seconds": outcome.get("seconds"),
+    }
+    files["trajectory.jsonl"] = json.dumps(record, ensure_ascii=False) + "\n"
+    atif = to_atif(messages, agent="hermes", version=__version__, model=outcome.get("model"),
+                   session_id=session, tools=outcome.get("tools"))  # fmt: skip
+    if atif["steps"]:
+        files["agent/trajectory.json"] = json.dumps(atif, ensure_ascii=False, indent=2)
+    result["turns"] = (outcome.get("result") or {}).get("turns_used")
+
+
+def _cleanup(task_id: str, result: dict[str, Any]) -> None:
+    from hermes_core.sandboxes import cleanup_task
+
+    try:
+        cleanup_task(task_id)
+    except Exception as exc:  # a sandbox that will not go is reported, never hides the result
+        result.setdefault("warnings", []).append(f"cleanup: {type(exc).__name__}: {exc}")
+
+
+def _write(trial_dir: Path, result: dict[str, Any], files: dict[str, str], secrets: list[str]) -> None:
+    """The trial's files, secrets masked, then ``result.json`` by an atomic rename."""
+    from hermes_core.secrets import mask_secrets
+
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    for relative, text in files.items():
+        target = trial_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(mask_secrets(text, extra=secrets), encoding="utf-8")
+    temporary = trial_dir / f".{RESULT_FILE}.{os.getpid()}.tmp"
+    text = mask_secrets(json.dumps(result, indent=2, ensure_ascii=False), extra=secrets)
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, trial_dir / RESULT_FILE)
+
+
+def read_result(trial_dir: Path) -> dict[str, Any] | None:
+    """A finished trial's result, or ``None`` (no result.json, or one cut short)."""
+    try:
+        return json.loads((trial_dir / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,2 @@
+#!/usr/bin/python3
+print("the minimal image has no python3")

@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "this verifier forgot to write a reward"
