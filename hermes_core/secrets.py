@@ -2,10 +2,11 @@
 
 :func:`mask_secrets` hides, in any text about to be printed, logged or saved:
 
-- the values of declared secret settings (``Setting(..., secret=True)``, e.g. ``model.api_key``) and of
-  secret-looking environment variables (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``, ...) in the real
-  environment and in ``~/.hermes/.env``, also in their JSON-escaped form (a key holding ``"`` or ``\\``
-  is written escaped into trajectories, where a plain search would miss it);
+- the values of declared secret settings (``Setting(..., secret=True)``, e.g. ``model.api_key``), of
+  secret-looking environment variables (``*_KEY``, ``*_TOKEN``, ``*_SECRET``, ``*_PASSWORD``,
+  ``*_CREDENTIALS``, ...) and every value of ``~/.hermes/.env`` — also encoded the ways a command would
+  get a key past a plain search (base64 at any alignment, hex, URL encoding, reversed, another case,
+  split over lines, JSON-escaped, cut by an output limit; see :mod:`hermes_core.secret_forms`);
 - credentials embedded in URLs whoever they belong to (``https://user:KEY@host``, ``?key=KEY``);
 - well-known key shapes (``sk-...``, ``ghp_...``, ``hf_...``, ``Bearer ...``).
 
@@ -15,10 +16,11 @@ still valid inside JSON) to let a user recognise which key it was.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable
+
+from hermes_core.secret_forms import secret_matcher
 
 DEFAULT_ENV_ALLOW = (
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
@@ -27,14 +29,13 @@ DEFAULT_ENV_ALLOW = (
 """What a sandbox inherits from hermes's environment (setting ``terminal.env_allow``): nothing that could
 hold a key."""
 
-_SECRET_NAME = re.compile(
-    r"(API_KEY|APIKEY|_TOKEN|_SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY)$"
-)
+_SECRET_NAME = re.compile(r"(_KEY|APIKEY|_TOKEN|_SECRET|PASSWORD|PASSWD|_CREDENTIAL|_CREDENTIALS|_PAT)$")
 _MIN_SECRET_LEN = 8  # shorter values ("true", "local") would mask ordinary words
 _KEY_SHAPES = re.compile(
     r"\bsk-[A-Za-z0-9_\-]{16,}|\b(?:ghp|gho|ghs|github_pat|hf|xox[abp])_[A-Za-z0-9_]{16,}"
     r"|(?<=Bearer )[A-Za-z0-9._~+/\-]{16,}=*"
 )
+_KEY_SHAPE_HINTS = ("sk-", "ghp_", "gho_", "ghs_", "github_pat_", "hf_", "xoxa_", "xoxb_", "xoxp_", "Bearer ")
 # scheme://user:PASSWORD@host — the password part, up to the last @ before the host (it may hold @)
 _URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@\"']*):([^/\s\"']+?)(?=@[^@/\s\"'?#]*(?:[/\s\"'?#]|$))")
 # ?key=VALUE, &api_key=VALUE, ... in query strings
@@ -60,7 +61,9 @@ def is_secret_name(name: str) -> bool:
 
 
 def secret_values() -> set[str]:
-    """Every secret hermes knows of: secret settings and secret-looking variables in env and ``.env``."""
+    """Every secret hermes knows of: secret settings, secret-looking variables of the environment, and
+    every value in ``.env`` (the file for secrets) except those of settings declared non-secret
+    (``HERMES_MODEL``, ``TERMINAL_ENV``: masking a model name would corrupt trajectories)."""
     from hermes_core import config
 
     found: set[str] = set()
@@ -68,11 +71,15 @@ def secret_values() -> set[str]:
         dotenv = config.read_env_file()
     except Exception:
         dotenv = {}
-    for source in (os.environ, dotenv):
-        for name, value in source.items():
-            if value and len(value) >= _MIN_SECRET_LEN and is_secret_name(name):
-                found.add(value)
-    for setting in _declared_secrets():
+    declared = _declared_settings()
+    plain = {name for s in declared if not s.secret for name in s.env_names()}
+    for name, value in os.environ.items():
+        if value and len(value) >= _MIN_SECRET_LEN and is_secret_name(name):
+            found.add(value)
+    for name, value in dotenv.items():
+        if value and len(value) >= _MIN_SECRET_LEN and (name not in plain or is_secret_name(name)):
+            found.add(value)
+    for setting in (s for s in declared if s.secret):
         try:
             value = config.lookup(setting.key)[0]
         except Exception:
@@ -82,8 +89,8 @@ def secret_values() -> set[str]:
     return found
 
 
-def _declared_secrets() -> list:
-    """Secret settings of the core and of the plugins already loaded (never loads plugins for this)."""
+def _declared_settings() -> list:
+    """Settings of the core and of the plugins already loaded (never loads plugins for this)."""
     from hermes_core import config, plugins
 
     declared = dict(config.core_settings())
@@ -91,19 +98,12 @@ def _declared_secrets() -> list:
     if host is not None:
         for entry in host.settings.entries():
             declared.setdefault(entry.name, entry.load())
-    return [s for s in declared.values() if s.secret]
-
-
-def _forms(secret: str) -> set[str]:
-    """The secret as written raw and as escaped inside JSON strings (once and twice)."""
-    once = json.dumps(secret)[1:-1]
-    ascii_once = json.dumps(secret, ensure_ascii=True)[1:-1]
-    twice = json.dumps(once)[1:-1]
-    return {secret, once, ascii_once, twice}
+    return list(declared.values())
 
 
 def mask_secrets(text: str, extra: Iterable[str] = (), known: set[str] | None = None) -> str:
-    """``text`` with every known secret, URL credential and key-shaped token masked.
+    """``text`` with every known secret (and its common encodings), URL credential and key-shaped token
+    masked.
 
     For logs, trajectories and anything else that leaves the process; ``extra`` adds values to hide;
     ``known`` is a :func:`secret_values` result computed once by a caller that masks many texts.
@@ -113,17 +113,14 @@ def mask_secrets(text: str, extra: Iterable[str] = (), known: set[str] | None = 
     secrets = (secret_values() if known is None else set(known)) | {
         v for v in extra if v and len(v) >= _MIN_SECRET_LEN
     }
-    replacements: dict[str, str] = {}
-    for secret in secrets:
-        shown = mask(secret)
-        for form in _forms(secret):
-            replacements.setdefault(form, shown)
-    for form in sorted(replacements, key=len, reverse=True):
-        if form in text:
-            text = text.replace(form, replacements[form])
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{_mask_once(m.group(2))}", text)
+    if secrets:
+        text = secret_matcher(frozenset(secrets)).replace(text, mask)
+    if "://" in text:  # the rules below cost a regex step per character: skip them when they cannot match
+        text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{_mask_once(m.group(2))}", text)
     text = _URL_QUERY_KEY.sub(lambda m: m.group(1) + _mask_once(m.group(2)), text)
-    return _KEY_SHAPES.sub(lambda m: _mask_once(m.group(0)), text)
+    if any(hint in text for hint in _KEY_SHAPE_HINTS):
+        text = _KEY_SHAPES.sub(lambda m: _mask_once(m.group(0)), text)
+    return text
 
 
 def _mask_once(value: str) -> str:

@@ -53,6 +53,13 @@ def _wait(predicate, seconds: float = 10) -> bool:
     return predicate()
 
 
+def _default_signals() -> None:
+    """In the child, before exec: SIGTERM and SIGHUP at their defaults, whatever we inherited (``nohup``
+    ignores SIGHUP, and an ignored signal stays ignored across exec): the tests send them and wait."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _start(mode: str, tmp_path) -> tuple[subprocess.Popen, dict]:
     env = {**os.environ, "TERMINAL_ENV": "local", "HERMES_HOME": str(tmp_path / "home")}
     env.pop("TERMINAL_CWD", None)
@@ -61,6 +68,7 @@ def _start(mode: str, tmp_path) -> tuple[subprocess.Popen, dict]:
         stdout=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_default_signals,
     )
     line = proc.stdout.readline()
     assert line, "the child did not start its sandbox"

@@ -222,6 +222,12 @@ def _owned_processes(owner: int) -> list[int]:
     return found
 
 
+def _default_signals() -> None:
+    """Run in the child before exec: the signals the test sends at their defaults, whatever we inherited."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 @pytest.mark.parametrize("command, signum", [("run", signal.SIGTERM), ("batch", signal.SIGHUP)])
 def test_a_signal_during_a_run_leaves_no_process_or_folder(server, tmp_path, command, signum):
@@ -241,7 +247,11 @@ def test_a_signal_during_a_run_leaves_no_process_or_folder(server, tmp_path, com
         module, args = "batch", [str(prompts), "--out", str(tmp_path / "out"), "-w", "2", *common]
     script = f"from hermes_agent_loop.cli.{module} import {module}; {module}()"
     process = subprocess.Popen(
-        [sys.executable, "-c", script, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", script, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_default_signals,  # under ``nohup`` SIGHUP arrives ignored: the test sends it
     )
     try:
         deadline = time.time() + 60

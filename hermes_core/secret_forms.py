@@ -1,0 +1,174 @@
+"""Every form a known secret takes on its way out of a sandbox, found in one linear scan.
+
+A command gets a key past an exact-string search by encoding it (``base64``, ``xxd -p``, ``rev``,
+``tr a-z A-Z``, ``urlencode``), by splitting it over lines (``fold -w 10``, ``base64`` wrapping at 76
+columns), or simply by printing so much that the output limit cuts the key. So each secret is expanded
+once per secret set (:func:`secret_matcher` is cached) into its variants:
+
+- as written, JSON-escaped once and twice, reversed, in any letter case;
+- hex (either case), ``%XX`` for every byte, URL-quoted (``quote`` / ``quote_plus``);
+- base64 and base64url at each of the 3 byte alignments (the characters that depend on the secret alone,
+  so the key is found inside ``base64 < .env`` whatever precedes it).
+
+The text is searched with its line breaks removed (``\\n``, ``\\r`` and their JSON escapes) and, for
+the any-case forms, with its ASCII letters lowered; each variant is one ``str.find`` pass (C's fast
+search, which skips ahead on a mismatch): linear in the text for a given set of secrets, and measured
+faster than one trie-shaped regular expression over all variants (``benchmarks/secrets_mask.py``).
+A fragment of at least :data:`MIN_FRAGMENT` characters of a variant at the end of the text (a prefix)
+or at its start or right after a truncation note (a suffix) is what an output limit left of a secret,
+and is masked too.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from urllib.parse import quote, quote_plus
+
+MIN_FRAGMENT = 12
+"""Shortest piece of a cut secret that is still masked (shorter pieces would hit ordinary text)."""
+_MIN_VARIANT = 8
+_BREAKS = re.compile(r"\r\n?|\n|\\[rn]")
+_CUT_NOTE = re.compile(r"characters cut from the start\]")
+_URLSAFE = str.maketrans("+/", "-_")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _base64_cores(data: bytes) -> set[str]:
+    """The base64 characters that depend on ``data`` alone, for each alignment of its first byte.
+
+    With ``k`` bytes before it, the first ``ceil(8k/6)`` characters also hold bits of those bytes and
+    the last partial character bits of what follows, so both are left out.
+    """
+    cores = set()
+    for k in range(3):
+        encoded = base64.b64encode(b"\0" * k + data).decode()
+        core = encoded[(8 * k + 5) // 6 : (8 * (len(data) + k)) // 6]
+        cores |= {core, core.translate(_URLSAFE)}
+    return cores
+
+
+def variants(secret: str) -> tuple[set[str], set[str]]:
+    """``(exact, any_case)``: the forms of ``secret`` matched as they are, and those matched in any
+    letter case (given in lower case). Line breaks are removed from each, as they are from the text."""
+    escaped = {json.dumps(secret, ensure_ascii=ascii_only)[1:-1] for ascii_only in (False, True)}
+    written = {secret, *escaped, *(json.dumps(once)[1:-1] for once in escaped)}
+    data = secret.encode()
+    any_case = {form for w in written for form in (w, w[::-1])}
+    any_case |= {data.hex(), "".join(f"%{b:02x}" for b in data), quote(secret, safe=""), quote_plus(secret)}
+    exact = _base64_cores(data)
+
+    def usable(forms: Iterable[str]) -> set[str]:
+        return {f for f in (_BREAKS.sub("", form) for form in forms) if len(f) >= _MIN_VARIANT}
+
+    return usable(exact), {_fold(f) for f in usable(any_case)}
+
+
+def _fold(text: str) -> str:
+    """ASCII letters in lower case, nothing else changed: positions stay aligned with ``text``."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+class SecretMatcher:
+    """Finds every variant of a fixed set of secrets in a text, in time linear in the text.
+
+    Built once per secret set (:func:`secret_matcher`); ``heads`` and ``tails`` hold the prefixes and
+    suffixes of every variant, so a cut secret at a boundary is one dictionary look-up per length.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.exact: dict[str, str] = {}
+        self.any_case: dict[str, str] = {}
+        for secret in sorted(secrets):
+            exact, any_case = variants(secret)
+            for form in exact:
+                self.exact.setdefault(form, secret)
+            for form in any_case:
+                self.any_case.setdefault(form, secret)
+        self.longest = max(map(len, [*self.exact, *self.any_case]), default=0)
+        self.heads: dict[str, str] = {}  # prefixes of variants, a secret cut at the end of the text
+        self.tails: dict[str, str] = {}  # suffixes, a secret cut at the start (the tail was kept)
+        for table, lower in ((self.exact, False), (self.any_case, True)):
+            for form, secret in table.items():
+                for size in range(MIN_FRAGMENT, len(form)):
+                    self.heads.setdefault(self._key(form[:size], lower), secret)
+                    self.tails.setdefault(self._key(form[-size:], lower), secret)
+
+    @staticmethod
+    def _key(fragment: str, lower: bool) -> str:
+        return ("i:" if lower else "e:") + fragment
+
+    def _fragment(self, fragment: str, table: dict[str, str]) -> str | None:
+        return table.get("e:" + fragment) or table.get("i:" + _fold(fragment))
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, secret)`` for every variant or cut fragment of a secret in ``text``."""
+        if not self.longest or not text:
+            return []
+        joined, where = _without_breaks(text)
+        found = []
+        for table, haystack in ((self.exact, joined), (self.any_case, _fold(joined))):
+            for form, secret in table.items():
+                at = haystack.find(form)
+                while at != -1:
+                    found.append((at, at + len(form), secret))
+                    at = haystack.find(form, at + len(form))
+        size = len(joined)
+        for start in range(max(0, size - self.longest), size - MIN_FRAGMENT + 1):
+            secret = self._fragment(joined[start:], self.heads)
+            if secret is not None:
+                found.append((start, size, secret))
+                break
+        starts = [0, *(m.end() for m in _CUT_NOTE.finditer(joined))]
+        for start in starts:
+            for end in range(min(size, start + self.longest), start + MIN_FRAGMENT - 1, -1):
+                secret = self._fragment(joined[start:end], self.tails)
+                if secret is not None:
+                    found.append((start, end, secret))
+                    break
+        return [(where(a), where(b - 1) + 1, secret) for a, b, secret in found]
+
+    def replace(self, text: str, shown: Callable[[str], str]) -> str:
+        """``text`` with each span found replaced by ``shown(secret)``; overlapping spans merge."""
+        spans = sorted(self.spans(text))
+        if not spans:
+            return text
+        out, done = [], 0
+        for start, end, secret in spans:
+            if end <= done:
+                continue
+            if start < done:  # overlaps the span just replaced: extend it
+                done = end
+                continue
+            out += [text[done:start], shown(secret)]
+            done = end
+        out.append(text[done:])
+        return "".join(out)
+
+
+def _without_breaks(text: str) -> tuple[str, Callable[[int], int]]:
+    """``text`` without line breaks, and the map from a position in it back to one in ``text``."""
+    cuts = [(m.start(), m.end()) for m in _BREAKS.finditer(text)]
+    if not cuts:
+        return text, lambda j: j
+    pieces, thresholds, removed, last = [], [], [0], 0
+    for start, end in cuts:
+        pieces.append(text[last:start])
+        thresholds.append(start - removed[-1])  # the position in the joined text where the cut was
+        removed.append(removed[-1] + end - start)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), lambda j: j + removed[bisect_right(thresholds, j)]
+
+
+@functools.lru_cache(maxsize=16)
+def secret_matcher(secrets: frozenset[str]) -> SecretMatcher:
+    """The matcher for one set of secrets, built once (callers pass the same set for every text)."""
+    return SecretMatcher(secrets)
+
+
+__all__ = ["MIN_FRAGMENT", "SecretMatcher", "secret_matcher", "variants"]
