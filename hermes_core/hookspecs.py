@@ -67,6 +67,18 @@ def register_tool_call_parsers(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_reasoning_parsers(register: Callable[..., None]) -> None:
+    """Register parsers that split a completion's reasoning from its answer (``reasoning_content``).
+
+    ``register(ParserClass)`` or ``register("module:ParserClass", name="qwen3")``, named as vLLM's
+    ``--reasoning-parser`` names them; a parser subclasses :class:`hermes_core.reasoning.ReasoningParser`:
+    ``extract(text) -> (reasoning, content)`` that never raises, and ``stream()`` whose deltas joined
+    equal it. The tool-call parser then reads the content only
+    (:func:`hermes_core.reasoning.split_reasoning`).
+    """
+
+
+@hookspec
 def register_terminal_backends(register: Callable[..., None]) -> None:
     """Register terminal backends (``local``, ``ssh``, ``docker``, ``modal``, ``singularity``, ...).
 

@@ -80,13 +80,14 @@ FIRST_PARTY = frozenset(
         "hermes-agent-loop",
         "hermes-envs",
         "hermes-parsers",
+        "hermes-reasoning-parsers",
         "hermes-serve",
         "hermes-testkit",
         "hermes-tracing",
         "hermes-tools-terminal",
         "hermes-tools-web",
         *(f"hermes-backend-{b}" for b in ("docker", "modal", "singularity", "ssh")),
-        *(f"hermes-env-{e}" for e in ("gsm8k", "terminal-tasks")),
+        *(f"hermes-env-{e}" for e in ("gsm8k", "harbor", "terminal-tasks")),
         *(f"hermes-parser-{p}" for p in _FIRST_PARTY_PARSERS),
     }
 )
@@ -100,6 +101,7 @@ _BUILTIN_TARGETS: dict[str, tuple[str, str]] = {
     "register_tools": ("tools", "tool"),
     "register_toolsets": ("toolsets", "toolset"),
     "register_tool_call_parsers": ("parsers", "tool-call parser"),
+    "register_reasoning_parsers": ("reasoning_parsers", "reasoning parser"),
     "register_terminal_backends": ("backends", "terminal backend"),
     "register_environments": ("environments", "environment"),
     "register_settings": ("settings", "setting"),
@@ -155,6 +157,7 @@ class Hermes:
         self.tools = ToolRegistry()
         self.toolsets = ToolsetRegistry()
         self.parsers: Registry[type[ToolCallParser]] = Registry("tool-call parser")
+        self.reasoning_parsers: Registry[type] = Registry("reasoning parser")
         self.backends: Registry[type] = Registry("terminal backend")
         self.environments: Registry[type] = Registry("environment")
         self.settings: Registry[Setting] = Registry("setting")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hermes_core.parsing import ToolCallParser
+from hermes_core.reasoning import ReasoningParser
 from hermes_core.registry import Entry, HermesError
 from hermes_core.settings import Setting
 from hermes_core.tools import Tool
@@ -18,6 +19,7 @@ _EXPECTED_ITEM: dict[str, type] = {
     "register_tools": Tool,
     "register_toolsets": Toolset,
     "register_tool_call_parsers": ToolCallParser,
+    "register_reasoning_parsers": ReasoningParser,
     "register_settings": Setting,
 }
 """What each hook's ``register`` accepts besides a lazy string: a wrong item fails its plugin at load,
@@ -25,8 +27,8 @@ instead of breaking ``hermes tools list`` for everyone later."""
 
 
 def _is_a(item: Any, expected: type) -> bool:
-    if expected is ToolCallParser:
-        return isinstance(item, type) and issubclass(item, ToolCallParser)
+    if expected is ToolCallParser or expected is ReasoningParser:  # classes, instantiated per request
+        return isinstance(item, type) and issubclass(item, expected)
     return isinstance(item, expected)
 
 

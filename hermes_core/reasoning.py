@@ -1,0 +1,442 @@
+"""The reasoning-parser contract: split a completion's thinking from its answer, whole or streamed.
+
+Servers in front of open models (vLLM, SGLang) return a model's thinking (``<think>…</think>``,
+gpt-oss's analysis channel, ``[THINK]``, …) apart from its answer, as ``reasoning_content``; a proxy or an
+agent that reads raw completions must do the same. A :class:`ReasoningParser` does it for one format:
+
+- ``extract(text) -> (reasoning, content)``, each ``None`` when empty; never raises (a parser that fails
+  returns ``(None, text)``), linear in the text;
+- ``stream()`` gives a :class:`ReasoningStream`: ``feed(delta)`` returns the :class:`ReasoningDelta`s that
+  became certain, ``finish()`` the rest; the deltas joined equal ``extract()`` of the whole text, for any
+  cuts.
+
+Most formats are a pair of markers around the reasoning; :class:`MarkerReasoningParser` implements them
+from a declaration (markers, whether the turn starts inside the reasoning, markers that end it
+implicitly), with one incremental state machine for both forms, so that streamed and whole-text results
+agree by construction.
+
+Composition with a tool-call parser follows vLLM's serving layer: the reasoning parser runs first and the
+tool parser reads the *content* only, so markup inside the reasoning never executes. A format whose
+model may open a tool call without closing its thinking (Qwen3, GLM, Kimi K2, DeepSeek V4, …) declares
+the tool-call start in ``implicit_ends``, as vLLM's grammars do: the reasoning ends there and the call is
+content, which the tool parser then reads. :func:`split_reasoning` (whole text) and
+:class:`ReasonedStream` (streaming; what ``hermes serve --reasoning-parser`` uses) do the composing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from hermes_core.parsing import ToolCall, ToolCallParser
+    from hermes_core.parsing_stream import StreamDelta
+
+__all__ = [
+    "MarkerReasoningParser",
+    "ReasonedCompletion",
+    "ReasonedStream",
+    "ReasoningDelta",
+    "ReasoningParser",
+    "ReasoningStream",
+    "join_reasoning",
+    "split_reasoning",
+]
+
+
+@dataclass(slots=True)
+class ReasoningDelta:
+    """A fragment of reasoning or of content (never both empty)."""
+
+    reasoning: str | None = None
+    content: str | None = None
+
+    def model_dump(self) -> dict[str, Any]:
+        """The OpenAI-style chunk delta (``reasoning_content`` as vLLM and DeepSeek name it)."""
+        out: dict[str, Any] = {}
+        if self.reasoning is not None:
+            out["reasoning_content"] = self.reasoning
+        if self.content is not None:
+            out["content"] = self.content
+        return out
+
+
+def join_reasoning(deltas: list[ReasoningDelta]) -> tuple[str | None, str | None]:
+    """Put deltas back together: ``(reasoning, content)``, ``None`` where empty."""
+    reasoning = "".join(d.reasoning for d in deltas if d.reasoning)
+    content = "".join(d.content for d in deltas if d.content)
+    return reasoning or None, content or None
+
+
+class ReasoningStream:
+    """The incremental split of one completion. This default holds everything until ``finish()``
+    (always correct); :class:`MarkerReasoningParser` streams as it goes."""
+
+    def __init__(self, parser: ReasoningParser) -> None:
+        self.parser = parser
+        self._chunks: list[str] = []
+        self.result: tuple[str | None, str | None] | None = None
+
+    def feed(self, delta: str) -> list[ReasoningDelta]:
+        if self.result is not None:
+            raise RuntimeError("this stream is finished")
+        if delta:
+            self._chunks.append(delta)
+        return []
+
+    def finish(self) -> list[ReasoningDelta]:
+        if self.result is not None:
+            return []
+        self.result = reasoning, content = self.parser.extract("".join(self._chunks))
+        pieces = (ReasoningDelta(reasoning=reasoning), ReasoningDelta(content=content))
+        return [d for d in pieces if d.reasoning or d.content]
+
+
+class ReasoningParser:
+    """Base class for reasoning parsers: set ``name`` (vLLM's ``--reasoning-parser`` name), optionally
+    ``aliases``, and implement :meth:`split`.
+
+    ``thinking`` is the request's thinking switch (vLLM reads it from ``chat_template_kwargs``
+    ``enable_thinking``/``thinking``): ``None`` means the model's default. Parsers hold no per-call
+    state: one instance is safe to share between threads; :meth:`stream` gives per-completion state.
+    """
+
+    name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, thinking: bool | None = None) -> None:
+        self.thinking = thinking
+
+    def extract(self, text: str) -> tuple[str | None, str | None]:
+        """``(reasoning, content)`` of a whole completion; never raises (a failure keeps the text)."""
+        if type(text) is not str:
+            text = "" if text is None else str(text)
+        try:
+            reasoning, content = self.split(text)
+        except Exception:
+            return None, text or None
+        return reasoning or None, content or None
+
+    def split(self, text: str) -> tuple[str | None, str | None]:
+        raise NotImplementedError
+
+    def stream(self) -> ReasoningStream:
+        """A new incremental split of one completion."""
+        return ReasoningStream(self)
+
+
+# --- marker formats -------------------------------------------------------------------------------------
+
+_REASONING, _CONTENT = "reasoning", "content"
+
+
+class MarkerReasoningParser(ReasoningParser):
+    """A format declared by its markers (vLLM's ``BaseThinkingReasoningParser`` and parser-engine
+    grammars):
+
+    - ``starts``: markers that open the reasoning (dropped); ``ends``: markers that close it (dropped);
+    - ``implicit_ends``: markers that close it and belong to the content (a tool call's start);
+    - ``starts_in_reasoning``: the turn begins inside the reasoning (the chat template opened it, as
+      DeepSeek-R1's and Qwen3's do), so text before an end marker is reasoning and an unclosed turn is
+      all reasoning; ``thinking_default`` is that setting when the request says nothing;
+    - ``reopen``: a start marker in the content opens reasoning again (otherwise it is text);
+    - ``absorb_ends``: an end marker in the content is dropped (a duplicate ``</think>``);
+    - ``strip_reasoning``: trailing whitespace of the reasoning is dropped (vLLM's parser engine does so
+      unless a grammar opts out).
+
+    Whitespace before the first start marker of a turn that starts in reasoning is dropped (vLLM's
+    ``test_deepseekr1_reasoning_parser.py`` ``new_line``: ``"\\n<think>X</think>\\nrest"`` gives ``X``).
+    """
+
+    starts: ClassVar[tuple[str, ...]] = ("<think>",)
+    ends: ClassVar[tuple[str, ...]] = ("</think>",)
+    implicit_ends: ClassVar[tuple[str, ...]] = ()
+    thinking_default: ClassVar[bool] = True
+    reopen: ClassVar[bool] = False
+    absorb_ends: ClassVar[bool] = True
+    strip_reasoning: ClassVar[bool] = False
+    drop_in_content: ClassVar[tuple[str, ...]] = ()
+    """Markup dropped from the content (``<response>``, ``<|END_RESPONSE|>``, ``</answer>``)."""
+    plain_when_off: ClassVar[bool] = False
+    """With thinking off, no marker means anything: the whole turn is content (vLLM's identity parser,
+    which ``deepseek_v3`` and ``hy_v3`` use unless thinking is asked for)."""
+    content_prefix: ClassVar[str] = ""
+    """Text put before the content (vLLM's ``minimax_m2_append_think`` puts back the ``<think>`` the
+    template swallowed)."""
+
+    @property
+    def starts_in_reasoning(self) -> bool:
+        return self.thinking_default if self.thinking is None else self.thinking
+
+    def split(self, text: str) -> tuple[str | None, str | None]:
+        stream = self.stream()
+        deltas = stream.feed(text) + stream.finish()
+        return join_reasoning(deltas)
+
+    def stream(self) -> MarkerStream:
+        return MarkerStream(self)
+
+
+class MarkerStream(ReasoningStream):
+    """The state machine behind :class:`MarkerReasoningParser`, whole text and streaming alike.
+
+    Per feed it scans ``held + delta`` once for the markers of the current state; what may still become a
+    marker (a suffix shorter than the longest marker) is held, as is the whitespace of a turn's start and
+    the trailing whitespace of the reasoning when the format strips it. Linear in the text.
+    """
+
+    def __init__(self, parser: MarkerReasoningParser) -> None:
+        super().__init__(parser)
+        self.p = parser
+        self.state = _REASONING if parser.starts_in_reasoning else _CONTENT
+        self._held = ""  # a suffix that may still become a marker
+        self._lead = ""  # whitespace at the start of a turn that starts in reasoning
+        self._leading = self.state == _REASONING
+        self._tail = ""  # trailing reasoning whitespace, held when the format strips it
+        self._prefix_sent = False
+        self._out: list[ReasoningDelta] = []
+        self._reasoning: list[str] = []
+        self._content: list[str] = []
+
+    def _markers(self) -> list[tuple[str, str]]:
+        p = self.p
+        if p.plain_when_off and not p.starts_in_reasoning:
+            return []
+        if self.state == _REASONING:
+            return [
+                *((m, "start") for m in p.starts),
+                *((m, "end") for m in p.ends),
+                *((m, "implicit") for m in p.implicit_ends),
+            ]
+        found = [(m, "end") for m in p.ends] if p.absorb_ends else []
+        found += [(m, "drop") for m in p.drop_in_content]
+        if p.reopen:
+            found += [(m, "start") for m in p.starts]
+        return found
+
+    def feed(self, delta: str) -> list[ReasoningDelta]:
+        if self.result is not None:
+            raise RuntimeError("this stream is finished")
+        if delta:
+            self._scan(self._held + delta, final=False)
+        return self._take()
+
+    def finish(self) -> list[ReasoningDelta]:
+        if self.result is not None:
+            return []
+        self._scan(self._held, final=True)
+        self._held = ""
+        if self.state == _REASONING:
+            self._end_reasoning()
+        self.result = ("".join(self._reasoning) or None, "".join(self._content) or None)
+        return self._take()
+
+    def _take(self) -> list[ReasoningDelta]:
+        out, self._out = self._out, []
+        return out
+
+    def _scan(self, window: str, final: bool) -> None:
+        pos = 0
+        found: dict[str, int] = {}  # marker -> its next index in window (-1: none), so each is found once
+        while True:
+            markers = self._markers()
+            hit, kind, length, partial = _earliest(window, pos, markers, final, found)
+            if partial >= 0:  # a marker may still complete at ``partial``: hold from there
+                self._text(window[pos:partial])
+                self._held = window[partial:]
+                return
+            if hit < 0:
+                self._text(window[pos:])
+                self._held = ""
+                return
+            self._text(window[pos:hit])
+            marker = window[hit : hit + length]
+            pos = hit + length
+            self._marker(kind, marker)
+
+    def _marker(self, kind: str, marker: str) -> None:
+        if kind == "start":
+            if self.state == _REASONING:
+                if self._leading:
+                    self._lead = ""  # whitespace before the opening marker is not reasoning
+                self._leading = False
+            else:
+                self.state = _REASONING
+            return
+        if self.state == _CONTENT:  # an end marker absorbed in the content, or dropped markup
+            return
+        self._end_reasoning()
+        if kind == "implicit":
+            self._emit_content(marker)
+
+    def _end_reasoning(self) -> None:
+        if self._lead and not self.p.strip_reasoning:  # only whitespace before the end marker
+            self._emit_reasoning_raw(self._lead)
+        self._lead = ""
+        self._leading = False
+        if self._tail and not self.p.strip_reasoning:
+            self._emit_reasoning_raw(self._tail)
+        self._tail = ""
+        self.state = _CONTENT
+
+    def _text(self, text: str) -> None:
+        if not text:
+            return
+        if self.state == _CONTENT:
+            self._emit_content(text)
+            return
+        if self._leading:
+            stripped = text.lstrip()
+            if not stripped:
+                self._lead += text
+                return
+            text, self._lead, self._leading = self._lead + text, "", False
+        self._emit_reasoning(text)
+
+    def _emit_reasoning(self, text: str) -> None:
+        if not self.p.strip_reasoning:
+            self._emit_reasoning_raw(text)
+            return
+        body = text.rstrip()
+        if body:
+            self._emit_reasoning_raw(self._tail + body)
+            self._tail = text[len(body) :]
+        else:
+            self._tail += text
+
+    def _emit_reasoning_raw(self, text: str) -> None:
+        if text:
+            self._reasoning.append(text)
+            self._out.append(ReasoningDelta(reasoning=text))
+
+    def _emit_content(self, text: str) -> None:
+        if not self._prefix_sent and self.p.content_prefix:
+            self._prefix_sent = True
+            text = self.p.content_prefix + text
+        if text:
+            self._content.append(text)
+            self._out.append(ReasoningDelta(content=text))
+
+
+def _earliest(
+    window: str, pos: int, markers: list[tuple[str, str]], final: bool, found: dict[str, int]
+) -> tuple[int, str, int, int]:
+    """The leftmost (then longest) complete marker at or after ``pos``: ``(index, kind, length,
+    partial)``, where ``partial`` >= 0 says a marker may still complete there (wait for more text).
+    ``found`` caches each marker's next index in ``window`` so a scan stays linear."""
+    hit, kind, length = -1, "", 0
+    for marker, what in markers:
+        index = found.get(marker, pos)
+        if 0 <= index < pos or marker not in found:
+            index = found[marker] = window.find(marker, pos)
+        if index >= 0 and (hit < 0 or index < hit or (index == hit and len(marker) > length)):
+            hit, kind, length = index, what, len(marker)
+    if final:
+        return hit, kind, length, -1
+    # a marker that may still complete before (or, longer, at) the hit: hold from its start
+    limit = hit if hit >= 0 else len(window)
+    longest = max((len(m) for m, _ in markers), default=0)
+    for start in range(max(pos, len(window) - longest + 1), len(window)):
+        if start > limit:
+            break
+        tail = window[start:]
+        for marker, _ in markers:
+            longer = len(marker) > len(tail) and marker.startswith(tail)
+            if longer and (start < limit or len(marker) > length):
+                return hit, kind, length, start
+    return hit, kind, length, -1
+
+
+# --- composition with a tool-call parser ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ReasonedCompletion:
+    """A completion split three ways: ``reasoning``, ``content`` and ``tool_calls`` (from the content)."""
+
+    reasoning: str | None
+    content: str | None
+    tool_calls: list[ToolCall] = field(default_factory=list)
+
+    def model_dump(self) -> dict[str, Any]:
+        return {
+            "reasoning_content": self.reasoning,
+            "content": self.content,
+            "tool_calls": [c.model_dump() for c in self.tool_calls],
+        }
+
+
+def split_reasoning(
+    text: str,
+    reasoning_parser: ReasoningParser | None,
+    tool_parser: ToolCallParser | None = None,
+    tools: list[dict[str, Any]] | None = None,
+) -> ReasonedCompletion:
+    """Reasoning first, then tool calls from the content only (vLLM's order): a call written inside the
+    reasoning stays reasoning, unless the format ends its reasoning there (``implicit_ends``)."""
+    if reasoning_parser is not None:
+        reasoning, content = reasoning_parser.extract(text)
+    else:
+        reasoning, content = None, text or None
+    if tool_parser is None or not content:
+        return ReasonedCompletion(reasoning, content)
+    parsed = tool_parser.parse(content, tools=tools)
+    return ReasonedCompletion(reasoning, parsed.content, list(parsed.tool_calls))
+
+
+class ReasonedStream:
+    """Streaming composition: text deltas in; :class:`ReasoningDelta` (reasoning) and
+    :class:`~hermes_core.parsing_stream.StreamDelta` (content, tool calls) out, in order; both have
+    ``model_dump()`` giving an OpenAI chunk delta. ``result`` after :meth:`finish` is the
+    :class:`ReasonedCompletion`, equal to :func:`split_reasoning` of the whole text (the same call ids).
+
+    ``hermes serve --reasoning-parser`` wraps each upstream stream in one of these.
+    """
+
+    def __init__(
+        self,
+        reasoning_parser: ReasoningParser | None,
+        tool_parser: ToolCallParser | None = None,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.reasoning = reasoning_parser.stream() if reasoning_parser is not None else None
+        self.tools = tool_parser.stream(tools) if tool_parser is not None else None
+        self.result: ReasonedCompletion | None = None
+        self._reasoning: list[str] = []
+        self._content: list[str] = []
+
+    def feed(self, delta: str) -> list[ReasoningDelta | StreamDelta]:
+        if self.result is not None:
+            raise RuntimeError("this stream is finished")
+        if not delta:
+            return []
+        if self.reasoning is None:
+            return self._route([ReasoningDelta(content=delta)])
+        return self._route(self.reasoning.feed(delta))
+
+    def finish(self) -> list[ReasoningDelta | StreamDelta]:
+        if self.result is not None:
+            return []
+        out = self._route(self.reasoning.finish()) if self.reasoning is not None else []
+        reasoning = "".join(self._reasoning) or None
+        if self.tools is not None:
+            out.extend(self.tools.finish())
+            parsed = self.tools.result
+            self.result = ReasonedCompletion(reasoning, parsed.content or None, list(parsed.tool_calls))
+        else:
+            self.result = ReasonedCompletion(reasoning, "".join(self._content) or None)
+        return out
+
+    def _route(self, deltas: list[ReasoningDelta]) -> list[ReasoningDelta | StreamDelta]:
+        out: list[ReasoningDelta | StreamDelta] = []
+        for delta in deltas:
+            if delta.reasoning:
+                self._reasoning.append(delta.reasoning)
+                out.append(ReasoningDelta(reasoning=delta.reasoning))
+            if delta.content:
+                if self.tools is None:
+                    self._content.append(delta.content)
+                    out.append(ReasoningDelta(content=delta.content))
+                else:
+                    out.extend(self.tools.feed(delta.content))
+        return out
