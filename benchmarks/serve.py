@@ -3,7 +3,7 @@
     python benchmarks/serve.py            # a few minutes on 2 cores
     python benchmarks/serve.py --quick    # a smoke run (CI)
 
-The upstream (``hermes_serve.testing.ScriptedUpstream``: Starlette on uvicorn, streaming as vLLM does)
+The upstream (the test kit's ``ScriptedOpenAIServer``, streaming a few characters a chunk as vLLM does)
 and the proxy (``hermes serve`` as a user starts it, parser ``hermes``) run in child processes, so
 neither shares the client's GIL. The client is a bare ``httpx.AsyncClient`` reading each answer to its
 last byte. Requests alternate between the upstream directly and the proxy, so both see the same machine
@@ -52,15 +52,11 @@ TOOLS = [
 
 def run_upstream(port: int, ready) -> None:
     """Child process: the scripted upstream; ``bench_delay`` in a request paces its chunks."""
-    from hermes_serve.testing import Answer, ScriptedUpstream, ThreadedServer
+    from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
 
-    def respond(body):
-        return Answer(TEXT, chunk=4, delay=float(body.get("bench_delay") or 0.0))
-
-    upstream = ScriptedUpstream(respond)
+    upstream = ScriptedOpenAIServer(port=port)
+    upstream.responder = lambda body: Reply(TEXT, chunk=4, chunk_delay=float(body.get("bench_delay") or 0.0))
     upstream.keep_requests = False
-    upstream.server.stop()  # replace the ephemeral-port server with one on the port we were given
-    upstream.server = ThreadedServer(upstream.app, port=port)
     upstream.start()
     ready.set()
     while True:

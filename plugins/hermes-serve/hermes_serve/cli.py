@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, ServeConfig
+from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPSTREAM_BYTES, ServeConfig
 
 
 @click.command("serve")
@@ -53,8 +53,31 @@ from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, ServeConfig
     type=int,
     help="Completions mode: max_tokens when a request gives none (vLLM's /completions default is 16).",
 )
+@click.option(
+    "--max-upstream-mb",
+    default=DEFAULT_MAX_UPSTREAM_BYTES / 2**20,
+    show_default=True,
+    type=float,
+    help="Larger upstream answers (streamed or not) end in 502.",
+)
+@click.option("--max-concurrent", default=512, show_default=True, type=int, help="More requests get 429.")
+@click.option(
+    "--client-timeout",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Seconds a client may take to send a request, or stall while reading a stream.",
+)
+@click.option(
+    "--session-idle",
+    "session_idle_s",
+    default=900.0,
+    show_default=True,
+    type=float,
+    help="Completions mode: seconds after which an unused session's tokens are forgotten.",
+)
 @click.option("--log-level", default="warning", show_default=True)
-def serve(parser_name, record_dir, max_body_mb, log_level, **options):
+def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, log_level, **options):
     """An OpenAI-compatible endpoint in front of --upstream whose answers get real tool_calls."""
     from hermes_core.plugins import get_hermes
     from hermes_core.registry import HermesError
@@ -64,6 +87,7 @@ def serve(parser_name, record_dir, max_body_mb, log_level, **options):
             parser=parser_name,
             record_dir=record_dir,
             max_body_bytes=int(max_body_mb * 2**20),
+            max_upstream_bytes=int(max_upstream_mb * 2**20),
             **options,
         )
         parser = get_hermes().parser(config.parser)
@@ -73,19 +97,13 @@ def serve(parser_name, record_dir, max_body_mb, log_level, **options):
             preflight(config.tokenizer)
     except HermesError as exc:
         raise click.ClickException(str(exc)) from None
-    import uvicorn
+    from hermes_serve.redact import Redactor
+    from hermes_serve.server import make_server
 
-    from hermes_serve.app import create_app
-
+    redact = Redactor((config.api_key, config.upstream_api_key))
     click.echo(
-        f"hermes serve: http://{config.host}:{config.port}/v1 -> {config.upstream} (parser {parser.name})",
+        f"hermes serve: http://{config.host}:{config.port}/v1 -> {redact(config.upstream)} "
+        f"(parser {parser.name})",
         err=True,
     )
-    uvicorn.run(
-        create_app(config, parser),
-        host=config.host,
-        port=config.port,
-        log_level=log_level,
-        timeout_graceful_shutdown=5,
-        backlog=4096,
-    )
+    make_server(config, parser, log_level, redact).run()

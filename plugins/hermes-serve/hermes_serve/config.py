@@ -10,6 +10,8 @@ from hermes_core.registry import HermesError
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 """Long agent conversations with tool output run to megabytes; anything past this is refused (413)."""
+DEFAULT_MAX_UPSTREAM_BYTES = 32 * 1024 * 1024
+"""A whole upstream answer (streamed or not); past it the client gets 502 (a 32k-token stream is ~8 MB)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,20 @@ class ServeConfig:
     """Seconds to connect and between two bytes of the upstream's answer (504 past it)."""
     default_max_tokens: int = 4096
     """Completions mode, when the request names none: vLLM's ``/completions`` would stop at 16 tokens."""
-    max_sessions: int = 4096
-    """Completions mode keeps each session's token sequence; the least recently used go first."""
+    max_sessions: int = 256
+    """Completions mode keeps each session's token sequence; past this the least recently used go."""
+    session_idle_s: float = 900.0
+    """Completions mode forgets a session unused this long."""
+    max_concurrent: int = 512
+    """Requests served at once; more get 429 (each may hold a body and an upstream answer in memory)."""
+    max_upstream_bytes: int = DEFAULT_MAX_UPSTREAM_BYTES
+    max_json_values: int = 1_000_000
+    """JSON values (objects, arrays, numbers, strings) in one request body; a body of tiny values costs
+    ~20x its size once decoded, so the count is bounded too (413)."""
+    max_held_chars: int = 1024 * 1024
+    """Text held back after a tool-call start marker that no call closes; past it, it goes out as content."""
+    client_timeout: float = 60.0
+    """Seconds a client may take to send a request's head or body, or stall reading a stream."""
 
     def __post_init__(self) -> None:
         if not self.upstream.startswith(("http://", "https://")):
@@ -51,8 +65,9 @@ class ServeConfig:
                 f"binding {self.host} exposes the model beyond this machine: give --api-key KEY "
                 "(clients then send Authorization: Bearer KEY)"
             )
-        if self.max_body_bytes <= 0:
-            raise HermesError("the request body limit must be positive")
+        for name in ("max_body_bytes", "max_upstream_bytes", "max_concurrent", "max_sessions"):
+            if getattr(self, name) <= 0:
+                raise HermesError(f"{name} must be positive, got {getattr(self, name)}")
 
     @property
     def upstream_base(self) -> str:

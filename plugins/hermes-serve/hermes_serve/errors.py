@@ -7,6 +7,7 @@ on retries from the status, so a gateway failure must say 502/504 and not look l
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
@@ -22,15 +23,17 @@ class ProxyError(Exception):
         self.type = type
         self.code = code
 
-    def payload(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": None, "code": self.code}}
+    def payload(self, redact: Callable[[str], str] = str) -> dict[str, Any]:
+        """The body; ``redact`` masks credentials in the message (it may quote the upstream's words)."""
+        message = redact(self.message)
+        return {"error": {"message": message, "type": self.type, "param": None, "code": self.code}}
 
-    def response(self) -> Response:
-        return Response(json.dumps(self.payload()), self.status, media_type="application/json")
+    def response(self, redact: Callable[[str], str] = str) -> Response:
+        return Response(json.dumps(self.payload(redact)), self.status, media_type="application/json")
 
-    def sse(self) -> bytes:
+    def sse(self, redact: Callable[[str], str] = str) -> bytes:
         """The error as a stream event, for failures after the stream's status line went out."""
-        return b"data: " + json.dumps(self.payload()).encode() + b"\n\n"
+        return b"data: " + json.dumps(self.payload(redact)).encode() + b"\n\n"
 
 
 def from_transport(exc: Exception, upstream: str) -> ProxyError:

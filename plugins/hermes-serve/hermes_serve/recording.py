@@ -19,6 +19,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,15 @@ def file_name(session: str) -> str:
 class Recorder:
     """Appends exchanges to per-session JSONL files; the writes run off the event loop."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, redact: Callable[[str], str] = str) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.redact = redact  # keys the agent or the model wrote never reach the file
         self._lock = threading.Lock()
 
     async def record(self, session: str, exchange: dict[str, Any]) -> None:
         line = json.dumps({"session": session, "time": time.time(), **exchange}, ensure_ascii=False)
+        line = await asyncio.to_thread(self.redact, line)
         await asyncio.to_thread(self._append, self.directory / file_name(session), line)
 
     def _append(self, path: Path, line: str) -> None:

@@ -4,7 +4,9 @@ A choice whose upstream answer already carries ``tool_calls`` (a server with its
 through untouched. Otherwise its text goes through the parser: the calls become ``tool_calls``, the text
 outside them stays ``content`` and ``finish_reason`` becomes ``"tool_calls"``, as vLLM's own tool
 parsers answer. Streams are parsed as they arrive with the parser's incremental
-:class:`~hermes_core.parsing_stream.ToolCallStream`, so plain text is forwarded at once.
+:class:`~hermes_core.parsing_stream.ToolCallStream`, so plain text is forwarded at once. What the parser
+holds back after a start marker is bounded: past ``max_held`` characters with no call closed, the held
+text goes out as content and the rest of that choice is forwarded as written.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from hermes_core.parsing import ToolCallParser
 from hermes_core.parsing_stream import StreamDelta, ToolCallStream
+from hermes_serve.sse import encode_event
 
 
 def wants_parsing(request: dict[str, Any]) -> bool:
@@ -51,6 +54,10 @@ class _Choice:
     raw: list[str] = field(default_factory=list)
     native: list[dict[str, Any]] | None = None
     finished: bool = False
+    fed: int = 0  # characters of content fed to the parser
+    sent: int = 0  # characters of content sent on
+    calls_sent: bool = False
+    overflowed: bool = False  # held text past the bound went out as content: no more parsing
 
 
 class StreamRewriter:
@@ -60,9 +67,12 @@ class StreamRewriter:
     the upstream wrote it (no re-encoding); others are rebuilt from the parser's deltas.
     """
 
-    def __init__(self, parser: ToolCallParser, tools: list[dict[str, Any]] | None) -> None:
+    def __init__(
+        self, parser: ToolCallParser, tools: list[dict[str, Any]] | None, max_held: int = 1024 * 1024
+    ) -> None:
         self.parser = parser
         self.tools = tools
+        self.max_held = max_held
         self.choices: dict[int, _Choice] = {}
         self._template: dict[str, Any] | None = None  # id, model, created of the upstream's chunks
 
@@ -72,14 +82,11 @@ class StreamRewriter:
             state = self.choices[index] = _Choice(self.parser.stream(self.tools))
         return state
 
-    def event(self, data: bytes) -> bytes:
-        """One upstream event (the JSON after ``data:``); raises ``ValueError`` when it is not JSON."""
-        event = json.loads(data)
-        if not isinstance(event, dict):
-            raise ValueError("a stream event is not a JSON object")
+    def event(self, event: dict[str, Any], data: bytes) -> bytes:
+        """One upstream event, decoded and checked (``shapes.check_chunk``), and its bytes."""
         choices = event.get("choices")
         if not choices:  # usage-only chunks, errors: as they are
-            return b"data: " + data + b"\n\n"
+            return encode_event(data)
         if self._template is None:
             self._template = {k: event[k] for k in ("id", "object", "created", "model") if k in event}
         out: list[dict[str, Any]] = []
@@ -92,17 +99,35 @@ class StreamRewriter:
                 unchanged = False
                 out.extend(chunks)
         if unchanged:
-            return b"data: " + data + b"\n\n"
+            return encode_event(data)
         return b"".join(self._encode(event, [c]) for c in out)
 
-    def close(self) -> bytes:
-        """The upstream's stream ended: finish every choice that did not say so itself."""
+    def close(self, complete: bool = True) -> bytes:
+        """The upstream's stream ended: finish every choice that did not say so itself. A stream cut
+        short (``complete`` False) only gets the text held back, as content, and no finish."""
         parts = []
         for index, state in sorted(self.choices.items()):
-            if not state.finished:
-                for chunk in self._finish(index, state, None):
-                    parts.append(self._encode(self._template or {}, [chunk]))
+            if state.finished:
+                continue
+            if complete:
+                chunks = self._finish(index, state, None)
+            else:
+                state.finished = True
+                held = self._release(state)
+                chunks = [self._content_chunk(index, held)] if held else []
+            parts.extend(self._encode(self._template or {}, [chunk]) for chunk in chunks)
         return b"".join(parts)
+
+    def _release(self, state: _Choice) -> str:
+        """Stop parsing this choice: the text not sent yet, to go out as content."""
+        state.overflowed = True
+        held = "".join(state.raw)[state.sent :] if state.fed > state.sent else ""
+        state.sent = state.fed
+        return held
+
+    @staticmethod
+    def _content_chunk(index: int, text: str) -> dict[str, Any]:
+        return {"index": index, "delta": {"content": text}, "logprobs": None, "finish_reason": None}
 
     def _rewrite_choice(self, choice: dict[str, Any]) -> list[dict[str, Any]] | None:
         """The chunks for one upstream choice, or ``None`` to forward it unchanged."""
@@ -124,12 +149,22 @@ class StreamRewriter:
                 state.raw.append(content)
             state.finished = state.finished or finish is not None
             return None
+        if state.overflowed:  # past the bound: forwarded as written
+            if isinstance(content, str):
+                state.raw.append(content)
+            state.finished = state.finished or finish is not None
+            return None
         deltas: list[StreamDelta] = []
         if isinstance(content, str) and content:
             state.raw.append(content)
+            state.fed += len(content)
             deltas = state.stream.feed(content)
             if finish is None and len(deltas) == 1 and deltas[0].content == content:
+                state.sent += len(content)
                 return None  # the common case: plain text forwarded as the upstream sent it
+            self._count(state, deltas)
+            if finish is None and not state.calls_sent and state.fed - state.sent > self.max_held:
+                deltas.append(StreamDelta(content=self._release(state)))
         extra = {k: v for k, v in delta.items() if k != "content"}
         chunks = [self._chunk(index, d, None) for d in deltas]
         if extra or (content == "" and not chunks):
@@ -146,8 +181,16 @@ class StreamRewriter:
             chunks.extend(self._finish(index, state, finish))
         return chunks
 
+    @staticmethod
+    def _count(state: _Choice, deltas: list[StreamDelta]) -> None:
+        for delta in deltas:
+            state.sent += len(delta.content or "")
+            state.calls_sent = state.calls_sent or bool(delta.tool_calls)
+
     def _finish(self, index: int, state: _Choice, finish: str | None) -> list[dict[str, Any]]:
         state.finished = True
+        if state.overflowed:
+            return [{"index": index, "delta": {}, "logprobs": None, "finish_reason": finish or "stop"}]
         chunks = [self._chunk(index, d, None) for d in state.stream.finish()]
         result = state.stream.result
         if result is not None and result.tool_calls:
@@ -172,6 +215,8 @@ class StreamRewriter:
             raw = "".join(state.raw)
             if state.native is not None:
                 out.append({"raw": raw or None, "parsed": None, "native_tool_calls": state.native})
+            elif state.overflowed:  # sent as text: so is the record
+                out.append({"raw": raw, "parsed": {"content": raw, "tool_calls": []}})
             else:
                 result = state.stream.result
                 out.append({"raw": raw, "parsed": result.model_dump() if result is not None else None})

@@ -8,6 +8,8 @@ module gives it what atroposlib's ``ManagedServer`` would: ``completion()`` and 
 
 Each session keeps one sequence: a prompt that extends the previous prompt + completion reuses its ids
 and tokenizes only the new text, so a multi-turn rollout is one sequence without re-tokenisation drift.
+The store is bounded: at most ``max_sessions`` (least recently used go first), and a session unused for
+``session_idle_s`` is forgotten (a sweep runs a few times per idle period, not only on new requests).
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class CompletionsUpstream:
             "skip_special_tokens": False,
             **{k: v for k, v in sampling.items() if v is not None},
         }
-        data = await self.proxy.post_json("completions", json.dumps(request).encode())
+        data = await self.proxy.upstream.post_json("completions", json.dumps(request).encode())
         choices = data.get("choices") or []
         if not choices:
             raise ProxyError(502, "the upstream's completion has no choices", code="upstream_malformed")
@@ -144,18 +146,44 @@ class TokensMode:
         self.proxy = proxy
         self.tokenizer = AutoTokenizer.from_pretrained(proxy.config.tokenizer)
         self.sessions: OrderedDict[str, tuple[Any, asyncio.Lock]] = OrderedDict()
+        self.last_used: dict[str, float] = {}
+        self._sweeper: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.05, self.proxy.config.session_idle_s / 4))
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Forget the sessions idle too long (oldest first: the store is in order of use)."""
+        limit = time.monotonic() - self.proxy.config.session_idle_s
+        while self.sessions:
+            name = next(iter(self.sessions))
+            if self.last_used[name] > limit or self.sessions[name][1].locked():
+                break
+            del self.sessions[name], self.last_used[name]
 
     def session(self, name: str, model: str | None) -> tuple[Any, asyncio.Lock]:
         from hermes_envs.managed import ManagedChatClient
 
+        self.sweep()
         entry = self.sessions.get(name)
         if entry is None:
             upstream = CompletionsUpstream(self.proxy, self.tokenizer, model)
             client = ManagedChatClient(upstream, self.tokenizer, self.proxy.parser, model=model or "")
             entry = self.sessions[name] = (client, asyncio.Lock())
             while len(self.sessions) > self.proxy.config.max_sessions:
-                self.sessions.popitem(last=False)
+                oldest, _ = self.sessions.popitem(last=False)
+                self.last_used.pop(oldest, None)
         self.sessions.move_to_end(name)
+        self.last_used[name] = time.monotonic()
         return entry
 
     async def handle(self, body: dict[str, Any], session: str) -> Response:
@@ -209,7 +237,7 @@ class TokensMode:
         message = answer["choices"][0]["message"]
         message.setdefault("content", None)
         if body.get("stream"):
-            return EventStreamResponse(_as_chunks(answer))
+            return EventStreamResponse(_as_chunks(answer), write_timeout=self.proxy.config.client_timeout)
         return Response(json.dumps(answer, ensure_ascii=False), media_type="application/json")
 
 

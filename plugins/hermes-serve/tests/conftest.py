@@ -1,16 +1,25 @@
-"""Fixtures: a scripted streaming upstream and ``hermes serve`` in front of it, both on 127.0.0.1."""
+"""Fixtures: the kit's scripted upstream and ``hermes serve`` in front of it, both on 127.0.0.1."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # serve_kit, the helpers these tests share
+
 from hermes_serve.config import ServeConfig
-from hermes_serve.testing import HERMES_CALL, Answer, ScriptedUpstream, serve_in_thread
+from serve_kit import HERMES_CALL, answer, serve_in_thread
+
+from hermes_testkit.openai_server import ScriptedOpenAIServer
 
 
 @pytest.fixture
 def upstream():
-    """A started upstream; tests set ``upstream.respond``."""
-    with ScriptedUpstream(lambda body: Answer(HERMES_CALL)) as server:
+    """A started upstream answering ``HERMES_CALL``; tests set ``upstream.responder``."""
+    with ScriptedOpenAIServer(model="upstream-model") as server:
+        server.responder = lambda body: answer(HERMES_CALL)
         yield server
 
 

@@ -9,7 +9,7 @@ import time
 
 import httpx
 import openai
-from hermes_serve.testing import USER, WEATHER_TOOLS, accumulate, message_calls
+from serve_kit import USER, WEATHER_TOOLS, accumulate, message_calls
 
 from hermes_core.cli.lazy import LazyGroup
 

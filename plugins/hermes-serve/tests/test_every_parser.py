@@ -18,7 +18,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from hermes_serve.testing import Answer, accumulate, message_calls
+from serve_kit import accumulate, answer, message_calls
 
 from hermes_core.plugins import get_hermes
 
@@ -113,7 +113,7 @@ def test_parser_through_the_proxy_equals_direct_parsing(parser_name, serve, upst
     for number, (text, tools, expected) in enumerate(cases):
         want = [(c.function.name, json.loads(c.function.arguments)) for c in expected.tool_calls]
         for chunk in (1, 7) if number % 2 == 0 else (3,):
-            upstream.respond = lambda body, text=text, chunk=chunk: Answer(text, chunk=chunk)
+            upstream.responder = lambda body, text=text, chunk=chunk: answer(text, chunk=chunk)
             streamed = accumulate(
                 api.chat.completions.create(model="m", messages=messages, tools=tools, stream=True)
             )

@@ -10,9 +10,10 @@ import httpx
 import openai
 import pytest
 from hermes_serve.config import ServeConfig
-from hermes_serve.testing import USER, WEATHER_TOOLS, Answer, serve_in_thread
+from serve_kit import USER, WEATHER_TOOLS, answer, chunk, serve_in_thread, sse
 
 from hermes_core.registry import HermesError
+from hermes_testkit.openai_server import Reply, error
 
 
 def api(server, **kwargs):
@@ -30,7 +31,7 @@ def free_port() -> int:
 
 
 def test_upstream_5xx_is_502_with_its_message(serve, upstream):
-    upstream.respond = lambda body: Answer(status=500)
+    upstream.responder = lambda body: error(500, "scripted 500")
     server = serve()
     for stream in (False, True):
         with pytest.raises(openai.InternalServerError) as caught:
@@ -39,14 +40,14 @@ def test_upstream_5xx_is_502_with_its_message(serve, upstream):
 
 
 def test_upstream_4xx_keeps_its_status(serve, upstream):
-    upstream.respond = lambda body: Answer(status=400)
+    upstream.responder = lambda body: error(400, "scripted 400")
     with pytest.raises(openai.BadRequestError) as caught:
         create(serve())
     assert caught.value.status_code == 400 and caught.value.body["message"] == "scripted 400"
 
 
 def test_upstream_timeout_is_504(serve, upstream):
-    upstream.respond = lambda body: Answer(hang=3)
+    upstream.responder = lambda body: answer(delay=3)
     server = serve(upstream_timeout=0.3)
     for stream in (False, True):
         with pytest.raises(openai.APIStatusError) as caught:
@@ -69,7 +70,8 @@ def test_connection_refused_is_502():
 
 
 def test_malformed_json_is_502(serve, upstream):
-    upstream.respond = lambda body: Answer("x", malformed=True)
+    broken = sse(chunk({"role": "assistant"}), b"data: {not json\n\n")
+    upstream.responder = lambda body: Reply(raw=broken if body.get("stream") else b'{"choices": [')
     server = serve()
     with pytest.raises(openai.APIStatusError) as caught:
         create(server)
@@ -80,7 +82,7 @@ def test_malformed_json_is_502(serve, upstream):
 
 
 def test_client_disconnect_mid_stream_frees_the_upstream_request(serve, upstream):
-    upstream.respond = lambda body: Answer("word " * 2000, chunk=5, delay=0.01)
+    upstream.responder = lambda body: answer("word " * 2000, chunk=5, chunk_delay=0.01)
     server = serve()
 
     async def read_a_little():

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import openai
-from hermes_serve.testing import WEATHER_TOOLS, Answer, accumulate
+from serve_kit import WEATHER_TOOLS, accumulate, answer
 
 from hermes_core.plugins import get_hermes
 
@@ -29,9 +29,9 @@ def test_256_concurrent_streams_match_direct_parsing(serve, upstream):
 
     def respond(body):
         n = int(body["messages"][0]["content"])
-        return Answer(completion_text(n), chunk=2 + n % 9)
+        return answer(completion_text(n), chunk=2 + n % 9)
 
-    upstream.respond = respond
+    upstream.responder = respond
     server = serve()
 
     async def one(api: openai.AsyncOpenAI, n: int) -> dict:

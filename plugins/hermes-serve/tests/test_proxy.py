@@ -7,7 +7,8 @@ import json
 
 import httpx
 import openai
-from hermes_serve.testing import HERMES_CALL, USER, WEATHER_TOOLS, Answer, accumulate, message_calls
+from serve_kit import HERMES_CALL, USER, WEATHER_TOOLS, accumulate, answer, message_calls
+from serve_kit import refusing_auto_tool_choice as refusing
 
 PARIS = [("get_weather", {"city": "Paris", "days": 3})]
 
@@ -26,7 +27,7 @@ def test_text_tool_calls_become_tool_calls(serve):
 
 
 def test_streaming_gives_tool_call_deltas_and_content_first(serve, upstream):
-    upstream.respond = lambda body: Answer(HERMES_CALL, chunk=2)
+    upstream.responder = lambda body: answer(HERMES_CALL, chunk=2)
     stream = client(serve()).chat.completions.create(
         model="m", messages=USER, tools=WEATHER_TOOLS, stream=True
     )
@@ -57,7 +58,7 @@ def test_async_client_streaming_and_not(serve):
 
 
 def test_plain_answers_pass_unchanged(serve, upstream):
-    upstream.respond = lambda body: Answer("  Just text, <tool no call here>  ", chunk=4)
+    upstream.responder = lambda body: answer("  Just text, <tool no call here>  ", chunk=4)
     api = client(serve())
     plain = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS)
     assert plain.choices[0].message.content == "  Just text, <tool no call here>  "
@@ -79,7 +80,7 @@ def test_native_tool_calls_pass_through_untouched(serve, upstream):
         "type": "function",
         "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
     }
-    upstream.respond = lambda body: Answer(None, tool_calls=[native])
+    upstream.responder = lambda body: answer(None, tool_calls=[native])
     api = client(serve())
     plain = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS)
     assert plain.choices[0].message.tool_calls[0].model_dump() == native
@@ -106,7 +107,7 @@ def test_request_tools_reach_the_parser_for_schema_typed_values(serve, upstream)
         "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n"
         "<parameter=days>\n3\n</parameter>\n</function>\n</tool_call>"
     )
-    upstream.respond = lambda body: Answer(text, chunk=5)
+    upstream.responder = lambda body: answer(text, chunk=5)
     api = client(serve(parser="qwen3_coder"))
     plain = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS)
     assert message_calls(plain.choices[0].message) == PARIS
@@ -134,7 +135,7 @@ def test_usage_chunk_passes_through(serve):
         model="m", messages=USER, tools=WEATHER_TOOLS, stream=True, stream_options={"include_usage": True}
     )
     chunks = list(stream)
-    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 12 and chunks[-1].choices == []
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 15 and chunks[-1].choices == []
     assert accumulate(chunks)["calls"] == PARIS
 
 
@@ -152,14 +153,15 @@ def test_unknown_route_is_an_openai_error(serve):
 
 
 def test_an_upstream_without_a_tool_parser_gets_tool_choice_none(serve, upstream):
-    """Plain vLLM refuses ``tool_choice: auto`` with tools; the proxy asks for ``none`` (the template
-    still shows the tools) and parses the calls itself, from then on without the failed first try."""
-    upstream.auto_tool_choice = False
+    """Plain vLLM refuses ``tool_choice: auto`` with tools; the proxy asks again with ``none`` (the template
+    still shows the tools) and parses the calls itself. Decided per request: one refusal never changes
+    what a later request (maybe another client's, to a fixed upstream) asks for."""
+    upstream.responder = refusing(upstream.responder)
     api = client(serve())
     for stream in (False, True, False):
         answer = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS, stream=stream)
         calls = accumulate(answer)["calls"] if stream else message_calls(answer.choices[0].message)
         assert calls == PARIS
     choices = [r.get("tool_choice", "auto") for r in upstream.requests]
-    assert choices == ["auto", "none", "none", "none"]
+    assert choices == ["auto", "none"] * 3
     assert all(r["tools"] == WEATHER_TOOLS for r in upstream.requests)

@@ -11,7 +11,9 @@ import httpx
 import openai
 import pytest
 from hermes_serve.recording import file_name, load_rollouts, read_session
-from hermes_serve.testing import USER, WEATHER_TOOLS, Answer, ScriptedUpstream, accumulate, serve_in_thread
+from serve_kit import USER, WEATHER_TOOLS, accumulate, answer, completions_route, serve_in_thread
+
+from hermes_testkit.openai_server import ScriptedOpenAIServer
 
 IGNORE = -100
 LOGPROB = -0.5
@@ -94,7 +96,8 @@ def test_completions_mode_records_phase2_tokens_and_an_env_scores_them(env_token
     from hermes_serve.config import ServeConfig
 
     record = tmp_path / "rollouts"
-    with ScriptedUpstream(tokenizer_path=env_tokenizer_dir, complete=RawModel(), logprob=LOGPROB) as upstream:
+    with ScriptedOpenAIServer() as upstream:
+        upstream.routes["/v1/completions"] = completions_route(env_tokenizer_dir, RawModel(), LOGPROB)
         config = ServeConfig(
             upstream=upstream.base_url,
             parser="hermes",
@@ -188,7 +191,7 @@ def score_with_an_environment(record, tokenizer_dir):
 
 
 def test_recording_a_cut_stream_says_so(serve, upstream, tmp_path):
-    upstream.respond = lambda body: Answer("word " * 500, chunk=5, delay=0.01)
+    upstream.responder = lambda body: answer("word " * 500, chunk=5, chunk_delay=0.01)
     server = serve(record_dir=tmp_path)
     body = {"model": "m", "messages": USER, "tools": WEATHER_TOOLS, "stream": True}
     with httpx.stream("POST", server.url + "/v1/chat/completions", json=body) as response:

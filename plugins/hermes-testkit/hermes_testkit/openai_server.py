@@ -9,7 +9,10 @@ The agent loop, ``hermes run``/``batch``/``chat`` and the RL environments are te
 
 Replies are taken in order from the queue; ``server.responder = fn(body) -> Reply`` answers dynamically
 instead (e.g. an "instant model" for benchmarks, or a GSM8K solver). Every request body is kept in
-``server.requests``.
+``server.requests``. For proxies (``hermes serve``): ``Reply(chunk=N, chunk_delay=S)`` streams the content
+N characters at a time as vLLM does, ``Reply(raw=...)`` sends bytes as they are (broken streams),
+``server.routes[path] = fn(body) -> dict`` answers another POST path (``/v1/completions``), and
+``open_streams`` / ``cut_streams`` count streams running and streams the client cut.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,6 +43,12 @@ class Reply:
     delay: float = 0.0
     usage: dict[str, int] | None = None
     extra_message: dict[str, Any] = field(default_factory=dict)
+    chunk: int = 0
+    """Stream the content this many characters a chunk (vLLM's shapes: role, content..., finish); 0: one."""
+    chunk_delay: float = 0.0
+    """Seconds between two streamed chunks."""
+    raw: bytes | Iterable[bytes] | None = None
+    """The response body exactly as given (each piece one write): malformed or cut-off answers."""
 
     def body(self, model: str) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": self.content}
@@ -99,6 +108,10 @@ class ScriptedOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.keep_requests = True
+        self.routes: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        """More POST paths (``"/v1/completions"``) answered with ``fn(body)``'s JSON."""
+        self.open_streams = 0
+        self.cut_streams = 0
         self._httpd = _HTTPServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -175,6 +188,13 @@ class ScriptedOpenAIServer:
                 except ValueError:
                     self._send_json(400, {"error": {"message": "invalid JSON"}})
                     return
+                route = server.routes.get(self.path.rstrip("/"))
+                if route is not None:
+                    if server.keep_requests:
+                        with server._lock:
+                            server.requests.append(body)
+                    self._send_json(200, route(body))
+                    return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send_json(404, {"error": {"message": f"no route {self.path}"}})
                     return
@@ -193,11 +213,41 @@ class ScriptedOpenAIServer:
                         },
                     )
                     return
+                if answer.raw is not None:
+                    self._send_raw(answer, bool(body.get("stream")))
+                    return
                 payload = answer.body(body.get("model") or server.model)
-                if body.get("stream"):
+                if body.get("stream") and answer.chunk:
+                    usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                    self._send_raw(answer, True, _chunked_events(payload, answer.chunk, usage))
+                elif body.get("stream"):
                     self._stream(payload)
                 else:
                     self._send_json(200, payload)
+
+            def _send_raw(self, answer: Reply, stream: bool, pieces: Any = None) -> None:
+                """Pieces written one by one, ``chunk_delay`` apart; a stream the client may cut."""
+                pieces = answer.raw if pieces is None else pieces
+                pieces = [pieces] if isinstance(pieces, bytes) else pieces
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                with server._lock:
+                    server.open_streams += 1
+                try:
+                    for index, piece in enumerate(pieces):
+                        if index and answer.chunk_delay:
+                            time.sleep(answer.chunk_delay)
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                except OSError:  # the client went away
+                    with server._lock:
+                        server.cut_streams += 1
+                finally:
+                    with server._lock:
+                        server.open_streams -= 1
 
             def _stream(self, payload: dict[str, Any]) -> None:
                 choice = payload["choices"][0]
@@ -220,3 +270,26 @@ class ScriptedOpenAIServer:
                 self.close_connection = True
 
         return Handler
+
+
+def _chunked_events(payload: dict[str, Any], size: int, usage: bool):
+    """A completion as vLLM streams it: a role chunk, content ``size`` characters a chunk, the tool calls,
+    the finish chunk, a usage chunk when asked, ``[DONE]``."""
+    choice = payload["choices"][0]
+    message = choice["message"]
+    base = {k: payload[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+
+    def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        chunk = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        return f"data: {json.dumps({**base, 'choices': [chunk], **extra})}\n\n".encode()
+
+    yield event({"role": "assistant", "content": ""})
+    text = message.get("content") or ""
+    for start in range(0, len(text), size):
+        yield event({"content": text[start : start + size]})
+    for index, call in enumerate(message.get("tool_calls") or ()):
+        yield event({"tool_calls": [{"index": index, **call}]})
+    yield event({}, choice["finish_reason"])
+    if usage:
+        yield f"data: {json.dumps({**base, 'choices': [], 'usage': payload['usage']})}\n\n".encode()
+    yield b"data: [DONE]\n\n"
