@@ -1,4 +1,5 @@
-"""``hermes env``: list the installed RL environments and run one through atroposlib's own CLI.
+"""``hermes env``: list the installed RL environments, run one through atroposlib's own CLI, or serve one
+to OpenEnv clients. Nothing here imports a trainer until a command runs (``hermes env --help`` is quick).
 
 ``hermes env run NAME MODE [flags]`` hands ``MODE`` and every flag after it to the environment class's
 ``cli()`` unchanged, so atroposlib's documentation (``--env.*``, ``--openai.*``, ``--config x.yaml``)
@@ -17,7 +18,7 @@ MODES = ("process", "serve", "evaluate")
 
 @click.group()
 def env() -> None:
-    """RL environments (atroposlib): list them, run one in process / serve / evaluate mode."""
+    """RL environments: list them, run one under atroposlib, serve one to OpenEnv clients."""
 
 
 @env.command("list")
@@ -68,6 +69,70 @@ def run(ctx: click.Context, name: str, mode: str | None, args: tuple[str, ...]) 
     # atroposlib reads its flags from sys.argv, one value per flag
     sys.argv = [f"hermes env run {name}", mode, *join_list_flags(env_class, list(args))]
     env_class.cli()
+
+
+@env.command("serve", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("name")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--max-sessions", default=256, show_default=True, type=int, help="Concurrent sessions.")
+@click.option(
+    "--session-timeout",
+    default=600.0,
+    show_default=True,
+    type=float,
+    help="Idle seconds before a session ends.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for the order of training rows.")
+@click.pass_context
+def serve(
+    ctx: click.Context, name: str, host: str, port: int, max_sessions: int, session_timeout: float, seed: int
+) -> None:
+    """Serve environment NAME over OpenEnv's protocol (openenv-core's server): /health, /reset, /step, /ws.
+
+    \b
+    hermes env serve gsm8k --port 8000 --env.data_source /data/gsm8k
+    Settings of the environment go as --env.KEY VALUE (or --env.KEY=VALUE).
+    """
+    from hermes_core.registry import HermesError
+    from hermes_envs.contract import load_environment
+
+    settings = env_settings(list(ctx.args))
+    environment = load_environment(name, settings)
+    try:
+        from hermes_envs.openenv import serve as serve_openenv
+    except ImportError as exc:
+        raise HermesError(
+            f"hermes env serve needs openenv-core ({exc}): pip install 'hermes-envs[openenv]'"
+        ) from None
+    click.echo(f"serving {name} on http://{host}:{port} (OpenEnv: /health, /reset, /step, /ws)", err=True)
+    serve_openenv(
+        environment,
+        host=host,
+        port=port,
+        max_sessions=max_sessions,
+        session_timeout=session_timeout,
+        seed=seed,
+    )
+
+
+def env_settings(args: list[str]) -> dict[str, str]:
+    """``--env.KEY VALUE`` / ``--env.KEY=VALUE`` pairs as a dict; anything else is a usage error."""
+    settings: dict[str, str] = {}
+    index = 0
+    while index < len(args):
+        flag = args[index]
+        if not flag.startswith("--env."):
+            raise click.UsageError(f"unexpected argument {flag!r}: settings go as --env.KEY VALUE")
+        key, has_value, value = flag[len("--env.") :].partition("=")
+        if not has_value:
+            if index + 1 >= len(args):
+                raise click.UsageError(f"{flag} needs a value")
+            index += 1
+            value = args[index]
+        settings[key] = value
+        index += 1
+    return settings
 
 
 def join_list_flags(env_class: type, args: list[str]) -> list[str]:
