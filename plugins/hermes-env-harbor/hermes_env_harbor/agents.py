@@ -137,7 +137,8 @@ class HermesAgent(HarborAgent):
         client = settings.client()
         try:
             loop = settings.loop(client, tools, context.task_id)
-            return await asyncio.wait_for(loop.run(settings.messages(context.task.instruction)), context.timeout)
+            messages = settings.messages(context.task.instruction)
+            return await asyncio.wait_for(loop.run(messages), context.timeout)
         finally:
             await client.close()
 

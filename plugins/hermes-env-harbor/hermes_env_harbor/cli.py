@@ -19,16 +19,27 @@ def tasks() -> None:
 
 @tasks.command("run")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--agent", "-a", default="oracle", show_default=True, help="oracle, nop, hermes or a plugin's agent.")
-@click.option("-n", "--n-concurrent", default=1, show_default=True, type=click.IntRange(1), help="Trials at once.")
-@click.option("-k", "--attempts", default=1, show_default=True, type=click.IntRange(1), help="Trials per task.")
-@click.option("--jobs-dir", default="jobs", show_default=True, type=click.Path(file_okay=False), help="Where jobs go.")
+@click.option("--agent", "-a", default="oracle", show_default=True, help="oracle, nop, hermes or a plugin's.")
+@click.option(
+    "-n", "--n-concurrent", default=1, show_default=True, type=click.IntRange(1), help="Trials at once."
+)
+@click.option(
+    "-k", "--attempts", default=1, show_default=True, type=click.IntRange(1), help="Trials per task."
+)
+@click.option("--jobs-dir", default="jobs", show_default=True, type=click.Path(file_okay=False))
 @click.option("--job-name", help="The job's folder name (default: the start time).")
-@click.option("--resume", is_flag=True, help="Continue a job (--job-name, else the newest): skip finished trials.")
+@click.option(
+    "--resume", is_flag=True, help="Continue a job (--job-name, else the newest); skip finished trials."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: trials and summary.")
-@click.option("--backend", default="docker", show_default=True, help="Terminal backend that starts the images.")
-@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True,
-              help="Where trials run: local (threads in this process).")
+@click.option("--backend", default="docker", show_default=True, help="Terminal backend that starts images.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local"]),
+    default="local",
+    show_default=True,
+    help="Where trials run: local (threads in this process).",
+)
 @click.option("--model", "-m", help="Model for the hermes agent (else HERMES_MODEL, else config).")
 @click.option("--base-url", help="OpenAI-compatible endpoint for the hermes agent (else OPENAI_BASE_URL).")
 @click.option("--api-key", help="API key for the hermes agent (else OPENAI_API_KEY).")

@@ -27,7 +27,9 @@ from hermes_env_harbor.task import HarborTask, TrialError
 IGNORED = {".DS_Store", ".git", "__pycache__"}
 HASH_LENGTH = 12
 MAIN_SERVICE = "main"
-COMPOSE_MAIN_KEYS = {"build", "image", "environment", "working_dir", "command", "container_name", "pull_policy"}
+COMPOSE_MAIN_KEYS = {
+    "build", "image", "environment", "working_dir", "command", "container_name", "pull_policy",
+}  # fmt: skip
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -103,7 +105,8 @@ def prepare_image(task: HarborTask, client: Any = None) -> PreparedImage:
         cached = _image_exists(client, tag)
         if not cached:
             _build(client, task, build_context, dockerfile, tag)
-    return PreparedImage(tag, workdir or _image_workdir(client, tag), environment, cached=cached, built=not cached)
+    workdir = workdir or _image_workdir(client, tag)
+    return PreparedImage(tag, workdir, environment, cached=cached, built=not cached)
 
 
 def _image_exists(client: Any, tag: str) -> bool:
@@ -140,7 +143,8 @@ def _build(client: Any, task: HarborTask, context: Path, dockerfile: str, tag: s
                 if "error" in chunk:
                     detail = chunk.get("error", "").strip()
                     tail = "".join(log[-5:]).strip().replace("\n", " | ")
-                    raise TrialError("build_failed", f"task {task.name}: docker build failed: {detail} ({tail})")
+                    message = f"task {task.name}: docker build failed: {detail} ({tail})"
+                    raise TrialError("build_failed", message)
                 log.append(chunk.get("stream", ""))
                 if time.monotonic() - started > timeout:
                     raise TrialError(
@@ -183,9 +187,8 @@ def _compose_main(task: HarborTask) -> dict[str, Any]:
     main = services[MAIN_SERVICE] or {}
     unsupported = sorted(set(main) - COMPOSE_MAIN_KEYS)
     if unsupported:
-        raise TrialError(
-            "compose_unsupported", f"{where}: 'main' uses {', '.join(unsupported)}, which needs docker compose"
-        )
+        needs = ", ".join(unsupported)
+        raise TrialError("compose_unsupported", f"{where}: 'main' uses {needs}, which needs docker compose")
     if "build" not in main and "image" not in main:  # Harbor's base file builds environment/
         main = {**main, "build": "."}
     return main

@@ -83,7 +83,8 @@ def run_job(options: JobOptions, on_result: Callable[[dict[str, Any]], None] | N
     if job_dir.exists() and not options.resume and any(job_dir.iterdir()):
         raise HermesError(f"job folder {job_dir} exists: pass --resume to continue it, or another --job-name")
     job_dir.mkdir(parents=True, exist_ok=True)
-    (job_dir / "config.json").write_text(json.dumps(asdict(options) | {"agent_options": _public(options)}, indent=2))
+    config = asdict(options) | {"agent_options": _public(options)}
+    (job_dir / "config.json").write_text(json.dumps(config, indent=2))
     done: dict[tuple[str, int], dict[str, Any]] = {}
     if options.resume:
         for task, attempt in trials:
@@ -98,8 +99,9 @@ def run_job(options: JobOptions, on_result: Callable[[dict[str, Any]], None] | N
         "job_dir": str(job_dir),
     }
     results = dict(done)
-    with ThreadPoolExecutor(max_workers=max(1, options.n_concurrent), thread_name_prefix="harbor-trial") as pool:
-        futures = {pool.submit(run_trial, task, attempt, trial_options): (task, attempt) for task, attempt in pending}
+    workers = max(1, options.n_concurrent)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harbor-trial") as pool:
+        futures = {pool.submit(run_trial, task, n, trial_options): (task, n) for task, n in pending}
         for future in as_completed(futures):
             result = future.result()
             results[futures[future]] = result

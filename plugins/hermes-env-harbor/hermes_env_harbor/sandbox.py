@@ -52,16 +52,23 @@ def start_sandbox(task_id: str, task: HarborTask, image: PreparedImage, backend:
     sandbox_table().set_overrides(task_id, overrides)
     try:
         sandbox = sandbox_for(task_id)
-        result = sandbox.execute(
-            f"mkdir -p {AGENT_LOGS} {VERIFIER_LOGS} && chmod 777 {AGENT_LOGS} {VERIFIER_LOGS}", timeout=60
-        )
+        result = make_log_folders(sandbox)
     except (SandboxError, OSError, ValueError) as exc:
         raise TrialError("environment_start_failed", f"task {task.name}: {exc}") from exc
     except Exception as exc:  # the backend's own errors (BackendUnavailable, docker's APIError)
-        raise TrialError("environment_start_failed", f"task {task.name}: {type(exc).__name__}: {exc}") from exc
+        message = f"task {task.name}: {type(exc).__name__}: {exc}"
+        raise TrialError("environment_start_failed", message) from exc
     if result.exit_code != 0:
-        raise TrialError("environment_start_failed", f"task {task.name}: cannot create {LOGS}: {result.output}")
+        message = f"task {task.name}: cannot create {LOGS}: {result.output}"
+        raise TrialError("environment_start_failed", message)
     return sandbox
+
+
+def make_log_folders(sandbox: Sandbox) -> ExecResult:
+    """Harbor's ``/logs/agent`` and ``/logs/verifier``, writable by whichever user runs the tests."""
+    return sandbox.execute(
+        f"mkdir -p {AGENT_LOGS} {VERIFIER_LOGS} && chmod 777 {AGENT_LOGS} {VERIFIER_LOGS}", timeout=60
+    )
 
 
 def tar_directory(directory: Path) -> bytes:
@@ -90,7 +97,8 @@ def upload_directory(sandbox: Sandbox, directory: Path, target: PurePosixPath) -
         return
     archive = f"/tmp/hermes-upload-{uuid.uuid4().hex[:12]}.tar"
     sandbox_files.write_bytes(sandbox, archive, data)
-    result = sandbox.execute(f"tar -xf {archive} -C {quoted}; status=$?; rm -f {archive}; exit $status", timeout=120)
+    unpack = f"tar -xf {archive} -C {quoted}; status=$?; rm -f {archive}; exit $status"
+    result = sandbox.execute(unpack, timeout=120)
     if result.exit_code != 0:
         raise SandboxError(f"cannot unpack into {target}: {result.output.strip()}")
 

@@ -42,7 +42,7 @@ KNOWN = {
 
 
 class TrialError(Exception):
-    """One trial's failure: ``kind`` is a stable snake_case name (``build_failed``, ``agent_timeout``, ...)."""
+    """One trial's failure; ``kind`` is a stable snake_case name (``build_failed``, ``agent_timeout``)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)

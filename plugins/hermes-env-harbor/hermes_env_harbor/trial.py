@@ -109,7 +109,8 @@ def _run(path: Path, attempt: int, options: dict[str, Any], task_id: str, result
         except TrialError as exc:
             agent_error, outcome = exc, {}
         except Exception as exc:
-            agent_error, outcome = TrialError("agent_failed", f"task {task.name}: {type(exc).__name__}: {exc}"), {}
+            message = f"task {task.name}: {type(exc).__name__}: {exc}"
+            agent_error, outcome = TrialError("agent_failed", message), {}
     _keep_trajectory(outcome, result, files, task_id, trial_name(task.name, attempt))
     if agent_error is None and outcome.get("error"):
         agent_error = TrialError("agent_failed", f"task {task.name}: {outcome['error']}")
@@ -127,7 +128,8 @@ def _run(path: Path, attempt: int, options: dict[str, Any], task_id: str, result
 
 def _keep_trajectory(outcome: dict[str, Any], result: dict[str, Any], files: dict[str, str],
                      session: str, name: str) -> None:  # fmt: skip
-    """The hermes agent's conversation as ShareGPT (``trajectory.jsonl``) and ATIF (``agent/trajectory.json``)."""
+    """What the agent returned, kept: its conversation as ShareGPT (``trajectory.jsonl``) and ATIF
+    (``agent/trajectory.json``), the oracle's log."""
     if "exit_code" in outcome:
         result["agent_exit_code"] = outcome["exit_code"]
     if outcome.get("log") is not None:

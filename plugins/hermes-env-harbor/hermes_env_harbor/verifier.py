@@ -41,9 +41,8 @@ def main_reward(rewards: dict[str, float], task: str) -> float:
         return rewards["reward"]
     if len(rewards) == 1:
         return next(iter(rewards.values()))
-    raise TrialError(
-        "reward_file_invalid", f"task {task}: reward.json has several rewards {sorted(rewards)} and no 'reward'"
-    )
+    message = f"task {task}: reward.json has several rewards {sorted(rewards)} and no 'reward'"
+    raise TrialError("reward_file_invalid", message)
 
 
 def parse_reward_json(text: str, task: str) -> dict[str, float]:
@@ -56,7 +55,8 @@ def parse_reward_json(text: str, task: str) -> dict[str, float]:
     rewards = {}
     for key, value in data.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise TrialError("reward_file_invalid", f"task {task}: reward.json: {key} = {value!r} is not a number")
+            message = f"task {task}: reward.json: {key} = {value!r} is not a number"
+            raise TrialError("reward_file_invalid", message)
         rewards[str(key)] = float(value)
     return rewards
 
@@ -65,7 +65,8 @@ def parse_reward_text(text: str, task: str) -> dict[str, float]:
     try:
         value = float(text.strip())
     except ValueError:
-        raise TrialError("reward_file_invalid", f"task {task}: reward.txt holds {text.strip()[:80]!r}, not a float") from None
+        message = f"task {task}: reward.txt holds {text.strip()[:80]!r}, not a float"
+        raise TrialError("reward_file_invalid", message) from None
     if not math.isfinite(value):
         raise TrialError("reward_file_invalid", f"task {task}: reward.txt holds {value!r}")
     return {"reward": value}
@@ -80,7 +81,8 @@ def verify(sandbox: Sandbox, task: HarborTask, verdict: Verdict) -> Verdict:
         box.upload_directory(sandbox, task.tests_dir, box.TESTS)
         sandbox.execute(f"chmod +x {TEST_SCRIPT}", timeout=60)
     except SandboxError as exc:
-        raise TrialError("verifier_failed", f"task {name}: copying tests/ into the sandbox failed: {exc}") from exc
+        message = f"task {name}: copying tests/ into the sandbox failed: {exc}"
+        raise TrialError("verifier_failed", message) from exc
     command = f"({TEST_SCRIPT}) > {TEST_STDOUT} 2>&1"
     result, timed_out = box.run(
         sandbox, command, task.verifier_timeout_sec, user=task.verifier_user, env=task.verifier_env
@@ -88,7 +90,8 @@ def verify(sandbox: Sandbox, task: HarborTask, verdict: Verdict) -> Verdict:
     verdict.exit_code = result.exit_code
     verdict.files.update(box.read_tails(sandbox, [TEST_STDOUT, REWARD_JSON, REWARD_TXT]))
     if timed_out:
-        raise TrialError("verifier_timeout", f"task {name}: tests/test.sh ran past {task.verifier_timeout_sec:g}s")
+        message = f"task {name}: tests/test.sh ran past {task.verifier_timeout_sec:g}s"
+        raise TrialError("verifier_timeout", message)
     said = (verdict.files.get(TEST_STDOUT.name) or result.output).strip()[-300:]
     if REWARD_JSON.name in verdict.files:
         verdict.rewards = parse_reward_json(verdict.files[REWARD_JSON.name], name)
