@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import types
@@ -160,3 +161,31 @@ def test_enabling_a_stale_entry_of_an_uninstalled_plugin_is_allowed(capsys, tmp_
     main(["plugins", "enable", "gone-plugin"])
     assert "plugin gone-plugin enabled" in capsys.readouterr().out
     assert "gone-plugin" not in (tmp_path / "config.yaml").read_text()
+
+
+def test_plugins_list_opens_with_a_summary_and_shows_aliases(capsys):
+    """A long list starts with what it is about; aliases are names a user may type, so they are shown;
+    settings and hooks wait for --verbose."""
+    code, out, _ = run_cli(capsys, "plugins", "list")
+    assert code == 0
+    first, *rest = out.splitlines()
+    records = json.loads(run_cli(capsys, "plugins", "list", "--json")[1])
+    assert first.startswith(f"{len(records)} plugins: ")
+    assert f"{sum(r['status'] == 'ok' for r in records)} ok" in first
+    assert not any(line.strip().startswith(("settings:", "hooks:")) for line in rest)
+    verbose = run_cli(capsys, "plugins", "list", "--verbose")[1]
+    assert "    hooks: register_settings" in verbose and "    settings: " in verbose
+    if any(r["name"] == "hermes-parser-qwen" and r["status"] == "ok" for r in records):
+        assert re.search(r"parsers: qwen \(([^)]*\b)?qwen3\b", out), out
+
+
+def test_a_plugin_called_by_its_short_name_gets_a_suggestion(capsys, monkeypatch, tmp_path):
+    from hermes_core.cli.plugin_admin import installed_plugins
+
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    dist = next((d for d in sorted(installed_plugins()) if d.startswith("hermes-parser-")), None)
+    if dist is None:
+        pytest.skip("no parser plugin installed")
+    short = dist.removeprefix("hermes-parser-")
+    code, _, err = run_cli(capsys, "plugins", "disable", short[:-1] + "x")  # a typo in the short name
+    assert code == 1 and f"did you mean {dist}" in err

@@ -158,7 +158,10 @@ def test_no_core_code_names_web_search():
 
 def test_hermes_plugins_list_shows_the_declared_hooks():
     done = subprocess.run(
-        [sys.executable, "-m", "hermes_core", "plugins", "list"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "hermes_core", "plugins", "list", "--verbose"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if "hermes-tools-web" not in done.stdout:
         pytest.skip("hermes-tools-web is not installed")

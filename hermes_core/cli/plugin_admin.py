@@ -45,6 +45,23 @@ def _find(name: str) -> str | None:
     return None
 
 
+def _not_installed(name: str) -> HermesError:
+    """ "no installed plugin named 'xlam'; did you mean hermes-parser-xlam?" — a plugin is often called by
+    the last part of its name, so a distribution ending in ``-NAME`` is the first guess."""
+    import difflib
+
+    installed = sorted(installed_plugins())
+    wanted = _norm(name)
+    guesses = [d for d in installed if _norm(d).endswith("-" + wanted)]
+    if not guesses:  # a typo: compare with the names and with their last parts ("qwn" ~ "qwen")
+        short = {_norm(d).rsplit("-", 1)[-1]: d for d in installed}
+        close = difflib.get_close_matches(wanted, [*short, *map(_norm, installed)], n=2)
+        guesses = sorted({short.get(c, c) for c in close})
+    if guesses:
+        return HermesError(f"no installed plugin named {name!r}; did you mean {' or '.join(guesses)}?")
+    return HermesError(f"no installed plugin named {name!r}; installed: {', '.join(installed) or 'none'}")
+
+
 def _pip(*args: str) -> None:
     command = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
     done = subprocess.run(command, check=False)
@@ -89,8 +106,7 @@ def uninstall(names, yes) -> None:
     for name in names:
         dist = _find(name)
         if dist is None:
-            installed = ", ".join(sorted(installed_plugins())) or "none"
-            raise HermesError(f"no installed plugin named {name!r}; installed: {installed}")
+            raise _not_installed(name)
         dists.append(dist)
     if not yes:
         click.confirm(f"Uninstall {', '.join(dists)}?", abort=True)
@@ -107,8 +123,7 @@ def _set(name: str, disabled: bool) -> None:
     dist = _find(name)
     listed = {_norm(n) for n in config.disabled_plugins()}
     if dist is None and (disabled or _norm(name) not in listed):  # enabling a stale entry is allowed
-        installed = ", ".join(sorted(installed_plugins())) or "none"
-        raise HermesError(f"no installed plugin named {name!r}; installed: {installed}")
+        raise _not_installed(name)
     target = dist or name
     changed = config.set_plugin_disabled(target, disabled)
     if not disabled and not changed and dist is not None and _norm(dist) != _norm(name):

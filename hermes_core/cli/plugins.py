@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import click
 
 from hermes_core.cli.lazy import LazyGroup
 
 ADMIN = "hermes_core.cli.plugin_admin"
+_STATUS_COLOUR = {"ok": "green", "failed": "red", "incompatible": "yellow", "disabled": "bright_black"}
+_DETAIL_KINDS = ("settings",)  # long lists only --verbose shows
 
 
 @click.group(
@@ -26,18 +29,47 @@ def plugins() -> None:
 
 @plugins.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON list, for scripts.")
-def list_plugins(as_json: bool) -> None:
-    """Every discovered plugin: version, hooks, what it registered, and its status."""
+@click.option("-v", "--verbose", is_flag=True, help="Also each plugin's hooks and settings.")
+def list_plugins(as_json: bool, verbose: bool) -> None:
+    """Every discovered plugin: version, status, and what it provides (with aliases).
+
+    \b
+    Examples:
+      hermes plugins list
+      hermes plugins list -v
+      hermes plugins list --json | jq '.[] | select(.status != "ok")'
+    """
     from hermes_core.plugins import get_hermes
 
-    records = [r.to_dict() for r in get_hermes().records.values()]
+    host = get_hermes()
+    records = [r.to_dict() for r in host.records.values()]
     if as_json:
         click.echo(json.dumps(records, indent=2))
         return
+    click.echo(summary_line(records))
     for record in records:
         status = record["status"] if not record["error"] else f"{record['status']}: {record['error']}"
-        click.echo(f"{record['name']} {record['version'] or ''}".rstrip() + f"  [{status}]")
-        if record["hooks"]:
+        name = f"{record['name']} {record['version'] or ''}".rstrip()
+        click.echo(f"{name}  [" + click.style(status, fg=_STATUS_COLOUR.get(record["status"])) + "]")
+        if verbose and record["hooks"]:
             click.echo(f"    hooks: {', '.join(record['hooks'])}")
         for kind, names in record["provides"].items():
-            click.echo(f"    {kind}: {', '.join(names)}")
+            if verbose or kind not in _DETAIL_KINDS:
+                click.echo(f"    {kind}: {', '.join(_with_aliases(host, kind, names))}")
+
+
+def summary_line(records: list[dict]) -> str:
+    """``47 plugins: 46 ok, 1 failed`` — what a long list is about, before it scrolls by."""
+    counts = Counter(r["status"] for r in records)
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: kv[0] != "ok"))
+    return f"{len(records)} plugins: {parts or 'none installed'}"
+
+
+def _with_aliases(host, kind: str, names: list[str]) -> list[str]:
+    """``qwen (qwen2_5, qwen3)``: an alias is a name a user may type, so the listing shows it."""
+    registry = host.registry(kind)
+    shown = []
+    for name in names:
+        aliases = registry.entry(name).aliases if name in registry else ()
+        shown.append(f"{name} ({', '.join(aliases)})" if aliases else name)
+    return shown
