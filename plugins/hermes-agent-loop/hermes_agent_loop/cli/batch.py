@@ -3,11 +3,14 @@
 Each finished record is one fsynced line, so a batch killed at any moment loses only the runs in flight,
 and ``--resume`` skips every prompt id already written: nothing lost, nothing twice. SIGTERM and SIGHUP
 release every sandbox before the process goes.
+
+Runs go through :func:`hermes_agent_loop.engines.run_jobs`: ``--engine local`` (this process) or
+``--engine ray`` (a Ray cluster). Either way this process alone writes the records, as results arrive,
+so the files, the record schema and ``--resume`` are the same whichever engine ran a prompt.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -27,6 +30,7 @@ from hermes_agent_loop.cli.run import (
     finish_record,
 )
 from hermes_agent_loop.cli.settings import RunSettings
+from hermes_agent_loop.engines import Job, Outcome, engine_options, run_jobs, worker_local
 from hermes_core.registry import HermesError
 
 TRAJECTORIES = "trajectories.jsonl"
@@ -147,13 +151,19 @@ def _write_json(path: Path, value: Any) -> None:
 @click.argument("prompts_file", metavar="PROMPTS.jsonl", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Output directory.")
 @click.option(
-    "--workers", "-w", default=8, show_default=True, type=click.IntRange(1), help="Concurrent runs."
+    "--workers",
+    "-w",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Concurrent runs (with --engine ray: across the whole cluster).",
 )
 @click.option("--resume", is_flag=True, help="Skip prompts whose id is already in the output directory.")
 @click.option("--retry-failed", is_flag=True, help="With --resume, run the prompts in failures.jsonl again.")
 @click.option("--limit", type=click.IntRange(1), help="Run at most this many prompts (after skipping).")
 @click.option("--openai-messages", is_flag=True, help="Also save each run in OpenAI message format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@engine_options
 @common_options
 def batch(
     prompts_file: str,
@@ -164,15 +174,17 @@ def batch(
     limit: int | None,
     openai_messages: bool,
     quiet: bool,
+    engine: str,
+    ray_address: str | None,
     **options: Any,
 ) -> None:
     """Run the agent on every prompt of PROMPTS.jsonl concurrently, saving trajectories as JSONL.
 
     Writes trajectories.jsonl (ShareGPT plus metrics), failures.jsonl (runs that ended in an error),
     tool_stats.json (per-tool counts) and summary.json to --out. Kill it at any point and run again
-    with --resume: finished prompts are skipped and nothing is written twice.
+    with --resume: finished prompts are skipped and nothing is written twice. --engine ray runs the
+    prompts on a Ray cluster (--ray-address auto) with the same files; --resume works across engines.
     """
-    from hermes_agent_loop.hooks import RunHooks
     from hermes_agent_loop.trajectory import JsonlWriter, repair_jsonl
 
     settings = RunSettings.from_flags(**options)
@@ -199,18 +211,26 @@ def batch(
     if not quiet:
         click.echo(
             f"{len(todo)} to run, {len(prompts) - len(todo)} skipped; model {settings.model}; "
-            f"tools: {', '.join(t['function']['name'] for t in tools or []) or 'none'}",
+            f"tools: {', '.join(t['function']['name'] for t in tools or []) or 'none'}"
+            + (f"; engine {engine}" if engine != "local" else ""),
             err=True,
         )
-    counts = {"ok": 0, "failed": 0}
+    # one client per 64 concurrent runs in a worker: httpcore's pool scans all its connections for every
+    # request, so one client shared by 512 runs spends more CPU in that scan than in the runs
+    # (benchmarks/agent_loop.py)
+    client_slots = -(-workers // CLIENT_SHARE) if workers else 1
+    jobs = [
+        Job(prompt.id, rollout, (settings, tools, prompt, openai_messages, i % client_slots))
+        for i, prompt in enumerate(todo)
+    ]
     secrets = Masker(settings).known
-    hooks = RunHooks.of_current_host()
     with (
         JsonlWriter(traj_path, secrets=secrets) as ok_writer,
         JsonlWriter(fail_path, secrets=secrets) as fail_writer,
+        _Recorder(todo, settings.model, ok_writer, fail_writer, quiet) as recorder,
     ):
-        job = _BatchJob(settings, tools, hooks, ok_writer, fail_writer, counts, openai_messages)
-        asyncio.run(job.run(todo, workers, quiet))
+        run_jobs(jobs, recorder, engine=engine, workers=max(workers, 1), ray_address=ray_address)
+    counts = recorder.counts
     stats, summary = tool_statistics(out_dir)
     _write_json(out_dir / TOOL_STATS, stats)
     _write_json(out_dir / SUMMARY, summary)
@@ -223,40 +243,72 @@ def batch(
         raise HermesError(f"every one of the {counts['failed']} runs failed; see {fail_path}")
 
 
-@dataclass
-class _BatchJob:
-    """What every run of one batch shares."""
+async def rollout(
+    settings: RunSettings,
+    tools: list[dict[str, Any]] | None,
+    prompt: Prompt,
+    openai_messages: bool,
+    client_slot: int,
+) -> dict[str, Any]:
+    """One prompt's agent run, wherever a worker runs it: ``{"failed": bool, "record": {...}}``.
 
-    settings: RunSettings
-    tools: list[dict[str, Any]] | None
-    hooks: Any
-    ok_writer: Any
-    fail_writer: Any
-    counts: dict[str, int]
-    openai_messages: bool
+    Never raises: an error becomes the record's ``error``. Its sandbox is released before it returns.
+    The client and the plugin hooks are the worker's own (made once per worker, see ``worker_local``).
+    """
+    import asyncio
 
-    async def run(self, todo: list[Prompt], workers: int, quiet: bool) -> None:
-        if not todo:
-            return
-        # one client per 64 workers: httpcore's pool scans all its connections for every request, so one
-        # client shared by 512 runs spends more CPU in that scan than in the runs (benchmarks/agent_loop.py)
-        clients = [self.settings.client() for _ in range(-(-workers // CLIENT_SHARE))]
-        queue = iter(todo)
+    from hermes_agent_loop.hooks import RunHooks
+
+    client = worker_local(
+        ("openai", settings.base_url, settings.api_key, settings.request_timeout, client_slot),
+        settings.client,
+        close=lambda c: c.close(),
+    )
+    hooks = worker_local("run-hooks", RunHooks.of_current_host)
+    task_id = f"batch-{prompt.id}-{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    try:
+        loop = settings.loop(client, tools, task_id, hooks=hooks)
+        result = await loop.run(settings.messages(prompt.prompt, prompt.system))
+        record = _record(
+            prompt.id,
+            prompt.prompt,
+            result,
+            settings,
+            tools,
+            time.perf_counter() - started,
+            openai_messages=openai_messages,
+            metadata=prompt.metadata,
+        )
+        record = await finish_record(record, hooks)
+        failed = result.error is not None
+    except Exception as exc:  # one bad prompt never stops the batch
+        record = {"id": prompt.id, "prompt": prompt.prompt, "model": settings.model}
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        failed = True
+    finally:
+        await asyncio.to_thread(_cleanup, task_id)
+    return {"failed": failed, "record": record}
+
+
+class _Recorder:
+    """Writes each outcome as it arrives (called once per prompt, one at a time) and moves the bar."""
+
+    def __init__(self, todo: list[Prompt], model: str, ok_writer: Any, fail_writer: Any, quiet: bool):
+        self.prompts = {p.id: p for p in todo}
+        self.model = model
+        self.ok_writer, self.fail_writer = ok_writer, fail_writer
+        self.counts = {"ok": 0, "failed": 0}
         self.progress = self.bar = None
-        if not quiet:
+        if not quiet and todo:
             self._start_progress(len(todo))
 
-        async def worker(client: Any) -> None:
-            for prompt in queue:  # a shared iterator: each prompt is taken by exactly one worker
-                await self.one(prompt, client)
+    def __enter__(self) -> _Recorder:
+        return self
 
-        try:
-            await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(workers)))
-        finally:
-            if self.progress is not None:
-                self.progress.stop()
-            for client in clients:
-                await client.close()
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
     def _start_progress(self, total: int) -> None:
         from rich.console import Console
@@ -273,42 +325,24 @@ class _BatchJob:
         self.bar = self.progress.add_task("batch", total=total, ok=0, failed=0)
         self.progress.start()
 
-    async def one(self, prompt: Prompt, client: Any) -> None:
-        settings = self.settings
-        task_id = f"batch-{prompt.id}-{uuid.uuid4().hex[:8]}"
-        started = time.perf_counter()
-        try:
-            loop = settings.loop(client, self.tools, task_id, hooks=self.hooks)
-            result = await loop.run(settings.messages(prompt.prompt, prompt.system))
-            record = _record(
-                prompt.id,
-                prompt.prompt,
-                result,
-                settings,
-                self.tools,
-                time.perf_counter() - started,
-                openai_messages=self.openai_messages,
-                metadata=prompt.metadata,
-            )
-            record = await finish_record(record, self.hooks)
-            failed = result.error is not None
-        except Exception as exc:  # one bad prompt never stops the batch
-            record = {"id": prompt.id, "prompt": prompt.prompt, "model": settings.model}
-            record["error"] = f"{type(exc).__name__}: {exc}"
+    def __call__(self, outcome: Outcome) -> None:
+        prompt = self.prompts[outcome.key]
+        if outcome.ok:
+            failed, record = bool(outcome.result["failed"]), outcome.result["record"]
+        else:  # the run could not finish where it ran (its worker lost past every retry)
             failed = True
-        finally:
-            await asyncio.to_thread(_cleanup, task_id)
+            record = {"id": prompt.id, "prompt": prompt.prompt, "model": self.model, "error": outcome.error}
         try:
-            await asyncio.to_thread((self.fail_writer if failed else self.ok_writer).append, record)
+            (self.fail_writer if failed else self.ok_writer).append(record)
         except Exception as exc:  # a record that cannot be written fails its prompt, not the batch
             failed = True
             error = f"could not save the record: {type(exc).__name__}: {exc}"
-            record = {"id": prompt.id, "prompt": prompt.prompt, "model": settings.model, "error": error}
+            record = {"id": prompt.id, "prompt": prompt.prompt, "model": self.model, "error": error}
             try:
-                await asyncio.to_thread(self.fail_writer.append, record)
+                self.fail_writer.append(record)
             except Exception:  # the prompt itself may be what cannot be written
                 del record["prompt"]
-                await asyncio.to_thread(self.fail_writer.append, record)
+                self.fail_writer.append(record)
         self.counts["failed" if failed else "ok"] += 1
         if self.progress is not None:
             self.progress.update(self.bar, advance=1, ok=self.counts["ok"], failed=self.counts["failed"])
