@@ -157,3 +157,14 @@ def test_broken_config_is_reported_not_raised(setup, tmp_path):
     code, report = doctor("--offline", "--no-backend")
     assert code == 1
     assert any("terminal.timeout" in f["detail"] for f in report["findings"] if f["section"] == "config")
+
+
+def test_warnings_are_not_called_all_good(setup, host, monkeypatch):
+    """A `!` line and "all good" never appear together."""
+    host.records["hermes-doctor-broken"].status = "disabled"  # no failure left, only the warning below
+    code, report = doctor()
+    assert code == 0 and find(report, "tools", "search")["status"] == "warn"
+    text = CliRunner().invoke(cli, ["doctor"]).output
+    assert "all good" not in text and "1 warning(s)" in text
+    monkeypatch.setenv("DOCTOR_TEST_API_KEY", "x")  # the warning's cause gone
+    assert "all good" in CliRunner().invoke(cli, ["doctor"]).output

@@ -56,8 +56,9 @@ def check_tools(host: Any) -> list[Finding]:
     toolsets = cfg.get_value("toolsets") or []
     try:
         wanted = set(host.toolsets.resolve_many(toolsets)) if toolsets and toolsets != ["none"] else set()
+        status = OK if wanted or toolsets == ["none"] else WARN  # a toolset with no tool is not "fine"
         findings.append(
-            Finding("tools", OK, "toolsets", f"{', '.join(toolsets) or 'none'}: {len(wanted)} tools")
+            Finding("tools", status, "toolsets", f"{', '.join(toolsets) or 'none'}: {len(wanted)} tools")
         )
     except Exception as exc:
         wanted = set()
@@ -274,6 +275,10 @@ def _print(findings: list[Finding], verbose: bool) -> None:
             f"  {hidden} more tools unavailable outside the configured toolsets (-v lists them)", dim=True
         )
     failures = sum(1 for f in findings if f.status == FAIL)
-    click.secho(
-        "all good" if not failures else f"{failures} problem(s)", fg="green" if not failures else "red"
-    )
+    warnings = sum(1 for f in findings if f.status == WARN)
+    if failures:
+        click.secho(f"{failures} problem(s), {warnings} warning(s)", fg="red")
+    elif warnings:
+        click.secho(f"no problem, {warnings} warning(s) (marked !)", fg="yellow")
+    else:
+        click.secho("all good", fg="green")
