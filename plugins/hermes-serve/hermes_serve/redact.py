@@ -28,11 +28,17 @@ class Redactor:
 
 
 class MaskingFilter(logging.Filter):
-    """A logging filter that masks a record's message and traceback before any handler formats it."""
+    """A logging filter that masks a record's message and traceback before any handler formats it, with
+    every server's redactor (one per process in use; tests start several)."""
 
-    def __init__(self, redact: Redactor) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.redact = redact
+        self.redactors: list[Redactor] = []
+
+    def redact(self, text: str) -> str:
+        for redact in self.redactors:
+            text = redact(text)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self.redact(record.getMessage()), ()
@@ -41,11 +47,17 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def mask_logs(
-    redact: Redactor, names: Iterable[str] = ("uvicorn", "uvicorn.error", "uvicorn.access")
-) -> None:
-    """Mask every record the server's loggers emit (uvicorn logs to these names directly)."""
-    for name in (*names, "hermes_serve"):
+_FILTER = MaskingFilter()
+
+
+LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "hermes_serve")
+
+
+def mask_logs(redact: Redactor) -> None:
+    """Mask every record the server's loggers emit (uvicorn logs to its names directly)."""
+    if redact not in _FILTER.redactors:
+        _FILTER.redactors.append(redact)
+    for name in LOGGERS:
         logger = logging.getLogger(name)
-        if not any(isinstance(f, MaskingFilter) for f in logger.filters):
-            logger.addFilter(MaskingFilter(redact))
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -84,6 +84,11 @@ class ServeThread:
     def url(self) -> str:
         return f"http://{self.config.host}:{self.config.port}"
 
+    @property
+    def proxy(self) -> Any:
+        """The running :class:`hermes_serve.app.Proxy` (to look at its session store)."""
+        return self.server.config.app.state.proxy
+
     def start(self) -> ServeThread:
         self.thread.start()
         deadline = time.monotonic() + 30
