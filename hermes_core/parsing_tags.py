@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from typing import Any, ClassVar
 
 from hermes_core.parsing import (
@@ -22,12 +23,14 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import PartialCall, json_object_prefix
 
 __all__ = [
     "JSON_ERRORS",
     "THINK_END",
     "TaggedJsonParser",
     "calls_from_json",
+    "head_arguments",
     "first_marker",
     "json_document",
     "scan_json",
@@ -41,8 +44,6 @@ _NAME_THEN_ARGUMENTS = re.compile(
     r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"[ \t\r\n]*,[ \t\r\n]*'
     r'"(?:arguments|parameters)"[ \t\r\n]*:[ \t\r\n]*'
 )
-_OBJECT_END = re.compile(r"[ \t\r\n]*\}")
-_NOT_JSON = -2
 
 # ``JSONDecoder.raw_decode(s, idx)`` is a Python wrapper around ``scan_once(s, idx)`` that turns the
 # ``StopIteration`` of "no value starts here" into a ``JSONDecodeError``; parsers on the hot path call the
@@ -114,6 +115,28 @@ def calls_from_json(obj: Any, out: list[ToolCall]) -> None:
     out.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(arguments))))
 
 
+def head_arguments(text: str, doc: str, start: int) -> tuple[str, str, int, bool]:
+    """The arguments object opening at ``text[start]`` once the name is known: ``(arguments, closure,
+    end, ended)``.
+
+    Kept as the model wrote it (decoded once to check it, never re-encoded: the streamed pieces are the
+    model's text, and long arguments cost one scan). When it stops early (cut off, or a bad token) the
+    call keeps its arguments up to the last commit point, closed (``closure``): what a stream has sent by
+    then (:mod:`hermes_core.parsing_partial`). ``end`` is where the next call may begin; ``ended`` is
+    false only when the text stopped inside the object.
+    """
+    try:
+        value, end = scan_json(doc, start)
+    except JSON_ERRORS:
+        value = None
+    if type(value) is dict:
+        return text[start:end], "", end, True
+    found = json_object_prefix(text, start)
+    if found.complete or found.end >= 0:
+        return text[start : found.commit], found.closure, max(found.end, found.commit), True
+    return text[start : found.commit], found.closure, len(text), False
+
+
 class TaggedJsonParser(ToolCallParser):
     """``START{json}END`` repeated. Blocks that do not hold a call are skipped, not fatal.
 
@@ -130,9 +153,33 @@ class TaggedJsonParser(ToolCallParser):
         if "start_markers" not in cls.__dict__:
             cls.start_markers = (cls.start_tag,)
 
+    def calls_start(self, text: str) -> int:
+        """Where the calls begin: the first start tag outside an open ``<think>`` block that begins a call
+        (``{"name": ..., "arguments": {``) or has no ``</think>`` after it (a model quotes the syntax while
+        reasoning; Qwen3-Thinking's opening ``<think>`` sits in the prompt). A call that has begun is never
+        reinterpreted by a later ``</think>``: a stream may have sent it already.
+        """
+        start = self.start_tag
+        found = text.find(start)
+        if found < 0 or (THINK_END not in text and "<think>" not in text):
+            return found
+        opens = [m.start() for m in re.finditer("<think>", text)]
+        closes = [m.start() for m in re.finditer(THINK_END, text)]
+        while found >= 0:
+            last_open = opens[bisect_left(opens, found) - 1] if opens and opens[0] < found else -1
+            last_close = closes[bisect_left(closes, found) - 1] if closes and closes[0] < found else -1
+            if last_open <= last_close:  # not inside an open ``<think>``
+                if not closes or closes[-1] < found:
+                    return found
+                head = _NAME_THEN_ARGUMENTS.match(text, _WS.match(text, found + len(start)).end())
+                if head is not None and head.group(1).strip() and text.startswith("{", head.end()):
+                    return found
+            found = text.find(start, found + len(start))
+        return -1
+
     def extract(self, text: str) -> ParsedCompletion | None:
         start = self.start_tag
-        first = first_marker(text, start)
+        first = self.calls_start(text)
         if first < 0:
             return None
         step = len(start)
@@ -154,16 +201,13 @@ class TaggedJsonParser(ToolCallParser):
                     self._python_literal_block(text[body:end_at], calls)
                 continue
             head = _NAME_THEN_ARGUMENTS.match(text, body)
-            if head is not None:
-                end = self._pass_through(text, doc, head, calls)
-                if end >= 0:
-                    pos = find(start, end)
-                    continue
-                if end == _NOT_JSON:  # the whole object cannot decode either: skip the second scan
-                    if doc is text:
-                        doc = json_document(text)
-                    pos = find(start, body)
-                    continue
+            if head is not None and text.startswith("{", head.end()) and head.group(1).strip():
+                if doc is text:
+                    doc = json_document(text)
+                arguments, closure, end, _ = head_arguments(text, doc, head.end())
+                calls.append(ToolCall(make_call_id(), FunctionCall(head.group(1).strip(), arguments + closure)))
+                pos = find(start, end)
+                continue
             try:
                 obj, pos = scan(doc, body)
             except JSON_ERRORS:  # not JSON (or absurdly nested)
@@ -177,37 +221,41 @@ class TaggedJsonParser(ToolCallParser):
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    @staticmethod
-    def _pass_through(text: str, doc: str, head: re.Match[str], calls: list[ToolCall]) -> int:
-        """``{"name": "f", "arguments": {...}}``: the arguments object, checked by decoding it once, is
-        kept as the model wrote it instead of being re-encoded (half the cost on long arguments).
-
-        Only where both spell the same JSON value: an object without ``\\u`` escapes (the re-encoding
-        would spell ``\\u00e9`` as ``é``) and nothing after it but the closing brace; spacing (and the rare
-        ``\\/`` for ``/``) may differ. Returns the block's end, -1 for the general path, or ``_NOT_JSON``
-        when the arguments (so the whole block) do not decode.
-        """
-        name = head.group(1).strip()
-        start = head.end()
-        if not name or not text.startswith("{", start):
-            return -1
-        try:
-            arguments, end = scan_json(doc, start)
-        except JSON_ERRORS:
-            return _NOT_JSON
-        if text.startswith("}", end):  # the usual ``}}``: no regex needed
-            close_end = end + 1
-        else:
-            close = _OBJECT_END.match(text, end)
-            if close is None:
-                return -1
-            close_end = close.end()
-        if type(arguments) is not dict:
-            return -1
-        if text.find("\\u", start, end) >= 0:
-            return -1  # re-encoding spells ``\\u00e9`` as ``é``; ``\\n``, ``\\"``, ``\\\\`` stay as they are
-        calls.append(ToolCall(make_call_id(), FunctionCall(name, text[start:end])))
-        return close_end
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int] | None:
+        """Stream ``{"name": ..., "arguments": {`` blocks as written (see :func:`head_arguments`); any
+        other block (a Python dict, arguments first, string arguments) stops the view until the end."""
+        start = self.start_tag
+        resume = pos
+        pos = self.calls_start(text) if pos < 0 else text.find(start, pos)
+        calls: list[PartialCall] = []
+        doc = json_document(text)
+        while pos >= 0:
+            body = _WS.match(text, pos + len(start)).end()
+            head = _NAME_THEN_ARGUMENTS.match(text, body)
+            name = head.group(1).strip() if head is not None else ""
+            if not name or not text.startswith("{", head.end()):
+                if text.startswith("{'", body) or not text.startswith(("{", "["), body):
+                    break  # a Python dict, or not JSON: read at the end
+                found = json_object_prefix(text, body)
+                if not found.complete and found.end < 0:
+                    break  # not complete yet
+                try:
+                    obj, end = scan_json(doc, body)
+                except JSON_ERRORS:  # skipped by parse() as well
+                    resume, pos = body, text.find(start, body)
+                    continue
+                whole: list[ToolCall] = []
+                calls_from_json(obj, whole)
+                calls.extend(PartialCall(c.function.name, c.function.arguments, True, end) for c in whole)
+                resume, pos = end, text.find(start, end)
+                continue
+            arguments, closure, end, closed = head_arguments(text, doc, head.end())
+            if not closed:
+                calls.append(PartialCall(name, arguments))
+                break
+            calls.append(PartialCall(name, arguments + closure, True, end))
+            resume, pos = end, text.find(start, end)
+        return calls, resume
 
     @staticmethod
     def _python_literal_block(block: str, calls: list[ToolCall]) -> None:

@@ -76,9 +76,12 @@ def test_single_call_content_none():
     assert parsed.tool_calls[0].id.startswith("call_")
 
 
-def test_arguments_encoded_once_without_ascii_escapes():
-    parsed = parse('<tool_call>{"name": "say", "arguments": {"text": "日本語 \\u00e9"}}</tool_call>')
-    assert parsed.tool_calls[0].function.arguments == '{"text": "日本語 é"}'
+def test_argument_object_kept_as_written():
+    """Never re-encoded (a stream forwards the model's text as it comes): the same JSON value, escapes
+    and spacing as written."""
+    parsed = parse('<tool_call>{"name": "say", "arguments": {"text":"日本語 \\u00e9"}}</tool_call>')
+    assert parsed.tool_calls[0].function.arguments == '{"text":"日本語 \\u00e9"}'
+    assert calls(parsed) == [("say", {"text": "日本語 é"})]
 
 
 def test_string_encoded_arguments_are_not_double_encoded():
@@ -131,8 +134,16 @@ def test_truncated_json_yields_the_complete_calls_only():
     assert calls(parsed) == [("a", {})]
 
 
-def test_truncated_everything_stays_content():
-    text = 'Sure.\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Pa'
+def test_truncated_call_keeps_what_a_stream_has_sent():
+    """Once the name and the opening brace of the arguments are written, a stream has sent the call: a
+    cut-off call keeps its arguments up to the last certain point, closed (hermes_core.parsing_partial)."""
+    parsed = parse('Sure.\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Pa')
+    assert parsed.content == "Sure." and calls(parsed) == [("get_weather", {"city": "Pa"})]
+    assert calls(parse('<tool_call>{"name": "f", "arguments": {"a": 1, "b": 2')) == [("f", {"a": 1})]
+
+
+def test_truncated_before_the_arguments_open_stays_content():
+    text = 'Sure.\n<tool_call>\n{"name": "get_weather", "argu'
     parsed = parse(text)
     assert parsed.tool_calls == [] and parsed.content == text
 
@@ -143,7 +154,7 @@ def test_malformed_block_skipped_others_kept():
         '<tool_call>\n{"name": "a", "arguments": {"x": 1,}}\n</tool_call>\n'
         '<tool_call>\n{"name": "b", "arguments": {"y": 2}}\n</tool_call>'
     )
-    assert calls(parse(text)) == [("b", {"y": 2})]
+    assert calls(parse(text)) == [("a", {"x": 1}), ("b", {"y": 2})]  # a's arguments up to the bad token
 
 
 def test_all_blocks_malformed_whole_text_is_content():
@@ -171,7 +182,7 @@ def test_closing_tag_inside_a_string_argument():
 def test_unclosed_block_followed_by_another():
     """vLLM's regex swallows both blocks into one and loses both; each block is decoded on its own here."""
     text = '<tool_call>{"name": "a", "arguments": {}\n<tool_call>{"name": "b", "arguments": {}}</tool_call>'
-    assert calls(parse(text)) == [("b", {})]
+    assert calls(parse(text)) == [("a", {}), ("b", {})]
 
 
 def test_python_dict_call_recovered():

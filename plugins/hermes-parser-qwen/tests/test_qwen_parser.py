@@ -106,10 +106,11 @@ def test_plain_text():
     assert parse("The answer is 42.").tool_calls == []
 
 
-def test_truncated_mid_json_is_content():
-    text = '<tool_call>\n{"name": "get_weather", "arguments": {"city": '
-    parsed = parse(text)
-    assert parsed.tool_calls == [] and parsed.content == text
+def test_truncated_mid_json_keeps_the_certain_part():
+    """A stream has sent the call once its arguments opened (hermes_core.parsing_partial)."""
+    assert calls(parse('<tool_call>\n{"name": "get_weather", "arguments": {"city": ')) == [("get_weather", {})]
+    text = '<tool_call>\n{"name": "get_weather", "argu'
+    assert parse(text).tool_calls == [] and parse(text).content == text
 
 
 def test_truncated_before_closing_tag_counts():
@@ -123,7 +124,7 @@ def test_malformed_block_does_not_lose_the_good_one():
         '<tool_call>\n{"name": "a", "arguments": {]}\n</tool_call>\n'
         '<tool_call>\n{"name": "b", "arguments": {}}\n</tool_call>'
     )
-    assert calls(parse(text)) == [("b", {})]
+    assert calls(parse(text)) == [("a", {}), ("b", {})]  # a's arguments up to the bad token
 
 
 def test_aliases():

@@ -4,8 +4,9 @@ What every parser must hold, whatever its format:
 
 - parsing: the samples parse exactly; plain text stays content unchanged; nothing raises (every
   truncation, hypothesis fuzz); a ``<think>`` block does not break it;
-- streaming: ``stream()`` fed in chunks of 1, 2, 3, 7, 64 characters and at random cuts puts back together
-  (``join_deltas``) to ``parse()`` of the whole text; deltas are well formed (``index``, ``id``, ``type``
+- streaming: ``stream()`` fed in chunks of 1, 2, 3, 7, 64 characters, at token-aligned cuts, at random
+  cuts and in one delta puts back together (``join_deltas``) to ``parse()`` of the whole text; a parser
+  that streams calls (``partial_calls``) sends a call's name before the call's text ends; deltas are well formed (``index``, ``id``, ``type``
   and ``function.name`` in a call's first fragment, then only ``arguments``); plain text is not held back
   longer than the longest start-marker prefix (plus trailing whitespace);
 - linear time on bait (repeated start markers without an end): parse of 100k repetitions costs about
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -113,6 +115,21 @@ def assert_stream_matches_parse(parser: ToolCallParser, text: str, chunks: list[
     assert stream.result is not None, "finish() must set stream.result"
     assert [c["id"] for c in calls] == [c.id for c in stream.result.tool_calls], "ids differ from result"
     assert (stream.result.content or None) == (expected.content or None)
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def _marker_cuts(text: str, markers: tuple[str, ...]) -> list[str]:
+    """``text`` cut before and after every start marker."""
+    bounds = {0, len(text)}
+    for marker in markers:
+        found = text.find(marker) if marker else -1
+        while found >= 0:
+            bounds.update((found, found + len(marker)))
+            found = text.find(marker, found + 1)
+    points = sorted(bounds)
+    return [text[a:b] for a, b in zip(points, points[1:], strict=False)] or [""]
 
 
 def _cut(text: str, size: int) -> list[str]:
@@ -292,6 +309,29 @@ class ParserConformance:
         bounds = [0, *cuts, len(text)]
         chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
         assert_stream_matches_parse(parser, text, chunks, tools)
+
+    def test_stream_equals_parse_for_token_cuts(self):
+        """Cuts where a tokenizer cuts (words, runs of spaces, single symbols), each marker arriving whole,
+        and the whole text (every call) in one delta."""
+        parser = self.make_parser()
+        for text, tools in self._texts():
+            assert_stream_matches_parse(parser, text, _TOKEN.findall(text) or [""], tools)
+            assert_stream_matches_parse(parser, text, _marker_cuts(text, parser.start_markers), tools)
+            assert_stream_matches_parse(parser, text, [text], tools)
+
+    def test_calls_stream_before_the_text_ends(self):
+        """A parser that streams (``partial_calls``) sends each call's header before its text ends."""
+        parser = self.make_parser()
+        if type(parser).partial_calls is ToolCallParser.partial_calls:
+            return
+        for sample in self.samples:
+            if not sample.calls:
+                continue
+            stream = parser.with_tools(sample.tools or None).stream()
+            names = []
+            for char in sample.text[:-1]:
+                names += [p.name for d in stream.feed(char) for p in d.tool_calls if p.name]
+            assert names[:1] == [sample.calls[0][0]], f"no call streamed before the end of {sample.text!r}"
 
     def test_plain_text_is_not_held_back(self):
         parser = self.make_parser()
