@@ -1,24 +1,32 @@
-"""Tools: schema, handler, requirements; dispatch that always answers with a JSON string.
+"""Tools: schema, handler, requirements, and the registry that holds them.
 
-The agent loop never sees an exception from a tool: an unknown name, arguments that fail the schema, a
-handler that raises, or a tool whose requirements are missing all come back as ``{"error": "..."}``.
+Calling one is :mod:`hermes_core.dispatch`'s job: the agent loop never sees an exception from a tool: an
+unknown name, arguments that fail the schema, a handler that raises, or a tool whose requirements are
+missing all come back as ``{"error": "..."}``.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hermes_core.registry import Entry, HermesError, Registry, resolve_lazy
+from hermes_core.dispatch import (
+    ToolArgumentError,
+    ToolOutcome,
+    basic_schema_problem,
+    call_tool,
+    call_tool_sync,
+    error_result,
+    set_tool_workers,
+    to_json_result,
+    tool_executor,
+)
+from hermes_core.registry import Entry, Registry, resolve_lazy
 
 if TYPE_CHECKING:  # pydantic and asyncio are imported on use: `hermes plugins list` needs neither
-    from concurrent.futures import ThreadPoolExecutor
-
     from pydantic import BaseModel
 
 Handler = Callable[..., Any]
@@ -136,75 +144,6 @@ class Tool:
         return args
 
 
-class ToolArgumentError(HermesError, ValueError):
-    pass
-
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
-
-
-def basic_schema_problem(schema: Any, value: Any, where: str) -> str | None:
-    """The first violation of ``type``, ``required``, ``properties``, ``items`` and ``enum`` (what tool
-    schemas use), for when ``jsonschema`` is not installed; ``None`` when ``value`` passes."""
-    if not isinstance(schema, dict):
-        return None
-    kinds = schema.get("type")
-    if kinds is not None:
-        names = [kinds] if isinstance(kinds, str) else list(kinds)
-        allowed = tuple(t for n in names for t in _JSON_TYPES.get(n, (object,)))
-        is_bool = isinstance(value, bool) and "boolean" not in names
-        if not isinstance(value, allowed) or is_bool:
-            return f"{where}: {value!r} is not of type {' or '.join(map(repr, names))}"
-    if "enum" in schema and value not in schema["enum"]:
-        return f"{where}: {value!r} is not one of {schema['enum']!r}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            return f"{where}: {value!r} is less than the minimum of {schema['minimum']!r}"
-        if "maximum" in schema and value > schema["maximum"]:
-            return f"{where}: {value!r} is greater than the maximum of {schema['maximum']!r}"
-    if isinstance(value, dict):
-        for key in schema.get("required", ()):
-            if key not in value:
-                return f"{where}: {key!r} is a required property"
-        properties = schema.get("properties", {})
-        for key, item in value.items():
-            if key in properties:
-                problem = basic_schema_problem(properties[key], item, key)
-                if problem:
-                    return problem
-            elif schema.get("additionalProperties") is False:
-                return f"{where}: additional property {key!r} is not allowed"
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
-            problem = basic_schema_problem(schema["items"], item, f"{where}.{index}")
-            if problem:
-                return problem
-    return None
-
-
-def to_json_result(value: Any) -> str:
-    """A handler's return value as the JSON string the model sees."""
-    if isinstance(value, str):
-        try:
-            json.loads(value)
-            return value
-        except ValueError:
-            return json.dumps({"output": value}, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def error_result(message: str) -> str:
-    return json.dumps({"error": message}, ensure_ascii=False)
-
-
 class ToolRegistry(Registry[Tool]):
     def __init__(self) -> None:
         super().__init__("tool")
@@ -224,112 +163,28 @@ class ToolRegistry(Registry[Tool]):
         """``tools=`` definitions for the available tools among ``names``, in that order."""
         return [tool.openai_schema() for tool in self.available(names).values()]
 
-    def _prepare(self, name: str, args: Any) -> tuple[Tool, dict[str, Any]]:
-        if name not in self:
-            raise ToolArgumentError(f"unknown tool {name!r}; available: {', '.join(self.names()) or 'none'}")
-        tool = self.get(name)
-        reason = tool.unavailable_reason()  # imports what was registered lazily
-        if reason:
-            raise ToolArgumentError(f"tool {name!r} is unavailable: {reason}")
-        if isinstance(args, str):
-            try:
-                args = json.loads(args) if args.strip() else {}
-            except ValueError as exc:
-                raise ToolArgumentError(f"arguments for {name} are not valid JSON: {exc}") from None
-        if args is None:
-            args = {}
-        if not isinstance(args, dict):
-            raise ToolArgumentError(f"arguments for {name} must be a JSON object, got {type(args).__name__}")
-        return tool, tool.validate(args)
+    def call(self, name: str, args: Any, task_id: str | None = None) -> ToolOutcome:
+        """Run tool ``name`` synchronously (:func:`hermes_core.dispatch.call_tool_sync`)."""
+        return call_tool_sync(name, args, task_id=task_id, registry=self)
+
+    async def acall(self, name: str, args: Any, task_id: str | None = None) -> ToolOutcome:
+        """Run tool ``name`` in the event loop (:func:`hermes_core.dispatch.call_tool`)."""
+        return await call_tool(name, args, task_id=task_id, registry=self)
 
     def handle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
         """Run tool ``name`` synchronously; always a JSON string."""
-        import inspect
-
-        try:
-            tool, valid = self._prepare(name, args)
-            result = tool.handler(valid, task_id)
-            if inspect.isawaitable(result):
-                import asyncio
-
-                result = asyncio.run(_await(result))
-            return to_json_result(result)
-        except ToolArgumentError as exc:
-            return error_result(str(exc))
-        except Exception as exc:
-            return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
+        return self.call(name, args, task_id).content
 
     async def ahandle_function_call(self, name: str, args: Any, task_id: str | None = None) -> str:
         """Async dispatch: async handlers are awaited, sync ones run in :func:`tool_executor`."""
-        import asyncio
-        import inspect
-        from functools import partial
-
-        try:
-            tool, valid = self._prepare(name, args)
-            if inspect.iscoroutinefunction(tool.handler):
-                call = tool.handler(valid, task_id)
-            else:
-                call = asyncio.get_running_loop().run_in_executor(
-                    tool_executor(), partial(tool.handler, valid, task_id)
-                )
-            deadline = asyncio.timeout(tool.timeout) if tool.timeout else None
-            try:
-                if deadline is None:
-                    result = await call
-                else:
-                    async with deadline:
-                        result = await call
-                if inspect.isawaitable(result):
-                    result = await result
-            except TimeoutError:
-                if deadline is not None and deadline.expired():  # ours, not the handler's own
-                    return error_result(f"{name} timed out after {tool.timeout:g}s")
-                raise
-            return to_json_result(result)
-        except ToolArgumentError as exc:
-            return error_result(str(exc))
-        except Exception as exc:
-            return error_result(f"{name} failed: {type(exc).__name__}: {exc}")
-
-
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def tool_executor() -> ThreadPoolExecutor:
-    """One bounded pool per process (``HERMES_TOOL_WORKERS``, default 32) for every sync tool handler.
-
-    asyncio's default executor has ``cpu_count + 4`` threads: on a 2-core trainer, 6 terminal commands at
-    once for hundreds of concurrent rollouts.
-    """
-    if _executor is None:
-        set_tool_workers(int(os.environ.get("HERMES_TOOL_WORKERS") or 32))
-    return _executor
-
-
-def set_tool_workers(workers: int) -> None:
-    """Size the shared tool executor (an RL environment's ``tool_pool_size``); running calls finish."""
-    global _executor
-    from concurrent.futures import ThreadPoolExecutor
-
-    with _executor_lock:
-        if _executor is not None and _executor._max_workers == max(1, workers):
-            return
-        previous = _executor
-        _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hermes-tool")
-    if previous is not None:
-        previous.shutdown(wait=False)
-
-
-async def _await(awaitable):
-    return await awaitable
+        return (await self.acall(name, args, task_id)).content
 
 
 __all__ = [
     "Entry",
     "Tool",
     "ToolArgumentError",
+    "ToolOutcome",
     "ToolRegistry",
     "error_result",
     "to_json_result",

@@ -52,18 +52,16 @@ def call_tool(name: str, arguments: str, task_id: str | None) -> None:
         args = json.loads(arguments)
     except ValueError as exc:
         raise HermesError(f"ARGUMENTS is not valid JSON: {exc}") from None
-    host = get_hermes()
-    if name not in host.tools:
-        raise HermesError(f"unknown tool {name!r}; available: {', '.join(host.tools.names()) or 'none'}")
     try:
-        result = host.tools.handle_function_call(name, args, task_id=task_id)
+        outcome = get_hermes().tools.call(name, args, task_id=task_id)
     finally:
         cleanup_task(task_id)
+    if outcome.unknown:
+        raise HermesError(outcome.error)
     from hermes_core.secrets import mask_secrets
 
-    click.echo(mask_secrets(result))  # a tool may echo the environment: keys never reach the terminal
-    parsed = json.loads(result)
-    if isinstance(parsed, dict) and set(parsed) == {"error"}:
+    click.echo(mask_secrets(outcome.content))  # a tool may echo the environment: keys stay off the terminal
+    if not outcome.ok:
         raise SystemExit(1)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["normalize_arguments", "check_schema"]
+__all__ = ["normalize_arguments"]
 
 TEXT_KEY_FOR_TOOL = {"terminal": "command"}
 DEFAULT_TEXT_KEY = "input"
@@ -57,44 +57,3 @@ def normalize_arguments(name: str, raw: Any) -> tuple[dict[str, Any], bool]:
                 return decoded, False
         return _wrap(name, value), False
     return _wrap(name, raw), False
-
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-    "null": (type(None),),
-}
-
-
-def check_schema(args: dict[str, Any], schema: dict[str, Any] | None) -> bool:
-    """A cheap structural check (required keys, top-level types, no extras when forbidden).
-
-    Full JSON-schema validation is the tool registry's job at dispatch; this only feeds the
-    ``schema_valid`` metric and must cost microseconds at 512 concurrent rollouts.
-    """
-    if not schema:
-        return True
-    properties = schema.get("properties") or {}
-    for key in schema.get("required") or ():
-        if key not in args:
-            return False
-    if schema.get("additionalProperties") is False and any(k not in properties for k in args):
-        return False
-    for key, value in args.items():
-        spec = properties.get(key)
-        if not isinstance(spec, dict):
-            continue
-        declared = spec.get("type")
-        if declared is None:
-            continue
-        names = declared if isinstance(declared, list) else [declared]
-        allowed = tuple(t for n in names for t in _JSON_TYPES.get(n, (object,)))
-        if not isinstance(value, allowed):
-            return False
-        if isinstance(value, bool) and "boolean" not in names and object not in allowed:
-            return False  # bool is an int subclass in Python, not in JSON
-    return True

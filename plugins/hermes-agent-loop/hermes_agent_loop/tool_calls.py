@@ -10,19 +10,15 @@ calls after it. Each call passes through the lifecycle hooks (``pre_tool_call``,
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from hermes_agent_loop.budget import ResultBudget, over_turn_budget, spill
 from hermes_agent_loop.hooks import RunHooks, RunInfo
 from hermes_agent_loop.metrics import ToolError
-from hermes_agent_loop.normalize import check_schema, normalize_arguments
-from hermes_core.tools import error_result, to_json_result, tool_executor
+from hermes_agent_loop.normalize import normalize_arguments
+from hermes_core.dispatch import BLOCKED, ToolOutcome, call_tool, to_json_result
 
 __all__ = ["DEFAULT_MAX_PARALLEL", "ToolRunner"]
 
@@ -31,38 +27,6 @@ Emit = Callable[..., None]
 
 DEFAULT_MAX_PARALLEL = 8
 RESULT_EXCERPT_CHARS = 500
-
-
-def _error_of(result: str) -> str | None:
-    """The message of an ``{"error": ...}`` result, else ``None``; cheap for large non-error results."""
-    if '"error"' not in result[:200] and not result.lstrip().startswith('{"error'):
-        return None
-    try:
-        value = json.loads(result)
-    except ValueError:
-        return None
-    if isinstance(value, dict) and value.get("error"):
-        error = value["error"]
-        return error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)
-    return None
-
-
-def is_async_callable(fn: Any) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004
-
-
-@dataclass(slots=True)
-class _Outcome:
-    """One finished call, recorded by the turn in call order."""
-
-    name: str
-    args: Any
-    content: str
-    error: str | None
-    schema_valid: bool
-    unknown: bool
-    timed_out: bool
-    seconds: float
 
 
 class ToolRunner:
@@ -82,7 +46,6 @@ class ToolRunner:
         sequential_tools: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self.tool_handler = tool_handler
-        self.handler_is_async = tool_handler is not None and is_async_callable(tool_handler)
         self.tool_timeout = tool_timeout
         self.valid_tool_names = valid_tool_names
         self.schemas = schemas
@@ -105,11 +68,11 @@ class ToolRunner:
         else:
             outcomes = await self._run_many(calls, turn, info, emit)
         messages = []
-        for call, outcome in zip(calls, outcomes, strict=True):
+        for call, (args, outcome) in zip(calls, outcomes, strict=True):
             result.metrics.record(
                 outcome.name,
                 schema_valid=outcome.schema_valid,
-                ok=outcome.error is None,
+                ok=outcome.ok,
                 unknown=outcome.unknown,
                 timed_out=outcome.timed_out,
                 seconds=outcome.seconds,
@@ -119,7 +82,7 @@ class ToolRunner:
                     ToolError(
                         turn=turn,
                         tool=outcome.name,
-                        arguments=outcome.args,
+                        arguments=args,
                         error=outcome.error,
                         result_excerpt=outcome.content[:RESULT_EXCERPT_CHARS],
                     )
@@ -128,7 +91,7 @@ class ToolRunner:
         if self.budget is not None and len(messages) > 1:
             sizes = [len(m["content"]) for m in messages]
             for index in over_turn_budget(sizes, self.budget.per_turn):
-                name = outcomes[index].name
+                name = outcomes[index][1].name
                 content = messages[index]["content"]
                 per_call = max(1, self.budget.per_turn // len(messages))
                 call_id = calls[index]["id"]
@@ -137,8 +100,8 @@ class ToolRunner:
 
     async def _run_many(
         self, calls: list[dict[str, Any]], turn: int, info: RunInfo | None, emit: Emit
-    ) -> list[_Outcome]:
-        outcomes: list[_Outcome | None] = [None] * len(calls)
+    ) -> list[tuple[dict[str, Any], ToolOutcome]]:
+        outcomes: list[tuple[dict[str, Any], ToolOutcome] | None] = [None] * len(calls)
         limit = asyncio.Semaphore(self.max_parallel)
 
         async def bounded(index: int) -> None:
@@ -183,55 +146,53 @@ class ToolRunner:
 
     # -- one call ---------------------------------------------------------------------------------
 
-    async def call(self, call: dict[str, Any], turn: int, info: RunInfo | None, emit: Emit) -> _Outcome:
+    async def call(
+        self, call: dict[str, Any], turn: int, info: RunInfo | None, emit: Emit
+    ) -> tuple[dict[str, Any], ToolOutcome]:
+        """The arguments run and the outcome the model sees, after the hooks and the result budget."""
         function = call["function"]
         name = function["name"]
         raw = function["arguments"]
-        args, schema_valid = normalize_arguments(name, raw)
-        if not schema_valid or not isinstance(raw, str):  # send back what was run, as a JSON string
+        args, coerced_ok = normalize_arguments(name, raw)
+        if not coerced_ok or not isinstance(raw, str):  # send back what was run, as a JSON string
             function["arguments"] = json.dumps(args, ensure_ascii=False)
         hooks = self.hooks
         blocked = None
         if hooks.pre_tool_call:
             blocked, args = await self._pre_tool_call(info, name, args, call["id"])
         emit("tool_call", turn, id=call["id"], name=name, arguments=args)
-        unknown = self.valid_tool_names is not None and name not in self.valid_tool_names
-        timed_out = False
-        started = time.perf_counter()
         if blocked is not None:
-            content = error_result(blocked)
-        elif unknown:
-            valid = ", ".join(sorted(self.valid_tool_names or ())) or "none"
-            content = error_result(f"unknown tool {name!r}; valid tools: {valid}")
-            schema_valid = False
+            outcome = ToolOutcome.refused(name, BLOCKED, blocked)
         else:
-            schema_valid = schema_valid and check_schema(args, self.schemas.get(name))
-            content, timed_out = await self.dispatch(name, args)
-        seconds = time.perf_counter() - started
-        error = _error_of(content)
+            outcome = await self.dispatch(name, args)
+        outcome.schema_valid = outcome.schema_valid and coerced_ok
         if hooks.post_tool_call:
             await hooks.call(
                 "post_tool_call",
                 run=info,
                 tool_name=name,
                 arguments=args,
-                result=content,
-                error=error,
-                seconds=seconds,
+                result=outcome.content,
+                error=outcome.error,
+                seconds=outcome.seconds,
                 call_id=call["id"],
             )
-        shown = content
+        shown = outcome.content
         if hooks.transform_tool_result:
             shown = await hooks.chain(
                 "transform_tool_result", "result", run=info, tool_name=name, arguments=args,
-                result=content, call_id=call["id"],
+                result=shown, call_id=call["id"],
             )  # fmt: skip
             if not isinstance(shown, str):
                 shown = to_json_result(shown)
         if self.budget is not None and len(shown) > self.budget.per_result:
             shown = await spill(self.task_id, call["id"], name, shown, self.budget.per_result)
-        emit("tool_result", turn, id=call["id"], name=name, result=shown, error=error, seconds=seconds)
-        return _Outcome(name, args, shown, error, schema_valid, unknown, timed_out, seconds)
+        outcome.content = shown
+        emit(
+            "tool_result", turn, id=call["id"], name=name, result=shown, error=outcome.error,
+            seconds=outcome.seconds,
+        )  # fmt: skip
+        return args, outcome
 
     async def _pre_tool_call(
         self, info: RunInfo | None, name: str, args: dict[str, Any], call_id: str
@@ -248,38 +209,17 @@ class ToolRunner:
                 args = decision["arguments"]
         return None, args
 
-    async def dispatch(self, name: str, args: dict[str, Any]) -> tuple[str, bool]:
-        """``(json_result, timed_out)``; never raises (except cancellation).
-
-        Only our own deadline counts as a timeout: a handler that raises ``TimeoutError`` itself (a
-        socket timeout inside a web tool) failed, and is reported and counted as a failure.
-        """
-        timeout = self.tool_timeout
-        deadline = asyncio.timeout(timeout) if timeout else None
-        try:
-            if deadline is None:
-                value = await self._start(name, args)
-                if inspect.isawaitable(value):  # a sync-looking handler that returned a coroutine
-                    value = await value
-            else:
-                async with deadline:
-                    value = await self._start(name, args)
-                    if inspect.isawaitable(value):
-                        value = await value
-            return to_json_result(value), False
-        except asyncio.CancelledError:
-            raise
-        except TimeoutError as exc:
-            if deadline is not None and deadline.expired():
-                return error_result(f"{name} timed out after {timeout:g}s"), True
-            return error_result(f"{name} failed: TimeoutError: {exc}"), False
-        except Exception as exc:
-            return error_result(f"{name} failed: {type(exc).__name__}: {exc}"), False
-
-    def _start(self, name: str, args: dict[str, Any]) -> Awaitable[Any]:
-        if self.tool_handler is None:
-            return self.registry().ahandle_function_call(name, args, self.task_id)
-        if self.handler_is_async:
-            return self.tool_handler(name, args, self.task_id)
-        loop = asyncio.get_running_loop()
-        return loop.run_in_executor(tool_executor(), partial(self.tool_handler, name, args, self.task_id))
+    def dispatch(self, name: str, args: dict[str, Any]) -> Any:
+        """The core's one dispatch path (:func:`hermes_core.dispatch.call_tool`), with this loop's
+        handler, tool list, schemas and deadline."""
+        handler = self.tool_handler
+        return call_tool(
+            name,
+            args,
+            task_id=self.task_id,
+            registry=self.registry() if handler is None else None,
+            handler=handler,
+            known=self.valid_tool_names,
+            schema=self.schemas.get(name) if handler is not None else None,
+            timeout=self.tool_timeout,
+        )
