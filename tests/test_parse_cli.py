@@ -73,7 +73,7 @@ def test_stream_prints_one_delta_per_line_that_add_up_to_the_parse(capsys, tmp_p
     needs("hermes")
     source = write(tmp_path, "c.txt", HERMES)
     code, out, _ = run_cli(
-        capsys, "parse", "--parser", "hermes", "--stream", "--chunk-size", chunk_size, source
+        capsys, "parse", "--parser", "hermes", "--stream", "--json", "--chunk-size", chunk_size, source
     )
     deltas = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and deltas
@@ -136,8 +136,120 @@ def test_lone_surrogates_never_break_the_output(payload, flag):
     if flag == "--json":
         result = json.loads(out)
         assert result["parser"] == "hermes" and result["tool_calls"][0]["function"]["name"] == "f"
-    elif flag == "--stream":
-        lines = [json.loads(line) for line in out.splitlines()]
-        assert any("tool_calls" in line for line in lines)
+    elif flag == "--stream":  # labelled lines (JSON lines need --json too)
+        assert any(line.startswith("call 0     f (call_") for line in out.splitlines())
     else:
-        assert "call call_" in out
+        assert "tool call 1: f (id call_" in out
+
+
+# --- issue 21 (--reasoning-parser) and issue 23 item 9 (no reprs, auto by default, --stream --json,
+# --tools names checked, a hint on a terminal, examples in --help) ------------------------------------
+
+THINKING = "I should check.</think>Sure.\n" + HERMES.split("\n", 1)[1]
+
+
+def needs_reasoning(name: str) -> None:
+    if name not in get_hermes().reasoning_parsers:
+        pytest.skip(f"reasoning parser {name} not installed")
+
+
+def test_reasoning_parser_splits_before_the_tool_parser(capsys, tmp_path):
+    needs("hermes")
+    needs_reasoning("qwen3")
+    source = write(tmp_path, "c.txt", THINKING)
+    code, out, _ = run_cli(
+        capsys, "parse", "--parser", "hermes", "--reasoning-parser", "qwen3", "--json", source
+    )
+    result = json.loads(out)
+    assert code == 0 and result["reasoning_content"] == "I should check." and result["content"] == "Sure."
+    assert [c["function"]["name"] for c in result["tool_calls"]] == ["get_weather"]
+    _, plain, _ = run_cli(capsys, "parse", "--parser", "hermes", "--json", source)
+    assert "reasoning_content" not in json.loads(plain)  # the shape without --reasoning-parser is unchanged
+
+
+def test_a_call_inside_the_reasoning_stays_reasoning(capsys, tmp_path):
+    """vLLM's order: the tool parser reads the content only (deepseek_r1 has no implicit end)."""
+    needs("hermes")
+    needs_reasoning("deepseek_r1")
+    source = write(tmp_path, "c.txt", "<think>maybe " + HERMES + "</think>No call needed.")
+    code, out, _ = run_cli(
+        capsys, "parse", "--parser", "hermes", "--reasoning-parser", "deepseek_r1", "--json", source
+    )
+    result = json.loads(out)
+    assert code == 0 and result["tool_calls"] == [] and result["content"] == "No call needed."
+    assert "<tool_call>" in result["reasoning_content"]
+
+
+def test_human_output_has_no_python_reprs_and_parser_defaults_to_auto(capsys, tmp_path):
+    needs("auto", "hermes")
+    code, out, _ = run_cli(capsys, "parse", write(tmp_path, "c.txt", HERMES))
+    assert code == 0
+    assert out.splitlines()[:3] == ["parser: hermes", "content:", "  Let me look."]
+    assert "None" not in out and "'" not in out
+    assert '"city": "Paris"' in out
+    _, prose, _ = run_cli(capsys, "parse", write(tmp_path, "p.txt", "Just prose."))
+    assert prose.splitlines() == ["parser: none matched (no tool calls)", "content:", "  Just prose."]
+
+
+def test_stream_without_json_is_labelled_lines_and_with_json_is_json(capsys, tmp_path):
+    needs("hermes")
+    needs_reasoning("qwen3")
+    source = write(tmp_path, "c.txt", THINKING)
+    args = ("parse", "--parser", "hermes", "--reasoning-parser", "qwen3", "--stream", "--chunk-size", "8")
+    _, human, _ = run_cli(capsys, *args, source)
+    _, as_json, _ = run_cli(capsys, *args, "--json", source)
+    assert human != as_json
+    assert human.splitlines()[0].startswith("reasoning ") and any(
+        line.startswith("call 0") for line in human.splitlines()
+    )
+    deltas = [json.loads(line) for line in as_json.splitlines()]
+    assert "".join(d.get("reasoning_content", "") for d in deltas) == "I should check."
+    assert "".join(d.get("content", "") for d in deltas) == "Sure."
+
+
+def test_a_call_to_a_tool_the_tools_file_does_not_define_is_an_error(capsys, tmp_path):
+    needs("hermes")
+    other = [{"type": "function", "function": {"name": "search", "parameters": {"type": "object"}}}]
+    tools = write(tmp_path, "tools.json", json.dumps(other))
+    code, out, err = run_cli(
+        capsys, "parse", "--parser", "hermes", "--tools", tools, write(tmp_path, "c.txt", HERMES)
+    )
+    assert code == 1 and "get_weather" in out  # the parse is still shown
+    assert err.strip().splitlines() == [
+        f"error: the completion calls get_weather, which {tools} does not define (defined: search)"
+    ]
+
+
+def test_unknown_reasoning_parser_is_one_clear_line(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "parse", "--reasoning-parser", "nope", write(tmp_path, "c.txt", "x"))
+    assert (
+        code == 1 and err.startswith("error: unknown reasoning parser 'nope'") and len(err.splitlines()) == 1
+    )
+
+
+def test_help_has_examples(capsys):
+    code, out, _ = run_cli(capsys, "parse", "--help")
+    assert code == 0 and "Examples:" in out and "--reasoning-parser qwen3" in out
+
+
+def test_a_terminal_on_stdin_gets_a_hint_instead_of_a_silent_wait():
+    import os
+    import pty
+
+    needs("hermes")
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hermes_core", "parse", "--parser", "hermes"],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        os.close(follower)
+        hint = process.stderr.readline().decode()  # printed before the read blocks
+        assert "Ctrl-D" in hint and "hermes parse --help" in hint
+        os.write(leader, b"hello\n\x04")
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    assert process.returncode == 0 and "hello" in out.decode()
