@@ -100,21 +100,24 @@ class Episode:
         return results
 
     async def _run(self, call: dict[str, Any]) -> Message:
-        from hermes_core.plugins import get_hermes
-        from hermes_core.tools import error_result
-
         function = call.get("function") or {}
         name = function.get("name") or ""
         call_id = call.get("id") or f"call_{uuid.uuid4().hex[:12]}"
+        content = await self.call_tool(name, function.get("arguments"))
+        return {"role": "tool", "tool_call_id": call_id, "name": name, "content": content}
+
+    async def call_tool(self, name: str, arguments: Any) -> str:
+        """Run one of the episode's tools in its sandbox (the core's dispatch): the JSON-string result,
+        ``{"error": ...}`` for a tool not offered, bad arguments or a failure."""
+        from hermes_core.plugins import get_hermes
+        from hermes_core.tools import error_result
+
         if name not in self.tool_names:
             offered = ", ".join(sorted(self.tool_names)) or "none"
-            content = error_result(f"unknown tool {name!r}; available: {offered}")
-        else:
-            arguments = function.get("arguments")
-            if isinstance(arguments, dict):
-                arguments = json.dumps(arguments)
-            content = await get_hermes().tools.ahandle_function_call(name, arguments, task_id=self.task_id)
-        return {"role": "tool", "tool_call_id": call_id, "name": name, "content": content}
+            return error_result(f"unknown tool {name!r}; available: {offered}")
+        if isinstance(arguments, dict):
+            arguments = json.dumps(arguments)
+        return await get_hermes().tools.ahandle_function_call(name, arguments, task_id=self.task_id)
 
     async def score(self) -> Score:
         """The environment's score of the conversation as it stands (the sandbox still alive)."""
