@@ -19,7 +19,7 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "model.base_url", env="OPENAI_BASE_URL", help="OpenAI-compatible endpoint, e.g. http://host:8000/v1."
     ),
-    Setting("model.api_key", env="OPENAI_API_KEY", secret=True, help="Endpoint key (kept in .env)."),
+    Setting("model.api_key", env="OPENAI_API_KEY", secret=True, help="Endpoint key."),
     Setting(
         "model.tool_call_parser",
         registry="parsers",

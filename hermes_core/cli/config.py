@@ -30,10 +30,13 @@ def _shown(key: str, value: Any) -> Any:
 
 
 def _format(value: Any) -> str:
+    """A value as ``config set`` takes it back: lists as ``a,b``, booleans as ``true``/``false``."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(map(str, value))
+        return ",".join(map(_format, value))
     return str(value)
 
 
@@ -52,9 +55,15 @@ def _rows() -> dict[str, tuple[Any, str]]:
 
 @config.command("show")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
-@click.option("--sources", is_flag=True, help="With --json: each key's value and source, flat.")
+@click.option("--sources", is_flag=True, help="Also where each value comes from (with --json: flat).")
 def show(as_json: bool, sources: bool) -> None:
-    """Every declared setting with its effective value and where it came from; secrets masked."""
+    """Every declared setting with its effective value; secrets masked.
+
+    \b
+    Examples:
+      hermes config show --sources
+      hermes config show --json | jq .terminal
+    """
     rows = _rows()
     if as_json and sources:
         click.echo(json.dumps({k: {"value": v, "source": s} for k, (v, s) in rows.items()}, indent=2))
@@ -70,8 +79,13 @@ def show(as_json: bool, sources: bool) -> None:
         click.echo(json.dumps(nested, indent=2))
         return
     width = max(map(len, rows), default=0)
-    for key, (value, source) in rows.items():
-        click.echo(f"{key:<{width}}  {_format(value) or '-':<30}  {source}")
+    values = {key: _format(value) or "-" for key, (value, _) in rows.items()}
+    # the source column starts after the longest value that is not an outlier (a long URL wraps past it)
+    value_width = max((len(v) for v in values.values() if len(v) <= 40), default=1)
+    for key, (_, source) in rows.items():
+        line = f"{key:<{width}}  {values[key]}"
+        shown_source = sources or source.startswith("error:")  # a bad value is always explained
+        click.echo(f"{line:<{width + 2 + value_width}}  {source}" if shown_source else line)
 
 
 @config.command("get")

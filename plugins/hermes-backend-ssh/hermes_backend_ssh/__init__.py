@@ -23,7 +23,7 @@ SETTINGS = (
             help="SSH port."),
     Setting("terminal.ssh.key", env="TERMINAL_SSH_KEY", help="Private key file."),
     Setting("terminal.ssh.password", env="TERMINAL_SSH_PASSWORD", secret=True,
-            help="Password, when no key is used (kept in .env)."),
+            help="Password, when no key is used."),
     Setting("terminal.ssh.known_hosts", env="TERMINAL_SSH_KNOWN_HOSTS",
             help="known_hosts file; when set, unknown host keys are refused."),
     Setting("terminal.ssh.connect_timeout", float, env="TERMINAL_SSH_CONNECT_TIMEOUT", default=15.0,
