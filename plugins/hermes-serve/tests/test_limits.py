@@ -1,0 +1,173 @@
+"""What one client may cost is bounded: requests at once (429), body size and value count (413), nesting
+(400), upstream answer size (502), text held after an unclosed start marker, the completions-mode
+session store, and the time a client may take to send a request. Errors keep OpenAI's shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+
+import httpx
+import openai
+import pytest
+from hermes_serve.config import ServeConfig
+from serve_kit import USER, WEATHER_TOOLS, accumulate, answer, completions_route, serve_in_thread
+
+from hermes_testkit.openai_server import ScriptedOpenAIServer
+
+CHAT = "/v1/chat/completions"
+
+
+def api(server) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0)
+
+
+def error_of(response: httpx.Response) -> dict:
+    assert response.headers["content-type"].startswith("application/json"), response.text[:200]
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"]
+    return error
+
+
+def test_requests_past_the_concurrency_cap_get_429(serve, upstream):
+    upstream.responder = lambda body: answer("word " * 400, chunk=5, chunk_delay=0.01)
+    server = serve(max_concurrent=2)
+    body = {"model": "m", "messages": USER, "stream": True}
+
+    async def go():
+        async with httpx.AsyncClient(timeout=30) as http:
+            async with (
+                http.stream("POST", server.url + CHAT, json=body) as first,
+                http.stream("POST", server.url + CHAT, json=body) as second,
+            ):
+                assert first.status_code == second.status_code == 200
+                third = await http.post(server.url + CHAT, json=body)
+                health = await http.get(server.url + "/health")  # never capped
+            return third, health
+
+    third, health = asyncio.run(go())
+    assert third.status_code == 429 and error_of(third)["type"] == "rate_limit_error"
+    assert health.status_code == 200
+    upstream.responder = lambda body: answer("fine")
+    assert api(server).chat.completions.create(model="m", messages=USER).choices[0].message.content == "fine"
+
+
+def test_a_body_of_many_tiny_values_is_refused_before_decoding(serve, upstream):
+    server = serve(max_json_values=1000)
+    many = httpx.post(server.url + CHAT, content=b'{"model": "m", "messages": [' + b"{}," * 2000 + b"{}]}")
+    assert many.status_code == 413 and "JSON values" in error_of(many)["message"]
+    assert upstream.requests == []
+    # what strings hold is not counted: a long message full of commas and braces goes through
+    text = "a, b: {c} [d], " * 5000
+    reply = api(server).chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+    assert reply.choices[0].message.content and upstream.requests[-1]["messages"][0]["content"] == text
+
+
+def test_a_deeply_nested_body_is_400_not_500(serve, upstream):
+    server = serve()
+    deep = b'{"model": "m", "messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = httpx.post(server.url + CHAT, content=deep)
+    assert response.status_code == 400 and "nested too deeply" in error_of(response)["message"]
+    assert upstream.requests == []
+
+
+def test_no_trailing_slash_redirect_reflects_the_host(serve):
+    server = serve()
+    response = httpx.post(server.url + CHAT + "/", json={}, headers={"Host": "evil.example"})
+    assert response.status_code == 404 and "location" not in response.headers
+    assert "evil.example" not in response.text and error_of(response)
+
+
+def test_an_upstream_answer_past_the_cap_is_502(serve, upstream):
+    upstream.responder = lambda body: answer("x" * 300_000, chunk=1000)
+    server = serve(max_upstream_bytes=100_000)
+    with pytest.raises(openai.APIStatusError) as caught:
+        api(server).chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS)
+    assert caught.value.status_code == 502 and caught.value.body["code"] == "upstream_too_large"
+    with pytest.raises(openai.APIError, match="over 100000 bytes"):
+        accumulate(api(server).chat.completions.create(model="m", messages=USER, stream=True))
+    with httpx.stream("POST", server.url + CHAT, json={"model": "m", "messages": USER, "stream": True}) as r:
+        lines = [line for line in r.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]" and "upstream_too_large" in lines[-2]
+
+
+def test_text_held_after_an_unclosed_start_marker_is_bounded(serve, upstream):
+    """``<tool_call>`` that never closes: past ``max_held_chars`` the held text goes out as content and
+    the rest streams as it comes (before: all of it held until the end of the answer)."""
+    text = "Let me see. <tool_call>{" + "x" * 20_000
+    upstream.responder = lambda body: answer(text, chunk=200)
+    server = serve(max_held_chars=2000)
+    chunks = list(
+        api(server).chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS, stream=True)
+    )
+    got = accumulate(chunks)
+    assert got["content"] == text and got["calls"] == [] and got["finish"] == "stop"
+    held_back = [c for c in chunks if c.choices and "x" in (c.choices[0].delta.content or "")]
+    assert len(held_back) >= 50  # streamed on in the upstream's chunks once past the bound
+
+
+def test_completions_mode_sessions_are_bounded_in_number_and_idle_time(env_tokenizer_dir):
+    pytest.importorskip("hermes_envs.managed")
+    with ScriptedOpenAIServer() as upstream:
+        upstream.routes["/v1/completions"] = completions_route(env_tokenizer_dir, lambda p: "Fine.", -0.5)
+        config = ServeConfig(
+            upstream=upstream.base_url, parser="hermes", port=0, upstream_mode="completions",
+            tokenizer=env_tokenizer_dir, max_sessions=2, session_idle_s=0.3,
+        )  # fmt: skip
+        server = serve_in_thread(config)
+        try:
+            client = api(server)
+            for session in ("one", "two", "three"):
+                client.chat.completions.create(
+                    model="m", messages=USER, extra_headers={"X-Session-Id": session}
+                )
+            sessions = server.proxy.tokens_mode.sessions
+            assert list(sessions) == ["two", "three"]  # the least recently used went first
+            deadline = time.monotonic() + 20
+            while sessions and time.monotonic() < deadline:  # no new request needed to forget them
+                time.sleep(0.05)
+            assert len(sessions) == 0
+        finally:
+            server.stop()
+
+
+def raw_connection(server) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.config.port), timeout=20)
+    return sock
+
+
+def read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_idle_and_slow_clients_are_timed_out(serve):
+    server = serve(client_timeout=0.5)
+    idle = raw_connection(server)  # connects, sends nothing
+    assert read_all(idle) == b""  # closed by the server (the socket timeout of 20 s would raise)
+    slow_head = raw_connection(server)
+    slow_head.sendall(b"POST /v1/chat/completions HTTP/1.1\r\n")
+    for _ in range(40):  # one header byte every 0.1 s: never a whole head
+        try:
+            slow_head.sendall(b"X")
+        except OSError:
+            break
+        time.sleep(0.1)
+    assert read_all(slow_head) == b""
+    slow_body = raw_connection(server)
+    slow_body.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    answer_ = read_all(slow_body)
+    assert answer_.startswith(b"HTTP/1.1 408") and b'"error"' in answer_
+    for sock in (idle, slow_head, slow_body):
+        sock.close()
+    assert httpx.get(server.url + "/health").status_code == 200
+
+
+def test_request_body_limits_still_hold(serve):
+    server = serve(max_body_bytes=4096)
+    response = httpx.post(server.url + CHAT, content=json.dumps({"messages": ["y" * 5000]}).encode())
+    assert response.status_code == 413 and error_of(response)["code"] == "request_too_large"
