@@ -189,3 +189,9 @@ def test_a_plugin_called_by_its_short_name_gets_a_suggestion(capsys, monkeypatch
     short = dist.removeprefix("hermes-parser-")
     code, _, err = run_cli(capsys, "plugins", "disable", short[:-1] + "x")  # a typo in the short name
     assert code == 1 and f"did you mean {dist}" in err
+
+
+@pytest.mark.parametrize("group", ["tools", "toolsets", "config", "plugins"])
+def test_a_command_group_alone_prints_its_help_like_hermes_alone(capsys, group):
+    code, out, _ = run_cli(capsys, group)
+    assert code == 0 and out.startswith(f"Usage: hermes {group} [OPTIONS] COMMAND")
