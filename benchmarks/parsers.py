@@ -2,6 +2,7 @@
 
     python benchmarks/parsers.py [--seconds 0.3] [--only hermes qwen3_coder]
     python benchmarks/parsers.py --corpus [--seconds 1.0] [--size 400]
+    python benchmarks/parsers.py --stream [--chunkings 10000] [--only hermes]
 
 The default table: for each installed parser, one call with short, 2 KB and 20 KB arguments (rendered
 here for the formats below, otherwise grown from the parser plugin's own conformance samples in this
@@ -833,13 +834,33 @@ def size_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def stream_table(args: argparse.Namespace) -> int:
+    """``--stream``: name latency, share of arguments sent before the end, random chunkings (see
+    ``benchmarks/parsers_stream.py``)."""
+    import sys
+    from pathlib import Path
+
+    from hermes_core.plugins import get_hermes
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from parsers_stream import stream_table as table
+
+    samples = _repo_samples()
+    names = args.only or [n for n in get_hermes().parsers.names() if n != "auto"]
+    return table(names, lambda name, parser: (payloads(name, parser, samples) or {}).get("20KB"), args.chunkings)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=0.3, help="measuring time per cell (size table)")
     ap.add_argument("--only", nargs="*", help="parser names to measure (default: every installed parser)")
     ap.add_argument("--corpus", action="store_true", help="throughput on a mixed corpus instead")
     ap.add_argument("--size", type=int, default=400, help="completions per corpus (--corpus)")
+    ap.add_argument("--stream", action="store_true", help="how soon each stream sends a 20 KB call")
+    ap.add_argument("--chunkings", type=int, default=10_000, help="random chunkings per parser (--stream)")
     args = ap.parse_args(argv)
+    if args.stream:
+        return stream_table(args)
     if args.corpus:
         if args.seconds == 0.3:
             args.seconds = 1.0

@@ -199,9 +199,10 @@ class ToolCallParser:
         Returns ``(calls, resume)``: :class:`~hermes_core.parsing_partial.PartialCall` objects for the
         calls from ``pos`` on (``pos`` -1: from the first one), those that ended first and at most one
         open call last, and ``resume``: ``pos`` for the next read (where the last call that ended ends;
-        -1 while no call is certain). The contract: for ANY text that continues ``text``, ``parse()`` gives these calls in this
-        order, with these names, with arguments that start with the ones given (a call that ended: exactly
-        them). ``None`` (the default): the format does not stream; its calls are sent when the text ends.
+        -1 while no call is certain). The contract: for ANY text that continues ``text``, ``parse()``
+        gives these calls in this order, with these names, with arguments that start with the ones
+        given (a call that ended: exactly them). ``None`` (the default): the format does not stream;
+        its calls are sent when the text ends.
         """
         return None
 
