@@ -34,7 +34,9 @@ TOOL_CALL_END = "<tool_call|>"
 TURN_END = "<turn|>"
 STRING_DELIM = '<|"|>'
 
-_NAME = re.compile(r":?call:([\w\-.]+)\{")
+# ``call:NAME{``, ``:call:NAME{`` and the bare ``:NAME{`` opener (vLLM's test_gemma4_tool_parser.py
+# ``TestBareAndMalformedOpeners::test_bare_opener_non_streaming``, vLLM issue #53431)
+_NAME = re.compile(r"(?::?call:|:)([\w\-.]+)\{")
 _MAX_DEPTH = 64
 _FAILED_SCAN_BUDGET = 4  # failed calls may examine this many characters per character of text
 

@@ -119,3 +119,62 @@ def test_streamed_arguments_form_valid_json(chunks, expected):
 
 def test_unclosed_last_call_runs_to_the_end_like_vllm():
     assert args_of("<start_function_call>call:f{a:<escape>1<escape>") == {"a": 1}
+
+
+# vLLM's test_functiongemma_tool_parser.py::TestTemplateArgumentTypes (vLLM issue #63983): the chat
+# template writes only strings in <escape>; booleans, numbers, arrays and objects are bare.
+TEMPLATE_CALL = (
+    "<start_function_call>call:set_alarm{"
+    "days:[<escape>mon<escape>,<escape>tue<escape>],enabled:true,hour:7,"
+    "label:<escape>Wake up<escape>,snooze:{minutes:5}}"
+    "<end_function_call>"
+)
+TEMPLATE_ARGS = {
+    "days": ["mon", "tue"],
+    "enabled": True,
+    "hour": 7,
+    "label": "Wake up",
+    "snooze": {"minutes": 5},
+}
+
+
+def test_non_streaming_keeps_every_argument():
+    assert args_of(TEMPLATE_CALL) == TEMPLATE_ARGS
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_streaming_keeps_every_argument(size):
+    stream = parser().stream()
+    chunks = [TEMPLATE_CALL[i : i + size] for i in range(0, len(TEMPLATE_CALL), size)]
+    deltas = [d for chunk in chunks for d in stream.feed(chunk)] + stream.finish()
+    _, calls = join_deltas(deltas)
+    assert [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in calls] == [
+        ("set_alarm", TEMPLATE_ARGS)
+    ]
+
+
+def test_streaming_multiple_arguments_reassemble_to_json():
+    text = (
+        "<start_function_call>call:get_weather{location:<escape>San Francisco<escape>,unit:<escape>celsius"
+        "<escape>}<end_function_call><start_function_call>call:set_alarm{hour:7,snooze:{minutes:5}}"
+        "<end_function_call>"
+    )
+    calls = parser().parse(text).tool_calls
+    assert [(c.function.name, json.loads(c.function.arguments)) for c in calls] == [
+        ("get_weather", {"location": "San Francisco", "unit": "celsius"}),
+        ("set_alarm", {"hour": 7, "snooze": {"minutes": 5}}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args_text", "expected"),
+    [
+        ("a:null,b:None,c:false", {"a": None, "b": None, "c": False}),  # vLLM's _BARE_LITERALS
+        ("a:<escape> spaced <escape>", {"a": " spaced "}),  # an <escape> string is kept as written
+        ("a: 1.5 ,b:[]", {"a": 1.5, "b": []}),
+        ("a:1,b:[1,", {"a": 1}),  # a value cut short ends the arguments, the ones before are kept
+        ("a:1,b:{c:]", {"a": 1}),  # a wrong closer too
+    ],
+)
+def test_bare_values_and_cut_values(args_text, expected):
+    assert args_of(f"<start_function_call>call:f{{{args_text}}}<end_function_call>") == expected

@@ -165,3 +165,32 @@ def test_streaming_gives_the_same_calls():
         content, calls = join_deltas(deltas)
         assert content == "Checking."
         assert json.loads(calls[0]["function"]["arguments"]) == {"location": "Paris, France", "days": 3}
+
+
+# vLLM's test_gemma4_tool_parser.py::TestBareAndMalformedOpeners (vLLM issue #53431)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '<|tool_call>:get_weather{location:<|"|>London<|"|>}<tool_call|>',
+            [("get_weather", {"location": "London"})],
+        ),
+        (
+            '<|tool_call>:get_weather{location:<|"|>Tokyo<|"|>,unit:<|"|>celsius<|"|>}<tool_call|>',
+            [("get_weather", {"location": "Tokyo", "unit": "celsius"})],
+        ),
+        ("<|tool_call>:set_status{}<tool_call|>", [("set_status", {})]),
+        (
+            '<|tool_call>call:search{input:<|"|>hello<|"|>}<tool_call|><|tool_call>:set{flag:true,count:5}<tool_call|>',
+            [("search", {"input": "hello"}), ("set", {"flag": True, "count": 5})],
+        ),
+    ],
+)
+def test_bare_opener(text, expected):
+    calls = parser().parse(text).tool_calls
+    assert [(c.function.name, json.loads(c.function.arguments)) for c in calls] == expected
+
+
+def test_bare_opener_colon_in_content_not_broken():
+    parsed = parser().parse('Hello: world<|tool_call>:get_weather{location:<|"|>London<|"|>}<tool_call|>')
+    assert parsed.content == "Hello: world" and parsed.tool_calls[0].function.name == "get_weather"
