@@ -10,13 +10,18 @@ BASE_IMAGE = "debian:bookworm-slim"
 
 
 def hermes_tasks(*args: str) -> tuple[int, str, str]:
-    """``hermes tasks ARGS`` in this process: (exit code, stdout, stderr)."""
+    """``hermes tasks ARGS`` in this process: (exit code, stdout, stderr); a :class:`HermesError` is what
+    ``hermes`` makes of it, one line on stderr and exit 1."""
     from click.testing import CliRunner
 
     from hermes_core.cli import cli
+    from hermes_core.registry import HermesError
 
-    runner = CliRunner()
-    result = runner.invoke(cli, ["tasks", *args], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["tasks", *args])
+    if isinstance(result.exception, HermesError):
+        return 1, result.stdout, f"error: {result.exception}"
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -1,0 +1,212 @@
+"""Trials on a real Docker engine: every test task with the oracle (one job, four at a time), each error
+kind, the files a trial writes, cached images, nop, -k with --resume, limits and hidden tests seen from
+inside the container by a plugin's agent, and the hermes agent against the scripted OpenAI server."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from harbor_kit import TASKS, by_task, hermes_tasks, run_json
+from hermes_env_harbor.agents import HarborAgent
+
+from hermes_core.hookspecs import hookimpl
+
+pytestmark = pytest.mark.usefixtures("docker_engine")
+
+EXPECTED_ERRORS = {
+    "bad-build": "build_failed",
+    "bad-interpreter": "test_not_executable",
+    "bad-toml": "invalid_task_toml",
+    "compose-sidecar": "compose_unsupported",
+    "gpu": "gpus_unsupported",
+    "no-environment": "environment_missing",
+    "no-instruction": "instruction_missing",
+    "no-reward": "reward_file_missing",
+    "slow-agent": "agent_timeout",
+    "slow-verifier": "verifier_timeout",
+}
+EXPECTED_REWARDS = {
+    "hello": 1.0,
+    "compose-main": 1.0,
+    "prebuilt": 1.0,
+    "json-reward": 1.0,
+    "wrong-oracle": 0.0,
+}
+
+
+def trial_containers(client) -> list:
+    """Containers of Harbor trials (the docker backend labels each with its task id, ``harbor-...``)."""
+    found = client.containers.list(all=True, filters={"label": "hermes.backend=docker"})
+    return [c for c in found if c.labels.get("hermes.task_id", "").startswith("harbor-")]
+
+
+@pytest.fixture(scope="module")
+def oracle_job(docker_engine, tmp_path_factory):
+    jobs = tmp_path_factory.mktemp("jobs")
+    code, document = run_json(str(TASKS), "-n", "4", "--jobs-dir", str(jobs), "--job-name", "all")
+    return code, document, jobs / "all"
+
+
+def test_the_oracle_scores_every_task_and_each_bad_one_is_its_own_error(oracle_job):
+    code, document, _ = oracle_job
+    trials = by_task(document)
+    assert code == 1  # some trials errored; the others ran to the end
+    assert len(trials) == len(EXPECTED_ERRORS) + len(EXPECTED_REWARDS)
+    for name, reward in EXPECTED_REWARDS.items():
+        trial = trials[f"{name}__1"]
+        assert trial["error"] is None and trial["reward"] == reward, trial
+    assert trials["json-reward__1"]["rewards"] == {"reward": 1.0, "style": 0.5}
+    for name, kind in EXPECTED_ERRORS.items():
+        trial = trials[f"{name}__1"]
+        assert trial["reward"] is None and trial["error"]["kind"] == kind, trial
+        assert f"task {name}" in trial["error"]["message"]
+    assert "environment/docker-compose.yaml" in trials["compose-sidecar__1"]["error"]["message"]
+    assert set(trials["hello__1"]["seconds"]) == {"build", "start", "agent", "verify", "cleanup", "total"}
+    summary = document["summary"]
+    assert summary["errors"] == len(EXPECTED_ERRORS) and summary["errors_by_kind"]["reward_file_missing"] == 1
+    assert summary["mean_reward"] == pytest.approx(4 / 15, abs=1e-5) and summary["pass_at_k"] == {"1": 0.8}
+
+
+def test_each_trial_writes_its_result_and_the_verifiers_files(oracle_job):
+    _, document, job_dir = oracle_job
+    for trial in document["trials"]:
+        saved = json.loads((job_dir / f"{trial['task']}__{trial['attempt']}" / "result.json").read_text())
+        assert saved == trial
+    hello = job_dir / "hello__1"
+    assert (hello / "verifier" / "reward.txt").read_text().strip() == "1"
+    assert "reward 1" in (hello / "verifier" / "test-stdout.txt").read_text()
+    assert (hello / "agent" / "oracle.txt").exists()
+    assert json.loads((job_dir / "result.json").read_text())["summary"] == document["summary"]
+
+
+def test_every_sandbox_is_removed(oracle_job, docker_engine):
+    assert trial_containers(docker_engine) == []
+
+
+def test_a_second_run_builds_nothing_and_nop_scores_zero(oracle_job, tmp_path, docker_engine):
+    code, document = run_json(str(TASKS / "hello"), "--agent", "nop", "--jobs-dir", str(tmp_path))
+    (trial,) = document["trials"]
+    assert code == 0 and trial["error"] is None and trial["reward"] == 0.0
+    assert trial["image"]["cached"] is True
+    image = docker_engine.images.get(trial["image"]["tag"])
+    assert image.labels["hermes.harbor.task"] == "hello"
+
+
+def test_attempts_pass_at_k_and_resume(oracle_job, tmp_path):
+    args = [str(TASKS / "hello"), str(TASKS / "wrong-oracle"), "-k", "3", "-n", "3"]
+    args += ["--jobs-dir", str(tmp_path), "--job-name", "k3"]
+    code, document = run_json(*args)
+    assert code == 0 and len(document["trials"]) == 6
+    assert document["summary"]["pass_at_k"] == {"1": 0.5, "2": 0.5}
+    job = tmp_path / "k3"
+    kept = {
+        name: (job / name / "result.json").read_text() for name in ("hello__1", "hello__3", "wrong-oracle__2")
+    }
+    (job / "hello__2" / "result.json").unlink()
+    code, out, _ = hermes_tasks("run", *args, "--resume")
+    assert code == 0 and "5 finished before, skipped" in out
+    assert (job / "hello__2" / "result.json").exists()
+    assert {name: (job / name / "result.json").read_text() for name in kept} == kept
+    assert len(json.loads((job / "result.json").read_text())["trials"]) == 6
+    code, _, err = hermes_tasks("run", *args)
+    assert code == 1 and "--resume" in err  # the folder exists: never overwritten silently
+
+
+class ProbeAgent(HarborAgent):
+    """A plugin's agent: looks at its container from inside and through the engine, waits to see its
+    sibling trials running, and leaves what it saw in the trial's agent folder."""
+
+    name = "probe"
+
+    def run(self, context):
+        sandbox = context.sandbox
+        sandbox.container.reload()
+        host = sandbox.container.attrs["HostConfig"]
+        most, deadline = 0, time.monotonic() + 60
+        while most < 3 and time.monotonic() < deadline:
+            most = max(most, sum(c.status == "running" for c in trial_containers(sandbox.client)))
+            time.sleep(0.2)
+        seen = {
+            "nano_cpus": host["NanoCpus"], "memory": host["Memory"], "network": host["NetworkMode"],
+            "tests": sandbox.execute("test -e /tests && echo visible || echo hidden").output.strip(),
+            "pwd": sandbox.execute("pwd").output.strip(), "most_running": most,
+        }  # fmt: skip
+        (context.logs_dir / "probe.json").write_text(json.dumps(seen))
+        return {}
+
+
+class ProbePlugin:
+    @hookimpl
+    def register_harbor_agents(self, register):
+        register(ProbeAgent)
+
+
+@pytest.fixture
+def probe_host():
+    import hermes_core.plugins as plugins
+
+    previous = plugins.get_hermes()
+    host = plugins.Hermes.from_entry_points()
+    host.register(ProbePlugin(), name="harbor-probe")
+    plugins.set_hermes(host)
+    yield host
+    plugins.set_hermes(previous)
+
+
+def test_a_plugins_agent_sees_the_limits_no_network_no_tests_and_its_siblings(probe_host, tmp_path):
+    assert "probe" in probe_host.registry("harbor_agents").names()
+    args = [str(TASKS / "hello"), "--agent", "probe", "-k", "3", "-n", "3", "--jobs-dir", str(tmp_path)]
+    code, document = run_json(*args)
+    assert code == 0 and [t["reward"] for t in document["trials"]] == [0.0, 0.0, 0.0]
+    for seen_file in Path(tmp_path).glob("*/hello__*/agent/probe.json"):
+        seen = json.loads(seen_file.read_text())
+        assert (seen["nano_cpus"], seen["memory"], seen["network"]) == (10**9, 256 * 2**20, "none")
+        assert seen["tests"] == "hidden" and seen["pwd"] == "/app"
+        assert seen["most_running"] == 3  # -n 3: the three trials ran at once
+    assert len(list(Path(tmp_path).glob("*/hello__*/agent/probe.json"))) == 3
+
+
+def test_an_unknown_agent_is_a_one_line_error_naming_the_others():
+    code, _, err = hermes_tasks("run", str(TASKS / "hello"), "--agent", "nobody")
+    assert code != 0 and "unknown agent 'nobody'" in err and "oracle" in err and "hermes" in err
+
+
+def test_the_hermes_agent_solves_a_task_with_its_terminal_in_the_container(oracle_job, tmp_path):
+    from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+
+    command = (
+        "printf 'Hello, world!\\n' > /app/hello.txt && ls /sys/class/net && test ! -e /tests && echo hidden"
+    )
+    with ScriptedOpenAIServer(model="worker") as server:
+        server.queue(reply(tool_calls=[("terminal", {"command": command})]), reply("Done: wrote hello.txt."))
+        args = [
+            "--agent",
+            "hermes",
+            "--model",
+            "worker",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            "sk-test",
+        ]
+        code, document = run_json(str(TASKS / "hello"), *args, "--jobs-dir", str(tmp_path))
+    (trial,) = document["trials"]
+    assert code == 0 and trial["error"] is None and trial["reward"] == 1.0 and trial["turns"] == 2
+    first = server.requests[0]
+    assert first["messages"][-1] == {"role": "user", "content": load_instruction()}
+    assert {"terminal", "write_file", "read_file"} <= {t["function"]["name"] for t in first["tools"]}
+    tool_result = json.loads(server.requests[1]["messages"][-1]["content"])
+    assert tool_result["exit_code"] == 0 and tool_result["output"].split() == ["lo", "hidden"]
+    trial_dir = next(Path(tmp_path).glob("*/hello__1"))
+    (record,) = [json.loads(line) for line in (trial_dir / "trajectory.jsonl").read_text().splitlines()]
+    assert [turn["from"] for turn in record["conversations"]] == ["system", "human", "gpt", "tool", "gpt"]
+    assert "<tool_call>" in record["conversations"][2]["value"] and record["model"] == "worker"
+    atif = json.loads((trial_dir / "agent" / "trajectory.json").read_text())
+    assert atif["steps"][2]["tool_calls"][0]["function_name"] == "terminal"
+
+
+def load_instruction() -> str:
+    return (TASKS / "hello" / "instruction.md").read_text()
