@@ -847,7 +847,11 @@ def stream_table(args: argparse.Namespace) -> int:
 
     samples = _repo_samples()
     names = args.only or [n for n in get_hermes().parsers.names() if n != "auto"]
-    return table(names, lambda name, parser: (payloads(name, parser, samples) or {}).get("20KB"), args.chunkings)
+
+    def payload(name: str, parser: Any) -> str | None:
+        return (payloads(name, parser, samples) or {}).get("20KB")
+
+    return table(names, payload, args.chunkings)
 
 
 def main(argv: list[str] | None = None) -> int:
