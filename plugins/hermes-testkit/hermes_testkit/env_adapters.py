@@ -1,0 +1,167 @@
+"""One environment, every trainer: drive a contract environment through each adapter with a fixed transcript.
+
+A transcript is an OpenAI conversation whose starting messages are the environment's own; its assistant
+turns are replayed (tool calls really run in the episode's sandbox) and the reward read back:
+
+- :func:`reward_via_atropos` — a real atroposlib env (the adapter class) against the scripted OpenAI server
+  playing the transcript's assistant turns;
+- :func:`reward_via_openenv` — ``hermes env serve`` in a subprocess, driven by openenv-core's own
+  ``GenericEnvClient``;
+- :func:`reward_via_trl` — the ``environment_factory`` class driven as TRL's GRPOTrainer drives it (``reset``
+  with the dataset row, each tool call as a method call with the arguments as keywords, then the reward
+  function with ``environments=`` and the ``completions``);
+- :func:`reward_via_verifiers` — lives in ``hermes_envs.verifiers``' tests (verifiers' own evaluation).
+
+Each adapter's library is imported only by its helper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
+
+HERMES = [sys.executable, "-c", "import sys; from hermes_core.cli import main; main(sys.argv[1:])"]
+
+
+def assistant_turns(transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in transcript if m.get("role") == "assistant"]
+
+
+def replay_responder(transcript: list[dict[str, Any]]) -> Callable[[dict[str, Any]], Reply]:
+    """A scripted model: a request holding ``n`` assistant messages gets the transcript's ``n``-th one."""
+    turns = assistant_turns(transcript)
+
+    def respond(body: dict[str, Any]) -> Reply:
+        done = sum(1 for m in body["messages"] if m.get("role") == "assistant")
+        turn = turns[min(done, len(turns) - 1)]
+        return Reply(content=turn.get("content"), tool_calls=[dict(c) for c in turn.get("tool_calls") or ()])
+
+    return respond
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_environment(
+    name: str, *args: str, env: dict[str, str] | None = None, timeout: float = 120.0
+) -> Iterator[str]:
+    """``hermes env serve NAME ARGS`` on a free loopback port until the block ends: its base URL.
+
+    Waits for ``/health`` to answer 200 (the server is up), and stops the server by its pid afterwards.
+    """
+    port = free_port()
+    child_env = {**os.environ, "TERMINAL_ENV": "local", **(env or {})}
+    command = [*HERMES, "env", "serve", name, "--host", "127.0.0.1", "--port", str(port), *args]
+    process = subprocess.Popen(command, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"hermes env serve exited: {process.stderr.read()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"hermes env serve did not answer /health within {timeout:g}s")
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def play_openenv(client: Any, row: dict[str, Any], transcript: list[dict[str, Any]]) -> Any:
+    """Reset ``client`` (a sync ``GenericEnvClient``) on ``row`` and step the transcript's assistant turns
+    until done: the last ``StepResult``."""
+    result = client.reset(row=row)
+    for turn in assistant_turns(transcript):
+        result = client.step(turn)
+        if result.done:
+            return result
+    return result
+
+
+def reward_via_openenv(base_url: str, row: dict[str, Any], transcript: list[dict[str, Any]]) -> float | None:
+    from openenv.core.generic_client import GenericEnvClient
+
+    with GenericEnvClient(base_url=base_url).sync() as client:
+        result = play_openenv(client, row, transcript)
+    assert result.done, "the transcript did not end the episode"
+    return result.reward
+
+
+def reward_via_atropos(env_class: type, tokenizer_dir: str, row: dict[str, Any], transcript: list[dict[str, Any]]) -> float:
+    """One rollout of ``row`` by the atroposlib adapter ``env_class``, the model replaying ``transcript``."""
+    import asyncio
+
+    from hermes_testkit.envs import make_env
+
+    with ScriptedOpenAIServer() as server:
+        server.responder = replay_responder(transcript)
+        env = make_env(env_class, server.base_url, tokenizer_dir, group_size=1)
+        rollout = asyncio.run(env.run_agent(dict(row)))
+    assert rollout.failed is None, rollout.failed
+    return rollout.reward
+
+
+def trl_completion(transcript: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
+    """The messages after the prompt as TRL holds them: tool-call arguments parsed into objects."""
+    out = []
+    for message in transcript[start:]:
+        message = dict(message)
+        if message.get("tool_calls"):
+            message["tool_calls"] = [
+                {**c, "function": {**c["function"], "arguments": json.loads(c["function"]["arguments"] or "{}")}}
+                for c in message["tool_calls"]
+            ]
+        out.append(message)
+    return out
+
+
+def reward_via_trl(name: str, row: dict[str, Any], transcript: list[dict[str, Any]]) -> float:
+    """Drive ``hermes_envs.trl.environment_factory(name)`` as GRPOTrainer's tool loop does."""
+    import asyncio
+
+    from hermes_envs.trl import ROW_COLUMN, environment_factory, reward
+
+    factory = environment_factory(name)
+    environment = factory()
+    start = len(environment.environment.start(row).messages)
+    assert environment.reset(prompt=transcript[:start], **{ROW_COLUMN: json.dumps(row)}) is None
+    completion = trl_completion(transcript, start)
+
+    async def rollout() -> float:
+        for message in completion:
+            for call in message.get("tool_calls") or ():
+                await getattr(environment, call["function"]["name"])(**call["function"]["arguments"])
+        (value,) = await reward(environments=[environment], completions=[completion], prompts=[transcript[:start]])
+        return value
+
+    try:
+        return asyncio.run(rollout())
+    finally:
+        environment._release()
