@@ -47,6 +47,23 @@ class LazyGroup(click.Group):
             command = self._lazy_command(name) or super().get_command(ctx, name)
         return command
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """An unknown command says which first-party plugin would add it, or which command was meant."""
+        if self.plugin_commands and args and self.get_command(ctx, args[0]) is None:
+            from hermes_core.catalog import install_hint
+            from hermes_core.plugins import get_hermes
+
+            hint = install_hint("commands", args[0], get_hermes().records)
+            if hint:
+                ctx.fail(f"No such command {args[0]!r}: {hint}.")
+        if args and self.get_command(ctx, args[0]) is None:
+            import difflib
+
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=2)
+            if close:
+                ctx.fail(f"No such command {args[0]!r}; did you mean {' or '.join(close)}?")
+        return super().resolve_command(ctx, args)
+
     def _lazy_command(self, name: str) -> click.Command | None:
         if name not in self.lazy:
             return None
