@@ -82,26 +82,35 @@ def read_parameters(
     name_end: str = ">",
     key: Callable[[str], str] = _same,
     value: Callable[[str, Any], Any] = trimmed_newline_value,
+    open_ends_value: bool = False,
 ) -> dict[str, Any]:
     """The arguments written as ``OPEN_TAG key NAME_END raw CLOSE_TAG`` between ``pos`` and ``stop``.
 
     ``key`` turns the text between the open tag and ``name_end`` into the argument name (strip, unquote);
     ``value(raw, properties.get(name))`` types the raw text. A parameter without ``name_end`` before its
     close tag is skipped; one without a close tag ends the scan (cut off: its value may be cut too).
+    ``open_ends_value``: the next open tag also ends a value whose close tag is missing (vLLM's qwen3
+    grammar, ``(?:</parameter>|(?=<parameter=))``).
     """
     arguments: dict[str, Any] = {}
     find = text.find
     head_len, close_len = len(open_tag), len(close_tag)
+    end = -1
     while True:
         start = find(open_tag, pos, stop)
         if start < 0:
             return arguments
-        end = find(close_tag, start, stop)
+        if end < start:  # the next close tag, found once however many opens come before it
+            end = find(close_tag, start, stop)
         if end < 0:
             return arguments
         head = start + head_len
         head_end = find(name_end, head, end)
+        value_end, pos = end, end + close_len
+        if open_ends_value and head_end >= 0:
+            following = find(open_tag, head_end, end)
+            if following >= 0:
+                value_end = pos = following
         if head_end >= 0:
             name = key(text[head:head_end])
-            arguments[name] = value(text[head_end + len(name_end) : end], properties.get(name))
-        pos = end + close_len
+            arguments[name] = value(text[head_end + len(name_end) : value_end], properties.get(name))

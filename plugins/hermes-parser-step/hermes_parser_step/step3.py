@@ -5,9 +5,9 @@
     </steptml:invoke><｜tool_call_end｜><｜tool_calls_end｜>
 
 As vLLM: only the first ``<｜tool_calls_begin｜>`` block counts and it must be closed; a call's type, when
-written, must be ``function``; a value holds no ``<`` and keeps its whitespace (exact-match edit tools need
-it); values stay text unless the request's tool schema types them; the content is the text around the
-block.
+written, must be ``function``; a value runs to its close tag (``<`` included) and keeps its whitespace
+(exact-match edit tools need it); values stay text unless the request's tool schema types them; the
+content is the text around the block.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ CALL_BEGIN = "<｜tool_call_begin｜>"
 CALL_END = "<｜tool_call_end｜>"
 SEP = "<｜tool_sep｜>"
 _INVOKE = re.compile(r'<steptml:invoke name="([^"]+)">')
-_PARAMETER = re.compile(r'<steptml:parameter name="([^"]+)">([^<]*)</steptml:parameter>')
+_PARAMETER = re.compile(r'<steptml:parameter name="([^"]+)">')
+PARAMETER_END = "</steptml:parameter>"
 
 
 class Step3Parser(ToolCallParser):
@@ -77,7 +78,15 @@ class Step3Parser(ToolCallParser):
         name = invoke.group(1)
         properties = self.tool_schema(name) if self.tools else {}
         arguments: dict[str, Any] = {}
-        for match in _PARAMETER.finditer(text, invoke.end(), end):
-            key, value = match.group(1), match.group(2)
-            arguments[key] = schema_typed(value, properties.get(key))
+        pos = invoke.end()
+        while (match := _PARAMETER.search(text, pos, end)) is not None:
+            # a value runs to its own close tag and may hold ``<`` (vLLM's test_step3_tool_parser.py
+            # ``test_parameter_value_with_angle_bracket``: ``a < 5``, ``<b>hi</b>``)
+            close = text.find(PARAMETER_END, match.end(), end)
+            if close < 0:
+                break
+            arguments[match.group(1)] = schema_typed(
+                text[match.end() : close], properties.get(match.group(1))
+            )
+            pos = close + len(PARAMETER_END)
         return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))

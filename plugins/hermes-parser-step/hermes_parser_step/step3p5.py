@@ -118,6 +118,15 @@ class Step3p5Parser(ToolCallParser):
 
     def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
         properties = self.tool_schema(name) if self.tools else {}
+        # a missing </parameter> ends at the next <parameter= instead of swallowing it (vLLM's
+        # test_step3p5_tool_parser.py ``test_extract_tool_calls_missing_closing_parameter_tag``)
         return read_parameters(
-            text, pos, stop, properties, open_tag=PARAMETER, close_tag=PARAMETER_END, key=str.strip
+            text,
+            pos,
+            stop,
+            properties,
+            open_tag=PARAMETER,
+            close_tag=PARAMETER_END,
+            key=str.strip,
+            open_ends_value=True,
         )

@@ -173,3 +173,35 @@ def test_stream_equals_parse(parser):
     )
     for text in texts:
         assert_stream_matches_parse(parser, text, seed=4)
+
+
+def test_step3_parameter_value_with_angle_bracket():
+    """vLLM's test_step3_tool_parser.py ``test_parameter_value_with_angle_bracket``."""
+    text = B + invoke("run_query", sql="SELECT * FROM t WHERE a < 5", html="<b>hi</b>") + E
+    assert calls(Step3Parser().parse(text)) == [
+        ("run_query", {"sql": "SELECT * FROM t WHERE a < 5", "html": "<b>hi</b>"})
+    ]
+    assert_stream_matches_parse(Step3Parser(), text, seed=4)
+
+
+STEP3P5_MISSING_CLOSE = """Let me check the weather for you:
+<tool_call>
+<function=get_current_weather>
+<parameter=city>
+Dallas
+<parameter=state>
+TX
+</parameter>
+<parameter=unit>
+fahrenheit
+</parameter>
+</function>
+</tool_call>"""
+
+
+def test_step3p5_missing_closing_parameter_tag_ends_at_the_next_parameter():
+    """vLLM's test_step3p5_tool_parser.py ``test_extract_tool_calls_missing_closing_parameter_tag``."""
+    parsed = Step3p5Parser().parse(STEP3P5_MISSING_CLOSE)
+    assert calls(parsed) == [("get_current_weather", {"city": "Dallas", "state": "TX", "unit": "fahrenheit"})]
+    assert parsed.content == "Let me check the weather for you:"
+    assert_stream_matches_parse(Step3p5Parser(), STEP3P5_MISSING_CLOSE, seed=4)
