@@ -195,3 +195,15 @@ def test_a_plugin_called_by_its_short_name_gets_a_suggestion(capsys, monkeypatch
 def test_a_command_group_alone_prints_its_help_like_hermes_alone(capsys, group):
     code, out, _ = run_cli(capsys, group)
     assert code == 0 and out.startswith(f"Usage: hermes {group} [OPTIONS] COMMAND")
+
+
+def test_tools_show_gives_description_parameters_and_status(capsys, demo_host):
+    code, out, _ = run_cli(capsys, "tools", "show", "add")
+    assert code == 0
+    assert out.splitlines()[0] == "add  (plugin demo)"
+    assert "  a: integer, required" in out and "toolsets: math" in out and "status: available" in out
+    code, out, _ = run_cli(capsys, "tools", "show", "add", "--json")
+    shown = json.loads(out)
+    assert shown["function"]["name"] == "add" and shown["available"] is True and shown["toolsets"] == ["math"]
+    code, _, err = run_cli(capsys, "tools", "show", "no-such-tool")
+    assert code == 1 and "unknown tool 'no-such-tool'" in err

@@ -39,6 +39,62 @@ def list_tools(toolset: str | None, as_json: bool) -> None:
         click.echo(f"{row['name']:<20} {row['plugin'] or '-':<24} {state}")
 
 
+@tools.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="The tool's OpenAI definition plus its status.")
+def show_tool(name: str, as_json: bool) -> None:
+    """A tool's description, parameters, toolsets and availability (and why not).
+
+    \b
+    Examples:
+      hermes tools show terminal
+      hermes tools show read_file --json
+    """
+    from hermes_core.plugins import get_hermes
+
+    host = get_hermes()
+    entry = host.tools.entry(name)  # an unknown name is a one-line error listing the installed tools
+    tool = entry.load()
+    reason = tool.unavailable_reason()
+    in_toolsets = [t for t in host.toolsets.names() if name in _resolved(host, t)]
+    if as_json:
+        status = {"plugin": entry.plugin, "available": reason is None, "reason": reason}
+        click.echo(json.dumps({**tool.openai_schema(), **status, "toolsets": in_toolsets}, indent=2))
+        return
+    click.echo(f"{tool.name}  (plugin {entry.plugin})")
+    click.echo(f"  {tool.description}")
+    schema = tool.json_schema()
+    required = set(schema.get("required", ()))
+    click.echo("parameters:" if schema.get("properties") else "parameters: none")
+    for key, spec in schema.get("properties", {}).items():
+        kind = _type_of(spec)
+        flag = "required" if key in required else "optional"
+        if spec.get("default") is not None:
+            flag += f" (default {json.dumps(spec['default'])})"
+        about = spec.get("description", "")
+        click.echo(f"  {key}: {kind}, {flag}" + (f" — {about}" if about else ""))
+    click.echo(f"toolsets: {', '.join(in_toolsets) or 'none'}")
+    state = click.style("available", fg="green") if reason is None else click.style(reason, fg="yellow")
+    click.echo(f"status: {state}")
+
+
+def _type_of(spec: dict) -> str:
+    """``integer``, ``number`` for pydantic's ``anyOf [number, null]``, ``string | array``..."""
+    if "type" in spec:
+        kinds = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
+    else:
+        kinds = [s.get("type", "any") for s in spec.get("anyOf", spec.get("oneOf", [{}]))]
+    shown = [k for k in kinds if k != "null"] or ["null"]
+    return " | ".join(dict.fromkeys(shown))
+
+
+def _resolved(host, toolset: str) -> list[str]:
+    try:
+        return host.toolsets.resolve(toolset)
+    except HermesError:  # a broken toolset is reported by `hermes toolsets list`, not here
+        return []
+
+
 @tools.command("call")
 @click.argument("name")
 @click.argument("arguments", default="{}")
