@@ -314,7 +314,10 @@ def set_plugin_disabled(name: str, disabled: bool) -> bool:
     if disabled == bool(present):
         return False
     updated = [*current, name] if disabled else [n for n in current if _normalise(n) != norm]
-    set_value("plugins.disabled", sorted(updated), check_plugins=False)
+    if updated:
+        set_value("plugins.disabled", sorted(updated), check_plugins=False)
+    else:  # no `plugins: {disabled: []}` left behind in config.yaml
+        unset_value("plugins.disabled")
     return True
 
 

@@ -332,3 +332,10 @@ def test_a_config_file_that_is_not_utf8_is_named(home):
     (home / "config.yaml").write_bytes(b"model:\n  name: caf\xe9\n")
     with pytest.raises(HermesError, match=r"config\.yaml is not UTF-8 text \(byte 18\)"):
         cfg.get_value("model.name")
+
+
+def test_enabling_the_last_disabled_plugin_leaves_no_empty_list(home):
+    assert cfg.set_plugin_disabled("hermes-demo", True)
+    assert "hermes-demo" in (home / "config.yaml").read_text()
+    assert cfg.set_plugin_disabled("hermes-demo", False)
+    assert "plugins" not in (home / "config.yaml").read_text()
