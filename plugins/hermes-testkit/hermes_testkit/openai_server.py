@@ -97,6 +97,14 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # the default backlog of 5 drops SYNs when 512 agent runs connect at once
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (a timeout test, a cancelled stream) is expected here: no
+        traceback in the test output for it; anything else is printed as usual."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class ScriptedOpenAIServer:
     """``POST /v1/chat/completions`` (plain and ``stream: true``) and ``GET /v1/models`` on loopback."""
