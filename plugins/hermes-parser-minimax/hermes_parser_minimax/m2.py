@@ -7,8 +7,9 @@
     </invoke>
     </minimax:tool_call>
 
-Values are text. As vLLM: ``null`` / ``none`` / ``nil`` are null; a parameter the request's tool schema
-types is converted by that type; any other value stays text (no schema, no guessing). The scan is
+Values are text, kept verbatim. As vLLM: ``null`` is null (``none`` and ``nil`` are text); a parameter the
+request's tool schema types as non-string is converted by that type; any other value stays text (no
+schema, no guessing). The scan is
 ``str.find`` from a moving position; a missing end tag stops it, so bait costs one pass.
 """
 
@@ -27,6 +28,7 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_scan import read_parameters, schema_typed
 from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_values import schema_types
 
 BLOCK = "<minimax:tool_call>"
 BLOCK_END = "</minimax:tool_call>"
@@ -34,7 +36,6 @@ INVOKE = "<invoke name="
 INVOKE_END = "</invoke>"
 PARAMETER = "<parameter name="
 PARAMETER_END = "</parameter>"
-_NULLS = frozenset(("null", "none", "nil"))
 
 
 def _unquote(name: str) -> str:
@@ -45,10 +46,17 @@ def _unquote(name: str) -> str:
 
 
 def typed_value(raw: str, spec: Any) -> Any:
+    """A value as vLLM 0.34 reads it: verbatim, whitespace included (``TestParameterWhitespace``); ``null``
+    is null but ``none``/``nil`` stay text (``test_none_string_preserved_in_enum``,
+    ``test_none_string_preserved_plain_string``, ``test_nil_string_preserved``, vLLM issue #39567); a
+    non-string schema type converts the stripped text."""
     value = raw.strip()
-    if value.lower() in _NULLS:
+    if value.lower() == "null":
         return None
-    return schema_typed(value, spec)
+    types = schema_types(spec)
+    if types and "string" not in types:
+        return schema_typed(value, spec)
+    return raw
 
 
 class MinimaxM2Parser(ToolCallParser):
@@ -105,4 +113,5 @@ class MinimaxM2Parser(ToolCallParser):
             close_tag=PARAMETER_END,
             key=_unquote,
             value=typed_value,
+            open_ends_value=True,  # vLLM's _PARAM_RE: a missing </parameter> ends at the next opener
         )

@@ -147,7 +147,8 @@ def test_m2_anyof_nullable_object():
 
 def test_m2_single_quoted_names_and_multiline_values():
     text = m2("<invoke name='write'>\n<parameter name='code'>\nprint('x')\n</parameter>\n</invoke>")
-    assert calls(MinimaxM2Parser().parse(text)) == [("write", {"code": "print('x')"})]
+    # verbatim, newlines included, as vLLM 0.34 keeps it (parser/minimax_m2.py: "surrounding whitespace is data")
+    assert calls(MinimaxM2Parser().parse(text)) == [("write", {"code": "\nprint('x')\n"})]
 
 
 def test_m2_cut_off_invoke_dropped():
@@ -188,3 +189,46 @@ def test_m1_unclosed_block_and_lines_without_arguments():
 def test_stream_equals_parse(parser):
     for text in (M2_PARALLEL, M2_TYPED, M1_SINGLE, M1_PARALLEL):
         assert_stream_matches_parse(parser, text, seed=1)
+
+
+# vLLM 0.34's test_minimax_m2_tool_parser.py: TestNoneStringPreserved (vLLM issue #39567) and
+# TestParameterWhitespace
+def _one(body, tools=None):
+    return calls(
+        MinimaxM2Parser(tools=tools).parse(
+            f'<minimax:tool_call><invoke name="f">{body}</invoke></minimax:tool_call>'
+        )
+    )
+
+
+def test_none_string_preserved_in_enum():
+    enum = [tool("f", {"theme": {"type": "string", "enum": ["dark", "light", "none"]}})]
+    assert _one('<parameter name="theme">none</parameter>', enum) == [("f", {"theme": "none"})]
+
+
+def test_none_and_nil_strings_preserved_plain_string():
+    string = [tool("f", {"message": {"type": "string"}})]
+    assert _one('<parameter name="message">none</parameter>', string) == [("f", {"message": "none"})]
+    assert _one('<parameter name="message">nil</parameter>', string) == [("f", {"message": "nil"})]
+    assert _one('<parameter name="message">nil</parameter>') == [("f", {"message": "nil"})]
+
+
+def test_null_still_converts_to_none():
+    nullable = [tool("f", {"nickname": {"anyOf": [{"type": "string"}, {"type": "null"}]}})]
+    assert _one('<parameter name="nickname">null</parameter>', nullable) == [("f", {"nickname": None})]
+
+
+def test_whitespace_preserved():
+    assert _one('<parameter name="msg"> hi </parameter>') == [("f", {"msg": " hi "})]
+    code = "    def foo():\n        return 1\n"
+    assert _one(f'<parameter name="content">{code}</parameter>') == [("f", {"content": code})]
+
+
+def test_typed_values_are_read_stripped():
+    typed = [tool("f", {"days": {"type": "integer"}})]
+    assert _one('<parameter name="days"> 5 </parameter>', typed) == [("f", {"days": 5})]
+
+
+def test_missing_close_tag_ends_at_the_next_parameter():
+    body = '<parameter name="a">1<parameter name="b">2</parameter>'
+    assert _one(body) == [("f", {"a": "1", "b": "2"})]
