@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from hermes_agent_loop.engines import engine_options
+
 
 @click.group()
 def tasks() -> None:
@@ -33,13 +35,7 @@ def tasks() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document: trials and summary.")
 @click.option("--backend", default="docker", show_default=True, help="Terminal backend that starts images.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local"]),
-    default="local",
-    show_default=True,
-    help="Where trials run: local (threads in this process).",
-)
+@engine_options
 @click.option("--model", "-m", help="Model for the hermes agent (else HERMES_MODEL, else config).")
 @click.option("--base-url", help="OpenAI-compatible endpoint for the hermes agent (else OPENAI_BASE_URL).")
 @click.option("--api-key", help="API key for the hermes agent (else OPENAI_API_KEY).")
@@ -49,7 +45,7 @@ def tasks() -> None:
 @click.option("--tool-call-parser", help="Parse tool calls client-side (servers without a tool parser).")
 def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jobs_dir: str,
         job_name: str | None, resume: bool, as_json: bool, backend: str, engine: str,
-        **agent_options: Any) -> None:  # fmt: skip
+        ray_address: str | None, **agent_options: Any) -> None:  # fmt: skip
     """Run every task in PATHS (task directories, or directories of tasks) with AGENT and score it.
 
     \b
@@ -65,7 +61,7 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
     agent_class(agent)  # an unknown agent is a one-line error before anything starts
     options = JobOptions(
         paths=list(paths), agent=agent, n_concurrent=n_concurrent, attempts=attempts, jobs_dir=jobs_dir,
-        job_name=job_name, resume=resume, backend=backend, engine=engine,
+        job_name=job_name, resume=resume, backend=backend, engine=engine, ray_address=ray_address,
         agent_options={k: v for k, v in agent_options.items() if v is not None},
     )  # fmt: skip
     install_signal_cleanup()

@@ -5,17 +5,20 @@ jobs): ``config.json`` (what was asked), one folder per trial (:mod:`hermes_env_
 the end, ``result.json`` (trials and summary). ``resume`` reuses a job folder (the named one, else the
 newest) and skips every trial that already has a result.
 
-Trials run on an engine: ``local`` is a thread pool of ``n_concurrent`` workers in this process (the
-trial's heavy work happens in the Docker engine, so threads suffice). Since a trial is a plain function
-of JSON-able arguments (:func:`~hermes_env_harbor.trial.run_trial`), another engine only has to map it.
+Trials run through the agent plugin's engines (:func:`hermes_agent_loop.engines.run_jobs`), at most
+``n_concurrent`` at once: ``local`` in this process, ``ray`` in Ray actors (a local instance, or a cluster
+by ``ray_address``). A trial is a plain function of JSON-able arguments
+(:func:`~hermes_env_harbor.trial.run_trial`), so any worker can run it; outcomes are delivered here, once
+per trial, whichever engine ran it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +27,6 @@ from hermes_core.registry import HermesError
 from hermes_env_harbor.summary import summarise
 from hermes_env_harbor.task import TrialError, find_tasks
 from hermes_env_harbor.trial import read_result, run_trial, trial_name
-
-ENGINES = ("local",)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class JobOptions:
     resume: bool = False
     backend: str = "docker"
     engine: str = "local"
+    ray_address: str | None = None
     agent_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,8 +78,8 @@ def plan(options: JobOptions) -> list[tuple[str, int]]:
 
 def run_job(options: JobOptions, on_result: Callable[[dict[str, Any]], None] | None = None) -> JobResult:
     """Run the job's trials (see the module docstring); ``on_result`` sees each as it finishes."""
-    if options.engine not in ENGINES:
-        raise HermesError(f"unknown engine {options.engine!r}; available: {', '.join(ENGINES)}")
+    from hermes_agent_loop.engines import Job, run_jobs
+
     trials = plan(options)
     job_dir = job_dir_for(options)
     if job_dir.exists() and not options.resume and any(job_dir.iterdir()):
@@ -85,33 +87,59 @@ def run_job(options: JobOptions, on_result: Callable[[dict[str, Any]], None] | N
     job_dir.mkdir(parents=True, exist_ok=True)
     config = asdict(options) | {"agent_options": _public(options)}
     (job_dir / "config.json").write_text(json.dumps(config, indent=2))
-    done: dict[tuple[str, int], dict[str, Any]] = {}
+    keys = {trial_name(Path(task).name, attempt): (task, attempt) for task, attempt in trials}
+    results: dict[str, dict[str, Any]] = {}
     if options.resume:
-        for task, attempt in trials:
-            found = read_result(job_dir / trial_name(Path(task).name, attempt))
+        for key in keys:
+            found = read_result(job_dir / key)
             if found is not None:
-                done[(task, attempt)] = found
-    pending = [t for t in trials if t not in done]
+                results[key] = found
+    skipped = len(results)
     trial_options = {
         "agent": options.agent,
         "agent_options": options.agent_options,
         "backend": options.backend,
         "job_dir": str(job_dir),
     }
-    results = dict(done)
-    workers = max(1, options.n_concurrent)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harbor-trial") as pool:
-        futures = {pool.submit(run_trial, task, n, trial_options): (task, n) for task, n in pending}
-        for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            if on_result is not None:
-                on_result(result)
-    ordered = [results[t] for t in trials]
-    summary = summarise(ordered)
-    job = JobResult(job_dir, ordered, summary, skipped=len(done))
+    jobs = [
+        Job(key, run_trial_in_thread, (task, attempt, trial_options)) for key, (task, attempt) in keys.items()
+    ]
+
+    def deliver(outcome: Any) -> None:
+        task, attempt = keys[outcome.key]
+        result = outcome.result or lost_trial(task, attempt, outcome.error or "no result")
+        results[outcome.key] = result
+        if on_result is not None:
+            on_result(result)
+
+    run_jobs(jobs, deliver, engine=options.engine, workers=options.n_concurrent, skip=set(results),
+             ray_address=options.ray_address)  # fmt: skip
+    ordered = [results[key] for key in keys]
+    job = JobResult(job_dir, ordered, summarise(ordered), skipped=skipped)
     (job_dir / "result.json").write_text(json.dumps(job.to_dict(), indent=2, ensure_ascii=False))
     return job
+
+
+async def run_trial_in_thread(task_dir: str, attempt: int, options: dict[str, Any]) -> dict[str, Any]:
+    """:func:`run_trial` in a thread of its own: the engine bounds how many run at once, and an event
+    loop's default executor (CPUs + 4 threads) must not bound ``-n`` again."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+    def target() -> None:
+        result = run_trial(task_dir, attempt, options)  # never raises: every failure is the trial's error
+        loop.call_soon_threadsafe(done.set_result, result)
+
+    threading.Thread(target=target, name="harbor-trial", daemon=True).start()
+    return await done
+
+
+def lost_trial(task_dir: str, attempt: int, why: str) -> dict[str, Any]:
+    """The result of a trial the engine could not run (its worker lost past the retries)."""
+    return {
+        "task": Path(task_dir).name, "attempt": attempt, "reward": None, "rewards": {},
+        "error": {"kind": "engine_error", "message": why}, "seconds": {},
+    }  # fmt: skip
 
 
 def _public(options: JobOptions) -> dict[str, Any]:

@@ -5,6 +5,9 @@ inside the container by a plugin's agent, and the hermes agent against the scrip
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -210,3 +213,17 @@ def test_the_hermes_agent_solves_a_task_with_its_terminal_in_the_container(oracl
 
 def load_instruction() -> str:
     return (TASKS / "hello" / "instruction.md").read_text()
+
+
+def test_the_ray_engine_runs_the_same_trials(oracle_job, tmp_path):
+    pytest.importorskip("ray", reason="--engine ray needs Ray (pip install 'hermes-agent-loop[ray]')")
+    hermes = [sys.executable, "-c", "import sys; from hermes_core.cli import main; main(sys.argv[1:])"]
+    args = ["tasks", "run", str(TASKS / "hello"), str(TASKS / "wrong-oracle"), "--engine", "ray", "-n", "2"]
+    done = subprocess.run(
+        [*hermes, *args, "--json", "--jobs-dir", str(tmp_path)],
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rewards = {t["task"]: t["reward"] for t in json.loads(done.stdout)["trials"]}
+    assert rewards == {"hello": 1.0, "wrong-oracle": 0.0}
+    assert len(list(tmp_path.glob("*/*/result.json"))) == 2
