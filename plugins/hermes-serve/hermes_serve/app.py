@@ -95,7 +95,8 @@ class Proxy:
         if body.get("stream"):
             rewriter = None
             if parse or self.recorder:
-                rewriter = StreamRewriter(self.parser, tools, self.config.max_held_chars)
+                held = self.config.max_held_chars
+                rewriter = StreamRewriter(self.parser, tools, held, keep_raw=self.recorder is not None)
             relay = Relay(self.upstream, answer, rewriter, parse, self.recorder, body, session, self.redact)
             return EventStreamResponse(relay.run(), write_timeout=self.config.client_timeout)
         try:

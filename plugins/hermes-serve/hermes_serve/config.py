@@ -38,6 +38,9 @@ class ServeConfig:
     """Completions mode keeps each session's token sequence; past this the least recently used go."""
     session_idle_s: float = 900.0
     """Completions mode forgets a session unused this long."""
+    max_session_tokens: int = 4_000_000
+    """Completions mode: token ids kept over all sessions (~100 bytes each with masks and logprobs);
+    past it the least recently used sessions go."""
     max_concurrent: int = 512
     """Requests served at once; more get 429 (each may hold a body and an upstream answer in memory)."""
     max_upstream_bytes: int = DEFAULT_MAX_UPSTREAM_BYTES

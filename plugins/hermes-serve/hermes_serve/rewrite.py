@@ -68,11 +68,16 @@ class StreamRewriter:
     """
 
     def __init__(
-        self, parser: ToolCallParser, tools: list[dict[str, Any]] | None, max_held: int = 1024 * 1024
+        self,
+        parser: ToolCallParser,
+        tools: list[dict[str, Any]] | None,
+        max_held: int = 1024 * 1024,
+        keep_raw: bool = True,
     ) -> None:
         self.parser = parser
         self.tools = tools
         self.max_held = max_held
+        self.keep_raw = keep_raw  # the whole text, for a recording
         self.choices: dict[int, _Choice] = {}
         self._template: dict[str, Any] | None = None  # id, model, created of the upstream's chunks
 
@@ -123,6 +128,9 @@ class StreamRewriter:
         state.overflowed = True
         held = "".join(state.raw)[state.sent :] if state.fed > state.sent else ""
         state.sent = state.fed
+        state.stream = self.parser.stream(self.tools)  # what the parser held is let go
+        if not self.keep_raw:
+            state.raw = []
         return held
 
     @staticmethod
@@ -149,8 +157,8 @@ class StreamRewriter:
                 state.raw.append(content)
             state.finished = state.finished or finish is not None
             return None
-        if state.overflowed:  # past the bound: forwarded as written
-            if isinstance(content, str):
+        if state.overflowed:  # past the bound: forwarded as written (and kept only for a recording)
+            if isinstance(content, str) and self.keep_raw:
                 state.raw.append(content)
             state.finished = state.finished or finish is not None
             return None

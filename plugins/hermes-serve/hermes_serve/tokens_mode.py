@@ -8,8 +8,9 @@ module gives it what atroposlib's ``ManagedServer`` would: ``completion()`` and 
 
 Each session keeps one sequence: a prompt that extends the previous prompt + completion reuses its ids
 and tokenizes only the new text, so a multi-turn rollout is one sequence without re-tokenisation drift.
-The store is bounded: at most ``max_sessions`` (least recently used go first), and a session unused for
-``session_idle_s`` is forgotten (a sweep runs a few times per idle period, not only on new requests).
+The store is bounded: at most ``max_sessions`` holding ``max_session_tokens`` in all (the least
+recently used go first), and a session unused for ``session_idle_s`` is forgotten (a sweep runs a few
+times per idle period, not only on new requests).
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ class TokensMode:
         self.tokenizer = AutoTokenizer.from_pretrained(proxy.config.tokenizer)
         self.sessions: OrderedDict[str, tuple[Any, asyncio.Lock]] = OrderedDict()
         self.last_used: dict[str, float] = {}
+        self.sizes: dict[str, int] = {}  # tokens each session's sequence holds
         self._sweeper: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -168,7 +170,23 @@ class TokensMode:
             name = next(iter(self.sessions))
             if self.last_used[name] > limit or self.sessions[name][1].locked():
                 break
-            del self.sessions[name], self.last_used[name]
+            self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        self.sessions.pop(name, None)
+        self.last_used.pop(name, None)
+        self.sizes.pop(name, None)
+
+    def _trim(self, keep: str) -> None:
+        """Past ``max_sessions`` or ``max_session_tokens``: the least recently used go (never ``keep``)."""
+        config = self.proxy.config
+        while len(self.sessions) > config.max_sessions or (
+            len(self.sessions) > 1 and sum(self.sizes.values()) > config.max_session_tokens
+        ):
+            oldest = next(name for name in self.sessions if name != keep)
+            if self.sessions[oldest][1].locked():
+                break
+            self._forget(oldest)
 
     def session(self, name: str, model: str | None) -> tuple[Any, asyncio.Lock]:
         from hermes_envs.managed import ManagedChatClient
@@ -179,11 +197,9 @@ class TokensMode:
             upstream = CompletionsUpstream(self.proxy, self.tokenizer, model)
             client = ManagedChatClient(upstream, self.tokenizer, self.proxy.parser, model=model or "")
             entry = self.sessions[name] = (client, asyncio.Lock())
-            while len(self.sessions) > self.proxy.config.max_sessions:
-                oldest, _ = self.sessions.popitem(last=False)
-                self.last_used.pop(oldest, None)
         self.sessions.move_to_end(name)
         self.last_used[name] = time.monotonic()
+        self._trim(name)
         return entry
 
     async def handle(self, body: dict[str, Any], session: str) -> Response:
@@ -208,6 +224,8 @@ class TokensMode:
             answer = completion.model_dump(exclude_none=True)
             upstream: CompletionsUpstream = client.managed
             node = upstream.nodes[-1]
+            self.sizes[session] = len(node.tokens)
+            self._trim(session)
             if self.proxy.recorder is not None:
                 traced = client.trajectory()
                 tokens, masks, logprobs = traced if traced is not None else ([], [], [])
