@@ -207,3 +207,23 @@ def test_tools_show_gives_description_parameters_and_status(capsys, demo_host):
     assert shown["function"]["name"] == "add" and shown["available"] is True and shown["toolsets"] == ["math"]
     code, _, err = run_cli(capsys, "tools", "show", "no-such-tool")
     assert code == 1 and "unknown tool 'no-such-tool'" in err
+
+
+def test_tools_call_shares_its_task_folder_across_invocations(tmp_path):
+    """As `--task-id`'s help says: `write_file` then `read_file`, two processes, one task folder."""
+    env = {**__import__("os").environ, "HERMES_HOME": str(tmp_path), "TERMINAL_ENV": "local"}
+
+    def hermes(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "hermes_core", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    if "write_file" not in hermes("tools", "list").stdout:
+        pytest.skip("the file tools (hermes-tools-terminal) are not installed")
+    assert hermes("tools", "call", "write_file", '{"path": "a.txt", "content": "hi"}').returncode == 0
+    read = hermes("tools", "call", "read_file", '{"path": "a.txt"}')
+    assert read.returncode == 0 and json.loads(read.stdout)["content"] == "hi"
+    other = hermes("tools", "call", "read_file", '{"path": "a.txt"}', "--task-id", "other")
+    assert other.returncode == 1  # another task, another folder
+    cleaned = hermes("tools", "clean")
+    assert cleaned.stdout.startswith("removed 1 task folder(s)")
+    assert hermes("tools", "call", "read_file", '{"path": "a.txt"}').returncode == 1

@@ -7,6 +7,7 @@ import json
 import click
 
 from hermes_core.registry import HermesError
+from hermes_core.sandboxes import DEFAULT_TASK
 
 
 @click.group()
@@ -98,9 +99,22 @@ def _resolved(host, toolset: str) -> list[str]:
 @tools.command("call")
 @click.argument("name")
 @click.argument("arguments", default="{}")
-@click.option("--task-id", default=None, help="Sandbox / state key (default: a shared 'default' task).")
-def call_tool(name: str, arguments: str, task_id: str | None) -> None:
-    """Call tool NAME with ARGUMENTS (a JSON object) and print its JSON result."""
+@click.option(
+    "--task-id",
+    default=DEFAULT_TASK,
+    show_default=True,
+    help="The task whose sandbox the tool acts in. With the local backend its folder "
+    "($HERMES_HOME/tasks/TASK) is kept between calls; `hermes tools clean` removes it.",
+)
+def call_tool(name: str, arguments: str, task_id: str) -> None:
+    """Call tool NAME with ARGUMENTS (a JSON object) and print its JSON result.
+
+    \b
+    Examples:
+      hermes tools call write_file '{"path": "a.txt", "content": "hi"}'
+      hermes tools call read_file '{"path": "a.txt"}'
+      hermes tools call terminal '{"command": "ls"}' --task-id demo
+    """
     from hermes_core.plugins import get_hermes
     from hermes_core.sandboxes import cleanup_task
 
@@ -108,10 +122,11 @@ def call_tool(name: str, arguments: str, task_id: str | None) -> None:
         args = json.loads(arguments)
     except ValueError as exc:
         raise HermesError(f"ARGUMENTS is not valid JSON: {exc}") from None
+    _keep_task_folder(task_id)
     try:
         outcome = get_hermes().tools.call(name, args, task_id=task_id)
     finally:
-        cleanup_task(task_id)
+        cleanup_task(task_id)  # the sandbox goes; a kept folder stays for the next call
     if outcome.unknown:
         raise HermesError(outcome.error)
     from hermes_core.secrets import mask_secrets
@@ -119,6 +134,44 @@ def call_tool(name: str, arguments: str, task_id: str | None) -> None:
     click.echo(mask_secrets(outcome.content))  # a tool may echo the environment: keys stay off the terminal
     if not outcome.ok:
         raise SystemExit(1)
+
+
+@tools.command("clean")
+@click.option("--task-id", default=DEFAULT_TASK, show_default=True, help="The task whose folder goes.")
+@click.option("--all", "every", is_flag=True, help="Every task folder `hermes tools call` kept.")
+def clean_tasks(task_id: str, every: bool) -> None:
+    """Remove the task folders that `hermes tools call` keeps between calls (local backend)."""
+    import shutil
+
+    folders = sorted(_tasks_root().glob("*")) if every else [_task_folder(task_id)]
+    removed = [f for f in folders if f.is_dir()]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    click.echo(f"removed {len(removed)} task folder(s)" + (f" under {_tasks_root()}" if removed else ""))
+
+
+def _tasks_root():
+    from hermes_core.config_files import hermes_home
+
+    return hermes_home() / "tasks"
+
+
+def _task_folder(task_id: str):
+    from hermes_core.terminal import task_dir_name
+
+    return _tasks_root() / task_dir_name(task_id)
+
+
+def _keep_task_folder(task_id: str) -> None:
+    """With the local backend, the task works in a folder under HERMES_HOME that outlives the command,
+    so `write_file a.txt` then `read_file a.txt` work as two invocations. Other backends' sandboxes
+    (a container, a remote folder) start fresh on each call."""
+    from hermes_core.sandboxes import TaskOverrides, sandbox_table, selected_backend_name
+
+    if selected_backend_name() == "local":
+        folder = _task_folder(task_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        sandbox_table().set_overrides(task_id, TaskOverrides(cwd=str(folder)))
 
 
 @click.group()
