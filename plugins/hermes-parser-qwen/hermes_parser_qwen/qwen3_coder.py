@@ -44,8 +44,10 @@ _VALUE_END = re.compile(r"</parameter>|<parameter=|</function>|</tool_call>")
 class Qwen3CoderParser(ToolCallParser):
     """``<function=NAME><parameter=KEY>VALUE</parameter>...</function>``, optionally in ``<tool_call>``.
 
-    Truncated output keeps what is there: a call cut inside a value yields the value so far (as vLLM's
-    ``$`` alternatives do); a call cut inside its name is dropped.
+    Truncated output keeps what is complete: a value cut off by the end of the text is left out (vLLM
+    0.34's ``qwen3_coder`` is its ``qwen3`` grammar, whose ``_qwen3_arg_converter(raw, partial=False)``
+    keeps a parameter only when ``</parameter>`` or the next ``<parameter=`` ends it), the call keeps its
+    closed parameters; a call cut inside its name is dropped.
     """
 
     name = "qwen3_coder"
@@ -89,15 +91,15 @@ class Qwen3CoderParser(ToolCallParser):
                         break
                     key = text[token.end() : key_end].strip()
                     stop = value_end(text, key_end + 1)
-                    value = text[key_end + 1 : stop.start() if stop else end]
+                    if stop is None:  # cut off inside the value: left out, as vLLM's parameter regex does
+                        cursor = end
+                        break
+                    value = text[key_end + 1 : stop.start()]
                     if value.startswith("\n"):  # the template puts the value on its own lines
                         value = value[1:]
                     if value.endswith("\n"):
                         value = value[:-1]
                     arguments[key] = convert_value(value, types.get(key))
-                    if stop is None:
-                        cursor = end
-                        break
                     cursor = stop.end() if stop.group() == "</parameter>" else stop.start()
                 elif tag == _FUNCTION:  # a new call before this one was closed
                     following = token.start()

@@ -198,13 +198,16 @@ def test_several_functions_in_one_wrapper():
     assert calls(parser().parse(text)) == [("a", {"x": 1}), ("b", {})]
 
 
-def test_truncated_inside_value_keeps_partial_value():
-    """vLLM case: its ``$`` alternatives extract a call cut off mid-value, with the value so far."""
+def test_truncated_inside_value_leaves_the_cut_parameter_out():
+    """vLLM 0.34 (``qwen3_coder`` is its ``qwen3`` grammar; ``_qwen3_arg_converter(raw, partial=False)``):
+    a parameter the text ends inside is not reported as complete; the closed ones are kept."""
     text = (
         "<tool_call>\n<function=write_file>\n<parameter=path>\na.txt\n</parameter>\n"
-        "<parameter=content>\nline one\nline t"
+        "<parameter=content>\nZürich — 東"
     )
-    assert calls(parser().parse(text)) == [("write_file", {"path": "a.txt", "content": "line one\nline t"})]
+    assert calls(parser().parse(text)) == [("write_file", {"path": "a.txt"})]
+    closed_by_next = "<function=f>\n<parameter=a>\n1\n<parameter=b>\n2\n</parameter>\n</function>"
+    assert calls(parser().parse(closed_by_next)) == [("f", {"a": 1, "b": 2})]
 
 
 def test_truncated_inside_parameter_name_keeps_earlier_parameters():
