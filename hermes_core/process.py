@@ -8,6 +8,9 @@ Every process a sandbox starts carries two lines in its environment: ``HERMES_SA
 and the sandbox's own marker. A ``setsid`` child leaves our process group but keeps its environment, so
 :func:`kill_marked` finds it; and after a ``kill -9`` of hermes itself, :func:`reclaim_orphans` (run on the
 next start) kills what carried a dead owner's pid and removes that owner's ``hermes-<pid>-*`` folders.
+A command that also drops its environment (``setsid env -i ...``) is caught by what it runs under: a
+PID namespace (the local backend's ``bwrap``; its init keeps the markers, and killing it ends the whole
+namespace) or else a child subreaper (:mod:`hermes_core.subreaper`) whose tree is killed bottom-up.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hermes_core.secrets import DEFAULT_ENV_ALLOW
+from hermes_core.subreaper import is_reaper, kill_tree, reaper_argv
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
     PIPE_GRACE,
@@ -41,6 +45,7 @@ __all__ = [
     "kill_group",
     "kill_marked",
     "owned_tempdir",
+    "reaper_argv",
     "reclaim_orphans",
     "run_process",
     "timeout_note",
@@ -140,19 +145,27 @@ def _processes() -> list[str]:
         return []
 
 
+def _kill(pids: Iterable[int]) -> int:
+    """SIGKILL ``pids``, reapers (:mod:`hermes_core.subreaper`) after everything below them; how many."""
+    pids = list(pids)
+    reapers = [pid for pid in pids if is_reaper(pid)]
+    killed = sum(kill_tree(pid) for pid in reapers)
+    for pid in set(pids).difference(reapers):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except (ProcessLookupError, PermissionError):
+            pass
+    return killed
+
+
 def kill_marked(marker: str, passes: int = 3) -> int:
-    """Kill every process of ours whose environment holds the line ``marker`` (``NAME=VALUE``); returns
-    how many. A few passes, so that a child forked during one pass dies in the next."""
+    """Kill every process of ours whose environment holds the line ``marker`` (``NAME=VALUE``), and
+    everything below a marked reaper or PID-namespace init, whatever its environment; returns how many.
+    A few passes, so that a child forked during one pass dies in the next."""
     wanted, me, killed = marker.encode(), str(os.getpid()), 0
     for _ in range(passes):
-        found = 0
-        for pid in _processes():
-            if pid != me and wanted in _environ_lines(pid):
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                    found += 1
-                except (ProcessLookupError, PermissionError):
-                    pass
+        found = _kill(int(pid) for pid in _processes() if pid != me and wanted in _environ_lines(pid))
         killed += found
         if not found:
             break
@@ -194,6 +207,14 @@ def _pid_namespace(pid: str) -> str | None:
         return None
 
 
+def _command_name(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def _uid(pid: str) -> int | None:
     try:
         return os.stat(f"/proc/{pid}").st_uid
@@ -227,24 +248,21 @@ def reclaim_orphans() -> dict[str, int]:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
             folders += 1
-    processes = 0
     prefix = f"{OWNER_VARIABLE}=".encode()
     namespace, uid = _pid_namespace("self"), os.getuid()
+    orphans = []
     for pid in _processes():
-        # an owner pid means something only in our pid namespace (a container has its own), and only
-        # our own user's processes are ours to reclaim
-        if _pid_namespace(pid) != namespace or _uid(pid) != uid:
+        # an owner pid means something only in our pid namespace (a container has its own; the init of a
+        # local sandbox's namespace is a ``bwrap`` we started), and only our user's processes are ours
+        if (_pid_namespace(pid) != namespace and _command_name(pid) != "bwrap") or _uid(pid) != uid:
             continue
         for line in _environ_lines(pid):
             if line.startswith(prefix):
                 owner = line[len(prefix) :].decode(errors="replace")
                 if owner.isdigit() and int(owner) != os.getpid() and not _pid_alive(int(owner)):
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                        processes += 1
-                    except (ProcessLookupError, PermissionError):
-                        pass
+                    orphans.append(int(pid))
                 break
+    processes = _kill(orphans)
     return {"processes": processes, "folders": folders}
 
 
@@ -314,6 +332,8 @@ def run_process(
             proc.stdout.close()
 
     def kill_all() -> None:
+        if marker:  # first: a reaper in the group must outlive what is below it until that is dead
+            kill_marked(marker)
         kill_group(proc.pid)
         if marker:
             kill_marked(marker)

@@ -96,6 +96,10 @@ SETTINGS = (
             help="Address-space limit of each local command, in MiB."),
     Setting("terminal.local.max_file_size_mb", int, env="TERMINAL_MAX_FILE_SIZE_MB", minimum=1,
             help="Largest file a local command may write, in MiB."),
+    Setting("terminal.local.isolation", env="TERMINAL_LOCAL_ISOLATION", default="auto",
+            choices=("auto", "bwrap", "none"),
+            help="Run local commands in a bwrap PID namespace with ~/.hermes hidden: auto (when bwrap "
+                 "works here), bwrap (required), none."),
 )  # fmt: skip
 
 

@@ -4,6 +4,11 @@ Each command is a fresh ``bash -c`` in its own session with a clean environment 
 :func:`hermes_core.process.clean_environment`), optional resource limits, and two markers in its
 environment, so that a timeout or ``cleanup()`` kills everything the task started — ``setsid`` children
 included — and a later start reclaims what a ``kill -9`` of hermes left.
+
+Each command also runs isolated where ``bwrap`` works (:mod:`hermes_tools_terminal.isolation`: its own
+PID namespace and ``/proc``, ``~/.hermes`` hidden), else under a child subreaper
+(:mod:`hermes_core.subreaper`): either way a process that drops its markers (``setsid env -i ...``) is
+still below something we kill at cleanup.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from hermes_core.process import (
     kill_group,
     kill_marked,
     owned_tempdir,
+    reaper_argv,
     reclaim_orphans,
     run_process,
 )
-from hermes_core.terminal import ExecResult, Sandbox, SandboxRequest, TerminalBackend
+from hermes_core.terminal import ExecResult, Sandbox, SandboxError, SandboxRequest, TerminalBackend
+from hermes_tools_terminal.isolation import bwrap_argv, describe, resolve
 
 _reclaimed = threading.Event()
 
@@ -43,8 +50,10 @@ class LocalSandbox(Sandbox):
         shell: str = "bash",
         env: dict[str, str] | None = None,
         limits: ResourceLimits | None = None,
+        isolation: str = "none",
     ) -> None:
         self.task_id = task_id
+        self.isolation = isolation
         self.cwd = cwd
         self.timeout = timeout
         self.max_output = max_output
@@ -66,8 +75,10 @@ class LocalSandbox(Sandbox):
         env = dict(self.env if self.env is not None else os.environ)
         name, _, value = self.marker.partition("=")
         env[name] = value  # the task's marker; run_process adds the command's own
+        argv = [self.shell, "-c", command]
+        isolated = self.isolation == "bwrap"
         return run_process(
-            [self.shell, "-c", command],
+            bwrap_argv(argv, self.cwd, chdir=workdir) if isolated else reaper_argv(argv),
             cwd=workdir,
             timeout=self.limit(timeout),
             max_output=self.max_output,
@@ -88,9 +99,12 @@ class LocalSandbox(Sandbox):
                 return
             self._closed = True
             groups, self._groups = self._groups, set()
+        # marked first (what left the group still carries the marker; a reaper or a namespace init
+        # must outlive what is below it until that is dead), then the groups, then what raced us
+        kill_marked(self.marker)
         for pgid in groups:
             kill_group(pgid)
-        kill_marked(self.marker)  # what left the group (setsid, double fork) still carries the marker
+        kill_marked(self.marker)
         if self._owns_cwd:
             shutil.rmtree(self.cwd, ignore_errors=True)
 
@@ -108,7 +122,8 @@ class LocalBackend(TerminalBackend):
     """Runs commands on this machine in a per-task directory (a fresh temporary one unless ``cwd``).
 
     Options (else settings): ``env_allow`` (names passed to commands; ``terminal.env_allow``),
-    ``max_processes`` / ``max_memory_mb`` / ``max_file_size_mb`` (``terminal.local.*``), ``shell``.
+    ``max_processes`` / ``max_memory_mb`` / ``max_file_size_mb`` / ``isolation`` (``terminal.local.*``),
+    ``shell``.
     """
 
     name = "local"
@@ -127,6 +142,26 @@ class LocalBackend(TerminalBackend):
         allow = self._option("env_allow", "terminal.env_allow")
         return clean_environment(DEFAULT_ENV_ALLOW if allow is None else allow)
 
+    def isolation(self) -> tuple[str, str | None]:
+        """``(mode, note)``: ``bwrap`` or ``none`` here, and why not ``bwrap`` (see :mod:`.isolation`)."""
+        return resolve(self._option("isolation", "terminal.local.isolation"))
+
+    def unavailable_reason(self) -> str | None:
+        try:
+            self.isolation()
+        except RuntimeError as exc:
+            return str(exc)
+        return None
+
+    @classmethod
+    def isolation_report(cls) -> tuple[bool, str]:
+        """For ``hermes doctor``: whether local commands are isolated here, and a one-line account."""
+        try:
+            mode, note = cls().isolation()
+        except RuntimeError as exc:
+            return False, str(exc)
+        return mode == "bwrap", describe(mode, note)
+
     def limits(self) -> ResourceLimits:
         return ResourceLimits(
             processes=self._option("max_processes", "terminal.local.max_processes"),
@@ -144,6 +179,10 @@ class LocalBackend(TerminalBackend):
             cwd = owned_tempdir(request.task_id)
             owns = True
         limits = self.limits()
+        try:
+            mode, _ = self.isolation()
+        except RuntimeError as exc:
+            raise SandboxError(str(exc)) from None
         return LocalSandbox(
             request.task_id,
             cwd,
@@ -153,4 +192,5 @@ class LocalBackend(TerminalBackend):
             shell=request.option("shell") or self.options.get("shell") or "bash",
             env=self.environment(),
             limits=limits if limits else None,
+            isolation=mode,
         )

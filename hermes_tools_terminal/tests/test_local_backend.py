@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from hermes_testkit.backends import BackendConformance
 from hermes_tools_terminal.local import LocalBackend
@@ -16,28 +15,16 @@ class TestLocalConformance(BackendConformance):
     backend_name = "local"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purposes
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
-
-
-def test_timeout_kills_grandchild_sleep():
+def test_timeout_kills_grandchild_sleep(sleepers):
     sandbox = LocalBackend().create("grandchild", timeout=30)
+    arg = sleepers.new()
     try:
-        result = sandbox.execute("bash -c 'sleep 300 & echo $! > child.pid; wait' & wait", timeout=1)
-        assert result.exit_code == 124 and "timed out after 1s" in result.output
-        pid = int(Path(sandbox.cwd, "child.pid").read_text())
-        deadline = time.monotonic() + 3
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(pid), "the grandchild sleep outlived the timeout"
+        seen = f"{arg[0]}[{arg[1]}]{arg[2:]}"  # a pattern that does not match grep's own command line
+        started = f"until grep -qs '{seen}' /proc/[0-9]*/cmdline; do sleep 0.05; done; echo running"
+        result = sandbox.execute(f"bash -c 'sleep {arg} & wait' & {started}; wait", timeout=8)
+        assert result.exit_code == 124 and "timed out after 8s" in result.output
+        assert "running" in result.output, "the grandchild never started"
+        assert sleepers.wait_gone(arg) == 0, "the grandchild sleep outlived the timeout"
     finally:
         sandbox.cleanup()
 
@@ -68,16 +55,13 @@ def test_given_cwd_is_used_and_kept(tmp_path):
     assert (tmp_path / "work").is_dir(), "a directory we did not create is not ours to delete"
 
 
-def test_cleanup_kills_background_jobs():
+def test_cleanup_kills_background_jobs(sleepers):
     sandbox = LocalBackend().create("bg")
-    sandbox.execute("sleep 300 > /dev/null 2>&1 & echo $! > bg.pid")
-    pid = int(Path(sandbox.cwd, "bg.pid").read_text())
-    assert _alive(pid)
+    arg = sleepers.new()
+    sandbox.execute(f"sleep {arg} > /dev/null 2>&1 &")
+    assert sleepers.wait_started(arg) == 1, "a background job lives on after its command"
     sandbox.cleanup()
-    deadline = time.monotonic() + 3
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid)
+    assert sleepers.wait_gone(arg) == 0
 
 
 def test_background_job_holding_the_pipe_does_not_block():
@@ -108,13 +92,6 @@ def test_plugin_import_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
-
-
-def _wait_dead(pid: int, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _alive(pid)
 
 
 # -- issue 15.3: the sandbox environment is an allow-list -----------------------------------------------
@@ -149,24 +126,24 @@ def test_allow_list_is_configurable(monkeypatch):
 # -- issue 15.7: setsid children, resource limits -------------------------------------------------------
 
 
-def test_timeout_kills_a_setsid_child():
+def test_timeout_kills_a_setsid_child(sleepers):
     sandbox = LocalBackend().create("setsid", timeout=30)
+    arg = sleepers.new()
     try:
-        result = sandbox.execute("setsid sleep 300 & echo $! > child.pid; wait", timeout=1)
+        result = sandbox.execute(f"setsid sleep {arg} & wait", timeout=1)
         assert result.exit_code == 124
-        pid = int(Path(sandbox.cwd, "child.pid").read_text())
-        assert _wait_dead(pid), "a setsid child outlived the command's timeout"
+        assert sleepers.wait_gone(arg) == 0, "a setsid child outlived the command's timeout"
     finally:
         sandbox.cleanup()
 
 
-def test_cleanup_kills_a_setsid_background_job():
+def test_cleanup_kills_a_setsid_background_job(sleepers):
     sandbox = LocalBackend().create("setsid-bg")
-    sandbox.execute("setsid sleep 300 > /dev/null 2>&1 < /dev/null & echo $! > bg.pid")
-    pid = int(Path(sandbox.cwd, "bg.pid").read_text())
-    assert _alive(pid)
+    arg = sleepers.new()
+    sandbox.execute(f"setsid sleep {arg} > /dev/null 2>&1 < /dev/null &")
+    assert sleepers.wait_started(arg) == 1
     sandbox.cleanup()
-    assert _wait_dead(pid), "a setsid job outlived its sandbox"
+    assert sleepers.wait_gone(arg) == 0, "a setsid job outlived its sandbox"
 
 
 def test_file_size_limit():

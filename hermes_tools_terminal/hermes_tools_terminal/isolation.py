@@ -1,0 +1,117 @@
+"""How a local command is kept away from hermes's secrets: a ``bwrap`` PID and mount namespace.
+
+Without it a command reads hermes's own environment (``/proc/$PPID/environ``: every API key) and
+``~/.hermes/.env``; the allow-listed environment does not help. With ``bubblewrap`` (Debian package
+``bubblewrap``) each command runs as::
+
+    bwrap --unshare-pid --dev-bind / / --proc /proc --tmpfs ~/.hermes [--tmpfs $HERMES_HOME]
+          --bind CWD CWD --chdir CWD -- bash -c COMMAND
+
+- a new PID namespace with its own ``/proc``: no process of the host is visible, hermes's included;
+- ``~/.hermes`` and ``$HERMES_HOME`` hidden by empty tmpfs mounts; the task's directory bound
+  read-write (also when it lies inside them); the rest of the file system as before;
+- every process the command starts lives in that namespace. Its init (bwrap's, pid 1 inside) carries
+  our markers in its environment, and killing it makes the kernel kill the whole namespace, whatever
+  the processes did to their environment or session. ``--die-with-parent`` is not used: it would end
+  the task's background jobs (``server &``) with each command, where they used to live until cleanup.
+
+Setting ``terminal.local.isolation``: ``auto`` (bwrap when it works here, else none), ``bwrap`` (an
+error when it does not), ``none``. Whether it works is probed once per process by running
+``bwrap ... true`` (a container without user namespaces or ``CAP_SYS_ADMIN`` refuses it). Without
+isolation, commands run as before, under a child subreaper (:mod:`hermes_core.subreaper`) so that
+cleanup still kills what they start; ``hermes doctor`` says which one is in use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+
+from hermes_core.config_files import hermes_home
+
+CHOICES = ("auto", "bwrap", "none")
+_probe_lock = threading.Lock()
+_probed: dict[str, str | None] = {}
+
+
+def hidden_paths() -> list[str]:
+    """The folders a command must not read: ``~/.hermes`` and ``$HERMES_HOME``."""
+    paths = {os.path.expanduser("~/.hermes"), str(hermes_home())}
+    return sorted({os.path.realpath(p) for p in paths if os.path.isdir(p)} - {"/"})
+
+
+def bwrap_argv(argv: Sequence[str], cwd: str, chdir: str | None = None, bwrap: str = "bwrap") -> list[str]:
+    """``argv`` run by ``bwrap`` in a new PID namespace from ``chdir`` (default ``cwd``), hermes's
+    folders hidden, the task's folder ``cwd`` writable (only it: a ``chdir`` into a hidden folder fails)."""
+    chdir = chdir or cwd
+    cwd = os.path.realpath(cwd)
+    mounts = [(p.count("/"), 0, ["--tmpfs", p]) for p in hidden_paths()]
+    mounts.append((cwd.count("/"), 1, ["--bind", cwd, cwd]))
+    args = [bwrap, "--unshare-pid", "--dev-bind", "/", "/", "--proc", "/proc"]
+    for _, _, mount in sorted(mounts):  # outer paths first: a task folder inside ~/.hermes stays visible,
+        args += mount  # ~/.hermes inside a task folder (cwd = ~) stays hidden
+    return [*args, "--chdir", chdir, "--", *argv]
+
+
+def bwrap_problem() -> str | None:
+    """``None`` when ``bwrap`` isolates commands here, else why not (probed once, then cached)."""
+    with _probe_lock:
+        if "bwrap" not in _probed:
+            _probed["bwrap"] = _probe()
+        return _probed["bwrap"]
+
+
+def _probe() -> str | None:
+    path = shutil.which("bwrap")
+    if path is None:
+        return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    with tempfile.TemporaryDirectory(prefix="hermes-bwrap-probe-") as cwd:
+        try:
+            done = subprocess.run(
+                bwrap_argv(["true"], cwd, bwrap=path),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bwrap could not be started: {exc}"
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        return f"bwrap does not work here: {reason}"
+    return None
+
+
+def resolve(choice: str | None) -> tuple[str, str | None]:
+    """``(mode, note)``: the isolation a choice gives here (``bwrap`` or ``none``) and, when it is
+    ``none``, why. An explicit ``bwrap`` that does not work raises ``RuntimeError``."""
+    choice = (choice or "auto").strip().lower()
+    if choice not in CHOICES:
+        raise RuntimeError(f"terminal.local.isolation must be one of {', '.join(CHOICES)}, not {choice!r}")
+    if choice == "none":
+        return "none", "isolation turned off (terminal.local.isolation = none)"
+    problem = bwrap_problem()
+    if problem is None:
+        return "bwrap", None
+    if choice == "bwrap":
+        raise RuntimeError(f"terminal.local.isolation = bwrap, but {problem}")
+    return "none", problem
+
+
+def describe(mode: str, note: str | None) -> str:
+    if mode == "bwrap":
+        return (
+            "commands run in a bwrap PID namespace: hermes's environment and ~/.hermes are out of reach, "
+            "every process they start ends at cleanup"
+        )
+    return (
+        f"commands run unisolated ({note}): they can read hermes's environment (/proc) and ~/.hermes; "
+        "masking and a child subreaper are all that stand in the way"
+    )
+
+
+__all__ = ["CHOICES", "bwrap_argv", "bwrap_problem", "describe", "hidden_paths", "resolve"]
