@@ -1,0 +1,248 @@
+"""``hermes serve`` under memory attacks: peak RSS of the server process for each (issue 22, item 3).
+
+    python benchmarks/serve_attacks.py                     # this tree's hermes serve
+    python benchmarks/serve_attacks.py --baseline 3011c70  # and the serve of that revision, side by side
+    python benchmarks/serve_attacks.py --quick             # smaller attacks (CI smoke)
+
+Each attack gets a fresh ``hermes serve`` process (as a user starts it, default settings) in front of the
+test kit's scripted upstream on 127.0.0.1; the figure is the process's ``VmHWM`` (peak resident set)
+from ``/proc``, next to its RSS once started, and what the client got (status, bytes).
+
+1. a 31 MB request body of ``{}`` items, once and 4 at a time (the upstream is a closed port: only the
+   proxy's own handling of the body counts);
+2. completions mode, 10 sessions each with a 2 MB prompt;
+3. a 100 MB upstream answer (not streamed);
+4. a streamed answer that opens ``<tool_call>`` and then writes 30 MB without closing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def memory(pid: int) -> dict[str, float]:
+    """``VmRSS`` and ``VmHWM`` of a process, in MB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            out[name] = int(value.split()[0]) / 1024
+    return out
+
+
+def checkout(revision: str, into: Path) -> Path:
+    """The hermes-serve package of ``revision`` (``git archive``), to put first on ``PYTHONPATH``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "plugins/hermes-serve/hermes_serve"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "plugins" / "hermes-serve"
+
+
+class Serve:
+    """One ``hermes serve`` process; ``source`` puts another revision's package first on the path."""
+
+    def __init__(self, upstream: str, source: Path | None, *extra: str) -> None:
+        self.port = free_port()
+        env = dict(os.environ)
+        if source is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
+        command = [
+            sys.executable,
+            "-c",
+            "from hermes_serve.cli import serve; serve()",
+            "--upstream",
+            upstream,
+        ]
+        command += ["--parser", "hermes", "--port", str(self.port), *extra]
+        self.process = subprocess.Popen(command, stderr=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit("hermes serve did not start")
+            time.sleep(0.1)
+        self.started = memory(self.process.pid)["VmRSS"]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> dict[str, float]:
+        figures = memory(self.process.pid) | {"start": self.started}
+        self.process.terminate()
+        self.process.wait(20)
+        return figures
+
+
+async def post_many(url: str, body: bytes, count: int) -> list[str]:
+    async with httpx.AsyncClient(timeout=600) as http:
+
+        async def one() -> str:
+            try:
+                response = await http.post(url + "/v1/chat/completions", content=body)
+                return f"{response.status_code} ({len(response.content)} B)"
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
+
+        return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+def stream(url: str, body: dict) -> str:
+    size, first_content = 0, None
+    start = time.monotonic()
+    try:
+        with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=600) as response:
+            for part in response.iter_bytes():
+                size += len(part)
+                if first_content is None and b"xxxx" in part:
+                    first_content = time.monotonic() - start
+            status = response.status_code
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+    seen = "never" if first_content is None else f"after {first_content:.1f} s"
+    return f"{status}, {size / 2**20:.1f} MB streamed, held text first sent {seen}"
+
+
+def upstream_server(tokenizer_dir: str, scale: float):
+    """The kit's scripted upstream: a 100 MB answer, a 30 MB unclosed ``<tool_call>`` stream, and
+    ``/v1/completions`` answering ``ok`` (token ids from the tokenizer) for completions mode."""
+    from transformers import AutoTokenizer
+
+    from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    huge = int(100 * 2**20 * scale)
+    big_answer = (
+        b'{"id": "x", "object": "chat.completion", "model": "m", "choices": [{"index": 0, "message": '
+        b'{"role": "assistant", "content": "' + b"x" * huge + b'"}, "finish_reason": "stop"}]}'
+    )
+
+    def event(delta: dict, finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return b"data: " + json.dumps({"id": "x", "model": "m", "choices": [choice]}).encode() + b"\n\n"
+
+    piece = event({"content": "x" * 10_000})
+    held = int(30 * 2**20 * scale) // 10_000
+    unclosed = [event({"role": "assistant", "content": "Let me look. <tool_call>{"}), *[piece] * held]
+    unclosed += [event({}, "stop"), b"data: [DONE]\n\n"]
+
+    def respond(body: dict) -> Reply:
+        attack = body.get("bench_attack")
+        if attack == "upstream100":
+            return Reply(raw=big_answer)
+        if attack == "held30":
+            return Reply(raw=unclosed)
+        return Reply("ok")
+
+    def completion(body: dict) -> dict:
+        ids = tokenizer.encode("ok", add_special_tokens=False) + [tokenizer.eos_token_id]
+        logprobs = {"tokens": [f"token_id:{i}" for i in ids], "token_logprobs": [-0.5] * len(ids)}
+        choice = {"index": 0, "text": "ok", "token_ids": ids, "finish_reason": "stop", "logprobs": logprobs}
+        return {"id": "c", "object": "text_completion", "model": "m", "choices": [choice]}
+
+    server = ScriptedOpenAIServer()
+    server.keep_requests = False
+    server.responder = respond
+    server.routes["/v1/completions"] = completion
+    return server.start()
+
+
+def attacks(
+    upstream: str, source: Path | None, tokenizer_dir: str, scale: float
+) -> list[tuple[str, str, dict]]:
+    rows = []
+    user = [{"role": "user", "content": "hi"}]
+    pad = b"{}," * int(31 * 2**20 * scale / 3)
+    body31 = b'{"model": "m", "messages": ' + json.dumps(user).encode() + b', "pad": [' + pad + b"{}]}"
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    for count in (1, 4):
+        serve = Serve(closed, source)
+        got = asyncio.run(post_many(serve.url, body31, count))
+        rows.append((f"31 MB body of {{}} x{count}", ", ".join(sorted(set(got))), serve.close()))
+
+    serve = Serve(upstream, source, "--upstream-mode", "completions", "--tokenizer", tokenizer_dir)
+    prompt = "word " * int(2 * 2**20 * scale / 5)
+    statuses = []
+    for n in range(10):
+        messages = [{"role": "user", "content": prompt}]
+        response = httpx.post(
+            serve.url + "/v1/chat/completions",
+            json={"model": "m", "messages": messages, "max_tokens": 8},
+            headers={"X-Session-Id": f"session-{n}"},
+            timeout=600,
+        )
+        statuses.append(str(response.status_code))
+    rows.append(("completions, 10 sessions x 2 MB", ",".join(sorted(set(statuses))), serve.close()))
+
+    serve = Serve(upstream, source)
+    response = httpx.post(
+        serve.url + "/v1/chat/completions",
+        json={"model": "m", "messages": user, "bench_attack": "upstream100"},
+        timeout=600,
+    )
+    rows.append(
+        ("100 MB upstream answer", f"{response.status_code} ({len(response.content)} B)", serve.close())
+    )
+
+    serve = Serve(upstream, source)
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    body = {"model": "m", "messages": user, "tools": tools, "stream": True, "bench_attack": "held30"}
+    rows.append(("30 MB after an unclosed <tool_call>", stream(serve.url, body), serve.close()))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", help="a git revision whose hermes serve to measure as well")
+    parser.add_argument("--quick", action="store_true", help="attacks a tenth the size")
+    args = parser.parse_args()
+    scale = 0.1 if args.quick else 1.0
+    from hermes_testkit.envs import build_tokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer_dir = str(build_tokenizer(Path(tmp) / "tokenizer"))
+        upstream = upstream_server(tokenizer_dir, scale)
+        try:
+            runs = [("this tree", None)]
+            if args.baseline:
+                runs.insert(0, (f"baseline {args.baseline}", checkout(args.baseline, Path(tmp) / "baseline")))
+            for name, source in runs:
+                print(f"\n== hermes serve, {name} (peak RSS = VmHWM of the server process)")
+                print(f"{'attack':36} {'start':>8} {'peak':>8} {'end':>8}  client got")
+                for attack, outcome, mem in attacks(upstream.base_url, source, tokenizer_dir, scale):
+                    figures = f"{mem['start']:6.0f}MB {mem['VmHWM']:6.0f}MB {mem['VmRSS']:6.0f}MB"
+                    print(f"{attack:36} {figures}  {outcome}", flush=True)
+        finally:
+            upstream.stop()
+
+
+if __name__ == "__main__":
+    main()
