@@ -221,7 +221,9 @@ def test_the_ray_engine_runs_the_same_trials(oracle_job, tmp_path):
     args = ["tasks", "run", str(TASKS / "hello"), str(TASKS / "wrong-oracle"), "--engine", "ray", "-n", "2"]
     done = subprocess.run(
         [*hermes, *args, "--json", "--jobs-dir", str(tmp_path)],
-        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, capture_output=True, text=True, timeout=300,
+        # RAY_ADDRESS=local: a Ray instance of our own, even when another one runs on this machine
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ADDRESS": "local"},
+        capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     rewards = {t["task"]: t["reward"] for t in json.loads(done.stdout)["trials"]}
