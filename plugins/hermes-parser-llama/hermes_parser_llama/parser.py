@@ -5,11 +5,11 @@ Llama 3.1+ (JSON tool-calling template) answers a tool turn with JSON objects, s
 
     {"name": "get_weather", "parameters": {"city": "Paris"}}; {"name": "get_time", "parameters": {}}
 
-As vLLM's ``Llama3JsonToolParser`` does today, every top-level object with a string ``name`` and
-``arguments``/``parameters`` is a call wherever it sits: prose before or after the calls, a brace or a
-quoted argument object in the trailing prose, does not lose them (vLLM
-``test_extract_tool_calls_multiple_json_with_surrounding_text``). Objects without those keys are not
-calls and are skipped. Unlike vLLM, the text before the first call is kept as content.
+As vLLM 0.34's ``llama3_json`` grammar: calls begin only where the answer opens with ``{`` or after
+``<|python_tag|>`` (a JSON example in prose is text: ``test_brace_in_plain_text_is_not_a_tool_call``);
+from there every top-level object with a string ``name`` and ``arguments``/``parameters`` is a call, and
+prose or a brace after the calls does not lose them. Objects without those keys are skipped. The text
+before ``<|python_tag|>`` is kept as content.
 
 Linear time: objects are read with the C JSON scanner on the original string, a decoded object's
 interior is never re-scanned, and the characters examined by *failed* decodes are budgeted (a few times
@@ -78,10 +78,21 @@ class Llama3JsonParser(ToolCallParser):
     def extract(self, text: str) -> ParsedCompletion | None:
         think_end = text.rfind(THINK_END)
         origin = think_end + len(THINK_END) if think_end >= 0 else 0
-        calls, first = self._scan(text, origin)
+        # Calls begin where vLLM 0.34's llama_json grammar lets them: an answer that opens with ``{``, or
+        # after ``<|python_tag|>``; a brace in prose is text (``test_brace_in_plain_text_is_not_a_tool_call``)
+        opening = origin
+        while opening < len(text) and text[opening] in " \t\r\n":
+            opening += 1
+        if text.startswith("{", opening):
+            tag, region = -1, opening
+        else:
+            tag = text.find(PYTHON_TAG, origin)
+            if tag < 0:
+                return None
+            region = tag + len(PYTHON_TAG)
+        calls, first = self._scan(text, region)
         if not calls:
             return None
-        tag = text.find(PYTHON_TAG, origin, first)
         return ParsedCompletion(content=content_before(text, tag if tag >= 0 else first), tool_calls=calls)
 
     @staticmethod

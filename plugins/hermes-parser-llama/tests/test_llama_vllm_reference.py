@@ -16,15 +16,22 @@ def names(parsed):
     return [c.function.name for c in parsed.tool_calls]
 
 
-def test_extract_tool_calls_simple():
-    # vLLM ::test_extract_tool_calls_simple (text before and after the call)
-    text = (
-        'Here is the result: {"name": "getOpenIncidentsTool", "parameters": {}} Would you like to know more?'
-    )
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Example: {"name":"a","arguments":{}}',  # vLLM 0.34 ::test_brace_in_plain_text_is_not_a_tool_call
+        # the older suite's ::test_extract_tool_calls_simple text, which 0.34's grammar leaves as content
+        'Here is the result: {"name": "getOpenIncidentsTool", "parameters": {}} Would you like to know more?',
+    ],
+)
+def test_brace_in_plain_text_is_not_a_tool_call(text):
     parsed = parse(text)
-    assert names(parsed) == ["getOpenIncidentsTool"]
-    assert parsed.tool_calls[0].function.arguments == "{}"
-    assert parsed.content == "Here is the result:"  # vLLM: None (see README)
+    assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_calls_after_python_tag_keep_the_text_before_as_content():
+    parsed = parse('Let me search. <|python_tag|>{"name": "searchTool", "parameters": {}}')
+    assert names(parsed) == ["searchTool"] and parsed.content == "Let me search."
 
 
 def test_extract_tool_calls_with_arguments():
@@ -74,10 +81,10 @@ def test_extract_tool_calls_multiple_json(sep):
     assert '"query": "test2"' in parsed.tool_calls[2].function.arguments
 
 
-def test_extract_tool_calls_multiple_json_with_surrounding_text():
-    # vLLM ::test_extract_tool_calls_multiple_json_with_surrounding_text
+def test_extract_tool_calls_multiple_json_with_trailing_text():
+    # the older suite's ::test_extract_tool_calls_multiple_json_with_surrounding_text, without the prose
+    # before the calls (0.34 starts calls only at the answer's opening brace)
     text = (
-        "Here are the results: "
         '{"name": "searchTool", "parameters": {"query": "test1"}}; '
         '{"name": "getOpenIncidentsTool", "parameters": {}}; '
         '{"name": "searchTool", "parameters": {"query": "test2"}} '
@@ -85,7 +92,7 @@ def test_extract_tool_calls_multiple_json_with_surrounding_text():
     )
     parsed = parse(text)
     assert names(parsed) == ["searchTool", "getOpenIncidentsTool", "searchTool"]
-    assert parsed.content == "Here are the results:"
+    assert parsed.content is None
 
 
 def test_extract_tool_calls_deeply_nested_json():
@@ -167,18 +174,21 @@ def test_extract_tool_calls_streaming_parallel_separators(separator):
 @pytest.mark.parametrize(
     "prefix,suffix",
     [
-        ("Sure! ", ""),
         ("", " Let me know."),
-        ("I'll look that up.\n\n", "\n\nDone."),
-        ("Calling: ", " {not json}"),
+        ("\n\n", "\n\nDone."),
+        ("  ", " {not json}"),
     ],
 )
-def test_leading_and_trailing_text_around_an_untagged_call(prefix, suffix):
-    """hermes-agent's ``leading_content`` case: text around an untagged call does not hide it."""
+def test_trailing_text_after_an_untagged_call(prefix, suffix):
+    """Text after an untagged call does not hide it. Text *before* one makes it prose, as vLLM 0.34's
+    grammar (``test_brace_in_plain_text_is_not_a_tool_call``); hermes-agent's ``leading_content`` case
+    ("Sure! {call}") is therefore content here, as it is behind a vLLM server."""
     text = prefix + '{"name": "terminal", "arguments": {"command": "ls"}}' + suffix
     parsed = parse(text)
     assert names(parsed) == ["terminal"]
-    assert parsed.content == (prefix.rstrip() or None)
+    assert parsed.content is None
+    leading = parse("Sure! " + text.strip())
+    assert leading.tool_calls == []
 
 
 def test_bait_never_decodes_from_a_brace_that_cannot_start_a_call(monkeypatch):
