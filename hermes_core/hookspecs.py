@@ -17,7 +17,7 @@ other plugins go on (``hermes plugins list`` shows why).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -128,89 +128,7 @@ ALL_HOOKS: tuple[str, ...] = tuple(
 )
 """Hook names in declaration order; ``hermes plugins list`` and the meta-tests use it."""
 
-
-# ==================================================================================================
-# Lifecycle hooks (issue 13): called by the agent loop during a run, not at load
-# ==================================================================================================
-#
-# Named as hermes-agent names them. An implementation may be sync or ``async def``; it may accept any
-# subset of the arguments listed. ``run`` is the run's :class:`hermes_agent_loop.hooks.RunInfo`
-# (``task_id``, ``model``, ``turn``, and ``state``: a dict a plugin may keep per-run data in, keyed by
-# its own name). A hook that raises is recorded against its plugin (``hermes plugins list`` shows the
-# error) and the run goes on as if the hook had returned ``None``. With no plugin implementing a hook,
-# the loop does not call it at all.
-
-
-@hookspec
-def on_run_start(run: Any) -> None:
-    """A run begins (before the first model call); ``run.messages`` holds the starting conversation."""
-
-
-@hookspec
-def pre_llm_call(run: Any, request: dict[str, Any]) -> dict[str, Any] | None:
-    """Before each model call: ``request`` holds the ``chat.completions.create`` keyword arguments.
-
-    Change it in place, or return a dict whose keys replace the request's (``{"temperature": 0}``).
-    The saved trajectory is not changed, only what is sent.
-    """
-
-
-@hookspec
-def post_llm_call(run: Any, request: dict[str, Any], response: Any, error: str | None) -> None:
-    """After each model call (retries included): the ``response`` (``None`` on failure) or ``error``."""
-
-
-@hookspec
-def pre_tool_call(run: Any, tool_name: str, arguments: dict[str, Any], call_id: str) -> dict[str, Any] | None:
-    """Before a tool runs: return ``{"arguments": {...}}`` to run it with other arguments, or
-    ``{"action": "block", "message": "why"}`` to refuse it; the model then sees ``{"error": message}``
-    as the result (a guard, a budget, a sandbox policy)."""
-
-
-@hookspec
-def post_tool_call(
-    run: Any,
-    tool_name: str,
-    arguments: dict[str, Any],
-    result: str,
-    error: str | None,
-    seconds: float,
-    call_id: str,
-) -> None:
-    """After a tool ran (or was refused): its JSON ``result`` and the ``error`` message, if any; for
-    reward shaping from tool outcomes and logging."""
-
-
-@hookspec
-def transform_tool_result(
-    run: Any, tool_name: str, arguments: dict[str, Any], result: str, call_id: str
-) -> str | None:
-    """Return a string to replace the result the model sees (redaction, compression); ``None`` keeps it.
-
-    Several implementations chain: each sees the previous one's replacement.
-    """
-
-
-@hookspec
-def on_run_end(run: Any, result: Any) -> None:
-    """A run ended: ``result`` is the whole :class:`~hermes_agent_loop.AgentResult` (messages, metrics,
-    usage, ``stop_reason``, ``error``)."""
-
-
-@hookspec
-def pre_trajectory_write(record: dict[str, Any]) -> dict[str, Any] | None:
-    """A trajectory record (``hermes run --save-trajectory``, ``hermes batch``) before it is written:
-    change it in place or return a replacement (add a reward, drop a field); secrets are masked after."""
-
-
-LIFECYCLE_HOOKS: tuple[str, ...] = (
-    "on_run_start",
-    "pre_llm_call",
-    "post_llm_call",
-    "pre_tool_call",
-    "post_tool_call",
-    "transform_tool_result",
-    "on_run_end",
-    "pre_trajectory_write",
-)
-ALL_HOOKS = (*ALL_HOOKS, *LIFECYCLE_HOOKS)  # registration hooks first, then the lifecycle ones
+# Lifecycle hooks (``on_run_start``, ``pre_llm_call``, ``pre_tool_call``, ``transform_tool_result``,
+# ``on_run_end``, ``pre_trajectory_write``, ...) are the agent loop's, not the core's: the
+# ``hermes-agent-loop`` plugin declares them through ``register_hookspecs`` and documents them, with their
+# types and deadline, in ``hermes_agent_loop/hookspecs.py``.

@@ -107,9 +107,6 @@ _BUILTIN_TARGETS: dict[str, tuple[str, str]] = {
     "register_settings": ("settings", "setting"),
 }
 _NOT_REGISTRIES = ("register_commands", "register_hookspecs")
-_CORE_HOOKS = frozenset(
-    name for name in dir(hookspecs) if getattr(getattr(hookspecs, name), f"{hookspecs.PROJECT}_spec", None)
-)
 _UNHONOURED = ("hookwrapper", "wrapper", "tryfirst", "trylast")
 """pluggy options meaningless for registration hooks, which the loader calls once per plugin in load
 order: refused at load rather than silently ignored."""
@@ -333,14 +330,13 @@ class Hermes:
                 if not hook_caller.has_spec() and not impl.optionalhook:
                     known = ", ".join(sorted(n for n, hc in vars(self.pm.hook).items() if hc.has_spec()))
                     raise HermesError(f"implements unknown hook {hook_caller.name!r}; known hooks: {known}")
-                if hook_caller.name.startswith("register_"):
-                    used = [opt for opt in _UNHONOURED if getattr(impl, opt, False)]
-                    if used:
-                        raise HermesError(
-                            f"{hook_caller.name} uses {', '.join(used)}, which hermes does not honour for "
-                            "registration hooks (each plugin's runs once, in load order)"
-                        )
-                elif hook_caller.name in _CORE_HOOKS and (impl.hookwrapper or impl.wrapper):
+                used = [opt for opt in _UNHONOURED if getattr(impl, opt, False)]
+                if hook_caller.name.startswith("register_") and used:
+                    raise HermesError(
+                        f"{hook_caller.name} uses {', '.join(used)}, which hermes does not honour for "
+                        "registration hooks (each plugin's runs once, in load order)"
+                    )
+                if impl.hookwrapper or impl.wrapper:
                     raise HermesError(
                         f"{hook_caller.name} is a wrapper, which hermes does not honour for lifecycle hooks "
                         "(each implementation is called in turn; tryfirst/trylast set the order)"

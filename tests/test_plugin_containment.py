@@ -260,23 +260,23 @@ def test_hook_options_the_loader_cannot_honour_are_refused(option):
 
 
 @pytest.mark.parametrize("option", ["hookwrapper", "wrapper"])
-def test_wrappers_of_lifecycle_hooks_are_refused(option):
+def test_wrappers_of_lifecycle_hooks_are_refused(option, run_hooks_host):
     def on_run_start(run):
         yield
 
     plugin = type(sys)("wrapping")
     plugin.on_run_start = hookimpl(**{option: True})(on_run_start)
-    record = Hermes().register(plugin, name="wrapping")
+    record = run_hooks_host.register(plugin, name="wrapping")
     assert record.status == "failed" and "on_run_start is a wrapper" in record.error
 
 
-def test_tryfirst_on_a_lifecycle_hook_is_honoured_by_pluggy_order():
+def test_tryfirst_on_a_lifecycle_hook_is_honoured_by_pluggy_order(run_hooks_host):
     first = type(sys)("first")
     first.on_run_start = hookimpl(tryfirst=True)(lambda run: "first")
     later = type(sys)("later")
     later.on_run_start = hookimpl(lambda run: "later")
     later.on_run_start.__name__ = first.on_run_start.__name__ = "on_run_start"
-    host = Hermes()
+    host = run_hooks_host
     assert host.register(first, name="first").status == "ok"
     assert host.register(later, name="later").status == "ok"
     assert host.pm.hook.on_run_start(run=None) == ["first", "later"]

@@ -256,13 +256,13 @@ def test_registering_the_wrong_kind_of_item_fails_that_plugin():
     assert host.tools.names() == []
 
 
-def test_plugins_list_shows_every_hook_a_plugin_implements():
+def test_plugins_list_shows_every_hook_a_plugin_implements(run_hooks_host):
     plugin = make_plugin(
         "hooks",
         register_tools=lambda register: register(echo_tool()),
         on_run_start=lambda run: None,
         pre_tool_call=lambda run, tool_name, arguments, call_id: None,
     )
-    record = Hermes().register(plugin, name="hooks")
+    record = run_hooks_host.register(plugin, name="hooks")
     assert record.status == "ok", record.error
     assert record.hooks == ["on_run_start", "pre_tool_call", "register_tools"]

@@ -1,4 +1,4 @@
-"""The agent plugin's hooks: ``hermes run``, ``hermes batch`` and ``hermes chat``.
+"""The agent plugin's hooks: ``hermes run``, ``hermes batch``, ``hermes chat`` and the lifecycle hooks.
 
 Registered lazily, so loading this plugin imports neither openai nor the loop.
 """
@@ -20,7 +20,21 @@ SETTINGS = (
     Setting("agent.tool_timeout", float, check=positive, help="Seconds a tool call may take."),
     Setting("agent.max_context_tokens", int, minimum=1, help="Truncate tool output to fit this."),
     Setting("agent.system_prompt", help="System prompt for chat and run."),
+    Setting(
+        "agent.hook_timeout",
+        float,
+        default=10.0,
+        minimum=0,
+        help="Seconds one lifecycle hook may take before the run goes on without it (0: no limit).",
+    ),
 )
+
+
+@hookimpl
+def register_hookspecs(register):
+    from hermes_agent_loop import hookspecs
+
+    register(hookspecs)  # the lifecycle hooks are the loop's: the core's map holds its extension points
 
 
 @hookimpl

@@ -10,7 +10,8 @@ import pytest
 
 from hermes_agent_loop import AgentLoop
 from hermes_agent_loop.hooks import RunHooks
-from hermes_core.hookspecs import LIFECYCLE_HOOKS, hookimpl
+from hermes_agent_loop.hookspecs import LIFECYCLE_HOOKS
+from hermes_core.hookspecs import hookimpl
 from hermes_core.plugins import Hermes
 from hermes_core.tools import Tool
 from hermes_testkit.hooks import NoopHooks, assert_hooks_listed

@@ -10,7 +10,9 @@ tool and an API error, checking that the plugin never breaks a run and never rec
             return my_tracer.Plugin()
 
 :class:`NoopHooks` implements every lifecycle hook and does nothing: the benchmarks' cost baseline.
-The agent plugin (``hermes-agent-loop``) must be installed for the run tests; they skip otherwise.
+The agent plugin (``hermes-agent-loop``) declares the lifecycle hooks: it must be installed for these
+tests; they skip otherwise. Register it first in a host of your own (``host.register(
+hermes_agent_loop.plugin, name="hermes-agent-loop")``) before a plugin implementing lifecycle hooks.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from hermes_core.hookspecs import LIFECYCLE_HOOKS, hookimpl
+from hermes_core.hookspecs import hookimpl
 from hermes_core.tools import Tool
 from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply
 
@@ -129,9 +131,11 @@ class LifecycleHookConformance:
     @pytest.fixture
     def conformance_host(self):
         pytest.importorskip("hermes_agent_loop")
+        import hermes_agent_loop.plugin
         from hermes_core.plugins import Hermes
 
         host = Hermes()
+        host.register(hermes_agent_loop.plugin, name="hermes-agent-loop")  # declares the lifecycle hooks
         host.register(_EchoTool(), name="conformance-echo")
         record = host.register(self.make_plugin(), name=self.plugin_name)
         assert record.status == "ok", f"the plugin failed to load: {record.error}"
@@ -143,6 +147,8 @@ class LifecycleHookConformance:
             yield server
 
     def test_implements_only_lifecycle_or_registration_hooks(self, conformance_host):
+        from hermes_agent_loop.hookspecs import LIFECYCLE_HOOKS
+
         record = conformance_host.records[self.plugin_name]
         assert record.hooks, "the plugin implements no hook"
         assert any(h in LIFECYCLE_HOOKS for h in record.hooks), record.hooks

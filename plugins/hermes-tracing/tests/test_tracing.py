@@ -43,7 +43,10 @@ class Tools:
 @pytest.fixture
 def traced():
     provider, exporter = in_memory()
+    import hermes_agent_loop.plugin
+
     host = Hermes()
+    host.register(hermes_agent_loop.plugin, name="hermes-agent-loop")  # declares the lifecycle hooks
     host.register(Tools(), name="tools")
     host.register(SpanHooks(provider), name="hermes-tracing")
     return host, exporter
