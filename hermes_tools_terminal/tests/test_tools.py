@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
@@ -232,6 +233,33 @@ def test_tool_output_masks_secrets(call, monkeypatch):
     assert key not in json.dumps(call("read_file", {"path": "leak.txt"}))
     assert key not in json.dumps(call("terminal", {"command": "cat leak.txt"}))
     assert key not in json.dumps(call("search_files", {"pattern": "key=", "path": "."}))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "base64 leak.txt",
+        "(printf x; cat leak.txt) | base64 -w 0",
+        "xxd -p leak.txt",
+        "rev leak.txt",
+        "tr a-z A-Z < leak.txt",
+        "fold -w 10 leak.txt",
+        "python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(open(\"leak.txt\").read()))'",
+        "cat leak.txt; head -c 49975 /dev/zero | tr '\\0' -",  # the 50,000-character limit cuts the key
+    ],
+)
+def test_encoded_keys_from_dotenv_do_not_come_out(call, monkeypatch, tmp_path, command):
+    """Issue 22.1: a key of ``.env`` under a name no rule knew, encoded or cut by a command."""
+    key = "azure-" + uuid.uuid4().hex + "Zq"
+    (tmp_path / ".env").write_text(f"AZURE_OPENAI_KEY={key}\n", encoding="utf-8")
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    call("write_file", {"path": "leak.txt", "content": f"x{key}"})  # a key that reached a file
+    output = call("terminal", {"command": command})["output"]
+    assert output.strip(), "the command printed nothing"
+    flat = output.replace("\n", "").lower()
+    encoded = [base64.b64encode(f"{pad}x{key}".encode()).decode()[4:-4] for pad in ("", "x")]
+    for form in (key, key[::-1], key.encode().hex(), *encoded):
+        assert not any(form[i : i + 12].lower() in flat for i in range(len(form) - 11)), (command, output)
 
 
 def test_hermes_tools_call_does_not_print_the_key(tmp_path):
