@@ -29,6 +29,7 @@ PER_ACTOR = 32
 RAY_PIN = "ray==2.60.0"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CLOSE_SECONDS = 30.0
+ACTOR_CPUS = 0.01
 
 
 class JobRunner:
@@ -102,22 +103,36 @@ def run_on_ray(
             ray.init(address=address, log_to_driver=False)
     handles: list[Any] = []
     try:
-        nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
-        count = actors or min(workers, max(nodes, math.ceil(workers / PER_ACTOR)))
+        nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive")]
+        count = actors or min(workers, max(len(nodes), math.ceil(workers / PER_ACTOR)))
         per_actor = math.ceil(workers / count)
-        runner = ray.remote(JobRunner).options(
-            max_restarts=-1,
-            max_task_retries=retries,
-            max_concurrency=per_actor,
-            num_cpus=0,  # placeable on any live node, so a lost node's workers always restart elsewhere
-            scheduling_strategy="SPREAD",
-        )
-        handles = [runner.remote() for _ in range(count)]
+        runner = ray.remote(JobRunner)
+        options = {
+            "max_restarts": -1,
+            "max_task_retries": retries,
+            "max_concurrency": per_actor,
+            # a sliver of a CPU: placeable next to anything, so a lost node's workers restart elsewhere
+            # (with 0 CPUs Ray ignored the node affinity below)
+            "num_cpus": ACTOR_CPUS,
+        }
+        handles = [
+            runner.options(**options, scheduling_strategy=_spread(nodes, i)).remote() for i in range(count)
+        ]
         _Driver(ray, handles, per_actor, deliver, retries).run(jobs, workers)
     finally:
         _close(ray, handles)
         if connected_here:
             ray.shutdown()
+
+
+def _spread(nodes: list[str], index: int) -> Any:
+    """Round-robin over the live nodes, softly: a worker whose node is lost restarts on another one.
+    (Ray's ``SPREAD`` strategy put our actors all on one node.)"""
+    if not nodes:
+        return "DEFAULT"
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return NodeAffinitySchedulingStrategy(nodes[index % len(nodes)], soft=True)
 
 
 def _close(ray: Any, handles: list[Any]) -> None:

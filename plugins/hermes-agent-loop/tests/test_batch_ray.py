@@ -1,0 +1,320 @@
+"""``hermes batch --engine ray`` and the engine API on a real two-node Ray cluster on 127.0.0.1.
+
+The cluster is Ray's own multi-node test helper (``ray.cluster_utils.Cluster``: a head and a second
+node, each its own raylet, as Ray tests node failure), started once for the module. Workers are killed
+with SIGKILL and a node removed mid-batch; every prompt must still be written exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+# before Ray is imported: no usage report, and the cluster advertises 127.0.0.1 (what the engine sets too)
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+ray = pytest.importorskip("ray", reason='Ray is not installed: pip install "hermes-agent-loop[ray]"')
+
+from click.testing import CliRunner  # noqa: E402
+
+from hermes_agent_loop.engines import Job, run_jobs  # noqa: E402
+from hermes_agent_loop.trajectory import read_jsonl  # noqa: E402
+from hermes_core.cli import cli  # noqa: E402
+from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply  # noqa: E402
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+import batch_engine_jobs as jobs  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    from ray.cluster_utils import Cluster
+
+    home = tmp_path_factory.mktemp("ray-home")
+    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "HOME", "HERMES_HOME")}
+    # the workers import the test job functions by name and find no ~/.hermes of the machine's user
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), saved["PYTHONPATH"]) if p)
+    os.environ["HOME"], os.environ["HERMES_HOME"] = str(home), str(home / ".hermes")
+    head = {"num_cpus": 1, "include_dashboard": False, "node_ip_address": "127.0.0.1"}
+    cluster = Cluster(initialize_head=True, head_node_args=head)
+    try:
+        cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
+        cluster.wait_for_nodes()
+        yield cluster
+    finally:
+        cluster.shutdown()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# -- processes and sockets of this test's cluster --------------------------------------------------------
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def job_runner_pids() -> list[int]:
+    """Our cluster's engine workers (Ray titles an actor's process ``ray::JobRunner``)."""
+    return sorted(p for p in _descendants(os.getpid()) if _cmdline(p).startswith("ray::JobRunner"))
+
+
+def owned_by(owner: int) -> list[int]:
+    """Live processes carrying ``HERMES_SANDBOX_OWNER=<owner>``: what that hermes's sandboxes started."""
+    marker = f"HERMES_SANDBOX_OWNER={owner}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes() if entry.isdigit() else b""
+        except OSError:
+            continue
+        if marker in environ.split(b"\0") and alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+def _listening_addresses(pids: set[int]) -> list[str]:
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    addresses = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                addresses.append(fields[1].split(":")[0])
+    return addresses
+
+
+LOOPBACK_HEX = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+
+
+def test_the_cluster_and_its_driver_listen_on_loopback_only(cluster):
+    outcomes = []
+    run_jobs([Job("1", jobs.square, (1,))], outcomes.append, engine="ray", ray_address=cluster.address)
+    addresses = _listening_addresses(_descendants(os.getpid()) | {os.getpid()})
+    assert addresses, "no listening socket found for the cluster's processes"
+    assert set(addresses) <= LOOPBACK_HEX, addresses
+    assert outcomes[0].result == {"square": 1}
+
+
+def test_jobs_spread_over_both_nodes_at_most_workers_at_once(cluster, tmp_path):
+    outcomes = []
+    work = [Job(str(i), jobs.counted, (str(tmp_path), str(i), 0.3)) for i in range(16)]
+    work.append(Job("fails", jobs.square_async, (3,), {"fail_on": 3}))
+    ran = run_jobs(work, outcomes.append, engine="ray", workers=4, ray_address=cluster.address)
+    assert ran == 17 and sorted(o.key for o in outcomes) == sorted(j.key for j in work)
+    ok = [o for o in outcomes if o.ok]
+    assert max(o.result["running"] for o in ok) <= 4
+    assert len({o.result["node"] for o in ok}) == 2
+    (failed,) = [o for o in outcomes if not o.ok]
+    assert failed.key == "fails" and failed.error == "ValueError: no square for 3"
+
+
+def test_a_worker_killed_mid_job_leaves_no_sandbox_process_or_folder(cluster, tmp_path):
+    """The killed worker's background ``sleep`` (started in its local sandbox) is reclaimed when the
+    worker restarts, and the job, retried, gets exactly one outcome."""
+    outcomes, errors = [], []
+
+    def go():
+        try:
+            job = Job("s1", jobs.start_sleeper_then_wait, (str(tmp_path), "s1"))
+            run_jobs([job], outcomes.append, engine="ray", workers=1, ray_address=cluster.address)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    runner = threading.Thread(target=go)
+    runner.start()
+    note = tmp_path / "sleeper-s1"
+    assert jobs.wait_for(note.exists, timeout=120)
+    worker_pid = int(note.read_text())
+    assert owned_by(worker_pid) and worker_pid in job_runner_pids()
+    os.kill(worker_pid, signal.SIGKILL)
+    runner.join(180)
+    assert not runner.is_alive() and not errors
+    assert [(o.key, o.result["retried"]) for o in outcomes] == [("s1", True)]
+    assert jobs.wait_for(lambda: not owned_by(worker_pid), timeout=30)
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    assert not list(tmp.glob(f"hermes-{worker_pid}-*"))
+
+
+# -- hermes batch --engine ray ----------------------------------------------------------------------------
+
+
+def _prompts(path: Path, n: int, extra: list | None = None) -> Path:
+    lines = [json.dumps({"id": f"p{i}", "prompt": f"question {i}"}) for i in range(n)]
+    lines += [json.dumps(item) for item in extra or []]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _batch(*args) -> object:
+    return CliRunner().invoke(cli, ["batch", *map(str, args)], catch_exceptions=False)
+
+
+def _slow_model(seconds: float, seen: list):
+    """Each question calls ``terminal`` once and then answers; every request takes ``seconds``."""
+    lock = threading.Lock()
+
+    def respond(body):
+        with lock:
+            seen.append(1)
+        threading.Event().wait(seconds)
+        last = body["messages"][-1]
+        if last["role"] == "user" and last["content"] == "please fail":
+            return error(400, "refused")
+        if last["role"] == "user":
+            return reply(tool_calls=[("terminal", {"command": f"echo {last['content'].split()[-1]}"})])
+        return reply("answer")
+
+    return respond
+
+
+@pytest.fixture
+def endpoint(monkeypatch, tmp_path):
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "HERMES_MODEL", "TERMINAL_ENV"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path / "home" / ".hermes"))
+    with ScriptedOpenAIServer() as server:
+        yield server
+
+
+def _ids(path: Path) -> list[str]:
+    return [r["id"] for r in read_jsonl(path)]
+
+
+def test_ray_batch_writes_what_the_local_engine_writes_and_resumes_across_engines(
+    cluster, endpoint, tmp_path
+):
+    endpoint.responder = _slow_model(0.0, [])
+    prompts = _prompts(tmp_path / "p.jsonl", 6, [{"id": "bad", "prompt": "please fail"}])
+    out = tmp_path / "out"
+    common = ["--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal", "-q"]
+    assert _batch(prompts, *common, "--limit", 3).exit_code == 0  # local: p0 p1 p2
+    on_ray = ["--resume", "--engine", "ray", "--ray-address", cluster.address]
+    ray_run = _batch(prompts, *common, *on_ray, "-w", 3)
+    assert ray_run.exit_code == 0, ray_run.output
+    again = _batch(prompts, *common, *on_ray)
+    assert again.exit_code == 0 and "0 ok, 0 failed this run" in again.stderr
+    records = list(read_jsonl(out / "trajectories.jsonl"))
+    assert sorted(r["id"] for r in records) == [f"p{i}" for i in range(6)]
+    assert _ids(out / "failures.jsonl") == ["bad"]
+    local, remote = records[0], records[-1]  # the first three lines are the local engine's
+    assert set(local) == set(remote)
+    assert [c["from"] for c in remote["conversations"]] == [c["from"] for c in local["conversations"]]
+    tool_turn = next(c["value"] for c in remote["conversations"] if c["from"] == "tool")
+    assert remote["id"][1:] in tool_turn  # the worker's own terminal ran `echo N`
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["runs"], summary["completed"], summary["failed"]) == (7, 6, 1)
+
+
+def _kill_when(seen: list, count: int, action) -> threading.Thread:
+    def watch():
+        if jobs.wait_for(lambda: len(seen) >= count, timeout=180):
+            action()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_worker_killed_with_sigkill_mid_batch_loses_and_doubles_nothing(cluster, endpoint, tmp_path):
+    seen: list = []
+    endpoint.responder = _slow_model(1.0, seen)
+    prompts = _prompts(tmp_path / "p.jsonl", 12)
+    out = tmp_path / "out"
+    killed = []
+
+    def kill_one_worker():
+        pid = job_runner_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    watcher = _kill_when(seen, 3, kill_one_worker)
+    result = _batch(
+        prompts, "--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal", "-q",
+        "--engine", "ray", "--ray-address", cluster.address, "-w", 4,
+    )  # fmt: skip
+    watcher.join(5)
+    assert result.exit_code == 0, result.output
+    assert killed and not alive(killed[0])
+    assert sorted(_ids(out / "trajectories.jsonl")) == sorted(f"p{i}" for i in range(12))
+    assert _ids(out / "failures.jsonl") == []
+    assert len(seen) > 24  # 2 requests per prompt, plus those of the runs the kill interrupted
+
+
+def test_a_node_removed_mid_batch_loses_and_doubles_nothing(cluster, endpoint, tmp_path):
+    seen: list = []
+    endpoint.responder = _slow_model(1.0, seen)
+    prompts = _prompts(tmp_path / "p.jsonl", 12)
+    out = tmp_path / "out"
+    (node,) = list(cluster.worker_nodes)
+    removed = []
+
+    def remove_node():
+        cluster.remove_node(node)
+        removed.append(node)
+
+    watcher = _kill_when(seen, 3, remove_node)
+    try:
+        result = _batch(
+            prompts, "--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal",
+            "-q", "--engine", "ray", "--ray-address", cluster.address, "-w", 4,
+        )  # fmt: skip
+        watcher.join(30)
+    finally:
+        if removed:  # leave the module's cluster with two nodes
+            cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
+    assert result.exit_code == 0, result.output
+    assert removed
+    assert sorted(_ids(out / "trajectories.jsonl")) == sorted(f"p{i}" for i in range(12))
+    assert _ids(out / "failures.jsonl") == []
+    assert len(seen) > 24
