@@ -207,6 +207,20 @@ def check_backend(timeout: float) -> list[Finding]:
     return findings
 
 
+def check_local_isolation() -> list[Finding]:
+    """Whether the ``local`` backend keeps commands from hermes's secrets here (``bwrap``), issue 22.1."""
+    from hermes_core.plugins import get_hermes
+    from hermes_core.sandboxes import selected_backend_name
+
+    registry = get_hermes().backends
+    report = getattr(registry.get("local"), "isolation_report", None) if "local" in registry else None
+    if report is None:
+        return []
+    isolated, detail = report()
+    status = OK if isolated else WARN if selected_backend_name() == "local" else INFO
+    return [Finding("terminal", status, "local isolation", detail)]
+
+
 def _guarded(section: str, check, *args) -> list[Finding]:
     try:
         return check(*args)
@@ -235,6 +249,7 @@ def doctor(
         findings += _guarded("endpoint", check_endpoint, timeout)
     if not no_backend:
         findings += _guarded("terminal", check_backend, backend_timeout)
+        findings += _guarded("terminal", check_local_isolation)
     findings = _masked(findings)
     failed = any(f.status == FAIL for f in findings)
     if as_json:

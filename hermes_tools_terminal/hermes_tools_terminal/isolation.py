@@ -109,8 +109,8 @@ def describe(mode: str, note: str | None) -> str:
             "every process they start ends at cleanup"
         )
     return (
-        f"commands run unisolated ({note}): they can read hermes's environment (/proc) and ~/.hermes; "
-        "masking and a child subreaper are all that stand in the way"
+        f"commands run unisolated: {note}. They can read hermes's environment (/proc) and ~/.hermes; "
+        "output masking and a child subreaper are all that stand in the way"
     )
 
 

@@ -4,8 +4,12 @@ or the child subreaper where bwrap is not available). Real processes, counted fr
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from click.testing import CliRunner
+
+from hermes_core.cli import cli
 from hermes_tools_terminal import isolation
 from hermes_tools_terminal.local import LocalBackend
 
@@ -118,3 +122,24 @@ def test_without_bwrap_auto_falls_back_and_bwrap_is_an_error(monkeypatch, sleepe
 def test_a_bad_isolation_setting_is_one_clear_line(monkeypatch):
     reason = LocalBackend(isolation="chroot").unavailable_reason()
     assert reason == "terminal.local.isolation must be one of auto, bwrap, none, not 'chroot'"
+
+
+def _doctor_isolation() -> dict:
+    result = CliRunner().invoke(cli, ["doctor", "--offline", "--json", "--backend-timeout", "60"])
+    findings = json.loads(result.output)["findings"]
+    return next(f for f in findings if f["subject"] == "local isolation")
+
+
+def test_doctor_says_whether_local_commands_are_isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    monkeypatch.setenv("TERMINAL_ENV", "local")
+    monkeypatch.delenv("TERMINAL_CWD", raising=False)
+    monkeypatch.setenv("TERMINAL_LOCAL_ISOLATION", "none")
+    finding = _doctor_isolation()
+    assert finding["status"] == "warn" and "unisolated" in finding["detail"]
+    monkeypatch.setenv("TERMINAL_LOCAL_ISOLATION", "auto")
+    monkeypatch.setattr(isolation, "_probed", {"bwrap": "bwrap does not work here: (test)"})
+    finding = _doctor_isolation()
+    assert finding["status"] == "warn" and "bwrap does not work here: (test)" in finding["detail"]
+    monkeypatch.setattr(isolation, "_probed", {"bwrap": None})
+    assert _doctor_isolation()["status"] == "ok"
