@@ -21,10 +21,10 @@ from hermes_agent_loop.budget import ResultBudget
 from hermes_agent_loop.clients import as_chat_client
 from hermes_agent_loop.hooks import RunHooks, RunInfo
 from hermes_agent_loop.metrics import ToolCallMetrics, ToolError
-from hermes_agent_loop.reasoning import AUTO, round_trip_fields
+from hermes_agent_loop.reasoning import AUTO, round_trip_fields, split_reply
+from hermes_agent_loop.reasoning import reasoning_parser as load_reasoning_parser
 from hermes_agent_loop.replies import extra_field, get_field, plain, text_of
 from hermes_agent_loop.tool_calls import DEFAULT_MAX_PARALLEL, ToolHandler, ToolRunner
-from hermes_agent_loop.trajectory import split_reasoning
 from hermes_agent_loop.truncation import estimate_tokens, truncate_messages
 from hermes_core.parsing import make_call_id
 from hermes_core.tools import tool_executor
@@ -105,8 +105,10 @@ class AgentLoop:
     The calls of one assistant turn run concurrently (at most ``max_parallel_tools``; tools named in
     ``sequential_tools`` or registered with ``sequential=True`` run alone). ``reasoning_round_trip``
     says which reasoning fields go back to the server (``"auto"``: by provider, see
-    :mod:`hermes_agent_loop.reasoning`). ``tool_result_budget`` (default: scaled to
-    ``max_context_tokens``; ``False`` for none) bounds what tool results put in the conversation.
+    :mod:`hermes_agent_loop.reasoning`); ``reasoning_parser`` (a vLLM ``--reasoning-parser`` name) splits
+    a raw reply's reasoning into ``reasoning_content`` before the tool-call parser reads the answer.
+    ``tool_result_budget`` (default: scaled to ``max_context_tokens``; ``False`` for none) bounds what tool
+    results put in the conversation.
     ``hooks`` are the lifecycle hook implementations (default: the process-wide host's plugins).
     """
 
@@ -136,6 +138,7 @@ class AgentLoop:
         max_parallel_tools: int = DEFAULT_MAX_PARALLEL,
         sequential_tools: set[str] | frozenset[str] = frozenset(),
         reasoning_round_trip: str | tuple[str, ...] | None = AUTO,
+        reasoning_parser: str | None = None,
         tool_result_budget: ResultBudget | bool | None = None,
         hooks: RunHooks | None = None,
     ) -> None:
@@ -176,6 +179,7 @@ class AgentLoop:
         base_url = getattr(self.client, "base_url", None)
         self.api_keys = tuple(k for k in (getattr(self.client, "api_key", None),) if isinstance(k, str))
         self.round_trip = round_trip_fields(reasoning_round_trip, str(base_url) if base_url else None)
+        self.reasoning_parser = load_reasoning_parser(reasoning_parser)  # unknown name: HermesError now
         self.api_keys_sent = API_MESSAGE_KEYS | self.round_trip
         if tool_result_budget is None or tool_result_budget is True:
             budget: ResultBudget | None = ResultBudget.for_context(max_context_tokens)
@@ -364,8 +368,10 @@ class AgentLoop:
         extra = {"reasoning_details": plain(details)} if details else {}
         reasoning = reasoning_field
         visible = content
-        if content and "think>" in content:
-            think, visible = split_reasoning(content)
+        if content:
+            think, visible = split_reply(content, self.reasoning_parser)
+            if think and self.reasoning_parser is not None:  # raw text split as vLLM would: own field
+                content, reasoning_field = visible, reasoning_field or think
             reasoning = reasoning or think
         raw_calls = get_field(message, "tool_calls") or []
         calls: list[dict[str, Any]] = []

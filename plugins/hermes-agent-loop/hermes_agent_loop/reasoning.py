@@ -1,4 +1,5 @@
-"""Which reasoning fields go back to the server with the conversation, per endpoint.
+"""Which reasoning fields go back to the server with the conversation, per endpoint, and how a reply's
+text is split into reasoning and answer (a reasoning parser when one is named, else ``<think>`` blocks).
 
 Servers disagree. DeepSeek's thinking mode answers 400 unless each assistant turn that called tools comes
 back with its ``reasoning_content`` (Moonshot's Kimi thinking models need it too), while OpenAI and
@@ -10,9 +11,10 @@ The trajectory always keeps every field; this decides only what is *sent*.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["AUTO", "REASONING_FIELDS", "round_trip_fields"]
+__all__ = ["AUTO", "REASONING_FIELDS", "reasoning_parser", "round_trip_fields", "split_reply"]
 
 AUTO = "auto"
 NONE = "none"
@@ -55,3 +57,37 @@ def round_trip_fields(setting: str | Iterable[str] | None, base_url: str | None 
         choices = ", ".join((AUTO, NONE, *REASONING_FIELDS))
         raise HermesError(f"unknown reasoning field {unknown[0]!r}; choose from: {choices}")
     return frozenset(n for n in names if n)
+
+
+def reasoning_parser(name: str | None) -> Any:
+    """The reasoning parser registered as ``name`` (vLLM's ``--reasoning-parser`` names), or ``None``;
+    an unknown name is a one-line error naming the distribution that provides them."""
+    if not name:
+        return None
+    from hermes_core.plugins import get_hermes
+    from hermes_core.registry import HermesError
+
+    parsers = get_hermes().reasoning_parsers
+    if not parsers.names():
+        raise HermesError(
+            f"unknown reasoning parser {name!r}: none is installed (pip install hermes-reasoning-parsers)"
+        )
+    return parsers.get(name)()
+
+
+def split_reply(content: str | None, parser: Any = None) -> tuple[str | None, str | None]:
+    """``(reasoning, answer)`` of a reply's text.
+
+    With a reasoning parser the split is the parser's (the tool-call parser then reads the answer only,
+    as vLLM composes them); without one, ``<think>`` blocks are taken out
+    (:func:`hermes_agent_loop.trajectory.split_reasoning`) and other text is left alone.
+    """
+    if not content:
+        return None, content
+    if parser is not None:
+        return parser.extract(content)
+    if "think>" not in content:
+        return None, content
+    from hermes_agent_loop.trajectory import split_reasoning
+
+    return split_reasoning(content)
