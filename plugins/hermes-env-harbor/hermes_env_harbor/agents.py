@@ -84,17 +84,16 @@ class OracleAgent(HarborAgent):
         if not (task.solution_dir / "solve.sh").is_file():
             raise TrialError("solution_missing", f"task {task.name}: no solution/solve.sh for the oracle")
         try:
-            box.upload_directory(sandbox, task.solution_dir, box.SOLUTION)
-            sandbox.execute(f"chmod +x {box.SOLUTION}/solve.sh", timeout=60)
+            box.upload(sandbox, box.archive([(task.solution_dir, box.SOLUTION)]))
         except SandboxError as exc:
             raise TrialError("agent_failed", f"task {task.name}: copying solution/ failed: {exc}") from exc
         env = {"DEBIAN_FRONTEND": "noninteractive", **task.solution_env}
-        command = f"({box.SOLUTION}/solve.sh) > {ORACLE_LOG} 2>&1"
-        result, timed_out = box.run(sandbox, command, context.timeout, user=task.agent_user, env=env)
-        if timed_out:
+        ran = box.run_script(
+            sandbox, box.SOLUTION / "solve.sh", ORACLE_LOG, context.timeout, user=task.agent_user, env=env
+        )
+        if ran.timed_out:
             raise TrialError("agent_timeout", f"task {task.name}: solve.sh ran past {context.timeout:g}s")
-        log = box.read_tails(sandbox, [ORACLE_LOG]).get(ORACLE_LOG.name, "")
-        return {"exit_code": result.exit_code, "log": log}
+        return {"exit_code": ran.exit_code, "log": ran.files.get(ORACLE_LOG.name, "")}
 
 
 class HermesAgent(HarborAgent):

@@ -13,11 +13,12 @@ import io
 import shlex
 import tarfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from hermes_core import sandbox_files
 from hermes_core.sandboxes import TaskOverrides, sandbox_for, sandbox_table
-from hermes_core.terminal import ExecResult, Sandbox, SandboxError, timeout_note
+from hermes_core.terminal import Sandbox, SandboxError, timeout_note
 from hermes_env_harbor.images import PreparedImage
 from hermes_env_harbor.task import HarborTask, TrialError
 
@@ -52,94 +53,123 @@ def start_sandbox(task_id: str, task: HarborTask, image: PreparedImage, backend:
     sandbox_table().set_overrides(task_id, overrides)
     try:
         sandbox = sandbox_for(task_id)
-        result = make_log_folders(sandbox)
+        make_log_folders(sandbox)
     except (SandboxError, OSError, ValueError) as exc:
         raise TrialError("environment_start_failed", f"task {task.name}: {exc}") from exc
     except Exception as exc:  # the backend's own errors (BackendUnavailable, docker's APIError)
         message = f"task {task.name}: {type(exc).__name__}: {exc}"
         raise TrialError("environment_start_failed", message) from exc
-    if result.exit_code != 0:
-        message = f"task {task.name}: cannot create {LOGS}: {result.output}"
-        raise TrialError("environment_start_failed", message)
     return sandbox
 
 
-def make_log_folders(sandbox: Sandbox) -> ExecResult:
+def make_log_folders(sandbox: Sandbox) -> None:
     """Harbor's ``/logs/agent`` and ``/logs/verifier``, writable by whichever user runs the tests."""
-    return sandbox.execute(
-        f"mkdir -p {AGENT_LOGS} {VERIFIER_LOGS} && chmod 777 {AGENT_LOGS} {VERIFIER_LOGS}", timeout=60
-    )
+    upload(sandbox, archive([], folders=(LOGS, AGENT_LOGS, VERIFIER_LOGS)))
 
 
-def tar_directory(directory: Path) -> bytes:
-    """``directory``'s content as a tar archive (modes kept: a script stays executable)."""
+def archive(sources: list[tuple[Path, PurePosixPath]], folders: tuple[PurePosixPath, ...] = ()) -> bytes:
+    """A tar archive to unpack at ``/``: each ``(host directory, absolute target)`` with its files (modes
+    kept, so a script stays executable; owned by root), and ``folders`` as empty folders anyone may
+    write to (what Harbor's mounted log folders are)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for path in sorted(directory.rglob("*")):
-            archive.add(path, arcname=path.relative_to(directory).as_posix(), recursive=False)
+
+    def owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = 0
+        info.uname = info.gname = "root"
+        return info
+
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for folder in folders:
+            info = owned_by_root(tarfile.TarInfo(str(folder).lstrip("/")))
+            info.type, info.mode = tarfile.DIRTYPE, 0o777
+            tar.addfile(info)
+        for directory, target in sources:
+            tar.add(directory, arcname=str(target).lstrip("/"), filter=owned_by_root)
     return buffer.getvalue()
 
 
-def upload_directory(sandbox: Sandbox, directory: Path, target: PurePosixPath) -> None:
-    """Copy ``directory``'s files under ``target`` in the sandbox (created if missing).
-
-    A docker container takes the archive in one API call; any other sandbox gets it through the shell.
-    """
-    data = tar_directory(directory)
-    quoted = shlex.quote(str(target))
-    made = sandbox.execute(f"mkdir -p {quoted}", timeout=60)
-    if made.exit_code != 0:
-        raise SandboxError(f"cannot create {target}: {made.output.strip()}")
+def upload(sandbox: Sandbox, data: bytes) -> None:
+    """Unpack ``data`` (see :func:`archive`) at ``/`` in the sandbox: a docker container takes it in one
+    API call; any other sandbox gets it through the shell (base64 chunks, then ``tar -x``)."""
     put_archive = getattr(getattr(sandbox, "container", None), "put_archive", None)
     if put_archive is not None:
-        if not put_archive(str(target), data):
-            raise SandboxError(f"docker refused the archive for {target}")
+        if not put_archive("/", data):
+            raise SandboxError("docker refused the archive")
         return
-    archive = f"/tmp/hermes-upload-{uuid.uuid4().hex[:12]}.tar"
-    sandbox_files.write_bytes(sandbox, archive, data)
-    unpack = f"tar -xf {archive} -C {quoted}; status=$?; rm -f {archive}; exit $status"
-    result = sandbox.execute(unpack, timeout=120)
+    path = f"/tmp/hermes-upload-{uuid.uuid4().hex[:12]}.tar"
+    sandbox_files.write_bytes(sandbox, path, data)
+    result = sandbox.execute(f"tar -xf {path} -C /; status=$?; rm -f {path}; exit $status", timeout=120)
     if result.exit_code != 0:
-        raise SandboxError(f"cannot unpack into {target}: {result.output.strip()}")
+        raise SandboxError(f"cannot unpack the archive: {result.output.strip()}")
 
 
 def as_user(command: str, user: str | None = None, env: dict[str, str] | None = None) -> str:
-    """``command`` with ``env`` exported, run as ``user`` (``runuser``, else ``su``) when one is named."""
+    """``command`` with ``env`` exported, run as ``user`` (``runuser``, else ``su``) when one is named;
+    the status is the command's, and the shell goes on after it."""
     exports = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in (env or {}).items())
     script = exports + command
     if not user or user in ("root", "0"):
-        return script
+        return f"(\n{script}\n)"
     u, s = shlex.quote(user), shlex.quote(script)
     return (
-        f"if command -v runuser >/dev/null 2>&1; then exec runuser -u {u} -- sh -c {s}; "
-        f"else exec su -s /bin/sh {u} -c {s}; fi"
+        f"if command -v runuser >/dev/null 2>&1; then runuser -u {u} -- sh -c {s}; "
+        f"else su -s /bin/sh {u} -c {s}; fi"
     )
 
 
-def run(sandbox: Sandbox, command: str, timeout: float | None, *, user: str | None = None,
-        env: dict[str, str] | None = None) -> tuple[ExecResult, bool]:  # fmt: skip
-    """Run ``command`` (as ``user`` with ``env``); ``(result, timed_out)``."""
+@dataclass
+class Ran:
+    """A script's run: its exit status, whether it ran past its time, and the files it was asked to
+    bring back (by name; absent when the file was not there)."""
+
+    exit_code: int
+    timed_out: bool
+    files: dict[str, str]
+    output: str
+
+
+def run_script(sandbox: Sandbox, script: PurePosixPath, output: PurePosixPath, timeout: float | None, *,
+               user: str | None = None, env: dict[str, str] | None = None,
+               bring_back: tuple[PurePosixPath, ...] = (), before: str = "") -> Ran:  # fmt: skip
+    """Harbor's way to run a task script: ``chmod +x`` as root, then ``(script) > output 2>&1`` as
+    ``user`` with ``env``, under ``timeout``; ``before`` runs first (as root). One command in all: the
+    files in ``bring_back`` (``output`` first) come back with it, or in a second one after a timeout."""
     limit = float(timeout) if timeout else NO_LIMIT
-    result = sandbox.execute(as_user(command, user, env), timeout=limit)
-    return result, result.exit_code == 124 and result.output.endswith(timeout_note(limit))
+    files = (output, *bring_back)
+    command = (
+        f"{before}\nchmod +x {shlex.quote(str(script))}\n"
+        f"{as_user(f'({shlex.quote(str(script))}) > {shlex.quote(str(output))} 2>&1', user, env)}\n"
+        f"status=$?\n{tails_script(files)}\nexit $status"
+    )
+    result = sandbox.execute(command, timeout=limit)
+    timed_out = result.exit_code == 124 and result.output.endswith(timeout_note(limit))
+    found = read_tails(sandbox, list(files)) if timed_out else parse_tails(result.output)
+    return Ran(result.exit_code, timed_out, found, result.output)
 
 
 FILE_MARK = "@@HERMES-FILE@@"
 
 
-def read_tails(sandbox: Sandbox, paths: list[PurePosixPath], limit: int = 10_000) -> dict[str, str]:
-    """The last ``limit`` bytes of each existing file among ``paths``, by file name, in one command
-    (base64 per file, so any content survives the trip)."""
-    script = "; ".join(
+def tails_script(paths: tuple[PurePosixPath, ...] | list[PurePosixPath], limit: int = 10_000) -> str:
+    """Shell that prints the last ``limit`` bytes of each existing file among ``paths`` (base64, after a
+    marker line naming the file), for :func:`parse_tails`."""
+    return "\n".join(
         f"if [ -f {shlex.quote(str(p))} ]; then echo {FILE_MARK} {shlex.quote(p.name)}; "
         f"tail -c {limit} {shlex.quote(str(p))} | base64 | tr -d '\\n'; echo; fi"
         for p in paths
     )
-    result = sandbox.execute(script, timeout=60)
+
+
+def parse_tails(output: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    lines = result.output.splitlines()
+    lines = output.splitlines()
     for index, line in enumerate(lines[:-1]):
         if line.startswith(FILE_MARK + " "):
             data = sandbox_files.decode(lines[index + 1])
             found[line[len(FILE_MARK) + 1 :]] = data.decode("utf-8", errors="replace")
     return found
+
+
+def read_tails(sandbox: Sandbox, paths: list[PurePosixPath]) -> dict[str, str]:
+    """:func:`tails_script` run on its own."""
+    return parse_tails(sandbox.execute(tails_script(paths), timeout=60).output)

@@ -77,32 +77,31 @@ def verify(sandbox: Sandbox, task: HarborTask, verdict: Verdict) -> Verdict:
     :class:`TrialError` is raised, so the trial still saves the verifier's output)."""
     name = task.name
     try:
-        sandbox.execute(f"rm -f {REWARD_TXT} {REWARD_JSON}", timeout=60)
-        box.upload_directory(sandbox, task.tests_dir, box.TESTS)
-        sandbox.execute(f"chmod +x {TEST_SCRIPT}", timeout=60)
+        box.upload(sandbox, box.archive([(task.tests_dir, box.TESTS)]))
     except SandboxError as exc:
         message = f"task {name}: copying tests/ into the sandbox failed: {exc}"
         raise TrialError("verifier_failed", message) from exc
-    command = f"({TEST_SCRIPT}) > {TEST_STDOUT} 2>&1"
-    result, timed_out = box.run(
-        sandbox, command, task.verifier_timeout_sec, user=task.verifier_user, env=task.verifier_env
-    )
-    verdict.exit_code = result.exit_code
-    verdict.files.update(box.read_tails(sandbox, [TEST_STDOUT, REWARD_JSON, REWARD_TXT]))
-    if timed_out:
+    ran = box.run_script(
+        sandbox, TEST_SCRIPT, TEST_STDOUT, task.verifier_timeout_sec, user=task.verifier_user,
+        env=task.verifier_env, bring_back=(REWARD_JSON, REWARD_TXT),
+        before=f"rm -f {REWARD_TXT} {REWARD_JSON}",  # stale rewards never count
+    )  # fmt: skip
+    verdict.exit_code = ran.exit_code
+    verdict.files.update(ran.files)
+    if ran.timed_out:
         message = f"task {name}: tests/test.sh ran past {task.verifier_timeout_sec:g}s"
         raise TrialError("verifier_timeout", message)
-    said = (verdict.files.get(TEST_STDOUT.name) or result.output).strip()[-300:]
+    said = (verdict.files.get(TEST_STDOUT.name) or ran.output).strip()[-300:]
     if REWARD_JSON.name in verdict.files:
         verdict.rewards = parse_reward_json(verdict.files[REWARD_JSON.name], name)
     elif REWARD_TXT.name in verdict.files:
         verdict.rewards = parse_reward_text(verdict.files[REWARD_TXT.name], name)
-    elif result.exit_code in CANNOT_EXECUTE and f"{TEST_SCRIPT}:" in said:
+    elif ran.exit_code in CANNOT_EXECUTE and f"{TEST_SCRIPT}:" in said:
         raise TrialError("test_not_executable", f"task {name}: tests/test.sh cannot be executed: {said}")
     else:
         raise TrialError(
             "reward_file_missing",
-            f"task {name}: tests/test.sh (exit {result.exit_code}) wrote neither {REWARD_TXT} nor "
+            f"task {name}: tests/test.sh (exit {ran.exit_code}) wrote neither {REWARD_TXT} nor "
             f"{REWARD_JSON}; its output ends: {said}",
         )
     verdict.reward = main_reward(verdict.rewards, name)

@@ -142,7 +142,7 @@ def test_summary_mean_pass_at_k_and_errors():
 
 
 def test_commands_as_the_verifier_user_with_its_environment():
-    assert as_user("echo hi") == "echo hi"
+    assert as_user("echo hi") == "(\necho hi\n)"  # a subshell: its exports do not leak
     command = as_user("echo $X", "tester", {"X": "a b'c"})
     assert "runuser -u tester" in command and "su -s /bin/sh tester" in command
     completed = subprocess.run(["sh", "-c", as_user('echo "$X"', None, {"X": "a b'c"})], capture_output=True)
