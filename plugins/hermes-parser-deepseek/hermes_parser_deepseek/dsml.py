@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from typing import Any, ClassVar
 
 from hermes_core.parsing import (
@@ -38,6 +39,8 @@ INVOKE_END = f"</{DSML}invoke>"
 PARAMETER = f"<{DSML}parameter"
 PARAMETER_END = f"</{DSML}parameter>"
 _INVOKE_HEAD = re.compile(r'\s+name="([^"]+)"\s*>')
+_SELF_CLOSING = re.compile(r'\s+name="([^"]+)"\s*/>')  # a zero-argument invoke: <｜DSML｜invoke name="f"/>
+FENCE = "```"
 _PARAMETER_HEAD = re.compile(r'\s+name="([^"]+)"\s+string="(true|false)"\s*>')
 _WRAPPERS = ("arguments", "input")
 _STRING_TYPES = frozenset({"string", "str", "text", "varchar", "char", "enum"})
@@ -82,6 +85,19 @@ def _unwrap(arguments: dict[str, Any], properties: dict[str, Any]) -> dict[str, 
     return arguments
 
 
+def _fence_marks(text: str) -> list[int]:
+    """Where each ````` fence mark starts (one pass), to tell a quoted DSML example from a call."""
+    marks, pos = [], text.find(FENCE)
+    while pos >= 0:
+        marks.append(pos)
+        pos = text.find(FENCE, pos + len(FENCE))
+    return marks
+
+
+def _fenced(marks: list[int], index: int) -> bool:
+    return bisect_left(marks, index) % 2 == 1
+
+
 class DsmlParser(ToolCallParser):
     """Calls in ``<｜DSML｜{block}>`` blocks; subclasses name the block."""
 
@@ -95,6 +111,11 @@ class DsmlParser(ToolCallParser):
         start_tag = self.start_markers[0]
         end_tag = f"</{DSML}{self.block}>"
         first = first_marker(text, start_tag)
+        # DSML quoted in a ``` code fence is an example, not a call (SGLang's DeepSeekV4Detector masks
+        # code literals before looking for invokes)
+        marks = _fence_marks(text) if FENCE in text else []
+        while first >= 0 and marks and _fenced(marks, first):
+            first = text.find(start_tag, first + 1)
         if first < 0:
             return None
         n = len(text)
@@ -109,6 +130,8 @@ class DsmlParser(ToolCallParser):
                 stop = n  # not closed: the invokes that are whole still count
             self._invokes(text, body, stop, invoke_end, calls)
             pos = text.find(start_tag, stop)
+            while pos >= 0 and marks and _fenced(marks, pos):
+                pos = text.find(start_tag, pos + 1)
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
@@ -119,6 +142,11 @@ class DsmlParser(ToolCallParser):
             start = find(INVOKE, pos, stop)
             if start < 0:
                 return
+            closed = _SELF_CLOSING.match(text, start + len(INVOKE), stop)
+            if closed is not None:  # SGLang's test_self_closing_zero_arg_invoke
+                calls.append(ToolCall(make_call_id(), FunctionCall(closed.group(1), "{}")))
+                pos = closed.end()
+                continue
             end = invoke_end(start)
             if end < 0 or end > stop:
                 return  # cut off: no whole invoke follows in this block
