@@ -27,9 +27,10 @@ from hermes_serve.limits import ConcurrencyCap, read_json
 from hermes_serve.recording import Recorder, session_of
 from hermes_serve.redact import Redactor
 from hermes_serve.relay import Relay, exchange, plain_record
-from hermes_serve.rewrite import StreamRewriter, rewrite_completion, wants_parsing
+from hermes_serve.rewrite import rewrite_completion, thinking_switch, wants_parsing
 from hermes_serve.shapes import check_completion
 from hermes_serve.sse import EventStreamResponse
+from hermes_serve.stream_rewrite import StreamRewriter
 from hermes_serve.upstream import Upstream
 
 
@@ -39,10 +40,13 @@ class Proxy:
     def __init__(
         self, config: ServeConfig, parser: ToolCallParser | None = None, redact: Redactor | None = None
     ) -> None:
-        if parser is None:
-            from hermes_core.plugins import get_hermes
+        from hermes_core.plugins import get_hermes
 
+        if parser is None:
             parser = get_hermes().parser(config.parser)
+        self.reasoning_class = None
+        if config.reasoning_parser:
+            self.reasoning_class = get_hermes().reasoning_parsers.get(config.reasoning_parser)
         self.config = config
         self.parser = parser
         self.redact = redact or Redactor((config.api_key, config.upstream_api_key))
@@ -90,21 +94,25 @@ class Proxy:
         if self.tokens_mode is not None:
             return await self.tokens_mode.handle(body, session)
         tools = body.get("tools") or None
-        parse = wants_parsing(body)
+        parser = self.parser if wants_parsing(body) else None
+        reasoning = self.reasoning_class(thinking=thinking_switch(body)) if self.reasoning_class else None
+        rewrites = parser is not None or reasoning is not None
         answer = await self.upstream.chat(raw, body)
         if body.get("stream"):
             rewriter = None
-            if parse or self.recorder:
-                held = self.config.max_held_chars
-                rewriter = StreamRewriter(self.parser, tools, held, keep_raw=self.recorder is not None)
-            relay = Relay(self.upstream, answer, rewriter, parse, self.recorder, body, session, self.redact)
+            if rewrites or self.recorder:
+                held, keep = self.config.max_held_chars, self.recorder is not None
+                rewriter = StreamRewriter(parser, tools, held, keep_raw=keep, reasoning=reasoning)
+            relay = Relay(
+                self.upstream, answer, rewriter, rewrites, self.recorder, body, session, self.redact
+            )
             return EventStreamResponse(relay.run(), write_timeout=self.config.client_timeout)
         try:
             check_completion(answer)
         except ValueError as exc:
             raise malformed(str(exc)) from None
-        if parse:
-            records = rewrite_completion(answer, self.parser, tools)
+        if rewrites:
+            records = rewrite_completion(answer, parser, tools, reasoning)
         else:
             records = [plain_record(c) for c in answer.get("choices") or ()]
         if self.recorder is not None:

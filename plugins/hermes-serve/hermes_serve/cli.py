@@ -14,6 +14,10 @@ from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPSTREAM_BYT
     "--upstream", required=True, help="The model server's OpenAI base URL (http://127.0.0.1:8000/v1)."
 )
 @click.option("--parser", "parser_name", default="auto", show_default=True, help="Tool-call parser, or auto.")
+@click.option(
+    "--reasoning-parser",
+    help="Split the model's thinking into reasoning_content (vLLM's names: qwen3, deepseek_r1, ...).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Other than loopback needs --api-key.")
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--api-key", envvar="HERMES_SERVE_API_KEY", help="Clients must send Authorization: Bearer KEY.")
@@ -91,12 +95,17 @@ def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, log_level, **op
             **options,
         )
         parser = get_hermes().parser(config.parser)
+        if config.reasoning_parser:
+            get_hermes().reasoning_parsers.get(config.reasoning_parser)  # an unknown name fails here
         if config.upstream_mode == "completions":
             from hermes_serve.tokens_mode import preflight
 
             preflight(config.tokenizer)
     except HermesError as exc:
-        raise click.ClickException(str(exc)) from None
+        from hermes_core.secrets import mask_secrets
+
+        own = [options.get("api_key"), options.get("upstream_api_key")]
+        raise click.ClickException(mask_secrets(str(exc), extra=[k for k in own if k])) from None
     from hermes_serve.redact import Redactor
     from hermes_serve.server import make_server
 

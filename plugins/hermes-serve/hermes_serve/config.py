@@ -25,6 +25,9 @@ class ServeConfig:
     """Clients must send ``Authorization: Bearer KEY`` when set (required off loopback)."""
     upstream_api_key: str | None = None
     record_dir: Path | None = None
+    reasoning_parser: str | None = None
+    """A registered reasoning parser (vLLM's ``--reasoning-parser`` names): answers get
+    ``reasoning_content``, and tool calls are read from the content only."""
     upstream_mode: str = "chat"
     """``chat``: forward to ``/chat/completions``; ``completions``: render the template here and call
     ``/completions`` with logprobs (exact token ids for RL)."""
@@ -57,6 +60,8 @@ class ServeConfig:
             raise HermesError(f"--upstream must be an http(s) URL, got {self.upstream!r}")
         if self.upstream_mode not in ("chat", "completions"):
             raise HermesError(f"--upstream-mode is chat or completions, got {self.upstream_mode!r}")
+        if self.upstream_mode == "completions" and self.reasoning_parser:
+            raise HermesError("--reasoning-parser works with --upstream-mode chat only")
         if self.upstream_mode == "completions" and not self.tokenizer:
             raise HermesError("--upstream-mode completions needs --tokenizer PATH (a local tokenizer)")
         if self.upstream_mode == "completions" and not Path(self.tokenizer).exists():

@@ -16,9 +16,9 @@ import httpx
 
 from hermes_serve.errors import ProxyError, malformed
 from hermes_serve.recording import Recorder
-from hermes_serve.rewrite import StreamRewriter
 from hermes_serve.shapes import check_chunk
 from hermes_serve.sse import DONE, EventDecoder, encode_event
+from hermes_serve.stream_rewrite import StreamRewriter
 from hermes_serve.upstream import Upstream
 
 
@@ -37,7 +37,7 @@ class Relay:
         upstream: Upstream,
         response: httpx.Response,
         rewriter: StreamRewriter | None,
-        parse: bool,
+        parse: bool,  # the client gets the rewriter's events (tool calls, reasoning), not the upstream's
         recorder: Recorder | None,
         body: dict[str, Any],
         session: str,

@@ -1,23 +1,20 @@
-"""Tool calls written as text become real ``tool_calls``, in whole answers and in streams of chunks.
+"""Tool calls written as text become real ``tool_calls`` in whole answers (streams:
+:mod:`hermes_serve.stream_rewrite`), and the model's thinking becomes ``reasoning_content``.
 
 A choice whose upstream answer already carries ``tool_calls`` (a server with its own parser) passes
 through untouched. Otherwise its text goes through the parser: the calls become ``tool_calls``, the text
 outside them stays ``content`` and ``finish_reason`` becomes ``"tool_calls"``, as vLLM's own tool
-parsers answer. Streams are parsed as they arrive with the parser's incremental
-:class:`~hermes_core.parsing_stream.ToolCallStream`, so plain text is forwarded at once. What the parser
-holds back after a start marker is bounded: past ``max_held`` characters with no call closed, the held
-text goes out as content and the rest of that choice is forwarded as written.
+parsers answer. With ``--reasoning-parser`` the reasoning is split off first and the tool parser reads
+the content only (vLLM's order, :func:`hermes_core.reasoning.split_reasoning`); an answer that already
+has ``reasoning_content`` (an upstream that split it) keeps it.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from hermes_core.parsing import ToolCallParser
-from hermes_core.parsing_stream import StreamDelta, ToolCallStream
-from hermes_serve.sse import encode_event
+from hermes_core.reasoning import ReasoningParser, split_reasoning
 
 
 def wants_parsing(request: dict[str, Any]) -> bool:
@@ -25,10 +22,25 @@ def wants_parsing(request: dict[str, Any]) -> bool:
     return bool(request.get("tools")) and request.get("tool_choice") != "none"
 
 
+def thinking_switch(request: dict[str, Any]) -> bool | None:
+    """The request's thinking switch, where vLLM reads it (``chat_template_kwargs``); ``None``: default."""
+    kwargs = request.get("chat_template_kwargs")
+    if not isinstance(kwargs, dict):
+        return None
+    for key in ("enable_thinking", "thinking"):
+        if isinstance(kwargs.get(key), bool):
+            return kwargs[key]
+    return None
+
+
 def rewrite_completion(
-    body: dict[str, Any], parser: ToolCallParser, tools: list[dict[str, Any]] | None
+    body: dict[str, Any],
+    parser: ToolCallParser | None,
+    tools: list[dict[str, Any]] | None,
+    reasoning: ReasoningParser | None = None,
 ) -> list[dict[str, Any]]:
-    """Rewrite a ``chat.completion`` in place; return one record per choice (raw text, parsed result)."""
+    """Rewrite a ``chat.completion`` in place; return one record per choice (raw text, parsed result).
+    ``parser`` None: no tool parsing (the request offers no tools); ``reasoning`` None: no split."""
     records = []
     for choice in body.get("choices") or ():
         message = choice.get("message") or {}
@@ -36,8 +48,21 @@ def rewrite_completion(
         if message.get("tool_calls"):
             records.append({"raw": raw, "parsed": None, "native_tool_calls": message["tool_calls"]})
             continue
-        if not isinstance(raw, str):
+        if not isinstance(raw, str) or (parser is None and reasoning is None):
             records.append({"raw": raw, "parsed": None})
+            continue
+        if reasoning is not None:
+            if message.get("reasoning_content") is not None:  # the upstream split it already
+                records.append({"raw": raw, "parsed": None})
+                continue
+            split = split_reasoning(raw, reasoning, parser, tools)
+            message["content"] = split.content
+            if split.reasoning is not None:
+                message["reasoning_content"] = split.reasoning
+            if split.tool_calls:
+                message["tool_calls"] = [call.model_dump() for call in split.tool_calls]
+                choice["finish_reason"] = "tool_calls"
+            records.append({"raw": raw, "parsed": split.model_dump()})
             continue
         parsed = parser.parse(raw, tools=tools)
         if parsed.tool_calls:
@@ -46,186 +71,3 @@ def rewrite_completion(
             choice["finish_reason"] = "tool_calls"
         records.append({"raw": raw, "parsed": parsed.model_dump()})
     return records
-
-
-@dataclass
-class _Choice:
-    stream: ToolCallStream
-    raw: list[str] = field(default_factory=list)
-    native: list[dict[str, Any]] | None = None
-    finished: bool = False
-    fed: int = 0  # characters of content fed to the parser
-    sent: int = 0  # characters of content sent on
-    calls_sent: bool = False
-    overflowed: bool = False  # held text past the bound went out as content: no more parsing
-
-
-class StreamRewriter:
-    """One streamed completion: ``event(line)`` per upstream ``data:`` payload, ``close()`` at the end.
-
-    Both return the bytes to send on. An event whose content the parser forwards unchanged is sent as
-    the upstream wrote it (no re-encoding); others are rebuilt from the parser's deltas.
-    """
-
-    def __init__(
-        self,
-        parser: ToolCallParser,
-        tools: list[dict[str, Any]] | None,
-        max_held: int = 1024 * 1024,
-        keep_raw: bool = True,
-    ) -> None:
-        self.parser = parser
-        self.tools = tools
-        self.max_held = max_held
-        self.keep_raw = keep_raw  # the whole text, for a recording
-        self.choices: dict[int, _Choice] = {}
-        self._template: dict[str, Any] | None = None  # id, model, created of the upstream's chunks
-
-    def _choice(self, index: int) -> _Choice:
-        state = self.choices.get(index)
-        if state is None:
-            state = self.choices[index] = _Choice(self.parser.stream(self.tools))
-        return state
-
-    def event(self, event: dict[str, Any], data: bytes) -> bytes:
-        """One upstream event, decoded and checked (``shapes.check_chunk``), and its bytes."""
-        choices = event.get("choices")
-        if not choices:  # usage-only chunks, errors: as they are
-            return encode_event(data)
-        if self._template is None:
-            self._template = {k: event[k] for k in ("id", "object", "created", "model") if k in event}
-        out: list[dict[str, Any]] = []
-        unchanged = True
-        for choice in choices:
-            chunks = self._rewrite_choice(choice)
-            if chunks is None:
-                out.append(choice)
-            else:
-                unchanged = False
-                out.extend(chunks)
-        if unchanged:
-            return encode_event(data)
-        return b"".join(self._encode(event, [c]) for c in out)
-
-    def close(self, complete: bool = True) -> bytes:
-        """The upstream's stream ended: finish every choice that did not say so itself. A stream cut
-        short (``complete`` False) only gets the text held back, as content, and no finish."""
-        parts = []
-        for index, state in sorted(self.choices.items()):
-            if state.finished:
-                continue
-            if complete:
-                chunks = self._finish(index, state, None)
-            else:
-                state.finished = True
-                held = self._release(state)
-                chunks = [self._content_chunk(index, held)] if held else []
-            parts.extend(self._encode(self._template or {}, [chunk]) for chunk in chunks)
-        return b"".join(parts)
-
-    def _release(self, state: _Choice) -> str:
-        """Stop parsing this choice: the text not sent yet, to go out as content."""
-        state.overflowed = True
-        held = "".join(state.raw)[state.sent :] if state.fed > state.sent else ""
-        state.sent = state.fed
-        state.stream = self.parser.stream(self.tools)  # what the parser held is let go
-        if not self.keep_raw:
-            state.raw = []
-        return held
-
-    @staticmethod
-    def _content_chunk(index: int, text: str) -> dict[str, Any]:
-        return {"index": index, "delta": {"content": text}, "logprobs": None, "finish_reason": None}
-
-    def _rewrite_choice(self, choice: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """The chunks for one upstream choice, or ``None`` to forward it unchanged."""
-        index = choice.get("index", 0)
-        state = self._choice(index)
-        delta = choice.get("delta") or {}
-        finish = choice.get("finish_reason")
-        content = delta.get("content")
-        if state.native is not None or delta.get("tool_calls"):
-            if state.native is None:  # native calls: flush held-back text, then pass through
-                state.native = []
-                held = [d for d in state.stream.finish() if d.content]
-                state.native.extend(delta.get("tool_calls") or ())
-                if held:
-                    return [self._chunk(index, held[0], None), choice]
-            else:
-                state.native.extend(delta.get("tool_calls") or ())
-            if isinstance(content, str):
-                state.raw.append(content)
-            state.finished = state.finished or finish is not None
-            return None
-        if state.overflowed:  # past the bound: forwarded as written (and kept only for a recording)
-            if isinstance(content, str) and self.keep_raw:
-                state.raw.append(content)
-            state.finished = state.finished or finish is not None
-            return None
-        deltas: list[StreamDelta] = []
-        if isinstance(content, str) and content:
-            state.raw.append(content)
-            state.fed += len(content)
-            deltas = state.stream.feed(content)
-            if finish is None and len(deltas) == 1 and deltas[0].content == content:
-                state.sent += len(content)
-                return None  # the common case: plain text forwarded as the upstream sent it
-            self._count(state, deltas)
-            if finish is None and not state.calls_sent and state.fed - state.sent > self.max_held:
-                deltas.append(StreamDelta(content=self._release(state)))
-        extra = {k: v for k, v in delta.items() if k != "content"}
-        chunks = [self._chunk(index, d, None) for d in deltas]
-        if extra or (content == "" and not chunks):
-            first = {**extra, **(chunks[0]["delta"] if chunks else {})}
-            if content == "" and "content" not in first:
-                first["content"] = ""
-            if chunks:
-                chunks[0]["delta"] = first
-            else:
-                chunks.append({"index": index, "delta": first, "logprobs": None, "finish_reason": None})
-        if choice.get("logprobs") is not None and chunks:
-            chunks[0]["logprobs"] = choice["logprobs"]
-        if finish is not None:
-            chunks.extend(self._finish(index, state, finish))
-        return chunks
-
-    @staticmethod
-    def _count(state: _Choice, deltas: list[StreamDelta]) -> None:
-        for delta in deltas:
-            state.sent += len(delta.content or "")
-            state.calls_sent = state.calls_sent or bool(delta.tool_calls)
-
-    def _finish(self, index: int, state: _Choice, finish: str | None) -> list[dict[str, Any]]:
-        state.finished = True
-        if state.overflowed:
-            return [{"index": index, "delta": {}, "logprobs": None, "finish_reason": finish or "stop"}]
-        chunks = [self._chunk(index, d, None) for d in state.stream.finish()]
-        result = state.stream.result
-        if result is not None and result.tool_calls:
-            finish = "tool_calls"
-        chunks.append({"index": index, "delta": {}, "logprobs": None, "finish_reason": finish or "stop"})
-        return chunks
-
-    @staticmethod
-    def _chunk(index: int, delta: StreamDelta, finish: str | None) -> dict[str, Any]:
-        return {"index": index, "delta": delta.model_dump(), "logprobs": None, "finish_reason": finish}
-
-    @staticmethod
-    def _encode(event: dict[str, Any], choices: list[dict[str, Any]]) -> bytes:
-        payload = {**event, "choices": choices}
-        payload.setdefault("object", "chat.completion.chunk")
-        return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
-
-    def records(self) -> list[dict[str, Any]]:
-        """Per choice: the raw text the model wrote and what the parser made of it (for recording)."""
-        out = []
-        for _, state in sorted(self.choices.items()):
-            raw = "".join(state.raw)
-            if state.native is not None:
-                out.append({"raw": raw or None, "parsed": None, "native_tool_calls": state.native})
-            elif state.overflowed:  # sent as text: so is the record
-                out.append({"raw": raw, "parsed": {"content": raw, "tool_calls": []}})
-            else:
-                result = state.stream.result
-                out.append({"raw": raw, "parsed": result.model_dump() if result is not None else None})
-        return out
