@@ -12,16 +12,30 @@ integers (``month=07``), which Python rejects, are read as numbers when the list
 
 from __future__ import annotations
 
+import json
 import re
 
-from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
+from hermes_core.parsing import ParsedCompletion, ToolCall, ToolCallParser, content_before
 from hermes_core.parsing_pythonic import decode_call_list
+from hermes_core.parsing_tags import calls_from_json
 
 START = "<|tool_call_start|>"
 END = "<|tool_call_end|>"
 # ``=07`` / ``, 007]``: a zero-padded integer after ``=``, ``,``, ``[`` or ``(`` (outside strings, in
 # practice: only tried when the list does not parse as written).
 _LEADING_ZEROS = re.compile(r"(?<=[=,\[(:])(\s*)0+(?=\d)")
+
+
+def _json_call_list(source: str) -> list[ToolCall]:
+    """``[{"name": ..., "arguments": {...}}]``, the JSON form SGLang's ``Lfm2Detector`` also reads
+    (its ``test_single_call_json``)."""
+    try:
+        decoded = json.loads(source)
+    except (ValueError, RecursionError):
+        return []
+    calls: list[ToolCall] = []
+    calls_from_json(decoded, calls)
+    return calls
 
 
 class Lfm2Parser(ToolCallParser):
@@ -41,6 +55,8 @@ class Lfm2Parser(ToolCallParser):
         if len(source) < 2 or source[0] != "[" or source[-1] != "]":
             return None
         calls = decode_call_list(source)
+        if not calls and source[1:].lstrip().startswith("{"):
+            calls = _json_call_list(source)
         if not calls and _LEADING_ZEROS.search(source):
             calls = decode_call_list(_LEADING_ZEROS.sub(r"\1", source))
         if not calls:
