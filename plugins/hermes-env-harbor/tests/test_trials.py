@@ -229,3 +229,41 @@ def test_the_ray_engine_runs_the_same_trials(oracle_job, tmp_path):
     rewards = {t["task"]: t["reward"] for t in json.loads(done.stdout)["trials"]}
     assert rewards == {"hello": 1.0, "wrong-oracle": 0.0}
     assert len(list(tmp_path.glob("*/*/result.json"))) == 2
+
+
+class ShellOnly:
+    """A sandbox seen only through ``execute`` (as a modal or singularity one is): no docker fast path."""
+
+    def __init__(self, sandbox):
+        self.sandbox, self.max_output = sandbox, sandbox.max_output
+
+    def execute(self, command, cwd=None, timeout=None):
+        return self.sandbox.execute(command, cwd=cwd, timeout=timeout)
+
+
+def test_files_and_scripts_reach_any_sandbox_through_its_shell(docker_engine):
+    from hermes_env_harbor import sandbox as box
+
+    from hermes_core.sandboxes import make_backend
+
+    backend = make_backend("docker")
+    sandbox = backend.create("harbor-shell-only", image="debian:bookworm-slim", cwd="/")
+    try:
+        shell = ShellOnly(sandbox)
+        box.make_log_folders(shell)
+        box.upload(shell, box.archive([(TASKS / "hello" / "tests", box.TESTS)]))
+        listing = shell.execute("stat -c '%a %U %n' /logs/verifier /tests/test.sh /tests/expected.txt").output
+        assert listing.split("\n")[:3] == ["777 root /logs/verifier", "755 root /tests/test.sh",
+                                           "644 root /tests/expected.txt"]  # fmt: skip
+        script = box.TESTS / "probe.sh"
+        shell.execute(
+            f"printf '#!/bin/sh\\necho \"$GREETING\"; echo 0.5 > /logs/verifier/reward.txt\\n' > {script}"
+        )
+        ran = box.run_script(shell, script, box.VERIFIER_LOGS / "out.txt", 30, env={"GREETING": "it's me"},
+                             bring_back=(box.VERIFIER_LOGS / "reward.txt",))  # fmt: skip
+        assert (ran.exit_code, ran.timed_out) == (0, False)
+        assert ran.files == {"out.txt": "it's me\n", "reward.txt": "0.5\n"}
+        slow = box.run_script(shell, script, box.VERIFIER_LOGS / "out.txt", 1, before="sleep 5")
+        assert slow.timed_out and slow.exit_code == 124
+    finally:
+        sandbox.cleanup()
