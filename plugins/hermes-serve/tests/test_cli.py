@@ -76,6 +76,8 @@ def test_unsafe_or_incomplete_settings_are_one_line_errors():
         (["--upstream-mode", "completions"], "--tokenizer"),
         (["--upstream-mode", "completions", "--tokenizer", "/nonexistent/tok"], "no such directory"),
         (["--parser", "no-such-parser"], "no-such-parser"),
+        (["--reasoning-parser", "no-such-thinker"], "no-such-thinker"),
+        (["--upstream", "ftp://admin:Hidden-Pa55word-77@h/v1"], "admin:"),  # one line, password masked
     ]
     for extra, needle in cases:
         done = subprocess.run(
@@ -86,4 +88,5 @@ def test_unsafe_or_incomplete_settings_are_one_line_errors():
             check=False,
         )
         assert done.returncode != 0 and needle in done.stderr, done.stderr
+        assert "Hidden-Pa55word-77" not in done.stderr
         assert "Traceback" not in done.stderr
