@@ -76,8 +76,8 @@ def _fold(text: str) -> str:
 class SecretMatcher:
     """Finds every variant of a fixed set of secrets in a text, in time linear in the text.
 
-    Built once per secret set (:func:`secret_matcher`); ``heads`` and ``tails`` hold the prefixes and
-    suffixes of every variant, so a cut secret at a boundary is one dictionary look-up per length.
+    Built once per secret set (:func:`secret_matcher`); ``windows`` indexes every 12-character piece of
+    every variant, so a cut secret at a boundary costs one look-up per position, whatever its length.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -90,47 +90,55 @@ class SecretMatcher:
             for form in any_case:
                 self.any_case.setdefault(form, secret)
         self.longest = max(map(len, [*self.exact, *self.any_case]), default=0)
-        self.heads: dict[str, str] = {}  # prefixes of variants, a secret cut at the end of the text
-        self.tails: dict[str, str] = {}  # suffixes, a secret cut at the start (the tail was kept)
-        for table, lower in ((self.exact, False), (self.any_case, True)):
+        # every 12-character window of every variant: a cut secret is found by its first 12 characters,
+        # then checked whole (memory: about 12 characters per character of the variants)
+        self.windows: dict[str, list[tuple[str, int, str]]] = {}
+        for table, tag in ((self.exact, "e:"), (self.any_case, "i:")):
             for form, secret in table.items():
-                for size in range(MIN_FRAGMENT, len(form)):
-                    self.heads.setdefault(self._key(form[:size], lower), secret)
-                    self.tails.setdefault(self._key(form[-size:], lower), secret)
+                for offset in range(len(form) - MIN_FRAGMENT + 1):
+                    window = tag + form[offset : offset + MIN_FRAGMENT]
+                    self.windows.setdefault(window, []).append((form, offset, secret))
 
-    @staticmethod
-    def _key(fragment: str, lower: bool) -> str:
-        return ("i:" if lower else "e:") + fragment
-
-    def _fragment(self, fragment: str, table: dict[str, str]) -> str | None:
-        return table.get("e:" + fragment) or table.get("i:" + _fold(fragment))
+    def _candidates(self, joined: str, folded: str, at: int):
+        """``(haystack, form, offset, secret)`` for each variant with a window equal to the text at ``at``."""
+        for tag, haystack in (("e:", joined), ("i:", folded)):
+            for form, offset, secret in self.windows.get(tag + haystack[at : at + MIN_FRAGMENT], ()):
+                yield haystack, form, offset, secret
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, secret)`` for every variant or cut fragment of a secret in ``text``."""
         if not self.longest or not text:
             return []
         joined, where = _without_breaks(text)
+        folded = _fold(joined)
         found = []
-        for table, haystack in ((self.exact, joined), (self.any_case, _fold(joined))):
+        for table, haystack in ((self.exact, joined), (self.any_case, folded)):
             for form, secret in table.items():
                 at = haystack.find(form)
                 while at != -1:
                     found.append((at, at + len(form), secret))
                     at = haystack.find(form, at + len(form))
         size = len(joined)
-        for start in range(max(0, size - self.longest), size - MIN_FRAGMENT + 1):
-            secret = self._fragment(joined[start:], self.heads)
-            if secret is not None:
-                found.append((start, size, secret))
-                break
-        starts = [0, *(m.end() for m in _CUT_NOTE.finditer(joined))]
-        for start in starts:
-            for end in range(min(size, start + self.longest), start + MIN_FRAGMENT - 1, -1):
-                secret = self._fragment(joined[start:end], self.tails)
-                if secret is not None:
-                    found.append((start, end, secret))
-                    break
+        found += self._cut_at_end(joined, folded)
+        for start in [0, *(m.end() for m in _CUT_NOTE.finditer(joined))]:
+            kept = [
+                (len(form) - offset, secret)
+                for haystack, form, offset, secret in self._candidates(joined, folded, start)
+                if haystack.startswith(form[offset:], start)
+            ]
+            if kept:
+                length, secret = max(kept)
+                found.append((start, min(size, start + length), secret))
         return [(where(a), where(b - 1) + 1, secret) for a, b, secret in found]
+
+    def _cut_at_end(self, joined: str, folded: str) -> list[tuple[int, int, str]]:
+        """The longest prefix (12 characters or more) of a variant that ends the text."""
+        size = len(joined)
+        for start in range(max(0, size - self.longest), size - MIN_FRAGMENT + 1):
+            for haystack, form, offset, secret in self._candidates(joined, folded, start):
+                if offset == 0 and haystack.endswith(form[: size - start]):
+                    return [(start, size, secret)]
+        return []
 
     def replace(self, text: str, shown: Callable[[str], str]) -> str:
         """``text`` with each span found replaced by ``shown(secret)``; overlapping spans merge."""
