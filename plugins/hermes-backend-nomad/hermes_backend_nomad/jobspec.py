@@ -1,0 +1,83 @@
+"""The Nomad job of a slot fleet: one task group of N allocations, each running the sandbox executor.
+
+The executor's source travels inside the job as a template (``local/executor.py``), so the image needs
+only ``python3``; its token travels as the task's environment (readable to whoever may read the job in
+Nomad, nobody else). Allocations that fail are rescheduled by Nomad (``ReschedulePolicy``).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from hermes_backend_nomad.nomad_api import EXECUTOR_PORT
+
+GROUP = "slots"
+TASK = "executor"
+DRIVERS = ("docker", "singularity")
+SECOND = 1_000_000_000  # Nomad's durations are nanoseconds
+
+
+def executor_source() -> str:
+    return files("hermes_backend_nomad").joinpath("executor.py").read_text(encoding="utf-8")
+
+
+def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: str, token: str,
+             cwd: str, cpu_mhz: int = 500, memory_mb: int = 1024) -> dict[str, Any]:  # fmt: skip
+    if driver not in DRIVERS:
+        raise ValueError(f"unknown Nomad driver {driver!r}; choose one of: {', '.join(DRIVERS)}")
+    args = ["local/executor.py", "--host", "0.0.0.0", "--port", f"${{NOMAD_PORT_{EXECUTOR_PORT}}}"]
+    args += ["--workdir", cwd]
+    if driver == "docker":
+        config: dict[str, Any] = {
+            "image": image,
+            "command": "python3",
+            "args": args,
+            "ports": [EXECUTOR_PORT],
+        }
+    else:  # the Singularity/Apptainer task driver runs on the host network
+        config = {"image": image, "command": "python3", "args": args}
+    return {
+        "ID": job_id,
+        "Name": job_id,
+        "Type": "service",
+        "Datacenters": [datacenter],
+        "Meta": {"hermes": "slots"},
+        "TaskGroups": [
+            {
+                "Name": GROUP,
+                "Count": slots,
+                "Networks": [{"Mode": "host", "DynamicPorts": [{"Label": EXECUTOR_PORT}]}],
+                "RestartPolicy": {
+                    "Attempts": 1,
+                    "Interval": 60 * SECOND,
+                    "Delay": 2 * SECOND,
+                    "Mode": "fail",
+                },
+                "ReschedulePolicy": {
+                    "Unlimited": True,
+                    "Delay": 2 * SECOND,
+                    "DelayFunction": "exponential",
+                    "MaxDelay": 60 * SECOND,
+                },
+                "Tasks": [
+                    {
+                        "Name": TASK,
+                        "Driver": driver,
+                        "Config": config,
+                        "Env": {"HERMES_EXECUTOR_TOKEN": token},
+                        "Templates": [
+                            {
+                                "EmbeddedTmpl": executor_source(),
+                                "DestPath": "local/executor.py",
+                                # the source is Python, not a template: delimiters it never contains
+                                "LeftDelim": "[[hermes[[",
+                                "RightDelim": "]]hermes]]",
+                            }
+                        ],
+                        "Resources": {"CPU": cpu_mhz, "MemoryMB": memory_mb},
+                    }
+                ],
+            }
+        ],
+    }

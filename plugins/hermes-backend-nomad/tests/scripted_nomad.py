@@ -1,0 +1,228 @@
+"""A scripted Nomad agent on 127.0.0.1: the endpoints of Nomad 1.9's HTTP API the backend uses, with
+allocations that are real executor processes on this machine.
+
+Followed (developer.hashicorp.com/nomad/api-docs, v1.9): ``POST /v1/jobs`` (``{"Job": ...}`` →
+``EvalID``, ``JobModifyIndex``), ``GET /v1/job/:id`` (404 ``job not found``), ``POST /v1/job/:id/scale``
+(``Count``, ``Target.Group``), ``DELETE /v1/job/:id?purge=true``, ``GET /v1/job/:id/allocations``
+(stubs: ``ID``, ``JobID``, ``TaskGroup``, ``ClientStatus``, ``DesiredStatus``, ``PreviousAllocation``,
+``NextAllocation``), ``GET /v1/allocation/:id`` (``AllocatedResources.Shared.Ports``: ``Label``,
+``Value``, ``HostIP``), ``GET /v1/status/leader``; ACL: ``X-Nomad-Token``, 403 ``Permission denied``.
+
+Each allocation runs the job's own executor template with this Python on a free loopback port (what
+the docker driver does in a container). :meth:`ScriptedNomad.fail` kills one: its allocation turns
+``failed`` and, as the job's ``ReschedulePolicy`` says, a replacement (``PreviousAllocation`` = the
+failed one) is placed after ``reschedule_delay``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+NOMAD_TOKEN = "nomad-acl-token-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Allocation:
+    def __init__(self, job: dict, index: int, previous: str | None, root: str) -> None:
+        self.id = str(uuid.uuid4())
+        self.job_id, self.index, self.previous, self.next = job["ID"], index, previous, None
+        self.client_status, self.desired_status = "pending", "run"
+        self.port = _free_port()
+        group = job["TaskGroups"][0]
+        task = group["Tasks"][0]
+        self.group = group["Name"]
+        folder = tempfile.mkdtemp(prefix="nomad-alloc-", dir=root)
+        os.makedirs(f"{folder}/local")
+        template = task["Templates"][0]
+        with open(f"{folder}/{template['DestPath']}", "w") as handle:
+            handle.write(template["EmbeddedTmpl"])
+        args = [a.replace("${NOMAD_PORT_executor}", str(self.port)) for a in task["Config"]["args"]]
+        args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]  # this agent's "host" is loopback
+        workdir = args[args.index("--workdir") + 1]
+        args[args.index("--workdir") + 1] = f"{folder}/{workdir.lstrip('/')}"
+        self.workdir = args[args.index("--workdir") + 1]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **task["Env"]}
+        self.process = subprocess.Popen(
+            [sys.executable, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        self.process.stdout.readline()  # "executor listening on ..."
+        self.client_status = "running"
+
+    def stub(self) -> dict:
+        return {
+            "ID": self.id,
+            "JobID": self.job_id,
+            "TaskGroup": self.group,
+            "Name": f"{self.job_id}.{self.group}[{self.index}]",
+            "ClientStatus": self.client_status,
+            "DesiredStatus": self.desired_status,
+            "PreviousAllocation": self.previous or "",
+            "NextAllocation": self.next or "",
+        }
+
+    def full(self) -> dict:
+        ports = [{"Label": "executor", "Value": self.port, "To": 0, "HostIP": "127.0.0.1"}]
+        return {**self.stub(), "AllocatedResources": {"Shared": {"Ports": ports, "Networks": []}}}
+
+    def kill(self, status: str) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.client_status = status
+
+
+class ScriptedNomad:
+    def __init__(self, token: str = "nomad-acl-token", reschedule_delay: float = 0.3) -> None:
+        self.token = token
+        self.reschedule_delay = reschedule_delay
+        self.jobs: dict[str, dict] = {}
+        self.allocations: dict[str, Allocation] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.lock = threading.RLock()
+        self.root = tempfile.mkdtemp(prefix="scripted-nomad-")
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+
+    @property
+    def address(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> ScriptedNomad:
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        with self.lock:
+            for alloc in self.allocations.values():
+                alloc.kill("complete")
+
+    # -- what a test does to the cluster --------------------------------------------------------------
+
+    def live(self, job_id: str) -> list[Allocation]:
+        with self.lock:
+            return [
+                a for a in self.allocations.values() if a.job_id == job_id and a.client_status == "running"
+            ]
+
+    def fail(self, alloc_id: str) -> None:
+        """The allocation's task dies; Nomad reschedules a replacement after the policy's delay."""
+        with self.lock:
+            alloc = self.allocations[alloc_id]
+            alloc.kill("failed")
+        timer = threading.Timer(self.reschedule_delay, self._reschedule, args=(alloc,))
+        timer.daemon = True
+        timer.start()
+
+    def _reschedule(self, failed: Allocation) -> None:
+        with self.lock:
+            job = self.jobs.get(failed.job_id)
+            if job is None or failed.desired_status != "run":
+                return
+            replacement = Allocation(job, failed.index, failed.id, self.root)
+            failed.next = replacement.id
+            self.allocations[replacement.id] = replacement
+
+    def _place(self, job: dict) -> None:
+        wanted = job["TaskGroups"][0]["Count"]
+        live = [a for a in self.allocations.values() if a.job_id == job["ID"] and a.desired_status == "run"]
+        for index in range(len(live), wanted):
+            alloc = Allocation(job, index, None, self.root)
+            self.allocations[alloc.id] = alloc
+        for alloc in sorted(live, key=lambda a: a.index)[wanted:]:
+            alloc.desired_status = "stop"
+            alloc.kill("complete")
+
+    # -- the HTTP API ----------------------------------------------------------------------------------
+
+    def _handler(self):
+        agent = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _send(self, status: int, value) -> None:
+                data = (value if isinstance(value, str) else json.dumps(value)).encode()
+                self.send_response(status)
+                self.send_header(
+                    "Content-Type", "application/json" if not isinstance(value, str) else "text/plain"
+                )
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _route(self, method: str) -> None:
+                url = urlparse(self.path)
+                agent.calls.append((method, url.path))
+                if self.headers.get("X-Nomad-Token") != agent.token:
+                    self._send(403, "Permission denied")
+                    return
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
+                parts = url.path.strip("/").split("/")
+                with agent.lock:
+                    status, value = agent._answer(method, parts, body, parse_qs(url.query))
+                self._send(status, value)
+
+            def do_GET(self) -> None:
+                self._route("GET")
+
+            def do_POST(self) -> None:
+                self._route("POST")
+
+            def do_DELETE(self) -> None:
+                self._route("DELETE")
+
+        return Handler
+
+    def _answer(self, method: str, parts: list[str], body, query) -> tuple[int, object]:
+        if parts == ["v1", "status", "leader"]:
+            return 200, "127.0.0.1:4647"
+        if method == "POST" and parts == ["v1", "jobs"]:
+            job = body["Job"]
+            self.jobs[job["ID"]] = job
+            self._place(job)
+            return 200, {"EvalID": str(uuid.uuid4()), "JobModifyIndex": len(self.calls), "Warnings": ""}
+        if len(parts) >= 3 and parts[:2] == ["v1", "job"]:
+            job = self.jobs.get(parts[2])
+            if job is None:
+                return 404, "job not found"
+            if method == "GET" and len(parts) == 3:
+                return 200, {**job, "Status": "running"}
+            if method == "GET" and parts[3:] == ["allocations"]:
+                return 200, [a.stub() for a in self.allocations.values() if a.job_id == job["ID"]]
+            if method == "POST" and parts[3:] == ["scale"]:
+                assert body["Target"]["Group"] == job["TaskGroups"][0]["Name"]
+                job["TaskGroups"][0]["Count"] = int(body["Count"])
+                self._place(job)
+                return 200, {"EvalID": str(uuid.uuid4())}
+            if method == "DELETE" and len(parts) == 3:
+                for alloc in self.allocations.values():
+                    if alloc.job_id == job["ID"]:
+                        alloc.desired_status = "stop"
+                        alloc.kill("complete")
+                if query.get("purge") == ["true"]:
+                    del self.jobs[job["ID"]]
+                return 200, {"EvalID": str(uuid.uuid4())}
+        if method == "GET" and len(parts) == 3 and parts[:2] == ["v1", "allocation"]:
+            alloc = self.allocations.get(parts[2])
+            return (200, alloc.full()) if alloc else (404, "alloc not found")
+        return 404, "not found"
