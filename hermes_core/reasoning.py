@@ -135,7 +135,8 @@ class MarkerReasoningParser(ReasoningParser):
     grammars):
 
     - ``starts``: markers that open the reasoning (dropped); ``ends``: markers that close it (dropped);
-    - ``implicit_ends``: markers that close it and belong to the content (a tool call's start);
+    - ``implicit_ends``: markers that close it and belong to the content (a tool call's start), unless
+      ``drop_in_content`` names them too (Kimi K3's response opener);
     - ``starts_in_reasoning``: the turn begins inside the reasoning (the chat template opened it, as
       DeepSeek-R1's and Qwen3's do), so text before an end marker is reasoning and an unclosed turn is
       all reasoning; ``thinking_default`` is that setting when the request says nothing;
@@ -266,7 +267,7 @@ class MarkerStream(ReasoningStream):
         if self.state == _CONTENT:  # an end marker absorbed in the content, or dropped markup
             return
         self._end_reasoning()
-        if kind == "implicit":
+        if kind == "implicit" and marker not in self.p.drop_in_content:
             self._emit_content(marker)
 
     def _end_reasoning(self) -> None:

@@ -46,13 +46,15 @@ class Granite(MarkerReasoningParser):
 
 class KimiK3(MarkerReasoningParser):
     """Kimi K3 channels (``kimi_k3_reasoning_parser.py``, SGLang's ``kimi_k3`` detector): a
-    ``think`` block is reasoning, the ``response`` block's markers are dropped; thinking on by default."""
+    ``think`` block is reasoning, the ``response`` block's markers are dropped, the ``tools`` channel is
+    left for the ``kimi_k3`` tool parser; thinking on by default."""
 
     name = "kimi_k3"
     starts = ("<|open|>think<|sep|>",)
     ends = ("<|close|>think<|sep|>",)
     reopen = True
-    implicit_ends = ("<|tool_calls_section_begin|>",)
+    # a response or tools channel opened without a think block: no reasoning (vLLM's four shapes)
+    implicit_ends = ("<|open|>response<|sep|>", "<|open|>tools<|sep|>")
     drop_in_content = ("<|open|>response<|sep|>", "<|close|>response<|sep|>", "<|close|>message<|sep|>")
     strip_reasoning = True
 

@@ -224,14 +224,30 @@ class TestKimiK2(ReasoningConformance):
     ]
 
 
+K3_TOOLS = (
+    '<|open|>tools<|sep|><|open|>call tool="python" index="1"<|sep|>'
+    '<|open|>argument key="code" type="string"<|sep|>print(1)<|close|>argument<|sep|>'
+    "<|close|>call<|sep|><|close|>tools<|sep|>"
+)
+
+
 class TestKimiK3(ReasoningConformance):
+    """vLLM's kimi_k3_reasoning_parser.py shapes (and SGLang's K3 channels): a think block; a response
+    channel without one is all content; an unclosed think block is all reasoning."""
+
     parser_name = "kimi_k3"
+    tool_parser_name = "kimi_k3"
     samples = [
         S(
             "<|open|>think<|sep|>plan<|close|>think<|sep|><|open|>response<|sep|>Hi<|close|>response<|sep|>",
             "plan",
             "Hi",
         ),
+        S("<|open|>response<|sep|>Hi<|close|>response<|sep|><|close|>message<|sep|>", None, "Hi"),
+        S("plan<|close|>think<|sep|>Hi", "plan", "Hi"),  # the open marker was the generation prefix
+        S("<|open|>think<|sep|>still thinking", "still thinking", None),
+        S("<|open|>think<|sep|>run it<|close|>think<|sep|>" + K3_TOOLS, "run it", K3_TOOLS),
+        S("run it" + K3_TOOLS, "run it", K3_TOOLS),  # the tools channel ends the reasoning
     ]
 
 
@@ -254,8 +270,36 @@ class TestGptOss(ReasoningConformance):
     ]
 
 
+COHERE_ACTION = (
+    '<|START_ACTION|>[{"tool_call_id":"0","tool_name":"get_weather",'
+    '"parameters":{"city":"SF"}}]<|END_ACTION|>'
+)
+COHERE_ACTION_AFTER_THINKING = "<|START_THINKING|>I need the weather.<|END_THINKING|>" + COHERE_ACTION
+
+
 class TestCohere(ReasoningConformance):
-    parser_name = "cohere_command3"
-    samples = [  # SGLang's Command detector: thinking block, then the response block
+    parser_name = "cohere_command4"
+    tool_parser_name = "cohere_command4"
+    samples = [  # SGLang's Command detector: thinking block, then the response or action block
         S("<|START_THINKING|>plan<|END_THINKING|><|START_RESPONSE|>Hi<|END_RESPONSE|>", "plan", "Hi"),
+        S(COHERE_ACTION_AFTER_THINKING, "I need the weather.", COHERE_ACTION),
     ]
+
+
+def test_composed_split_reads_calls_after_the_reasoning_only():
+    """Reasoning first, then the tool parser on the content (vLLM's order; SGLang's Command blocks)."""
+    from hermes_core.plugins import get_hermes
+    from hermes_core.reasoning import split_reasoning
+
+    host = get_hermes()
+    done = split_reasoning(
+        COHERE_ACTION_AFTER_THINKING,
+        host.reasoning_parsers.get("cohere_command4")(),
+        host.parser("cohere_command4"),
+    )
+    assert done.reasoning == "I need the weather." and done.content is None
+    assert [(c.function.name, c.function.arguments) for c in done.tool_calls] == [
+        ("get_weather", '{"city": "SF"}')
+    ]
+    k3 = split_reasoning("run it" + K3_TOOLS, host.reasoning_parsers.get("kimi_k3")(), host.parser("kimi_k3"))
+    assert k3.reasoning == "run it" and [c.function.name for c in k3.tool_calls] == ["python"]
