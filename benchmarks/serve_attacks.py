@@ -175,47 +175,57 @@ def upstream_server(tokenizer_dir: str, scale: float):
     return server.start()
 
 
+ATTACKS = ("body", "sessions", "upstream", "held")
+
+
 def attacks(
-    upstream: str, source: Path | None, tokenizer_dir: str, scale: float
+    upstream: str, source: Path | None, tokenizer: str, scale: float, only: tuple[str, ...] = ATTACKS
 ) -> list[tuple[str, str, dict]]:
     rows = []
     user = [{"role": "user", "content": "hi"}]
-    pad = b"{}," * int(31 * 2**20 * scale / 3)
-    body31 = b'{"model": "m", "messages": ' + json.dumps(user).encode() + b', "pad": [' + pad + b"{}]}"
-    closed = f"http://127.0.0.1:{free_port()}/v1"
-    for count in (1, 4):
-        serve = Serve(closed, source)
-        got = asyncio.run(post_many(serve.url, body31, count))
-        rows.append((f"31 MB body of {{}} x{count}", ", ".join(sorted(set(got))), serve.close()))
+    if "body" in only:
+        pad = b"{}," * int(31 * 2**20 * scale / 3)
+        body31 = b'{"model": "m", "messages": ' + json.dumps(user).encode() + b', "pad": [' + pad + b"{}]}"
+        closed = f"http://127.0.0.1:{free_port()}/v1"
+        for count in (1, 4):
+            serve = Serve(closed, source)
+            got = asyncio.run(post_many(serve.url, body31, count))
+            rows.append((f"31 MB body of {{}} x{count}", ", ".join(sorted(set(got))), serve.close()))
 
-    serve = Serve(upstream, source, "--upstream-mode", "completions", "--tokenizer", tokenizer_dir)
-    prompt = "word " * int(2 * 2**20 * scale / 5)
-    statuses = []
-    for n in range(10):
-        messages = [{"role": "user", "content": prompt}]
+    if "sessions" in only:
+        idle = 4 if source is None else 0  # this tree: sessions forgotten after 4 s (--session-idle)
+        extra = ["--session-idle", str(idle)] if idle else []
+        serve = Serve(upstream, source, "--upstream-mode", "completions", "--tokenizer", tokenizer, *extra)
+        prompt = "word " * int(2 * 2**20 * scale / 5)
+        statuses = []
+        for n in range(10):
+            response = httpx.post(
+                serve.url + "/v1/chat/completions",
+                json={"model": "m", "messages": [{"role": "user", "content": prompt}], "max_tokens": 8},
+                headers={"X-Session-Id": f"session-{n}"},
+                timeout=600,
+            )
+            statuses.append(str(response.status_code))
+        if idle:  # the sessions' idle time passes: what the process holds then
+            time.sleep(idle * 2.5)
+        got = ",".join(sorted(set(statuses))) + (f"; end = RSS after {idle * 2.5:g} s idle" if idle else "")
+        rows.append(("completions, 10 sessions x 2 MB", got, serve.close()))
+
+    if "upstream" in only:
+        serve = Serve(upstream, source)
         response = httpx.post(
             serve.url + "/v1/chat/completions",
-            json={"model": "m", "messages": messages, "max_tokens": 8},
-            headers={"X-Session-Id": f"session-{n}"},
+            json={"model": "m", "messages": user, "bench_attack": "upstream100"},
             timeout=600,
         )
-        statuses.append(str(response.status_code))
-    rows.append(("completions, 10 sessions x 2 MB", ",".join(sorted(set(statuses))), serve.close()))
+        got = f"{response.status_code} ({len(response.content)} B)"
+        rows.append(("100 MB upstream answer", got, serve.close()))
 
-    serve = Serve(upstream, source)
-    response = httpx.post(
-        serve.url + "/v1/chat/completions",
-        json={"model": "m", "messages": user, "bench_attack": "upstream100"},
-        timeout=600,
-    )
-    rows.append(
-        ("100 MB upstream answer", f"{response.status_code} ({len(response.content)} B)", serve.close())
-    )
-
-    serve = Serve(upstream, source)
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
-    body = {"model": "m", "messages": user, "tools": tools, "stream": True, "bench_attack": "held30"}
-    rows.append(("30 MB after an unclosed <tool_call>", stream(serve.url, body), serve.close()))
+    if "held" in only:
+        serve = Serve(upstream, source)
+        tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+        body = {"model": "m", "messages": user, "tools": tools, "stream": True, "bench_attack": "held30"}
+        rows.append(("30 MB after an unclosed <tool_call>", stream(serve.url, body), serve.close()))
     return rows
 
 
@@ -223,6 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="a git revision whose hermes serve to measure as well")
     parser.add_argument("--quick", action="store_true", help="attacks a tenth the size")
+    parser.add_argument("--only", action="append", choices=ATTACKS, help="run this attack (repeatable)")
     args = parser.parse_args()
     scale = 0.1 if args.quick else 1.0
     from hermes_testkit.envs import build_tokenizer
@@ -237,7 +248,8 @@ def main() -> None:
             for name, source in runs:
                 print(f"\n== hermes serve, {name} (peak RSS = VmHWM of the server process)")
                 print(f"{'attack':36} {'start':>8} {'peak':>8} {'end':>8}  client got")
-                for attack, outcome, mem in attacks(upstream.base_url, source, tokenizer_dir, scale):
+                only = tuple(args.only or ATTACKS)
+                for attack, outcome, mem in attacks(upstream.base_url, source, tokenizer_dir, scale, only):
                     figures = f"{mem['start']:6.0f}MB {mem['VmHWM']:6.0f}MB {mem['VmRSS']:6.0f}MB"
                     print(f"{attack:36} {figures}  {outcome}", flush=True)
         finally:

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from hermes_core.parsing import ToolCallParser
 from hermes_serve.config import ServeConfig
 from hermes_serve.errors import ProxyError, malformed
-from hermes_serve.limits import ConcurrencyCap, read_json
+from hermes_serve.limits import BodyBudget, ConcurrencyCap, read_json
 from hermes_serve.recording import Recorder, session_of
 from hermes_serve.redact import Redactor
 from hermes_serve.relay import Relay, exchange, plain_record
@@ -54,6 +54,7 @@ class Proxy:
         self.upstream = Upstream(config, self.redact(config.upstream))
         self.tokens_mode: Any = None
         self._auth = f"Bearer {config.api_key}".encode() if config.api_key else None
+        self.body_budget = BodyBudget(config.max_body_bytes_in_flight)
 
     async def start(self) -> None:
         await self.upstream.start()
@@ -89,7 +90,7 @@ class Proxy:
 
     async def chat_completions(self, request: Request) -> Response:
         self.check_auth(request)
-        raw, body = await read_json(request, self.config)
+        raw, body = await read_json(request, self.config, self.body_budget)
         session = session_of(request.headers, body)
         if self.tokens_mode is not None:
             return await self.tokens_mode.handle(body, session)

@@ -47,6 +47,9 @@ class ServeConfig:
     max_concurrent: int = 512
     """Requests served at once; more get 429 (each may hold a body and an upstream answer in memory)."""
     max_upstream_bytes: int = DEFAULT_MAX_UPSTREAM_BYTES
+    max_body_bytes_in_flight: int = 256 * 1024 * 1024
+    """Request bodies being read and decoded at once, all requests together; past it 429 (so the
+    concurrency cap times the body cap is not the memory bound)."""
     max_json_values: int = 1_000_000
     """JSON values (objects, arrays, numbers, strings) in one request body; a body of tiny values costs
     ~20x its size once decoded, so the count is bounded too (413)."""

@@ -3,7 +3,8 @@
 A request body is refused (413) past ``max_body_bytes`` while it is read, and past ``max_json_values``
 before it is decoded (a body of ``{}`` items costs ~20x its size as Python objects); nesting too deep for
 the decoder is a 400, a body sent slower than ``client_timeout`` a 408. :class:`ConcurrencyCap` answers
-429 past ``max_concurrent`` requests in flight (streams count until their last byte).
+429 past ``max_concurrent`` requests in flight (streams count until their last byte), and
+:class:`BodyBudget` past ``max_body_bytes_in_flight`` bytes of bodies being read and decoded at once.
 """
 
 from __future__ import annotations
@@ -34,8 +35,35 @@ def refuse(status: int, message: str, code: str | None = None) -> ProxyError:
     return ProxyError(status, message, "invalid_request_error", code)
 
 
-async def read_json(request: Request, config: ServeConfig) -> tuple[bytes, dict[str, Any]]:
+class BodyBudget:
+    """Bytes of request bodies held at once by all requests (one event loop: no lock needed)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> None:
+        if self.used + size > self.limit:
+            message = "too many large request bodies in flight, retry shortly"
+            raise ProxyError(429, message, "rate_limit_error", "overloaded")
+        self.used += size
+
+
+async def read_json(
+    request: Request, config: ServeConfig, budget: BodyBudget | None = None
+) -> tuple[bytes, dict[str, Any]]:
     """The request body and its decoded JSON object, within every limit."""
+    budget = budget or BodyBudget(config.max_body_bytes_in_flight)
+    taken = [0]  # what this request holds of the budget, given back once the body is decoded
+    try:
+        return await _read_json(request, config, budget, taken)
+    finally:
+        budget.used -= taken[0]
+
+
+async def _read_json(
+    request: Request, config: ServeConfig, budget: BodyBudget, taken: list[int]
+) -> tuple[bytes, dict[str, Any]]:
     limit = config.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -47,6 +75,8 @@ async def read_json(request: Request, config: ServeConfig) -> tuple[bytes, dict[
                 size += len(part)
                 if size > limit:
                     raise refuse(413, f"request body over {limit} bytes", "request_too_large")
+                budget.take(len(part))
+                taken[0] += len(part)
                 parts.append(part)
     except TimeoutError:
         raise refuse(408, f"the request body was not sent within {config.client_timeout:g} s") from None

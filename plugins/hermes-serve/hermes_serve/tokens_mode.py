@@ -120,6 +120,18 @@ def completion_tokens(choice: dict[str, Any], tokenizer: Any) -> tuple[list[int]
     return ids, (values if len(values) == len(ids) else [0.0] * len(ids)), False
 
 
+def release_freed_memory() -> None:
+    """``malloc_trim(0)``: return the heap's free pages to the system (glibc only; elsewhere nothing)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def preflight(tokenizer_path: str) -> None:
     """Fail at start, in one line, when completions mode cannot work here."""
     from hermes_core.registry import HermesError
@@ -164,13 +176,18 @@ class TokensMode:
             self.sweep()
 
     def sweep(self) -> None:
-        """Forget the sessions idle too long (oldest first: the store is in order of use)."""
+        """Forget the sessions idle too long (oldest first: the store is in order of use), and give the
+        memory back to the system (glibc keeps freed heap otherwise: the process would stay as large)."""
         limit = time.monotonic() - self.proxy.config.session_idle_s
+        forgot = False
         while self.sessions:
             name = next(iter(self.sessions))
             if self.last_used[name] > limit or self.sessions[name][1].locked():
                 break
             self._forget(name)
+            forgot = True
+        if forgot:
+            release_freed_memory()
 
     def _forget(self, name: str) -> None:
         self.sessions.pop(name, None)

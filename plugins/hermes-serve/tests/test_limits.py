@@ -167,6 +167,17 @@ def test_idle_and_slow_clients_are_timed_out(serve):
     assert httpx.get(server.url + "/health").status_code == 200
 
 
+def test_bodies_in_flight_share_one_budget(serve, upstream):
+    """512 requests at once each under the body cap could still hold 16 GB: bodies share a budget."""
+    server = serve(max_body_bytes=64_000, max_body_bytes_in_flight=10_000)
+    big = {"model": "m", "messages": [{"role": "user", "content": "y" * 20_000}]}
+    response = httpx.post(server.url + CHAT, json=big)
+    assert response.status_code == 429 and error_of(response)["code"] == "overloaded"
+    assert server.proxy.body_budget.used == 0  # given back
+    small = api(server).chat.completions.create(model="m", messages=USER)  # within it: served
+    assert small.choices[0].message.content and server.proxy.body_budget.used == 0
+
+
 def test_request_body_limits_still_hold(serve):
     server = serve(max_body_bytes=4096)
     response = httpx.post(server.url + CHAT, content=json.dumps({"messages": ["y" * 5000]}).encode())
