@@ -19,6 +19,7 @@ __all__ = [
     "ParsedCompletion",
     "ToolCall",
     "ToolCallParser",
+    "closed_calls_view",
     "content_before",
     "encode_arguments",
     "make_call_id",
@@ -153,6 +154,9 @@ class ToolCallParser:
     name: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
     start_markers: ClassVar[tuple[str, ...]] = ()
+    call_end_markers: ClassVar[tuple[str, ...]] = ()
+    """Strings that end a call for good: the default :meth:`partial_calls` sends each call whole once
+    its end marker arrives (a format sets this only where no later text can change a call that ended)."""
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         self.tools = tools or []
@@ -204,7 +208,10 @@ class ToolCallParser:
         given (a call that ended: exactly them). ``None`` (the default): the format does not stream;
         its calls are sent when the text ends.
         """
-        return None
+        ends = self.call_end_markers
+        if not ends:
+            return None
+        return closed_calls_view(self, text, pos, ends)
 
     def resolve(self, text: str) -> tuple[str | None, ParsedCompletion]:
         """``parse(text)`` and the name of the format that matched (``None`` when no calls were found).
@@ -217,6 +224,21 @@ class ToolCallParser:
     def tool_schema(self, name: str) -> dict[str, Any]:
         """The JSON-schema ``properties`` of tool ``name`` from ``tools``, or ``{}`` when unknown."""
         return schema_properties(self.tools, name)
+
+
+def closed_calls_view(parser: ToolCallParser, text: str, pos: int, ends: tuple[str, ...]):
+    """The calls that ended before the last end marker in ``text``, each whole: ``parse()`` of the text up
+    to that marker, less the calls of the text up to ``pos`` (sent already)."""
+    if text.rfind("<think>") > text.rfind("</think>"):
+        return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
+    last = max(text.rfind(marker) + len(marker) if marker in text else -1 for marker in ends)
+    if last <= max(pos, 0):
+        return [], pos
+    from hermes_core.parsing_partial import PartialCall
+
+    done = len(parser.parse(text[:pos]).tool_calls) if pos > 0 else 0
+    calls = parser.parse(text[:last]).tool_calls[done:]
+    return [PartialCall(c.function.name, c.function.arguments, True, last, c.id) for c in calls], last
 
 
 def schema_properties(tools: list[dict[str, Any]] | None, name: str) -> dict[str, Any]:

@@ -33,6 +33,8 @@ class PartialCall:
     arguments: str
     closed: bool = False
     end: int = -1
+    id: str | None = None
+    """The call's id where the format writes one (else the stream makes one)."""
 
 
 @dataclass(slots=True)

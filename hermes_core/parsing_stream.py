@@ -109,6 +109,11 @@ def join_deltas(deltas: list[StreamDelta]) -> tuple[str | None, list[dict[str, A
     return (text if saw_content and text else None), [calls[i] for i in sorted(calls)]
 
 
+def parser_streams_arguments(parser: ToolCallParser) -> bool:
+    """Whether ``parser`` sends arguments as they are written (its own ``partial_calls``)."""
+    return type(parser).partial_calls is not ToolCallParser.partial_calls
+
+
 class ToolCallStream:
     """The incremental parse of one completion with one parser. Not thread-safe: one per stream.
 
@@ -132,11 +137,16 @@ class ToolCallStream:
         self._sent: list[str] = []  # content forwarded so far
         self.result: ParsedCompletion | None = None
         self._length = 0
-        self._incremental = type(parser).partial_calls is not ToolCallParser.partial_calls
+        self._incremental = parser_streams_arguments(parser) or bool(parser.call_end_markers)
         self._streamed: list[list[str]] = []  # [id, name, arguments sent] per call sent so far
         self._closed = 0  # how many of them ended (the parser never reads them again)
         self._resume = -1  # where the first call not yet ended begins (-1: not known yet)
         self._next_read = 0
+        self._call_start = 0  # where the first start marker begins in the text
+        # formats that send a call whole at its end marker read again only when one arrives
+        ends = () if parser_streams_arguments(parser) else parser.call_end_markers
+        self._ends = tuple(m for m in ends if m)
+        self._end_tail = ""
 
     def feed(self, delta: str) -> list[StreamDelta]:
         if not delta:
@@ -151,6 +161,7 @@ class ToolCallStream:
         hit = self._first_marker(window)
         if hit >= 0:
             self._in_call = True
+            self._call_start = self._length - len(window) + hit
             ready = window[:hit].rstrip()
             self._prefix = ""
         else:
@@ -175,7 +186,12 @@ class ToolCallStream:
 
     def _read_calls(self, out: list[StreamDelta]) -> list[StreamDelta]:
         """Send what became certain of the calls (when the open one has grown enough to read again)."""
-        if self._length < self._next_read:
+        if self._ends:
+            window = self._end_tail + self._chunks[-1]
+            self._end_tail = window[-max(len(m) for m in self._ends) + 1 :]
+            if not any(marker in window for marker in self._ends):
+                return out
+        elif self._length < self._next_read:
             return out
         text = "".join(self._chunks)
         self._chunks = [text]
@@ -195,13 +211,13 @@ class ToolCallStream:
                     parts.append(ToolCallDelta(index, arguments=call.arguments[len(sent) :]))
                     entry[2] = call.arguments
             elif index == len(streamed):
-                call_id = make_call_id()
+                call_id = call.id or make_call_id()
                 streamed.append([call_id, call.name, call.arguments])
                 parts.append(ToolCallDelta(index, call_id, call.name, call.arguments))
         self._closed += sum(1 for call in calls if call.closed)
         if resume >= 0:
             self._resume = resume
-        self._next_read = len(text) + max(1, (len(text) - max(self._resume, 0)) // _GROWTH)
+        self._next_read = len(text) + max(1, (len(text) - max(self._resume, self._call_start)) // _GROWTH)
         if parts:
             out.append(StreamDelta(tool_calls=parts))
         return out

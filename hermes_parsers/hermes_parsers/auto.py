@@ -11,11 +11,15 @@ import re
 from typing import Any
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_core.parsing_stream import StreamDelta, ToolCallStream
 
 # Several formats share a marker (hermes, qwen, glm45/47 all open with ``<tool_call>``); a parser handed
 # another format's text can mistake markup for a name. Such a name is not a tool name: try the next.
 _PLAUSIBLE_NAME = re.compile(r"[^\s<>{}\[\]\"'=,;()|`]+\Z")
 _PREFERRED = ("hermes",)
+# Markers that ordinary prose is full of (pythonic ``[``, llama3_json ``{``, xlam's fences, muse's ``to=``):
+# ``auto`` counts them only where the completion begins, so a stream forwards prose holding them at once.
+_GENERIC = frozenset({"[", "{", "```", "to="})
 # Candidates per parser registry (one ``auto`` is built per request with tools): id -> (registry, names,
 # candidates, by_marker, unmarked); checked against the registry's names, so new registrations count.
 _CACHE: dict[int, tuple[Any, ...]] = {}  # first among parsers tied on the same marker: the reference format
@@ -125,8 +129,12 @@ class AutoParser(ToolCallParser):
         first: dict[int, int] = {}  # rank -> earliest marker, for the markers found so far
         unknown: list[tuple[str, list[int]]] = []  # markers not before the bound when looked for
         bound = end
+        lead = len(text) - len(text.lstrip())
         for marker, ranks in self._by_marker:  # formats share markers: each is looked for once
-            found = text.find(marker, 0, bound + len(marker))
+            if marker in _GENERIC:
+                found = lead if text.startswith(marker, lead) and lead <= bound else -1
+            else:
+                found = text.find(marker, 0, bound + len(marker))
             if found < 0:
                 if bound < end:
                     unknown.append((marker, ranks))
@@ -141,6 +149,8 @@ class AutoParser(ToolCallParser):
         if plausible is not None:
             return plausible
         for marker, ranks in unknown:
+            if marker in _GENERIC:
+                continue  # looked for where the text begins already
             found = text.find(marker, bound)
             if found >= 0:
                 for rank in ranks:
@@ -173,9 +183,46 @@ class AutoParser(ToolCallParser):
                     fallback = (name, parsed)
         return None, fallback
 
+    def stream(self, tools: list[dict[str, Any]] | None = None) -> AutoStream:
+        return AutoStream(self.with_tools(tools))
+
     def detect(self, text: str) -> str | None:
         """The name of the installed parser that finds calls in ``text``, or ``None``."""
         return self.resolve(text)[0]
 
     def extract(self, text: str) -> ParsedCompletion | None:
         return self.resolve(text)[1]
+
+
+class AutoStream(ToolCallStream):
+    """The default stream on the specific markers only; a completion that begins with a generic marker
+    (``[``, ``{``, a fence, ``to=``) is held as a candidate call from the start, as ``resolve`` reads it."""
+
+    def __init__(self, parser: AutoParser) -> None:
+        super().__init__(parser)
+        generic = tuple(m for m in self.markers if m in _GENERIC)
+        if generic:
+            self.markers = tuple(m for m in self.markers if m not in _GENERIC)
+            self._longest = max((len(m) for m in self.markers), default=0)
+        self._generic = generic
+        self._head: str | None = "" if generic else None  # text held until the beginning is known
+
+    def feed(self, delta: str) -> list[StreamDelta]:
+        if self._head is None or not delta:
+            return super().feed(delta)
+        head = self._head + delta
+        lead = head.lstrip()
+        if not lead or any(m.startswith(lead) and m != lead for m in self._generic):
+            self._head = head
+            return []  # only whitespace, or the beginning of a generic marker so far
+        self._head = None
+        if any(lead.startswith(m) for m in self._generic):
+            self._in_call = True
+        return super().feed(head)
+
+    def finish(self) -> list[StreamDelta]:
+        if self._head:
+            self._in_call = True  # nothing was forwarded: the whole-text parse decides
+            super().feed(self._head)
+        self._head = None
+        return super().finish()

@@ -171,3 +171,37 @@ def test_names_from_tools_preferred(toy_host):
     assert toy_host.parser("auto", tools=TOOLS).detect(QWEN3_CODER) == "qwen3_coder"
     other = [{"type": "function", "function": {"name": "other"}}]
     assert calls(toy_host.parser("auto", tools=other).parse(HERMES)) == [("get_weather", {"city": "Paris"})]
+
+
+PROSE = [
+    "Use a list [1, 2, 3] or a dict {'a': 1} here.\n",
+    "Run it:\n```bash\nls -la\n```\nthen set to= something.",
+    'The JSON {"name": "x", "arguments": {}} is only an example, and [get(a=1)] too.',
+]
+
+
+@pytest.mark.parametrize("text", PROSE)
+def test_prose_with_brackets_streams_at_once(text):
+    """Issue 21.4: ``[``, ``{``, fences and ``to=`` in prose are not held back: only a suffix that may
+    still become a specific marker is."""
+    parser = auto()
+    longest = max(len(m) for m in parser.start_markers if m not in ("[", "{", "```", "to="))
+    stream = parser.stream()
+    sent = ""
+    for fed in range(1, len(text) + 1):
+        sent += "".join(d.content or "" for d in stream.feed(text[fed - 1]))
+        assert len(text[len(sent) : fed].lstrip()) < longest, (text[:fed], sent)
+    sent += "".join(d.content or "" for d in stream.finish())
+    assert sent == text and parser.parse(text).tool_calls == []
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_completion_that_begins_with_a_generic_marker_is_still_a_call(size):
+    from hermes_testkit.parser_helpers import assert_stream_matches_parse
+
+    text = '[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}}]'
+    assert calls(auto(TOOLS).parse(text)) == [("get_weather", {"city": "Paris"})]
+    assert_stream_matches_parse(auto(), text, sizes=(size,))
+    pythonic = "[get_weather(city='Paris')]"
+    assert calls(auto(TOOLS).parse(pythonic)) == [("get_weather", {"city": "Paris"})]
+    assert_stream_matches_parse(auto(), pythonic, sizes=(size,))

@@ -66,6 +66,7 @@ class ApertusParser(ToolCallParser):
 
     name = "apertus"
     start_markers = (PREFIX,)
+    call_end_markers = (SUFFIX,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = text.find(PREFIX)

@@ -45,6 +45,7 @@ class CohereCommand3Parser(ToolCallParser):
     name = "cohere_command3"
     aliases = ("command_a",)
     start_markers = (ACTION, THINKING, ANSWER_TAGS[0][0], ANSWER_TAGS[1][0])
+    call_end_markers = (ACTION_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         calls: list[ToolCall] = []

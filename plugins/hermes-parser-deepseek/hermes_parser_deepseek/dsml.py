@@ -102,6 +102,7 @@ class DsmlParser(ToolCallParser):
     """Calls in ``<｜DSML｜{block}>`` blocks; subclasses name the block."""
 
     block: ClassVar[str] = "function_calls"
+    call_end_markers = (INVOKE_END,)  # a call that ended is sent at once when streaming
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

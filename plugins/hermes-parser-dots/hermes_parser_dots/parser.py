@@ -60,6 +60,7 @@ class DotsParser(ToolCallParser):
 
     name = "dots"
     start_markers = (BLOCK,)
+    call_end_markers = (BLOCK_END,)  # a call that ended is sent at once when streaming
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)

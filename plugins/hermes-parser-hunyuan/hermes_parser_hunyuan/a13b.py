@@ -47,6 +47,7 @@ class HunyuanA13BParser(ToolCallParser):
     name = "hunyuan_a13b"
     aliases = ("hunyuan", "hunyuan-a13b")
     start_markers = (BLOCK,)
+    call_end_markers = (BLOCK_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         regions = _think_regions(text) if THINK in text else []

@@ -39,6 +39,7 @@ class HyV3Parser(ToolCallParser):
     name = "hy_v3"
     aliases = ("hunyuan_v3", "hy-v3")
     start_markers = (SECTION,)
+    call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = text.find(SECTION)

@@ -37,6 +37,7 @@ class InternLMParser(ToolCallParser):
     name = "internlm"
     aliases = ("internlm2",)
     start_markers = (START,)
+    call_end_markers = (END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = first_marker(text, START)

@@ -32,6 +32,7 @@ class JambaParser(ToolCallParser):
 
     name = "jamba"
     start_markers = (START,)
+    call_end_markers = (END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = first_marker(text, START)

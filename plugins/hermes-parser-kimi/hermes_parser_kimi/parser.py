@@ -61,6 +61,7 @@ class KimiK2Parser(ToolCallParser):
 
     name = "kimi_k2"
     start_markers = (SECTION_BEGIN, SECTION_BEGIN_SINGULAR, CALL_BEGIN)
+    call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = -1

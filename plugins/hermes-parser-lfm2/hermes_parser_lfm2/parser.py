@@ -44,6 +44,7 @@ class Lfm2Parser(ToolCallParser):
     name = "lfm2"
     aliases = ("lfm2_5", "liquid")
     start_markers = (START,)
+    call_end_markers = (END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = text.find(START)

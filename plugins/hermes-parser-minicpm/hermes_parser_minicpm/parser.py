@@ -73,6 +73,7 @@ class MiniCPM5Parser(ToolCallParser):
     name = "minicpm5"
     aliases = ("minicpm5_xml",)
     start_markers = (FUNCTION,)
+    call_end_markers = (FUNCTION_END,)  # a call that ended is sent at once when streaming
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)

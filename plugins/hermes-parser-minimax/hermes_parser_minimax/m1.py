@@ -33,6 +33,7 @@ class MinimaxM1Parser(ToolCallParser):
     name = "minimax"
     aliases = ("minimax_m1", "minimax-m1")
     start_markers = (BLOCK,)
+    call_end_markers = (BLOCK_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         think_end = text.rfind(THINK_END)

@@ -27,6 +27,7 @@ class Olmo3Parser(ToolCallParser):
     name = "olmo3"
     aliases = ("olmo_3",)
     start_markers = (OPEN,)
+    call_end_markers = (CLOSE,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = first_marker(text, OPEN)

@@ -48,6 +48,7 @@ class PoolsideV1Parser(ToolCallParser):
     name = "poolside_v1"
     aliases = ("poolside",)
     start_markers = (CALL,)
+    call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = text.find(CALL)

@@ -108,7 +108,8 @@ def test_plain_text():
 
 def test_truncated_mid_json_keeps_the_certain_part():
     """A stream has sent the call once its arguments opened (hermes_core.parsing_partial)."""
-    assert calls(parse('<tool_call>\n{"name": "get_weather", "arguments": {"city": ')) == [("get_weather", {})]
+    cut = '<tool_call>\n{"name": "get_weather", "arguments": {"city": '
+    assert calls(parse(cut)) == [("get_weather", {})]
     text = '<tool_call>\n{"name": "get_weather", "argu'
     assert parse(text).tool_calls == [] and parse(text).content == text
 

@@ -44,6 +44,7 @@ class SeedOssParser(ToolCallParser):
     name = "seed_oss"
     aliases = ("seed-oss", "seed_oss_36b")
     start_markers = (TOOL_CALL, FUNCTION)
+    call_end_markers = (FUNCTION_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         begin = 0

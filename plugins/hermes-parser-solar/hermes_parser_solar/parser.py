@@ -54,6 +54,7 @@ class SolarOpen2Parser(ToolCallParser):
     name = "solar_open2"
     aliases = ("solar",)
     start_markers = (CALL,)
+    call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)
