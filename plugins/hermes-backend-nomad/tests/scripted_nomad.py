@@ -8,8 +8,10 @@ Followed (developer.hashicorp.com/nomad/api-docs, v1.9): ``POST /v1/jobs`` (``{"
 ``NextAllocation``), ``GET /v1/allocation/:id`` (``AllocatedResources.Shared.Ports``: ``Label``,
 ``Value``, ``HostIP``), ``GET /v1/status/leader``; ACL: ``X-Nomad-Token``, 403 ``Permission denied``.
 
-Each allocation runs the job's own executor template with this Python on a free loopback port (what
-the docker driver does in a container). :meth:`ScriptedNomad.fail` kills one: its allocation turns
+Each allocation runs the job's own executor template on a free loopback port: with this Python as a
+process (``runtime="process"``), or as Nomad's docker driver does (``runtime="docker"``: ``docker run`` of
+the job's image, the task's ``local/`` folder mounted at ``/local``, the port published on 127.0.0.1
+only). :meth:`ScriptedNomad.fail` kills one: its allocation turns
 ``failed`` and, as the job's ``ReschedulePolicy`` says, a replacement (``PreviousAllocation`` = the
 failed one) is placed after ``reschedule_delay``.
 """
@@ -37,7 +39,7 @@ def _free_port() -> int:
 
 
 class Allocation:
-    def __init__(self, job: dict, index: int, previous: str | None, root: str) -> None:
+    def __init__(self, job: dict, index: int, previous: str | None, root: str, runtime: str) -> None:
         self.id = str(uuid.uuid4())
         self.job_id, self.index, self.previous, self.next = job["ID"], index, previous, None
         self.client_status, self.desired_status = "pending", "run"
@@ -51,15 +53,26 @@ class Allocation:
         with open(f"{folder}/{template['DestPath']}", "w") as handle:
             handle.write(template["EmbeddedTmpl"])
         args = [a.replace("${NOMAD_PORT_executor}", str(self.port)) for a in task["Config"]["args"]]
-        args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]  # this agent's "host" is loopback
-        workdir = args[args.index("--workdir") + 1]
-        args[args.index("--workdir") + 1] = f"{folder}/{workdir.lstrip('/')}"
-        self.workdir = args[args.index("--workdir") + 1]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **task["Env"]}
-        self.process = subprocess.Popen(
-            [sys.executable, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        self.process.stdout.readline()  # "executor listening on ..."
+        self.container = None
+        if runtime == "docker":
+            self.container = f"scripted-nomad-{self.id[:12]}"
+            env = [f"--env={key}" for key in task["Env"]]
+            subprocess.run(
+                ["docker", "run", "-d", "--name", self.container, f"--publish=127.0.0.1:{self.port}:{self.port}",
+                 f"--volume={folder}/local:/local:ro", *env, task["Config"]["image"],
+                 task["Config"]["command"], *args],
+                env={**os.environ, **task["Env"]}, check=True, capture_output=True,
+            )  # fmt: skip
+            self.process = None
+        else:
+            args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]  # this agent's "host" is loopback
+            workdir = args[args.index("--workdir") + 1]
+            args[args.index("--workdir") + 1] = f"{folder}/{workdir.lstrip('/')}"
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **task["Env"]}
+            self.process = subprocess.Popen(
+                [sys.executable, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            self.process.stdout.readline()  # "executor listening on ..."
         self.client_status = "running"
 
     def stub(self) -> dict:
@@ -79,15 +92,26 @@ class Allocation:
         return {**self.stub(), "AllocatedResources": {"Shared": {"Ports": ports, "Networks": []}}}
 
     def kill(self, status: str) -> None:
-        if self.process.poll() is None:
+        if self.container is not None:
+            subprocess.run(["docker", "rm", "-f", self.container], capture_output=True)
+        elif self.process.poll() is None:
             self.process.kill()
-        self.process.wait()
+            self.process.wait()
         self.client_status = status
+
+    def stopped(self) -> bool:
+        if self.container is not None:
+            probe = subprocess.run(["docker", "inspect", self.container], capture_output=True)
+            return probe.returncode != 0
+        return self.process.poll() is not None
 
 
 class ScriptedNomad:
-    def __init__(self, token: str = "nomad-acl-token", reschedule_delay: float = 0.3) -> None:
+    def __init__(
+        self, token: str = NOMAD_TOKEN, reschedule_delay: float = 0.3, runtime: str = "process"
+    ) -> None:
         self.token = token
+        self.runtime = runtime
         self.reschedule_delay = reschedule_delay
         self.jobs: dict[str, dict] = {}
         self.allocations: dict[str, Allocation] = {}
@@ -137,7 +161,7 @@ class ScriptedNomad:
             job = self.jobs.get(failed.job_id)
             if job is None or failed.desired_status != "run":
                 return
-            replacement = Allocation(job, failed.index, failed.id, self.root)
+            replacement = Allocation(job, failed.index, failed.id, self.root, self.runtime)
             failed.next = replacement.id
             self.allocations[replacement.id] = replacement
 
@@ -145,7 +169,7 @@ class ScriptedNomad:
         wanted = job["TaskGroups"][0]["Count"]
         live = [a for a in self.allocations.values() if a.job_id == job["ID"] and a.desired_status == "run"]
         for index in range(len(live), wanted):
-            alloc = Allocation(job, index, None, self.root)
+            alloc = Allocation(job, index, None, self.root, self.runtime)
             self.allocations[alloc.id] = alloc
         for alloc in sorted(live, key=lambda a: a.index)[wanted:]:
             alloc.desired_status = "stop"

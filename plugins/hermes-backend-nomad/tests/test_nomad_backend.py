@@ -66,7 +66,7 @@ def test_the_job_registered_runs_the_executor_with_its_own_token(nomad, nomad_op
     finally:
         backend.close()
     assert nomad.jobs == {}, "close() stops and purges the job"
-    assert all(a.process.poll() is not None for a in nomad.allocations.values())
+    assert all(a.stopped() for a in nomad.allocations.values())
     assert ("DELETE", f"/v1/job/{job['ID']}") in nomad.calls
 
 
