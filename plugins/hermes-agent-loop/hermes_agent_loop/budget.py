@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SPILL_DIR", "ResultBudget", "over_turn_budget", "spill"]
+__all__ = ["SPILL_DIR", "ResultBudget", "over_turn_budget", "spill", "turn_share"]
 
 log = logging.getLogger("hermes.agent")
 
@@ -24,8 +24,10 @@ MIN_RESULT_CHARS = 2_000
 CHARS_PER_TOKEN = 4
 HEAD_CHARS = 3_000
 TAIL_CHARS = 1_000
-PREVIEW_CHARS = HEAD_CHARS + TAIL_CHARS + 500
-"""About what a spilled result still costs (head, tail, path and note)."""
+SUMMARY_CHARS = 500
+"""About what a spilled result costs beside its head and tail (keys, path and note)."""
+PREVIEW_CHARS = HEAD_CHARS + TAIL_CHARS + SUMMARY_CHARS
+"""About what a spilled result still costs at most (head, tail, path and note)."""
 SPILL_DIR = ".hermes/tool-results"
 """Where spilled results go, under the sandbox's working directory (removed with the sandbox)."""
 
@@ -98,13 +100,29 @@ async def spill(task_id: str | None, call_id: str, tool_name: str, text: str, bu
     return json.dumps(summary, ensure_ascii=False)
 
 
+def turn_share(per_turn: int, results: int) -> int:
+    """What each spilled result of a turn over its budget may still show."""
+    return max(1, per_turn // max(1, results))
+
+
+def spilled_size(budget: int) -> int:
+    """About what a result spilled with ``budget`` still costs: head, tail, path and note."""
+    head, tail = _preview_sizes(budget)
+    return head + tail + SUMMARY_CHARS
+
+
 def over_turn_budget(sizes: list[int], per_turn: int) -> list[int]:
-    """Indices of the results to spill, largest first, until the turn's total fits ``per_turn``."""
+    """Indices of the results to spill, largest first, until the turn's total fits ``per_turn``.
+
+    Only a result larger than its spilled form is spilled: 5,000 short errors over the budget stay as
+    they are (spilling each would make it bigger and write a file for nothing).
+    """
+    floor = spilled_size(turn_share(per_turn, len(sizes)))
     total = sum(sizes)
     chosen: list[int] = []
     for index in sorted(range(len(sizes)), key=lambda i: sizes[i], reverse=True):
-        if total <= per_turn:
+        if total <= per_turn or sizes[index] <= floor:
             break
         chosen.append(index)
-        total -= sizes[index] - min(sizes[index], PREVIEW_CHARS)
+        total -= sizes[index] - floor
     return chosen

@@ -42,7 +42,7 @@ def normalize_arguments(name: str, raw: Any) -> tuple[dict[str, Any], bool]:
         return {}, True
     try:
         value = _loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the decoder goes: kept as the raw text
         return _wrap(name, raw), False
     if isinstance(value, dict):
         return value, True
@@ -51,7 +51,7 @@ def normalize_arguments(name: str, raw: Any) -> tuple[dict[str, Any], bool]:
         if inner.startswith("{"):
             try:
                 decoded = _loads(inner)
-            except ValueError:
+            except (ValueError, RecursionError):
                 decoded = None
             if isinstance(decoded, dict):
                 return decoded, False

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hermes_agent_loop.budget import ResultBudget, over_turn_budget, spill
+from hermes_agent_loop.budget import ResultBudget, over_turn_budget, spill, turn_share
 from hermes_agent_loop.hooks import RunHooks, RunInfo
 from hermes_agent_loop.metrics import ToolError
 from hermes_agent_loop.normalize import normalize_arguments
@@ -90,11 +90,13 @@ class ToolRunner:
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": outcome.content})
         if self.budget is not None and len(messages) > 1:
             sizes = [len(m["content"]) for m in messages]
+            per_call = turn_share(self.budget.per_turn, len(messages))
             for index in over_turn_budget(sizes, self.budget.per_turn):
-                name = outcomes[index][1].name
-                content = messages[index]["content"]
-                per_call = max(1, self.budget.per_turn // len(messages))
-                call_id = calls[index]["id"]
+                name, content, call_id = (
+                    outcomes[index][1].name,
+                    messages[index]["content"],
+                    calls[index]["id"],
+                )
                 messages[index]["content"] = await spill(self.task_id, call_id, name, content, per_call)
         return messages
 

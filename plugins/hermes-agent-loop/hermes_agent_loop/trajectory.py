@@ -84,7 +84,7 @@ def _maybe_json(text: Any) -> Any:
         if stripped[:1] in ("{", "[", '"'):
             try:
                 return json.loads(stripped)
-            except ValueError:
+            except (ValueError, RecursionError):  # kept as the raw string: any depth is saved
                 pass
     return text
 
@@ -119,10 +119,12 @@ def _gpt_value(message: dict[str, Any]) -> str:
     calls = []
     for call in message.get("tool_calls") or ():
         function = call.get("function") or {}
-        arguments = _maybe_json(function.get("arguments"))
-        calls.append(
-            f"<tool_call>\n{_dumps({'name': function.get('name'), 'arguments': arguments})}\n</tool_call>"
-        )
+        raw = function.get("arguments")
+        try:
+            block = _dumps({"name": function.get("name"), "arguments": _maybe_json(raw)})
+        except (ValueError, RecursionError):  # decoded, but too deep to encode again: the raw string
+            block = _dumps({"name": function.get("name"), "arguments": raw})
+        calls.append(f"<tool_call>\n{block}\n</tool_call>")
     if calls:
         value = (value + "\n" if value else value) + "\n".join(calls)
     return value

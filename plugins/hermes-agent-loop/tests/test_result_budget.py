@@ -12,7 +12,7 @@ import pytest
 
 import hermes_tools_terminal
 from hermes_agent_loop import AgentLoop
-from hermes_agent_loop.budget import PER_RESULT_CHARS, PER_TURN_CHARS, ResultBudget
+from hermes_agent_loop.budget import PER_RESULT_CHARS, PER_TURN_CHARS, ResultBudget, over_turn_budget
 from hermes_core.hookspecs import hookimpl
 from hermes_core.sandboxes import cleanup_task
 from hermes_core.tools import Tool
@@ -118,3 +118,27 @@ def test_the_budget_can_be_turned_off(server, host):
     host.register(BigTool(), name="big-tool")
     result = run(server, host, [("big", {"size": 150_000})], tool_result_budget=False)
     assert len(result.messages[2]["content"]) > 150_000
+
+
+def test_only_large_results_are_spilled_when_a_turn_is_over_budget(server, budget_host):
+    """Issue 22, item 8: 200 short errors past the turn's budget stay as they are (a summary of each would
+    be longer than the error), and the one large result among them is the one spilled."""
+    calls = [("no_such_tool", {}) for _ in range(200)] + [("big", {"size": 20_000})]
+    try:
+        result = run(
+            server, budget_host, calls, tool_result_budget=ResultBudget(per_result=100_000, per_turn=8_000)
+        )
+        contents = [m["content"] for m in server.requests[1]["messages"][2:]]
+        assert len(contents) == 201
+        errors = [json.loads(c) for c in contents[:200]]
+        assert all(set(e) == {"error"} and "unknown tool 'no_such_tool'" in e["error"] for e in errors)
+        spilled = json.loads(contents[200])
+        assert spilled["truncated"] is True and spilled["total_chars"] > 20_000
+        assert result.metrics.unknown_tools == 200
+    finally:
+        cleanup_task("budget-1")
+
+
+def test_over_turn_budget_leaves_results_no_larger_than_their_spilled_form():
+    assert over_turn_budget([130] * 5000, 200_000) == []
+    assert over_turn_budget([130] * 10 + [50_000], 10_000) == [10]
