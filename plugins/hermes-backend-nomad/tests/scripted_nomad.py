@@ -57,12 +57,11 @@ class Allocation:
         if runtime == "docker":
             self.container = f"scripted-nomad-{self.id[:12]}"
             env = [f"--env={key}" for key in task["Env"]]
-            subprocess.run(
-                ["docker", "run", "-d", "--name", self.container, f"--publish=127.0.0.1:{self.port}:{self.port}",
-                 f"--volume={folder}/local:/local:ro", *env, task["Config"]["image"],
-                 task["Config"]["command"], *args],
-                env={**os.environ, **task["Env"]}, check=True, capture_output=True,
-            )  # fmt: skip
+            publish = f"--publish=127.0.0.1:{self.port}:{self.port}"  # loopback only
+            volume = f"--volume={folder}/local:/local:ro"  # Nomad's docker driver mounts local/ there
+            argv = ["docker", "run", "-d", "--name", self.container, publish, volume]
+            argv += [*env, task["Config"]["image"], task["Config"]["command"], *args]
+            subprocess.run(argv, env={**os.environ, **task["Env"]}, check=True, capture_output=True)
             self.process = None
         else:
             args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]  # this agent's "host" is loopback

@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 import python_image
+import test_nomad_backend as base  # its classes, not bound here: pytest would collect them twice
 from hermes_backend_nomad.backend import NomadBackend
 from scripted_nomad import NOMAD_TOKEN, ScriptedNomad
-from test_nomad_backend import TestNomadPooledConformance
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def docker_nomad(image, monkeypatch):
         yield agent, {"address": agent.address, "token": NOMAD_TOKEN, "image": image, "slots": 2}
 
 
-class TestNomadDockerConformance(TestNomadPooledConformance):
+class TestNomadDockerConformance(base.TestNomadPooledConformance):
     timeout_slack = 10.0
 
     @pytest.fixture(autouse=True)
