@@ -13,9 +13,9 @@ import httpx
 import openai
 import pytest
 from hermes_serve.config import ServeConfig
-from serve_kit import USER, WEATHER_TOOLS, accumulate, answer, completions_route, serve_in_thread
+from serve_kit import USER, WEATHER_TOOLS, accumulate, answer, chunk, completions_route, serve_in_thread, sse
 
-from hermes_testkit.openai_server import ScriptedOpenAIServer
+from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
 
 CHAT = "/v1/chat/completions"
 
@@ -182,3 +182,23 @@ def test_request_body_limits_still_hold(serve):
     server = serve(max_body_bytes=4096)
     response = httpx.post(server.url + CHAT, content=json.dumps({"messages": ["y" * 5000]}).encode())
     assert response.status_code == 413 and error_of(response)["code"] == "request_too_large"
+
+
+def test_a_client_that_stops_reading_frees_its_stream(serve, upstream):
+    """A stream's writes have a deadline too: a client that never reads does not hold the upstream
+    stream (and a concurrency slot) for ever."""
+    piece = b"data: " + json.dumps(chunk({"content": "z" * 60_000})).encode() + b"\n\n"
+    upstream.responder = lambda body: Reply(
+        raw=sse(chunk({"role": "assistant"}), *[piece] * 400), chunk_delay=0.001
+    )
+    server = serve(client_timeout=0.5)
+    stalled = raw_connection(server)
+    body = json.dumps({"model": "m", "messages": USER, "stream": True}).encode()
+    head = f"POST {CHAT} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+    stalled.sendall(head.encode() + body)  # and never reads the answer
+    deadline = time.monotonic() + 60
+    while (upstream.open_streams or not upstream.cut_streams) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert upstream.cut_streams == 1 and upstream.open_streams == 0
+    assert server.proxy.upstream.http is not None and httpx.get(server.url + "/health").status_code == 200
+    stalled.close()
