@@ -28,6 +28,7 @@ from hermes_core.parsing_partial import PartialCall, json_object_prefix
 __all__ = [
     "JSON_ERRORS",
     "THINK_END",
+    "HermesParser",
     "TaggedJsonParser",
     "calls_from_json",
     "head_arguments",
@@ -205,7 +206,8 @@ class TaggedJsonParser(ToolCallParser):
                 if doc is text:
                     doc = json_document(text)
                 arguments, closure, end, _ = head_arguments(text, doc, head.end())
-                calls.append(ToolCall(make_call_id(), FunctionCall(head.group(1).strip(), arguments + closure)))
+                name = head.group(1).strip()
+                calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments + closure)))
                 pos = find(start, end)
                 continue
             try:
@@ -272,3 +274,18 @@ class TaggedJsonParser(ToolCallParser):
         except Exception:  # not a literal, or not JSON-encodable (sets, bytes): not a call
             return
         calls.extend(found)
+
+
+class HermesParser(TaggedJsonParser):
+    """The hermes format (NousResearch Hermes 2 Pro / 3, and every model trained on its data)::
+
+        <tool_call>
+        {"name": "get_weather", "arguments": {"city": "Paris"}}
+        </tool_call>
+
+    One class for every family that writes it: Qwen2.5 / Qwen3 (``qwen``) and ERNIE-4.5 (``ernie45``)
+    register this class under their own names, so no family depends on another's distribution.
+    """
+
+    name = "hermes"
+    aliases = ("hermes2_pro",)

@@ -1,19 +1,8 @@
-"""The hermes format (NousResearch Hermes 2 Pro / 3, and every model trained on its data)::
-
-<tool_call>
-{"name": "get_weather", "arguments": {"city": "Paris"}}
-</tool_call>
-"""
+"""The ``hermes`` format: the class lives in the core (:class:`hermes_core.parsing_tags.HermesParser`),
+shared by every family that writes it (``qwen``, ``ernie45``)."""
 
 from __future__ import annotations
 
-from hermes_core.parsing_tags import TaggedJsonParser
+from hermes_core.parsing_tags import HermesParser
 
-
-class HermesParser(TaggedJsonParser):
-    """``<tool_call>{json}</tool_call>``, repeated; an unclosed final block with complete JSON counts."""
-
-    name = "hermes"
-    aliases = ("hermes2_pro",)
-    start_tag = "<tool_call>"
-    end_tag = "</tool_call>"
+__all__ = ["HermesParser"]

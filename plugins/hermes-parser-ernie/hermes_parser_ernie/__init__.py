@@ -12,17 +12,8 @@ from __future__ import annotations
 
 from hermes_core import hookimpl
 
-__all__ = ["Ernie45Parser"]
-
-
-def __getattr__(name: str):
-    if name == "Ernie45Parser":
-        from hermes_parser_ernie.parser import Ernie45Parser
-
-        return Ernie45Parser
-    raise AttributeError(name)
-
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_ernie.parser:Ernie45Parser", name="ernie45", aliases=("ernie4_5", "ernie"))
+    # the hermes format under ERNIE's names (vLLM's Ernie45ToolParser): the core's shared class, no copy
+    register("hermes_core.parsing_tags:HermesParser", name="ernie45", aliases=("ernie4_5", "ernie"))

@@ -127,6 +127,7 @@ class FunctionGemmaParser(ToolCallParser):
     name = "functiongemma"
     aliases = ("function_gemma",)
     start_markers = (START,)
+    call_end_markers = (END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = first_marker(text, START)

@@ -152,6 +152,7 @@ class Gemma4Parser(ToolCallParser):
     name = "gemma4"
     aliases = ("gemma_4",)
     start_markers = (TOOL_CALL_START,)
+    call_end_markers = (TOOL_CALL_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = first_marker(text, TOOL_CALL_START)

@@ -65,6 +65,7 @@ class MinimaxM2Parser(ToolCallParser):
     name = "minimax_m2"
     aliases = ("minimax-m2", "minimax_m2_1", "minimax-m2.1")
     start_markers = (BLOCK,)
+    call_end_markers = (INVOKE_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = first_marker(text, BLOCK)

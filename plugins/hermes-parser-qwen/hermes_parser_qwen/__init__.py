@@ -11,7 +11,8 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_qwen.qwen:QwenParser", name="qwen", aliases=("qwen2_5", "qwen3"))
+    # the hermes format under Qwen's names: the core's shared class, no copy
+    register("hermes_core.parsing_tags:HermesParser", name="qwen", aliases=("qwen2_5", "qwen3"))
     register(
         "hermes_parser_qwen.qwen3_coder:Qwen3CoderParser",
         name="qwen3_coder",

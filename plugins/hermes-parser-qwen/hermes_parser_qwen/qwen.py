@@ -3,17 +3,12 @@
 <tool_call>
 {"name": "get_weather", "arguments": {"city": "Paris"}}
 </tool_call>
+
+That is the hermes format: ``qwen`` registers the core's shared :class:`HermesParser` under its name.
 """
 
 from __future__ import annotations
 
-from hermes_core.parsing_tags import TaggedJsonParser
+from hermes_core.parsing_tags import HermesParser as QwenParser
 
-
-class QwenParser(TaggedJsonParser):
-    """Its own name so that a Qwen pipeline does not depend on hermes-parsers being installed."""
-
-    name = "qwen"
-    aliases = ("qwen2_5", "qwen3")
-    start_tag = "<tool_call>"
-    end_tag = "</tool_call>"
+__all__ = ["QwenParser"]

@@ -54,6 +54,7 @@ class Qwen3CoderParser(ToolCallParser):
     aliases = ("qwen3_xml", "mimo", "mimo_v2")  # vLLM serves Xiaomi MiMo with this same parser class
     # ``<tool_call>`` too: the wrapper is not content, so a stream must not forward it before the call
     start_markers = (_TOOL_CALL, _FUNCTION)
+    call_end_markers = ("</function>",)  # a call that ended is sent at once when streaming
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)

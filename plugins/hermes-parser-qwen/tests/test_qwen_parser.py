@@ -129,5 +129,8 @@ def test_malformed_block_does_not_lose_the_good_one():
 
 
 def test_aliases():
-    assert type(get_hermes().parser("qwen2_5")).name == "qwen"
-    assert type(get_hermes().parser("qwen3")).name == "qwen"
+    from hermes_core.parsing_tags import HermesParser
+
+    assert type(get_hermes().parser("qwen2_5")) is HermesParser  # the shared class, no copy
+    assert type(get_hermes().parser("qwen3")) is HermesParser
+    assert get_hermes().parsers.get("qwen") is HermesParser
