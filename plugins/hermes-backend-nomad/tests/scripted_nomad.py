@@ -32,6 +32,10 @@ from urllib.parse import parse_qs, urlparse
 NOMAD_TOKEN = "nomad-acl-token-for-tests"
 
 
+class PlainText(str):
+    """An error body as Nomad sends it: text, not JSON."""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -184,11 +188,12 @@ class ScriptedNomad:
                 pass
 
             def _send(self, status: int, value) -> None:
-                data = (value if isinstance(value, str) else json.dumps(value)).encode()
+                if isinstance(value, PlainText):  # Nomad's errors are plain text, its answers JSON
+                    data, kind = value.encode(), "text/plain"
+                else:
+                    data, kind = json.dumps(value).encode(), "application/json"
                 self.send_response(status)
-                self.send_header(
-                    "Content-Type", "application/json" if not isinstance(value, str) else "text/plain"
-                )
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -197,7 +202,7 @@ class ScriptedNomad:
                 url = urlparse(self.path)
                 agent.calls.append((method, url.path))
                 if self.headers.get("X-Nomad-Token") != agent.token:
-                    self._send(403, "Permission denied")
+                    self._send(403, PlainText("Permission denied"))
                     return
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
                 parts = url.path.strip("/").split("/")
@@ -218,7 +223,7 @@ class ScriptedNomad:
 
     def _answer(self, method: str, parts: list[str], body, query) -> tuple[int, object]:
         if parts == ["v1", "status", "leader"]:
-            return 200, "127.0.0.1:4647"
+            return 200, "127.0.0.1:4647"  # a JSON string
         if method == "POST" and parts == ["v1", "jobs"]:
             job = body["Job"]
             self.jobs[job["ID"]] = job
@@ -227,7 +232,7 @@ class ScriptedNomad:
         if len(parts) >= 3 and parts[:2] == ["v1", "job"]:
             job = self.jobs.get(parts[2])
             if job is None:
-                return 404, "job not found"
+                return 404, PlainText("job not found")
             if method == "GET" and len(parts) == 3:
                 return 200, {**job, "Status": "running"}
             if method == "GET" and parts[3:] == ["allocations"]:
@@ -247,5 +252,5 @@ class ScriptedNomad:
                 return 200, {"EvalID": str(uuid.uuid4())}
         if method == "GET" and len(parts) == 3 and parts[:2] == ["v1", "allocation"]:
             alloc = self.allocations.get(parts[2])
-            return (200, alloc.full()) if alloc else (404, "alloc not found")
-        return 404, "not found"
+            return (200, alloc.full()) if alloc else (404, PlainText("alloc not found"))
+        return 404, PlainText("not found")

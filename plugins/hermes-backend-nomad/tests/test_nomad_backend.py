@@ -201,3 +201,28 @@ def test_the_executor_cuts_output_with_the_cores_note():
     for start in range(0, len(text), 37):
         tail.feed(text[start : start + 37])
     assert tail.text() == cap_output(text, 300)
+
+
+def test_terminal_backend_nomad_is_configured_from_the_plugins_settings(
+    hermes_empty_host, nomad, monkeypatch
+):
+    """``terminal.backend nomad`` with ``NOMAD_ADDR`` / ``NOMAD_TOKEN`` and ``terminal.nomad.*``."""
+    import hermes_backend_nomad
+
+    from hermes_core.sandboxes import make_backend
+
+    hermes_empty_host.register(hermes_backend_nomad, name="hermes-backend-nomad")
+    monkeypatch.setenv("NOMAD_ADDR", nomad.address)
+    monkeypatch.setenv("NOMAD_TOKEN", NOMAD_TOKEN)
+    monkeypatch.setenv("TERMINAL_NOMAD_SLOTS", "1")
+    monkeypatch.setenv("TERMINAL_NOMAD_DATACENTER", "dc-test")
+    backend = make_backend("nomad")
+    try:
+        assert isinstance(backend, NomadBackend)
+        sandbox = backend.create("configured")
+        assert sandbox.execute("echo via settings").output == "via settings\n"
+        sandbox.cleanup()
+        group = _job(nomad)["TaskGroups"][0]
+        assert group["Count"] == 1 and _job(nomad)["Datacenters"] == ["dc-test"]
+    finally:
+        backend.close()
