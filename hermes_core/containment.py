@@ -3,8 +3,11 @@
 While a plugin is imported or asked for its registrations, :func:`contained`:
 
 - gives it a deadline (``HERMES_PLUGIN_TIMEOUT`` seconds, default 5; ``0`` switches it off): an import
-  that hangs is interrupted with :class:`PluginTimeout` (SIGALRM, main thread on POSIX only), so no
-  command — ``--help`` included — waits on it for longer;
+  that hangs is interrupted with :class:`PluginTimeout` (SIGALRM on the main thread; from any other
+  thread, an exception set asynchronously in the loading thread, delivered at its next Python
+  instruction), so no command — ``--help`` included — waits on it for longer;
+- refuses ``os._exit`` and ``os.fork`` (its failure: no command ends with empty output or prints twice)
+  and makes the threads it starts daemon threads (none keeps a command alive after its work is done);
 - sends what it prints to stdout to stderr instead, so ``--json`` output stays parseable;
 - tells a real Ctrl-C (re-raised) from a plugin raising ``KeyboardInterrupt`` itself (its failure);
 - snapshots the attributes of the ``hermes_core`` modules and their classes, so that a plugin that
@@ -171,7 +174,8 @@ def session() -> Iterator[_Session]:
 
 @contextlib.contextmanager
 def contained(what: str) -> Iterator[_Session]:
-    """Run a plugin's code with a deadline, stdout sent to stderr, and real Ctrl-C told apart."""
+    """Run a plugin's code with a deadline, stdout sent to stderr, process-level exits refused, and
+    real Ctrl-C told apart."""
     with session() as current:
         seconds = timeout_seconds()
         timed = signal.SIGALRM in current.previous and seconds > 0
@@ -180,9 +184,14 @@ def contained(what: str) -> Iterator[_Session]:
         if timed:
             current.what, current.seconds = what, seconds
             outer = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+        watchdog = _Watchdog(what, seconds) if seconds > 0 and not timed else None
         try:
-            with contextlib.redirect_stdout(sys.stderr):
-                yield current
+            with contextlib.redirect_stdout(sys.stderr), _process_guards(what):
+                if watchdog is None:
+                    yield current
+                else:
+                    with watchdog:
+                        yield current
         finally:
             if timed:
                 current.what = ""
@@ -192,9 +201,104 @@ def contained(what: str) -> Iterator[_Session]:
                     signal.setitimer(signal.ITIMER_REAL, left, outer[1])
 
 
+class _Overran(PluginTimeout):
+    """Set asynchronously in a loading thread that is not the main one (no message can go with it)."""
+
+
+class _Watchdog:
+    """The deadline off the main thread: past it, :class:`PluginTimeout` is raised in the loading
+    thread (CPython's ``PyThreadState_SetAsyncExc``: a pure-Python loop is stopped at once, a blocking
+    call when it returns)."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        self.what, self.seconds = what, seconds
+        self.thread = threading.get_ident()
+        self.lock = threading.Lock()
+        self.armed = self.fired = False
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def _fire(self) -> None:
+        with self.lock:
+            if self.armed:
+                self.fired = _set_async_exc(self.thread, _Overran)
+
+    def __enter__(self) -> None:
+        self.armed = True
+        self.timer.start()
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        with self.lock:
+            self.armed = False
+            self.timer.cancel()
+            if self.fired and not isinstance(exc, _Overran):  # fired as the step ended: not delivered
+                _set_async_exc(self.thread, None)
+        if isinstance(exc, _Overran):
+            raise PluginTimeout(
+                f"{self.what} took longer than {self.seconds:g}s (HERMES_PLUGIN_TIMEOUT)"
+            ) from None
+
+
+def _set_async_exc(thread: int, kind: type[BaseException] | None) -> bool:
+    import ctypes
+
+    done = ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(kind))
+    return done == 1
+
+
+class PluginExit(HermesError):
+    """A plugin tried to end or duplicate the process (``os._exit``, ``os.fork``) while it was loaded."""
+
+
+@contextlib.contextmanager
+def _process_guards(what: str) -> Iterator[None]:
+    """``os._exit`` and ``os.fork`` raise :class:`PluginExit`, and threads started are daemon threads,
+    while a plugin's code runs (the loader runs before the command's own work, so nothing else needs
+    them then). A plugin reaching past ``os`` (``ctypes``) is beyond this: ``hermes plugins list``, run
+    in a subprocess by ``hermes doctor``, still names it."""
+    import posix
+
+    def refuse(name: str) -> Any:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise PluginExit(f"called os.{name}{args!r} while being loaded, which hermes refuses")
+
+        return refused
+
+    start = threading.Thread.start
+
+    def start_as_daemon(thread: threading.Thread) -> None:
+        if not thread.daemon:
+            thread.daemon = True  # a thread a plugin leaves running must not keep the command alive
+        start(thread)
+
+    saved = [(module, name, getattr(module, name)) for module in (os, posix) for name in _GUARDED
+             if hasattr(module, name)]  # fmt: skip
+    for module, name, _ in saved:
+        setattr(module, name, refuse(name))
+    threading.Thread.start = start_as_daemon
+    try:
+        yield
+    finally:
+        threading.Thread.start = start
+        for module, name, original in saved:
+            setattr(module, name, original)
+
+
+_GUARDED = ("_exit", "fork", "forkpty")
+
+
 def describe(exc: BaseException) -> str:
     """One line for ``hermes plugins list``."""
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
-__all__ = ["PluginTimeout", "Snapshot", "contained", "describe", "session", "timeout_seconds", "undo"]
+__all__ = [
+    "PluginExit",
+    "PluginTimeout",
+    "Snapshot",
+    "contained",
+    "describe",
+    "session",
+    "timeout_seconds",
+    "undo",
+]

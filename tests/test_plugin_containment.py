@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from importlib import metadata
 from pathlib import Path
 
@@ -292,3 +293,63 @@ def test_optionalhook_is_honoured():
     record = Hermes().register(plugin, name="optional")
     assert record.status == "ok", record.error
     assert record.provides == {"tools": ["t"]}
+
+
+# -- 22.10: a plugin at the process level ----------------------------------------------------------------
+
+LOAD_WITH_FAKE_PLUGINS = """
+import sys, time
+from importlib import metadata
+sys.path.insert(0, {folder!r})
+points = [metadata.EntryPoint(name=n, value=n, group="hermes") for n in ("aa_hostile", "bb_good")]
+metadata.entry_points = lambda group=None, **_: points
+from hermes_core.plugins import Hermes
+host = Hermes()
+host.load_entry_points()
+for name in ("aa_hostile", "bb_good"):
+    record = host.records[name]
+    print(name, record.status, record.error)
+print("done")
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import os\nos._exit(0)\n", "failed PluginExit: called os._exit(0,)"),
+        ("import posix\nposix._exit(3)\n", "failed PluginExit: called os._exit(3,)"),
+        ("import os\nif os.fork() == 0:\n    print('child')\n", "failed PluginExit: called os.fork()"),
+        (
+            "import threading, time\nthreading.Thread(target=time.sleep, args=(120,)).start()\n",
+            "aa_hostile ok None",
+        ),
+    ],
+)
+def test_a_plugin_cannot_end_fork_or_hold_the_process_at_import(tmp_path, source, expected):
+    """Issue 22, item 10: ``os._exit``, ``os.fork`` or a non-daemon thread at import leave the command's
+    output and lifetime alone; the plugin's record says what it did."""
+    (tmp_path / "aa_hostile.py").write_text(source)
+    (tmp_path / "bb_good.py").write_text(GOOD)
+    code = LOAD_WITH_FAKE_PLUGINS.format(folder=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    assert lines[-1] == "done" and lines.count("done") == 1 and "child" not in done.stdout
+    assert expected in lines[0] and lines[1] == "bb_good ok None"
+
+
+def test_the_import_deadline_works_off_the_main_thread(entry_points, monkeypatch):
+    """Issue 22, item 10: loading the host in a worker thread (no SIGALRM there) still meets the deadline."""
+    monkeypatch.setenv("HERMES_PLUGIN_TIMEOUT", "0.3")
+    entry_points(
+        "aa_spins", "import time\nend = time.monotonic() + 30\nwhile time.monotonic() < end:\n    pass\n"
+    )
+    entry_points("bb_good", GOOD)
+    hosts: list[Hermes] = []
+    worker = threading.Thread(target=lambda: hosts.append(loaded()), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and hosts, "the load off the main thread did not meet its deadline"
+    record = hosts[0].records["aa_spins"]
+    assert record.status == "failed" and "took longer than 0.3s" in record.error
+    assert hosts[0].records["bb_good"].status == "ok"
