@@ -134,3 +134,18 @@ def test_a_call_inside_the_reasoning_does_not_run(server, reasoning_host):
 def test_unknown_reasoning_parser_is_an_error_at_construction(server, reasoning_host):
     with pytest.raises(HermesError, match="unknown reasoning parser 'nope'"):
         run(server, tools=schemas(reasoning_host), reasoning_parser="nope")
+
+
+def test_run_and_batch_flag_reaches_the_loop(server, reasoning_host):
+    """``hermes run/batch --reasoning-parser NAME`` (shared options) builds the loop with that parser."""
+    import click
+
+    from hermes_agent_loop.cli.run import run as run_command
+    from hermes_agent_loop.cli.settings import RunSettings
+
+    assert any(isinstance(p, click.Option) and p.name == "reasoning_parser" for p in run_command.params)
+    settings = RunSettings.from_flags(
+        base_url=server.base_url, model="m", toolsets="none", reasoning_parser="test_qwen3"
+    )
+    loop = settings.loop(settings.client(), None, "t")
+    assert isinstance(loop.reasoning_parser, ThinkThenTools)

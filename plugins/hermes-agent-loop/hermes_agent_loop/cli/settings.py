@@ -62,6 +62,8 @@ class RunSettings:
     ephemeral_system_prompt: str | None
     reasoning_round_trip: str | None = None
     """``auto`` (None), ``none``, or reasoning fields to send back (see ``hermes_agent_loop.reasoning``)."""
+    reasoning_parser: str | None = None
+    """A reasoning parser name: the reply text's thinking becomes ``reasoning_content``."""
 
     @classmethod
     def from_flags(cls, **flags: Any) -> RunSettings:
@@ -96,6 +98,7 @@ class RunSettings:
             system=resolve("agent.system_prompt", options["system"]),
             ephemeral_system_prompt=options["ephemeral_system_prompt"],
             reasoning_round_trip=_checked_round_trip(options["reasoning_round_trip"]),
+            reasoning_parser=options["reasoning_parser"],
         )
 
     def tool_names(self) -> list[str]:
@@ -137,6 +140,7 @@ class RunSettings:
             max_retries=self.max_retries,
             on_event=on_event,
             reasoning_round_trip=self.reasoning_round_trip,
+            reasoning_parser=self.reasoning_parser,
             hooks=hooks,
         )
 
