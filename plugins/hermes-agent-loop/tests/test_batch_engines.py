@@ -94,3 +94,18 @@ def test_a_worker_local_resource_is_made_once_shared_and_closed_when_the_run_end
     run_jobs([Job(str(i), _uses_resource, (i,)) for i in range(10)], outcomes.append, workers=4)
     assert len({o.result["id"] for o in outcomes}) == 1
     assert (_Resource.made, _Resource.closed) == (1, 1)
+
+
+def test_the_ray_engine_without_ray_says_which_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
+    with pytest.raises(HermesError, match=r'pip install "hermes-agent-loop\[ray\]"'):
+        run_jobs([Job("1", engine_jobs.square, (1,))], lambda outcome: None, engine="ray")
+
+
+def test_batch_offers_the_engines_on_its_command_line():
+    from click.testing import CliRunner
+
+    from hermes_agent_loop.cli.batch import batch
+
+    help_text = CliRunner().invoke(batch, ["--help"]).output
+    assert "--engine [local|ray]" in help_text and "--ray-address" in help_text
