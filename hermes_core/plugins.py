@@ -31,83 +31,17 @@ import pluggy
 from hermes_core import hookspecs
 from hermes_core.compat import Dist, incompatible_with_core, version_of
 from hermes_core.containment import Snapshot, contained, describe, session, undo
-from hermes_core.parsing import ToolCallParser
+from hermes_core.extension_points import BUILTIN
+from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY
 from hermes_core.registrar import Registrar
 from hermes_core.registry import Entry, HermesError, Registry
-from hermes_core.settings import Setting
-from hermes_core.tools import ToolRegistry
-from hermes_core.toolsets import ToolsetRegistry
+from hermes_core.settings import check_setting_tree
 
 log = logging.getLogger("hermes.plugins")
 
 ENTRY_POINT_GROUP = "hermes"
-CORE_PLUGIN = "hermes-kernel"
-_FIRST_PARTY_PARSERS = (
-    "apertus",
-    "cohere",
-    "deepseek",
-    "dots",
-    "ernie",
-    "gemma",
-    "gigachat",
-    "glm",
-    "granite",
-    "hunyuan",
-    "inkling",
-    "internlm",
-    "jamba",
-    "kimi",
-    "lfm2",
-    "llama",
-    "longcat",
-    "minicpm",
-    "minimax",
-    "mistral",
-    "muse",
-    "olmo",
-    "openai",
-    "phi",
-    "poolside",
-    "pythonic",
-    "qwen",
-    "seed-oss",
-    "solar",
-    "step",
-    "xlam",
-)
-FIRST_PARTY = frozenset(
-    {
-        "hermes-agent-loop",
-        "hermes-envs",
-        "hermes-parsers",
-        "hermes-parsers-all",
-        "hermes-reasoning-parsers",
-        "hermes-serve",
-        "hermes-testkit",
-        "hermes-tracing",
-        "hermes-tools-terminal",
-        "hermes-tools-web",
-        *(f"hermes-backend-{b}" for b in ("docker", "modal", "nomad", "singularity", "ssh")),
-        *(f"hermes-env-{e}" for e in ("gsm8k", "harbor", "terminal-tasks")),
-        *(f"hermes-parser-{p}" for p in _FIRST_PARTY_PARSERS),
-    }
-)
-"""Distributions of this repository: they load first, so their names cannot be taken from them."""
-_TRUSTED = FIRST_PARTY | {CORE_PLUGIN}
-"""Plugins whose steps are not watched for changes to the core (a snapshot costs ~0.1 ms a step)."""
-
-# registration hook -> (registry attribute, item kind) for the core's extension points; plugin-declared
-# ``register_<things>`` hooks are added to a host's table as their hookspecs arrive
-_BUILTIN_TARGETS: dict[str, tuple[str, str]] = {
-    "register_tools": ("tools", "tool"),
-    "register_toolsets": ("toolsets", "toolset"),
-    "register_tool_call_parsers": ("parsers", "tool-call parser"),
-    "register_reasoning_parsers": ("reasoning_parsers", "reasoning parser"),
-    "register_terminal_backends": ("backends", "terminal backend"),
-    "register_environments": ("environments", "environment"),
-    "register_settings": ("settings", "setting"),
-}
 _NOT_REGISTRIES = ("register_commands", "register_hookspecs")
+_BUILTIN_TARGETS = {hook: (point.attribute, point.kind) for hook, point in BUILTIN.items()}  # the meta-tests
 _UNHONOURED = ("hookwrapper", "wrapper", "tryfirst", "trylast")
 """pluggy options meaningless for registration hooks, which the loader calls once per plugin in load
 order: refused at load rather than silently ignored."""
@@ -152,15 +86,11 @@ class Hermes:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
-        self.tools = ToolRegistry()
-        self.toolsets = ToolsetRegistry()
-        self.parsers: Registry[type[ToolCallParser]] = Registry("tool-call parser")
-        self.reasoning_parsers: Registry[type] = Registry("reasoning parser")
-        self.backends: Registry[type] = Registry("terminal backend")
-        self.environments: Registry[type] = Registry("environment")
-        self.settings: Registry[Setting] = Registry("setting")
-        self._targets: dict[str, str] = {hook: attr for hook, (attr, _) in _BUILTIN_TARGETS.items()}
-        self._registries: dict[str, Registry] = {attr: getattr(self, attr) for attr in self._targets.values()}
+        self._targets: dict[str, str] = {hook: point.attribute for hook, point in BUILTIN.items()}
+        self._registries: dict[str, Registry] = {}
+        for point in BUILTIN.values():  # host.tools, host.parsers, ...
+            self._registries[point.attribute] = registry = point.new_registry()
+            setattr(self, point.attribute, registry)
         self._baseline: Snapshot | None = None  # the core's attributes, to undo a failed plugin's patches
         self._patches: dict[str, list[tuple]] = {}  # plugin -> its changes to the core, undone if it fails
         self.strict = os.environ.get("HERMES_STRICT_PLUGINS", "") not in ("", "0", "false")
@@ -366,7 +296,7 @@ class Hermes:
                         raise HermesError(f"registers {registry.kind} {key!r} twice")
                     seen.add(key)
         if staged.get("settings"):
-            _check_setting_tree([e.name for e in staged["settings"]], self.settings)
+            check_setting_tree([e.name for e in staged["settings"]], self.settings)
         for attr, entries in staged.items():
             registry = self._registries[attr]
             for entry in entries:
@@ -376,7 +306,8 @@ class Hermes:
 
     # -- convenience used by the CLI and the agent ---------------------------------------------------
 
-    def parser(self, name: str, tools: list[dict[str, Any]] | None = None) -> ToolCallParser:
+    def parser(self, name: str, tools: list[dict[str, Any]] | None = None) -> Any:
+        """An instance of tool-call parser ``name`` for ``tools``."""
         return self.parsers.get(name)(tools=tools)
 
     def add_commands(self, cli: Any) -> None:
@@ -395,23 +326,6 @@ class Hermes:
                 for name in set(cli.commands) - before[1]:
                     del cli.commands[name]
                 record.error = f"register_commands: {record.error}"
-
-
-def _check_setting_tree(keys: list[str], registry: Registry) -> None:
-    """A key may not also be a section (``a.b`` beside ``a.b.c``): config.yaml could not hold both."""
-    from hermes_core.settings import sections
-
-    known = set(registry.names()) | set(keys)
-    for key in sorted(set(keys) & sections(known)):
-        inside = next(k for k in sorted(known) if k.startswith(key + "."))
-        owner = registry.entry(key).plugin if key in registry else "this plugin"
-        raise HermesError(f"setting {key!r} (from {owner}) is also a section holding {inside!r}")
-    for key in keys:
-        for section in sections([key]) & set(registry.names()):
-            owner = registry.entry(section).plugin
-            raise HermesError(
-                f"setting {key!r} is inside {section!r}, which plugin {owner!r} declares as a key"
-            )
 
 
 def _load_order(point: tuple[metadata.EntryPoint, Dist]) -> tuple[bool, str]:

@@ -8,28 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hermes_core.parsing import ToolCallParser
-from hermes_core.reasoning import ReasoningParser
+from hermes_core.extension_points import BUILTIN
 from hermes_core.registry import Entry, HermesError
 from hermes_core.settings import Setting
 from hermes_core.tools import Tool
 from hermes_core.toolsets import Toolset
-
-_EXPECTED_ITEM: dict[str, type] = {
-    "register_tools": Tool,
-    "register_toolsets": Toolset,
-    "register_tool_call_parsers": ToolCallParser,
-    "register_reasoning_parsers": ReasoningParser,
-    "register_settings": Setting,
-}
-"""What each hook's ``register`` accepts besides a lazy string: a wrong item fails its plugin at load,
-instead of breaking ``hermes tools list`` for everyone later."""
-
-
-def _is_a(item: Any, expected: type) -> bool:
-    if expected is ToolCallParser or expected is ReasoningParser:  # classes, instantiated per request
-        return isinstance(item, type) and issubclass(item, expected)
-    return isinstance(item, expected)
 
 
 class Registrar:
@@ -41,9 +24,9 @@ class Registrar:
     def __call__(
         self, item: Any, name: str | None = None, aliases: tuple[str, ...] = (), **metadata: Any
     ) -> None:
-        expected = _EXPECTED_ITEM.get(self.hook)
-        if expected is not None and not isinstance(item, str) and not _is_a(item, expected):
-            raise HermesError(f"{self.hook} expects a {expected.__name__}, got {type(item).__name__}")
+        point = BUILTIN.get(self.hook)  # a wrong item fails its plugin at load, not `hermes tools list` later
+        if point is not None and not isinstance(item, str) and not point.accepts(item):
+            raise HermesError(f"{self.hook} expects a {point.expected.__name__}, got {type(item).__name__}")
         if isinstance(item, Tool | Toolset | Setting):
             name = name or item.name
         elif isinstance(item, str):

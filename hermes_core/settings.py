@@ -181,3 +181,18 @@ def sections(keys: list[str] | set[str] | dict[str, Any]) -> set[str]:
 
 
 __all__ = ["Setting", "positive", "sections"]
+
+
+def check_setting_tree(keys: list[str], registry: Any) -> None:
+    """A key may not also be a section (``a.b`` beside ``a.b.c``): config.yaml could not hold both."""
+    known = set(registry.names()) | set(keys)
+    for key in sorted(set(keys) & sections(known)):
+        inside = next(k for k in sorted(known) if k.startswith(key + "."))
+        owner = registry.entry(key).plugin if key in registry else "this plugin"
+        raise HermesError(f"setting {key!r} (from {owner}) is also a section holding {inside!r}")
+    for key in keys:
+        for section in sections([key]) & set(registry.names()):
+            owner = registry.entry(section).plugin
+            raise HermesError(
+                f"setting {key!r} is inside {section!r}, which plugin {owner!r} declares as a key"
+            )
