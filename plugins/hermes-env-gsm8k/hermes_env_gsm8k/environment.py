@@ -6,6 +6,7 @@ scores 1.0 when the last ``\\boxed{}`` of its final answer equals ``gold`` (:mod
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import Field
@@ -56,4 +57,5 @@ class GSM8K(Environment):
         return self.episode([*system, {"role": "user", "content": row["question"]}])
 
     async def score(self, row: Row, conversation: list[dict[str, Any]], sandbox: Any) -> float:
-        return score_answer(final_answer(conversation), str(row["gold"]))
+        # math-verify is CPU work (its first parse takes ~0.5 s): off the event loop other episodes share
+        return await asyncio.to_thread(score_answer, final_answer(conversation), str(row["gold"]))

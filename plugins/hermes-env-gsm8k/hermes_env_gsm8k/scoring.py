@@ -80,9 +80,11 @@ def score_answer(response: str | None, gold: str) -> float:
     predicted = last_boxed(strip_think(response or ""))
     if predicted is None or not predicted:
         return 0.0
+    if normalise(predicted) == normalise(gold):  # what the fall-back would decide, without math-verify's CPU
+        return 1.0
     try:
         if _verify(gold, predicted):
             return 1.0
     except Exception:  # math-verify on odd input: the string compare still decides
         pass
-    return 1.0 if normalise(predicted) == normalise(gold) else 0.0
+    return 0.0

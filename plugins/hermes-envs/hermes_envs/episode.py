@@ -34,12 +34,20 @@ def prepare_sandbox(task_id: str, start: EpisodeStart) -> None:
 
 
 def tools_for(toolsets: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
-    """OpenAI ``tools=`` definitions of the available tools in ``toolsets``."""
+    """OpenAI ``tools=`` definitions of the available tools in ``toolsets`` (resolved once per host and
+    toolsets: thousands of episodes share them; treat the result as read-only)."""
     from hermes_core.plugins import get_hermes
 
     hermes = get_hermes()
-    names = hermes.toolsets.resolve_many(list(toolsets), [])
-    return hermes.tools.openai_tools(names)
+    key = (id(hermes), tuple(toolsets))
+    tools = _TOOLS.get(key)
+    if tools is None:
+        names = hermes.toolsets.resolve_many(list(toolsets), [])
+        tools = _TOOLS[key] = hermes.tools.openai_tools(names)
+    return tools
+
+
+_TOOLS: dict[tuple[int, tuple[str, ...]], list[dict[str, Any]]] = {}
 
 
 def tool_name(tool: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -66,13 +67,19 @@ def served_environment(
     port = free_port()
     child_env = {**os.environ, "TERMINAL_ENV": "local", **(env or {})}
     command = [*HERMES, "env", "serve", name, "--host", "127.0.0.1", "--port", str(port), *args]
-    process = subprocess.Popen(command, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below; a pipe nobody reads would stall it
+    process = subprocess.Popen(command, env=child_env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base_url = f"http://127.0.0.1:{port}"
+
+    def output() -> str:
+        log.seek(0)
+        return log.read()[-3000:]
+
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"hermes env serve exited: {process.stderr.read()[-3000:]}")
+                raise RuntimeError(f"hermes env serve exited: {output()}")
             try:
                 with urllib.request.urlopen(f"{base_url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -80,7 +87,7 @@ def served_environment(
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"hermes env serve did not answer /health within {timeout:g}s")
+                raise RuntimeError(f"hermes env serve did not answer /health within {timeout:g}s: {output()}")
             time.sleep(0.2)
         yield base_url
     finally:
@@ -90,8 +97,7 @@ def served_environment(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        log.close()
 
 
 def play_openenv(client: Any, row: dict[str, Any], transcript: list[dict[str, Any]]) -> Any:
@@ -114,7 +120,9 @@ def reward_via_openenv(base_url: str, row: dict[str, Any], transcript: list[dict
     return result.reward
 
 
-def reward_via_atropos(env_class: type, tokenizer_dir: str, row: dict[str, Any], transcript: list[dict[str, Any]]) -> float:
+def reward_via_atropos(
+    env_class: type, tokenizer_dir: str, row: dict[str, Any], transcript: list[dict[str, Any]]
+) -> float:
     """One rollout of ``row`` by the atroposlib adapter ``env_class``, the model replaying ``transcript``."""
     import asyncio
 
@@ -135,7 +143,13 @@ def trl_completion(transcript: list[dict[str, Any]], start: int) -> list[dict[st
         message = dict(message)
         if message.get("tool_calls"):
             message["tool_calls"] = [
-                {**c, "function": {**c["function"], "arguments": json.loads(c["function"]["arguments"] or "{}")}}
+                {
+                    **c,
+                    "function": {
+                        **c["function"],
+                        "arguments": json.loads(c["function"]["arguments"] or "{}"),
+                    },
+                }
                 for c in message["tool_calls"]
             ]
         out.append(message)
@@ -158,7 +172,9 @@ def reward_via_trl(name: str, row: dict[str, Any], transcript: list[dict[str, An
         for message in completion:
             for call in message.get("tool_calls") or ():
                 await getattr(environment, call["function"]["name"])(**call["function"]["arguments"])
-        (value,) = await reward(environments=[environment], completions=[completion], prompts=[transcript[:start]])
+        (value,) = await reward(
+            environments=[environment], completions=[completion], prompts=[transcript[:start]]
+        )
         return value
 
     try:
