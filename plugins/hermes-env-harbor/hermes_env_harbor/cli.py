@@ -59,6 +59,10 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
     from hermes_env_harbor.summary import table
 
     agent_class(agent)  # an unknown agent is a one-line error before anything starts
+    if agent == "hermes":  # so is the hermes agent without an endpoint or a model
+        from hermes_agent_loop.cli.settings import RunSettings
+
+        RunSettings.from_flags(**agent_options)
     options = JobOptions(
         paths=list(paths), agent=agent, n_concurrent=n_concurrent, attempts=attempts, jobs_dir=jobs_dir,
         job_name=job_name, resume=resume, backend=backend, engine=engine, ray_address=ray_address,

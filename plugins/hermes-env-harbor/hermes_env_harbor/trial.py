@@ -18,6 +18,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,126 +36,134 @@ def run_trial(task_dir: str, attempt: int, options: dict[str, Any]) -> dict[str,
     """Run one trial; see the module docstring. ``options``: ``agent`` (name, default ``oracle``),
     ``agent_options`` (model, base_url, ... for the hermes agent), ``backend`` (default ``docker``),
     ``job_dir`` (where to write, or ``None``)."""
-    path = Path(task_dir)
-    seconds: dict[str, float] = {}
-    result: dict[str, Any] = {
-        "task": path.name,
-        "attempt": attempt,
-        "reward": None,
-        "rewards": {},
-        "error": None,
-        "seconds": seconds,
-        "agent": options.get("agent") or "oracle",
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    trial_dir = Path(options["job_dir"]) / trial_name(path.name, attempt) if options.get("job_dir") else None
-    files: dict[str, str] = {}
-    task_id = f"harbor-{uuid.uuid4().hex[:12]}"
-    started = time.perf_counter()
+    return Trial(Path(task_dir), attempt, options).run()
+
+
+class Trial:
+    """One trial's state while it runs: the result being filled, the files to save, the phase times."""
+
+    def __init__(self, path: Path, attempt: int, options: dict[str, Any]) -> None:
+        self.path, self.attempt, self.options = path, attempt, options
+        self.seconds: dict[str, float] = {}
+        self.result: dict[str, Any] = {
+            "task": path.name,
+            "attempt": attempt,
+            "reward": None,
+            "rewards": {},
+            "error": None,
+            "seconds": self.seconds,
+            "agent": options.get("agent") or "oracle",
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        job_dir = options.get("job_dir")
+        self.dir = Path(job_dir) / trial_name(path.name, attempt) if job_dir else None
+        self.files: dict[str, str] = {}
+        self.task_id = f"harbor-{uuid.uuid4().hex[:12]}"
 
     @contextmanager
-    def phase(name: str):
+    def phase(self, name: str) -> Iterator[None]:
         begun = time.perf_counter()
         try:
             yield
         finally:
-            seconds[name] = round(time.perf_counter() - begun, 3)
+            self.seconds[name] = round(time.perf_counter() - begun, 3)
 
-    try:
-        _run(path, attempt, options, task_id, result, files, phase, trial_dir)
-    except TrialError as exc:
-        result["error"] = exc.to_dict()
-    except Exception as exc:  # a bug or an engine failure: still this trial's error only
-        result["error"] = {"kind": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
-    finally:
-        with phase("cleanup"):
-            _cleanup(task_id, result)
-    if result["error"] is not None:
-        result["reward"] = None
-    seconds["total"] = round(time.perf_counter() - started, 3)
-    if trial_dir is not None:
-        key = (options.get("agent_options") or {}).get("api_key")
-        _write(trial_dir, result, files, [key] if key and key != "EMPTY" else [])
-    return result
-
-
-def _run(path: Path, attempt: int, options: dict[str, Any], task_id: str, result: dict[str, Any],
-         files: dict[str, str], phase: Any, trial_dir: Path | None) -> None:  # fmt: skip
-    from hermes_env_harbor.agents import AgentContext, agent_class
-    from hermes_env_harbor.images import prepare_image
-    from hermes_env_harbor.sandbox import start_sandbox
-    from hermes_env_harbor.verifier import Verdict, verify
-
-    task = load_task(path)
-    if task.environment.gpus:
-        raise TrialError("gpus_unsupported", f"task {task.name}: asks for {task.environment.gpus} GPU(s); "
-                         "the docker backend attaches none")  # fmt: skip
-    try:
-        agent = agent_class(result["agent"])()
-    except Exception as exc:
-        raise TrialError("unknown_agent", str(exc)) from None
-    with phase("build"):
-        image = prepare_image(task)
-    result["image"] = {"tag": image.tag, "cached": image.cached}
-    with phase("start"):
-        sandbox = start_sandbox(task_id, task, image, options.get("backend") or "docker")
-    logs_dir = trial_dir / "agent" if trial_dir is not None else None
-    if logs_dir is not None:
-        logs_dir.mkdir(parents=True, exist_ok=True)
-    context = AgentContext(task, sandbox, task_id, logs_dir, dict(options.get("agent_options") or {}))
-    agent_error: TrialError | None = None
-    with phase("agent"):
+    def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
         try:
-            outcome = agent.run(context) or {}
+            self._steps()
         except TrialError as exc:
-            agent_error, outcome = exc, {}
+            self.result["error"] = exc.to_dict()
+        except Exception as exc:  # a bug or an engine failure: still this trial's error only
+            self.result["error"] = {"kind": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+        finally:
+            with self.phase("cleanup"):
+                _cleanup(self.task_id, self.result)
+        if self.result["error"] is not None:
+            self.result["reward"] = None
+        self.seconds["total"] = round(time.perf_counter() - started, 3)
+        if self.dir is not None:
+            key = (self.options.get("agent_options") or {}).get("api_key")
+            _write(self.dir, self.result, self.files, [key] if key and key != "EMPTY" else [])
+        return self.result
+
+    def _steps(self) -> None:
+        from hermes_env_harbor.agents import AgentContext, agent_class
+        from hermes_env_harbor.images import prepare_image
+        from hermes_env_harbor.sandbox import start_sandbox
+        from hermes_env_harbor.verifier import Verdict, verify
+
+        task = load_task(self.path)
+        if task.environment.gpus:
+            message = (
+                f"task {task.name}: asks for {task.environment.gpus} GPU(s); the docker backend attaches none"
+            )
+            raise TrialError("gpus_unsupported", message)
+        try:
+            agent = agent_class(self.result["agent"])()
         except Exception as exc:
-            message = f"task {task.name}: {type(exc).__name__}: {exc}"
-            agent_error, outcome = TrialError("agent_failed", message), {}
-    _keep_trajectory(outcome, result, files, task_id, trial_name(task.name, attempt))
-    if agent_error is None and outcome.get("error"):
-        agent_error = TrialError("agent_failed", f"task {task.name}: {outcome['error']}")
-    verdict = Verdict()
-    try:
-        with phase("verify"):
-            verify(sandbox, task, verdict)
-    finally:
-        result["rewards"] = verdict.rewards
-        files.update({f"verifier/{name}": text for name, text in verdict.files.items()})
-    if agent_error is not None:
-        raise agent_error
-    result["reward"] = verdict.reward
+            raise TrialError("unknown_agent", str(exc)) from None
+        with self.phase("build"):
+            image = prepare_image(task)
+        self.result["image"] = {"tag": image.tag, "cached": image.cached}
+        with self.phase("start"):
+            sandbox = start_sandbox(self.task_id, task, image, self.options.get("backend") or "docker")
+        logs_dir = self.dir / "agent" if self.dir is not None else None
+        if logs_dir is not None:
+            logs_dir.mkdir(parents=True, exist_ok=True)
+        options = dict(self.options.get("agent_options") or {})
+        context = AgentContext(task, sandbox, self.task_id, logs_dir, options)
+        agent_error: TrialError | None = None
+        outcome: dict[str, Any] = {}
+        with self.phase("agent"):
+            try:
+                outcome = agent.run(context) or {}
+            except TrialError as exc:
+                agent_error = exc
+            except Exception as exc:
+                agent_error = TrialError("agent_failed", f"task {task.name}: {type(exc).__name__}: {exc}")
+        self._keep(outcome, trial_name(task.name, self.attempt))
+        if agent_error is None and outcome.get("error"):
+            agent_error = TrialError("agent_failed", f"task {task.name}: {outcome['error']}")
+        verdict = Verdict()
+        try:
+            with self.phase("verify"):
+                verify(sandbox, task, verdict)  # after an agent error too: Harbor grades those trials
+        finally:
+            self.result["rewards"] = verdict.rewards
+            self.files.update({f"verifier/{name}": text for name, text in verdict.files.items()})
+        if agent_error is not None:
+            raise agent_error
+        self.result["reward"] = verdict.reward
 
+    def _keep(self, outcome: dict[str, Any], name: str) -> None:
+        """What the agent returned, kept: its conversation as ShareGPT (``trajectory.jsonl``) and ATIF
+        (``agent/trajectory.json``), the oracle's log."""
+        if "exit_code" in outcome:
+            self.result["agent_exit_code"] = outcome["exit_code"]
+        if outcome.get("log") is not None:
+            self.files["agent/oracle.txt"] = outcome["log"]
+        messages = outcome.get("messages")
+        if not messages:
+            return
+        from hermes_agent_loop.trajectory import to_sharegpt
+        from hermes_env_harbor import __version__
+        from hermes_env_harbor.atif import to_atif
 
-def _keep_trajectory(outcome: dict[str, Any], result: dict[str, Any], files: dict[str, str],
-                     session: str, name: str) -> None:  # fmt: skip
-    """What the agent returned, kept: its conversation as ShareGPT (``trajectory.jsonl``) and ATIF
-    (``agent/trajectory.json``), the oracle's log."""
-    if "exit_code" in outcome:
-        result["agent_exit_code"] = outcome["exit_code"]
-    if outcome.get("log") is not None:
-        files["agent/oracle.txt"] = outcome["log"]
-    messages = outcome.get("messages")
-    if not messages:
-        return
-    from hermes_agent_loop.trajectory import to_sharegpt
-    from hermes_env_harbor import __version__
-    from hermes_env_harbor.atif import to_atif
-
-    record = {
-        "id": name,
-        "prompt": next((m.get("content") for m in messages if m.get("role") == "user"), None),
-        "model": outcome.get("model"),
-        **to_sharegpt(messages, outcome.get("tools"), outcome.get("ephemeral_system_prompt")),
-        **(outcome.get("result") or {}),
-        "seconds": outcome.get("seconds"),
-    }
-    files["trajectory.jsonl"] = json.dumps(record, ensure_ascii=False) + "\n"
-    atif = to_atif(messages, agent="hermes", version=__version__, model=outcome.get("model"),
-                   session_id=session, tools=outcome.get("tools"))  # fmt: skip
-    if atif["steps"]:
-        files["agent/trajectory.json"] = json.dumps(atif, ensure_ascii=False, indent=2)
-    result["turns"] = (outcome.get("result") or {}).get("turns_used")
+        record = {
+            "id": name,
+            "prompt": next((m.get("content") for m in messages if m.get("role") == "user"), None),
+            "model": outcome.get("model"),
+            **to_sharegpt(messages, outcome.get("tools"), outcome.get("ephemeral_system_prompt")),
+            **(outcome.get("result") or {}),
+            "seconds": outcome.get("seconds"),
+        }
+        self.files["trajectory.jsonl"] = json.dumps(record, ensure_ascii=False) + "\n"
+        atif = to_atif(messages, agent="hermes", version=__version__, model=outcome.get("model"),
+                       session_id=self.task_id, tools=outcome.get("tools"))  # fmt: skip
+        if atif["steps"]:
+            self.files["agent/trajectory.json"] = json.dumps(atif, ensure_ascii=False, indent=2)
+        self.result["turns"] = (outcome.get("result") or {}).get("turns_used")
 
 
 def _cleanup(task_id: str, result: dict[str, Any]) -> None:

@@ -172,9 +172,14 @@ def test_a_plugins_agent_sees_the_limits_no_network_no_tests_and_its_siblings(pr
     assert len(list(Path(tmp_path).glob("*/hello__*/agent/probe.json"))) == 3
 
 
-def test_an_unknown_agent_is_a_one_line_error_naming_the_others():
+def test_an_unknown_agent_is_a_one_line_error_naming_the_others(monkeypatch, tmp_path):
     code, _, err = hermes_tasks("run", str(TASKS / "hello"), "--agent", "nobody")
     assert code != 0 and "unknown agent 'nobody'" in err and "oracle" in err and "hermes" in err
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    for name in ("OPENAI_BASE_URL", "HERMES_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = hermes_tasks("run", str(TASKS / "hello"), "--agent", "hermes", "--jobs-dir", str(tmp_path))
+    assert code == 1 and "no model endpoint configured" in err and not list(tmp_path.glob("*/*"))
 
 
 def test_the_hermes_agent_solves_a_task_with_its_terminal_in_the_container(oracle_job, tmp_path):
