@@ -145,8 +145,9 @@ class MarkerReasoningParser(ReasoningParser):
     - ``strip_reasoning``: trailing whitespace of the reasoning is dropped (vLLM's parser engine does so
       unless a grammar opts out).
 
-    Whitespace before the first start marker of a turn that starts in reasoning is dropped (vLLM's
-    ``test_deepseekr1_reasoning_parser.py`` ``new_line``: ``"\\n<think>X</think>\\nrest"`` gives ``X``).
+    Whitespace before the first start marker of a turn that starts in reasoning is dropped unless
+    ``drop_space_before_start`` is off (vLLM's ``test_deepseekr1_reasoning_parser.py`` ``new_line``:
+    ``"\\n<think>X</think>\\nrest"`` gives ``X``; its ``test_step3p5_reasoning_parser.py`` keeps the ``\\n``).
     """
 
     starts: ClassVar[tuple[str, ...]] = ("<think>",)
@@ -161,6 +162,9 @@ class MarkerReasoningParser(ReasoningParser):
     plain_when_off: ClassVar[bool] = False
     """With thinking off, no marker means anything: the whole turn is content (vLLM's identity parser,
     which ``deepseek_v3`` and ``hy_v3`` use unless thinking is asked for)."""
+    drop_space_before_start: ClassVar[bool] = True
+    """Whitespace before the opening marker of a turn that starts in reasoning is dropped (vLLM's
+    ``BaseThinkingReasoningParser`` family); its parser-engine grammars (Qwen3 and kin) keep it."""
     content_prefix: ClassVar[str] = ""
     """Text put before the content (vLLM's ``minimax_m2_append_think`` puts back the ``<think>`` the
     template swallowed)."""
@@ -192,7 +196,7 @@ class MarkerStream(ReasoningStream):
         self.state = _REASONING if parser.starts_in_reasoning else _CONTENT
         self._held = ""  # a suffix that may still become a marker
         self._lead = ""  # whitespace at the start of a turn that starts in reasoning
-        self._leading = self.state == _REASONING
+        self._leading = self.state == _REASONING and parser.drop_space_before_start
         self._tail = ""  # trailing reasoning whitespace, held when the format strips it
         self._prefix_sent = False
         self._out: list[ReasoningDelta] = []
@@ -229,6 +233,8 @@ class MarkerStream(ReasoningStream):
         self._held = ""
         if self.state == _REASONING:
             self._end_reasoning()
+        if not self._prefix_sent and self.p.content_prefix:  # an empty turn still gets it (vLLM's EMPTY)
+            self._emit_content("")
         self.result = ("".join(self._reasoning) or None, "".join(self._content) or None)
         return self._take()
 

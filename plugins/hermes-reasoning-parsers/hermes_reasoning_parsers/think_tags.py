@@ -49,6 +49,7 @@ class DeepSeekV4(MarkerReasoningParser):
     implicit_ends = ("<｜DSML｜tool_calls>",)
     reopen = True
     strip_reasoning = True
+    drop_space_before_start = False  # a parser-engine grammar: text before <think> is reasoning
 
 
 class Qwen3(MarkerReasoningParser):
@@ -57,6 +58,7 @@ class Qwen3(MarkerReasoningParser):
 
     name = "qwen3"
     implicit_ends = (QWEN_TOOL_START,)
+    drop_space_before_start = False  # a parser-engine grammar: text before <think> is reasoning
 
 
 class NemotronV3(Qwen3):
@@ -113,6 +115,7 @@ class Glm45(MarkerReasoningParser):
     implicit_ends = (QWEN_TOOL_START,)
     reopen = True
     strip_reasoning = True
+    drop_space_before_start = False  # a parser-engine grammar: text before <think> is reasoning
 
 
 class KimiK2(MarkerReasoningParser):
@@ -121,6 +124,7 @@ class KimiK2(MarkerReasoningParser):
     name = "kimi_k2"
     implicit_ends = ("<|tool_calls_section_begin|>",)
     strip_reasoning = True
+    drop_space_before_start = False  # a parser-engine grammar: text before <think> is reasoning
 
 
 class MiniMaxM2(MarkerReasoningParser):
@@ -130,6 +134,7 @@ class MiniMaxM2(MarkerReasoningParser):
     name = "minimax_m2"
     implicit_ends = ("<minimax:tool_call>",)
     strip_reasoning = True
+    drop_space_before_start = False  # a parser-engine grammar: text before <think> is reasoning
 
 
 class MiniMaxM2AppendThink(MarkerReasoningParser):
@@ -245,6 +250,7 @@ class Plamo3(MarkerReasoningParser):
     implicit_ends = ("<|plamo:begin_tool_requests:plamo|>",)
     reopen = True
     strip_reasoning = True
+    drop_space_before_start = False  # a parser-engine grammar: text before <think> is reasoning
 
 
 class Cohere(MarkerReasoningParser):

@@ -193,7 +193,10 @@ class TestMiniMaxM2(ReasoningConformance):
 
 class TestMiniMaxM2AppendThink(ReasoningConformance):
     parser_name = "minimax_m2_append_think"
-    samples = [S("abc</think>def", None, "<think>abc</think>def")]  # test_minimax_m2_append_reasoning_parser
+    samples = [  # test_minimax_m2_append_reasoning_parser
+        S("abc</think>def", None, "<think>abc</think>def"),
+        S("", None, "<think>"),  # EMPTY
+    ]
 
 
 class TestMistral(ReasoningConformance):
@@ -303,3 +306,21 @@ def test_composed_split_reads_calls_after_the_reasoning_only():
     ]
     k3 = split_reasoning("run it" + K3_TOOLS, host.reasoning_parsers.get("kimi_k3")(), host.parser("kimi_k3"))
     assert k3.reasoning == "run it" and [c.function.name for c in k3.tool_calls] == ["python"]
+
+
+class TestStep3p5(ReasoningConformance):
+    """test_step3p5_reasoning_parser.py: a parser-engine grammar keeps the text before ``<think>``."""
+
+    parser_name = "step3p5"
+    samples = [
+        S(
+            "\n<think>This is a reasoning section</think>\nThis is the rest",
+            "\nThis is a reasoning section",
+            "\nThis is the rest",
+        ),  # NEW_LINE
+        S(
+            "This is a reasoning section</think>This is the rest",
+            "This is a reasoning section",
+            "This is the rest",
+        ),
+    ]
