@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +144,16 @@ class Tool:
         return args
 
 
+def tool_functions(tools: Iterable[Any] | None) -> Iterator[dict[str, Any]]:
+    """The function part of each OpenAI tool definition: ``{"type": "function", "function": {...}}`` or
+    the bare function; anything that is not a dict is skipped."""
+    for tool in tools or ():
+        if isinstance(tool, dict):
+            function = tool.get("function", tool)
+            if isinstance(function, dict):
+                yield function
+
+
 class ToolRegistry(Registry[Tool]):
     def __init__(self) -> None:
         super().__init__("tool")
@@ -190,4 +200,5 @@ __all__ = [
     "to_json_result",
     "set_tool_workers",
     "tool_executor",
+    "tool_functions",
 ]

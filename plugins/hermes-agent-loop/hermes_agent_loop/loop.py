@@ -23,11 +23,10 @@ from hermes_agent_loop.hooks import RunHooks, RunInfo
 from hermes_agent_loop.metrics import ToolCallMetrics, ToolError
 from hermes_agent_loop.reasoning import AUTO, round_trip_fields, split_reply
 from hermes_agent_loop.reasoning import reasoning_parser as load_reasoning_parser
-from hermes_agent_loop.replies import extra_field, get_field, plain, text_of
+from hermes_agent_loop.replies import extra_field, get_field, plain, text_of, tool_calls_of
 from hermes_agent_loop.tool_calls import DEFAULT_MAX_PARALLEL, ToolHandler, ToolRunner
 from hermes_agent_loop.truncation import estimate_tokens, truncate_messages
-from hermes_core.parsing import make_call_id
-from hermes_core.tools import tool_executor
+from hermes_core.tools import tool_executor, tool_functions
 
 __all__ = [
     "AgentEvent",
@@ -145,12 +144,7 @@ class AgentLoop:
         self.client = as_chat_client(client)
         self.model = model
         self.tools = tools or None
-        schemas: dict[str, dict[str, Any]] = {}
-        for tool in tools or ():
-            function = tool.get("function", tool)
-            if function.get("name"):
-                schemas[function["name"]] = function.get("parameters") or {}
-        self.schemas = schemas
+        self.schemas = {f["name"]: f.get("parameters") or {} for f in tool_functions(tools) if f.get("name")}
         if valid_tool_names is not None:
             self.valid_tool_names: set[str] | None = set(valid_tool_names)
         elif tools is not None:
@@ -373,20 +367,7 @@ class AgentLoop:
             if think and self.reasoning_parser is not None:  # raw text split as vLLM would: own field
                 content, reasoning_field = visible, reasoning_field or think
             reasoning = reasoning or think
-        raw_calls = get_field(message, "tool_calls") or []
-        calls: list[dict[str, Any]] = []
-        for raw in raw_calls:
-            function = get_field(raw, "function")
-            if function is None:
-                continue
-            arguments = get_field(function, "arguments")
-            calls.append(
-                {
-                    "id": get_field(raw, "id") or make_call_id(),
-                    "type": "function",
-                    "function": {"name": get_field(function, "name") or "", "arguments": arguments},
-                }
-            )
+        calls = tool_calls_of(message)
         if not calls and self.parser is not None and visible:
             if len(visible) > PARSE_OFF_LOOP_CHARS:
                 parsed = await asyncio.to_thread(self.parser.parse, visible)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["extra_field", "get_field", "plain", "text_of"]
+__all__ = ["extra_field", "get_field", "plain", "text_of", "tool_calls_of"]
 
 
 def get_field(obj: Any, key: str) -> Any:
@@ -53,3 +53,26 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     dump = getattr(value, "model_dump", None)
     return dump() if callable(dump) else value
+
+
+def tool_calls_of(message: Any) -> list[dict[str, Any]]:
+    """A reply message's tool calls as plain OpenAI dicts (an id made up where the server sent none);
+    arguments are left as sent, decoded once later by the dispatch."""
+    from hermes_core.parsing import make_call_id
+
+    calls: list[dict[str, Any]] = []
+    for raw in get_field(message, "tool_calls") or ():
+        function = get_field(raw, "function")
+        if function is None:
+            continue
+        calls.append(
+            {
+                "id": get_field(raw, "id") or make_call_id(),
+                "type": "function",
+                "function": {
+                    "name": get_field(function, "name") or "",
+                    "arguments": get_field(function, "arguments"),
+                },
+            }
+        )
+    return calls

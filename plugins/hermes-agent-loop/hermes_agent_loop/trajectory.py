@@ -94,7 +94,9 @@ def _dumps(value: Any) -> str:
 
 
 def _tools_block(tools: list[dict[str, Any]]) -> str:
-    functions = [t.get("function", t) for t in tools]
+    from hermes_core.tools import tool_functions
+
+    functions = list(tool_functions(tools))
     return TOOLS_SYSTEM_PROMPT.format(tools=_dumps(functions))
 
 

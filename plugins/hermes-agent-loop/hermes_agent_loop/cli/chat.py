@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 import time
 import uuid
@@ -21,6 +20,7 @@ from typing import Any
 
 import click
 
+from hermes_agent_loop.cli.interrupts import on_sigint
 from hermes_agent_loop.cli.settings import RunSettings, split_list
 from hermes_core import config as cfg
 from hermes_core.registry import HermesError
@@ -155,7 +155,7 @@ class ChatSession:
             hits.append(True)
             task.cancel()
 
-        restore = _on_sigint(interrupt)
+        restore = on_sigint(interrupt)
         if self.rich_output and self.console.is_terminal:
             self._status = self.console.status("thinking...", spinner="dots")
             self._status.start()
@@ -288,23 +288,6 @@ class ChatSession:
 
 def _masked_clip(text: str) -> str:
     return _clip(cfg.mask_secrets(text))
-
-
-def _on_sigint(callback) -> Any:
-    """Route SIGINT to ``callback`` while a turn runs; returns the undo. No-op off the main thread."""
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, callback)
-    except (NotImplementedError, RuntimeError, ValueError):
-        return lambda: None
-
-    def undo() -> None:
-        try:
-            loop.remove_signal_handler(signal.SIGINT)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-
-    return undo
 
 
 # -- the two front ends ---------------------------------------------------------------------------------
