@@ -272,3 +272,24 @@ def test_files_and_scripts_reach_any_sandbox_through_its_shell(docker_engine):
         assert slow.timed_out and slow.exit_code == 124
     finally:
         sandbox.cleanup()
+
+
+def test_the_hermes_agent_past_its_timeout_is_an_error_yet_graded(oracle_job, tmp_path):
+    from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+
+    with ScriptedOpenAIServer(model="worker") as server:
+        server.queue(reply("thinking for too long", delay=8))  # slow-agent gives the agent 2 s
+        args = [
+            "--agent",
+            "hermes",
+            "--model",
+            "worker",
+            "--base-url",
+            server.base_url,
+            "--jobs-dir",
+            str(tmp_path),
+        ]
+        code, document = run_json(str(TASKS / "slow-agent"), *args)
+    (trial,) = document["trials"]
+    assert code == 1 and trial["error"]["kind"] == "agent_timeout" and trial["reward"] is None
+    assert trial["rewards"] == {"reward": 1.0}  # the verifier still ran, as Harbor grades after a timeout
