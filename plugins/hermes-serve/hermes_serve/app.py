@@ -93,7 +93,7 @@ class Proxy:
         raw, body = await read_json(request, self.config, self.body_budget)
         session = session_of(request.headers, body)
         if self.tokens_mode is not None:
-            return await self.tokens_mode.handle(body, session)
+            return await self.tokens_mode.handle(body, session, len(raw))
         tools = body.get("tools") or None
         parser = self.parser if wants_parsing(body) else None
         reasoning = self.reasoning_class(thinking=thinking_switch(body)) if self.reasoning_class else None

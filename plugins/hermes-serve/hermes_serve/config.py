@@ -41,6 +41,9 @@ class ServeConfig:
     """Completions mode keeps each session's token sequence; past this the least recently used go."""
     session_idle_s: float = 900.0
     """Completions mode forgets a session unused this long."""
+    max_prompt_bytes: int = 4 * 1024 * 1024
+    """Completions mode: a request body past this is 413 (tokenizing takes ~100-250 bytes a character;
+    4 MB is about a million tokens, past any context window)."""
     max_session_tokens: int = 4_000_000
     """Completions mode: token ids kept over all sessions (~100 bytes each with masks and logprobs);
     past it the least recently used sessions go."""

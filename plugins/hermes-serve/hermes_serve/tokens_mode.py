@@ -219,10 +219,16 @@ class TokensMode:
         self._trim(name)
         return entry
 
-    async def handle(self, body: dict[str, Any], session: str) -> Response:
+    async def handle(self, body: dict[str, Any], session: str, size: int = 0) -> Response:
+        """``size``: the request body's bytes; tokenizing costs ~100-250 bytes of memory per character,
+        so completions mode takes smaller requests than chat mode (``max_prompt_bytes``, 413 past it)."""
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             raise ProxyError(400, "messages must be a non-empty list", "invalid_request_error")
+        limit = self.proxy.config.max_prompt_bytes
+        if size > limit:
+            message = f"completions mode takes requests up to {limit} bytes (the tokenizer's memory)"
+            raise ProxyError(413, message, "invalid_request_error", "request_too_large")
         tools = body.get("tools") or None
         client, lock = self.session(session, body.get("model"))
         async with lock:

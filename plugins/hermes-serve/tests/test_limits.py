@@ -114,7 +114,7 @@ def test_completions_mode_sessions_are_bounded_in_number_and_idle_time(env_token
         upstream.routes["/v1/completions"] = completions_route(env_tokenizer_dir, lambda p: "Fine.", -0.5)
         config = ServeConfig(
             upstream=upstream.base_url, parser="hermes", port=0, upstream_mode="completions",
-            tokenizer=env_tokenizer_dir, max_sessions=2, session_idle_s=0.3,
+            tokenizer=env_tokenizer_dir, max_sessions=2, session_idle_s=0.3, max_prompt_bytes=50_000,
         )  # fmt: skip
         server = serve_in_thread(config)
         try:
@@ -129,6 +129,10 @@ def test_completions_mode_sessions_are_bounded_in_number_and_idle_time(env_token
             while sessions and time.monotonic() < deadline:  # no new request needed to forget them
                 time.sleep(0.05)
             assert len(sessions) == 0
+            with pytest.raises(openai.APIStatusError) as caught:  # tokenizing costs memory: capped lower
+                long = [{"role": "user", "content": "w " * 30_000}]
+                client.chat.completions.create(model="m", messages=long)
+            assert caught.value.status_code == 413 and sessions == {}
         finally:
             server.stop()
 
