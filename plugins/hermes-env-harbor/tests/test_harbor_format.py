@@ -17,6 +17,8 @@ from hermes_env_harbor.summary import pass_at_k, summarise
 from hermes_env_harbor.task import TrialError, find_tasks, load_task, size_to_mb
 from hermes_env_harbor.verifier import main_reward, parse_reward_json, parse_reward_text
 
+from hermes_testkit.commands import CommandConformance
+
 HARBOR_PYTHON = Path(os.environ.get("HERMES_HARBOR_PYTHON", "/tmp/harborref/bin/python"))
 
 
@@ -246,3 +248,18 @@ def test_atif_validates_against_harbors_trajectory_model():
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "4"
+
+
+class TestTasksCommand(CommandConformance):
+    """``hermes tasks`` is listed with a short help, answers --help, and loads nothing heavy to be listed."""
+
+    command_name = "tasks"
+    heavy_modules = ("docker", "openai", "hermes_env_harbor.cli")
+
+
+def test_the_plugin_registers_its_agents_hook_environment_and_command():
+    from hermes_core.plugins import Hermes
+
+    host = Hermes.from_entry_points()
+    assert {"oracle", "nop", "hermes"} <= set(host.registry("harbor_agents").names())
+    assert host.environments.entry("harbor").plugin == "hermes-env-harbor"
