@@ -6,6 +6,7 @@ Exit status 0 when every trial ran (whatever the rewards), 1 when any trial erro
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -69,6 +70,7 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
         agent_options={k: v for k, v in agent_options.items() if v is not None},
     )  # fmt: skip
     install_signal_cleanup()
+    os.environ["TERMINAL_POOL_MAX"] = "0"  # a trial needs a fresh container: never a pooled, reused one
     show_progress = not as_json and sys.stderr.isatty()
     if show_progress:
         with click.progressbar(length=len(plan(options)), label="trials", file=sys.stderr) as bar:
