@@ -118,7 +118,7 @@ def run_on_ray(
         handles = [
             runner.options(**options, scheduling_strategy=_spread(nodes, i)).remote() for i in range(count)
         ]
-        _Driver(ray, handles, per_actor, deliver, retries).run(jobs, workers)
+        _Driver(ray, handles, deliver, retries).run(jobs, workers)
     finally:
         _close(ray, handles)
         if connected_here:
@@ -127,7 +127,7 @@ def run_on_ray(
 
 def _spread(nodes: list[str], index: int) -> Any:
     """Round-robin over the live nodes, softly: a worker whose node is lost restarts on another one.
-    (Ray's ``SPREAD`` strategy put our actors all on one node.)"""
+    (Placed explicitly: with Ray's ``SPREAD`` strategy our workers all landed on one node.)"""
     if not nodes:
         return "DEFAULT"
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -153,7 +153,7 @@ def _close(ray: Any, handles: list[Any]) -> None:
 class _Driver:
     """The in-flight table: which key each pending call is for, on which worker, at which attempt."""
 
-    def __init__(self, ray: Any, handles: list[Any], per_actor: int, deliver, retries: int) -> None:
+    def __init__(self, ray: Any, handles: list[Any], deliver, retries: int) -> None:
         self.ray = ray
         self.handles = handles
         self.load = [0] * len(handles)
