@@ -24,11 +24,9 @@ PATCH_MAX_BYTES = 8_000_000
 
 
 def _masker():
-    """``mask_secrets`` of the core (``hermes_core.secrets``, else the older ``hermes_core.config``)."""
-    try:
-        from hermes_core.secrets import mask_secrets
-    except ImportError:
-        from hermes_core.config import mask_secrets
+    """The core's ``mask_secrets``, imported on first use."""
+    from hermes_core.secrets import mask_secrets
+
     return mask_secrets
 
 

@@ -69,10 +69,8 @@ def common_options(fn: Callable) -> Callable:
 def _protect_from_signals() -> None:
     """SIGTERM / SIGHUP release every sandbox (processes, /tmp folders) before we go; what an earlier
     ``kill -9`` left behind is reclaimed now."""
-    try:
-        from hermes_core.sandboxes import install_signal_cleanup
-    except ImportError:  # an older kernel: nothing to install
-        return
+    from hermes_core.sandboxes import install_signal_cleanup
+
     install_signal_cleanup()
 
 
