@@ -98,8 +98,10 @@ class Environment(ABC):
         else:
             try:
                 self.settings = self.Settings(**{**dict(settings or {}), **values})
-            except ValueError as exc:  # pydantic's ValidationError: one line per bad key
-                raise HermesError(f"environment {self.name!r}: bad settings: {one_line(exc)}") from None
+            except ValueError as exc:  # pydantic's ValidationError
+                raise HermesError(
+                    f"environment {self.name!r}: bad settings: {settings_problems(exc)}"
+                ) from None
 
     def rows(self, split: str = "train") -> Sequence[Row]:
         """The tasks of ``split``. A dataset that cannot be found raises a one-line error saying where to
@@ -154,6 +156,16 @@ def named_scores(score: Score) -> dict[str, float]:
 
 def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+def settings_problems(exc: ValueError) -> str:
+    """``key: problem; key: problem`` from a pydantic ``ValidationError`` (any other error as one line)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return one_line(exc)
+    return "; ".join(
+        f"{'.'.join(map(str, e.get('loc', ()))) or 'settings'}: {e.get('msg')}" for e in errors()
+    )
 
 
 def environment_class(name: str) -> type[Environment]:

@@ -79,3 +79,31 @@ def test_config_accepts_the_command_line_string_forms():
     assert config.enabled_toolsets == ["terminal", "file"] and config.extra_body == {"top_p": 0.9}
     with pytest.raises(ValueError, match="JSON object"):
         HermesAgentEnvConfig(extra_body="[1, 2]")
+
+
+def test_env_commands_import_no_training_framework():
+    """``hermes env --help`` and listing stay quick: no transformers, torch or trainer import (and so no
+    "PyTorch was not found" line)."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from hermes_core.cli import cli\n"
+        "for args in (['--help'], ['list'], ['serve', '--help'], ['run', '--help']):\n"
+        "    assert CliRunner().invoke(cli, ['env', *args]).exit_code == 0, args\n"
+        "heavy = ('atroposlib', 'transformers', 'torch', 'trl', 'openenv', 'verifiers', 'datasets')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
+    assert "PyTorch" not in done.stderr
+
+
+def test_env_serve_settings_are_checked_before_serving(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["env", "serve", "gsm8k", "--env.bogus", "1", "--env.data_source=/nowhere"])
+    assert exit_info.value.code == 1
+    assert "bad settings: bogus: Extra inputs are not permitted" in capsys.readouterr().err
+    result = CliRunner().invoke(cli, ["env", "serve", "gsm8k", "stray"])
+    assert result.exit_code == 2 and "--env.KEY VALUE" in result.output
