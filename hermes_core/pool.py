@@ -34,7 +34,6 @@ from typing import Any
 
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
-    DEFAULT_TIMEOUT,
     ExecResult,
     Sandbox,
     SandboxError,
@@ -62,13 +61,12 @@ __all__ = ["PoolClosed", "PoolTimeout", "PooledBackend", "PooledSandbox", "Sandb
 
 @dataclass
 class PoolMetrics:
+    """Counters; the gauges (``waiting``, ``in_use``, ``idle``, ``creating``, ``size``) are read from the
+    pool's own state by :meth:`SandboxPool.snapshot`."""
+
     created: int = 0
     reused: int = 0
     destroyed: int = 0
-    waiting: int = 0
-    in_use: int = 0
-    idle: int = 0
-    creating: int = 0
     create_failures: int = 0
     setup_failures: int = 0
     dead_replaced: int = 0
@@ -107,8 +105,7 @@ class SandboxPool:
     and whose ``cleanup()`` gives the sandbox back; ``with pool.task(task_id) as sandbox:`` does both.
     ``setup(sandbox)`` runs once on each new sandbox (install tools, warm caches); if it raises, the
     sandbox is destroyed like any other failure. New sandboxes are made from ``request`` (a
-    :class:`SandboxRequest`; ``image``, ``cwd``, ``timeout``, ``max_output`` and ``create_options`` build
-    one when it is not given).
+    :class:`SandboxRequest`: image, working directory, command timeout, output cap, backend options).
     """
 
     def __init__(
@@ -121,15 +118,10 @@ class SandboxPool:
         max_age: float | None = None,
         max_uses: int | None = None,
         create_attempts: int = 2,
-        image: str | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        max_output: int = DEFAULT_MAX_OUTPUT,
-        create_options: dict[str, Any] | None = None,
+        request: SandboxRequest | None = None,
         setup: Callable[[Sandbox], None] | None = None,
         reap_interval: float | None = None,
         name: str = "pool",
-        request: SandboxRequest | None = None,
     ) -> None:
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
@@ -140,15 +132,8 @@ class SandboxPool:
         self.max_age = max_age
         self.max_uses = max_uses
         self.create_attempts = max(1, create_attempts)
-        self.request = request or SandboxRequest(
-            name,
-            image=image,
-            cwd=cwd,
-            timeout=float(timeout or DEFAULT_TIMEOUT),
-            max_output=max_output,
-            options=dict(create_options or {}),
-        )
-        self.timeout = timeout
+        self.request = request or SandboxRequest(name)
+        self.timeout = self.request.timeout
         self.setup = setup
         self.name = name
         self.metrics = PoolMetrics()
@@ -157,6 +142,7 @@ class SandboxPool:
         self._in_use: set[_Slot] = set()
         self._waiters: deque[_Waiter] = deque()
         self._size = 0  # idle + in use + being created + capacity handed to a waiter
+        self._creating = 0
         self._serial = 0
         self._closed = False
         self._all_released = threading.Condition(self._lock)
@@ -231,8 +217,6 @@ class SandboxPool:
             for waiter in waiters:
                 waiter.grant = ("closed", None)
                 waiter.event.set()
-            self.metrics.waiting = 0
-            self.metrics.idle = 0
         self._stop_reaper.set()
         for slot in idle:
             self._destroy(slot, reason="pool closed")
@@ -255,7 +239,6 @@ class SandboxPool:
             old = [s for s in self._idle if self._too_old(s, now)]
             for slot in old:
                 self._idle.remove(slot)
-            self.metrics.idle = len(self._idle)
         for slot in old:
             with self._lock:
                 self.metrics.retired += 1
@@ -264,9 +247,14 @@ class SandboxPool:
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
-            data = self.metrics.to_dict()
-            data["size"] = self._size
-            return data
+            return {
+                **self.metrics.to_dict(),
+                "waiting": len(self._waiters),
+                "in_use": len(self._in_use),
+                "idle": len(self._idle),
+                "creating": self._creating,
+                "size": self._size,
+            }
 
     @property
     def closed(self) -> bool:
@@ -288,7 +276,6 @@ class SandboxPool:
             if not self._waiters:
                 while self._idle:
                     slot = self._idle.pop()
-                    self.metrics.idle = len(self._idle)
                     self.metrics.reused += 1
                     return self._lend(slot)
                 if self._size < self.max_size:
@@ -297,13 +284,11 @@ class SandboxPool:
                     return None
             waiter = _Waiter()
             self._waiters.append(waiter)
-            self.metrics.waiting = len(self._waiters)
         waiter.event.wait(max(0.0, deadline - time.monotonic()))
         with self._lock:
             if waiter.grant is None:  # deadline passed, nothing handed to us
                 with contextlib.suppress(ValueError):
                     self._waiters.remove(waiter)
-                self.metrics.waiting = len(self._waiters)
                 self.metrics.timeouts += 1
                 raise PoolTimeout(
                     f"{self.name}: no sandbox free within {wait:g}s (all {self.max_size} in use, "
@@ -320,7 +305,6 @@ class SandboxPool:
     def _lend(self, slot: _Slot) -> _Slot:
         # called with the lock held
         self._in_use.add(slot)
-        self.metrics.in_use = len(self._in_use)
         return slot
 
     def _give_back_capacity(self) -> None:
@@ -328,7 +312,6 @@ class SandboxPool:
         with self._lock:
             if self._waiters and not self._closed:
                 waiter = self._waiters.popleft()
-                self.metrics.waiting = len(self._waiters)
                 waiter.grant = ("create", None)
                 waiter.event.set()
             else:
@@ -338,18 +321,14 @@ class SandboxPool:
     def _return(self, slot: _Slot) -> None:
         with self._lock:
             self._in_use.discard(slot)
-            self.metrics.in_use = len(self._in_use)
             slot.last_used = time.monotonic()
             if self._waiters:
                 waiter = self._waiters.popleft()
-                self.metrics.waiting = len(self._waiters)
                 waiter.grant = ("slot", slot)
                 self._in_use.add(slot)  # in use on the waiter's behalf from now on
-                self.metrics.in_use = len(self._in_use)
                 waiter.event.set()
             else:
                 self._idle.append(slot)
-                self.metrics.idle = len(self._idle)
             self._all_released.notify_all()
 
     # -- sandbox life --------------------------------------------------------------------------------
@@ -358,7 +337,7 @@ class SandboxPool:
         with self._lock:
             self._serial += 1
             serial = self._serial
-            self.metrics.creating += 1
+            self._creating += 1
         sandbox = None
         try:
             sandbox = self.backend.create(self.request.for_task(f"{self.name}-{serial}"))
@@ -366,7 +345,7 @@ class SandboxPool:
                 self.setup(sandbox)
         except BaseException:
             with self._lock:
-                self.metrics.creating -= 1
+                self._creating -= 1
                 self.metrics.create_failures += 1
                 if sandbox is not None:
                     self.metrics.created += 1
@@ -376,7 +355,7 @@ class SandboxPool:
             raise
         slot = _Slot(sandbox)
         with self._lock:
-            self.metrics.creating -= 1
+            self._creating -= 1
             self.metrics.created += 1
             self._lend(slot)
         return slot
@@ -396,7 +375,6 @@ class SandboxPool:
         if slot.dead:  # close() already terminated it
             with self._lock:
                 self._in_use.discard(slot)
-                self.metrics.in_use = len(self._in_use)
             self._give_back_capacity()
             return
         keep = not discard and not self._closed and self._healthy(slot)
@@ -435,7 +413,6 @@ class SandboxPool:
         log.debug("%s: destroying a sandbox (%s)", self.name, reason)
         with self._lock:
             self._in_use.discard(slot)
-            self.metrics.in_use = len(self._in_use)
             already = slot.dead
             slot.dead = True
             if not already:
@@ -522,9 +499,8 @@ class PooledBackend(TerminalBackend):
         with self._lock:
             if key not in self._pools:
                 options = dict(self.pool_options)
-                options.setdefault("image", image)
-                options.setdefault("cwd", cwd)
                 options.setdefault("name", f"{self.inner.name or 'backend'}-pool")
+                options.setdefault("request", SandboxRequest(options["name"], image=image, cwd=cwd))
                 self._pools[key] = SandboxPool(self.inner, **options)
             return self._pools[key]
 

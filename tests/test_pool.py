@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from hermes_core.pool import PoolClosed, PooledBackend, PoolTimeout, SandboxPool, task_dir_name
-from hermes_core.terminal import ExecResult, Sandbox, SandboxError, TerminalBackend, task_slug
+from hermes_core.terminal import ExecResult, Sandbox, SandboxError, SandboxRequest, TerminalBackend, task_slug
 from hermes_testkit.backends import BackendConformance, ShellBackend
 
 # -- a fake backend that fails on purpose --------------------------------------------------------------
@@ -380,7 +380,8 @@ def test_request_object_reaches_the_backend():
 
     backend = Recorder()
     backend.create("t", image="img", timeout=7, network="none").cleanup()
-    pool = SandboxPool(backend, max_size=1, image="img2", cwd="/w", timeout=3, create_options={"x": 1})
+    request = SandboxRequest("pool", image="img2", cwd="/w", timeout=3, options={"x": 1})
+    pool = SandboxPool(backend, max_size=1, request=request)
     with pool.task("job"):
         pass
     pool.close()
@@ -400,7 +401,7 @@ def test_request_object_reaches_the_backend():
 
 def test_local_backend_pooled_concurrent_tasks(tmp_path):
     base = tmp_path / "sandbox"
-    pool = SandboxPool(ShellBackend(), max_size=3, cwd=str(base), timeout=30)
+    pool = SandboxPool(ShellBackend(), max_size=3, request=SandboxRequest("pool", cwd=str(base), timeout=30))
     seen: dict[str, str] = {}
     lock = threading.Lock()
 
@@ -428,7 +429,7 @@ def test_hostile_task_id_is_harmless(tmp_path):
     marker = tmp_path / "marker"
     marker.write_text("still here")
     hostile = f"x; rm -rf {tmp_path} ; rm -rf / #$(rm -rf {marker})"
-    pool = SandboxPool(ShellBackend(), max_size=1, cwd=str(base))
+    pool = SandboxPool(ShellBackend(), max_size=1, request=SandboxRequest("pool", cwd=str(base)))
     with pool.task(hostile) as sandbox:
         assert sandbox.execute("echo ok").output == "ok\n"
         assert os.path.isdir(sandbox.cwd) and sandbox.cwd.startswith(str(base / "hermes_tasks") + "/")
@@ -440,7 +441,7 @@ def test_hostile_task_id_is_harmless(tmp_path):
 
 
 def test_pooled_local_backend_timeout_still_kills(tmp_path):
-    pool = SandboxPool(ShellBackend(), max_size=1, cwd=str(tmp_path))
+    pool = SandboxPool(ShellBackend(), max_size=1, request=SandboxRequest("pool", cwd=str(tmp_path)))
     with pool.task("t") as sandbox:
         result = sandbox.execute("sleep 30", timeout=1)
         assert result.exit_code == 124
