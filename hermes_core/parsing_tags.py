@@ -203,9 +203,9 @@ class TaggedJsonParser(ToolCallParser):
                 continue
             head = _NAME_THEN_ARGUMENTS.match(text, body)
             if head is not None and text.startswith("{", head.end()) and head.group(1).strip():
-                if doc is text:
-                    doc = json_document(text)
                 arguments, closure, end, _ = head_arguments(text, doc, head.end())
+                if closure and doc is text:  # a failed scan: later ones must not count lines
+                    doc = json_document(text)
                 name = head.group(1).strip()
                 calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments + closure)))
                 pos = find(start, end)
