@@ -23,7 +23,6 @@ from hermes_core.process import (
     DEFAULT_ENV_ALLOW,
     ResourceLimits,
     clean_environment,
-    kill_group,
     kill_marked,
     owned_tempdir,
     reaper_argv,
@@ -62,7 +61,6 @@ class LocalSandbox(Sandbox):
         self.limits = limits
         self.marker = f"HERMES_SANDBOX_ID={uuid.uuid4().hex}"
         self._owns_cwd = owns_cwd
-        self._groups: set[int] = set()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -83,14 +81,9 @@ class LocalSandbox(Sandbox):
             timeout=self.limit(timeout),
             max_output=self.max_output,
             env=env,
-            on_start=self._remember,
             marker=f"HERMES_EXEC_ID={uuid.uuid4().hex}",
             limits=self.limits,
         )
-
-    def _remember(self, pgid: int) -> None:
-        with self._lock:
-            self._groups.add(pgid)
 
     def cleanup(self) -> None:
         """Kill what the task left running in the background and remove its temporary directory."""
@@ -98,12 +91,9 @@ class LocalSandbox(Sandbox):
             if self._closed:
                 return
             self._closed = True
-            groups, self._groups = self._groups, set()
-        # marked first (what left the group still carries the marker; a reaper or a namespace init
-        # must outlive what is below it until that is dead), then the groups, then what raced us
-        kill_marked(self.marker)
-        for pgid in groups:
-            kill_group(pgid)
+        # Every process a command started is marked, or below a marked namespace init or reaper, so
+        # the marker finds them all. Process groups are not killed by id: a finished command's group id
+        # is a pid the system reuses (32768 of them), and killing it could end another task's command.
         kill_marked(self.marker)
         if self._owns_cwd:
             shutil.rmtree(self.cwd, ignore_errors=True)
