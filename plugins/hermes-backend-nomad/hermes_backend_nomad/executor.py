@@ -37,6 +37,9 @@ TOKEN_VARIABLE = "HERMES_EXECUTOR_TOKEN"
 PIPE_GRACE = 0.5  # seconds to wait for output after the command exits (a background job holds the pipe)
 KILL_ROUNDS = 3
 SAFE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM")
+# Each command's marker starts with this executor's own id, so that a reset kills only what this executor
+# started: on a shared host (tests, a raw_exec driver) other programs carry HERMES_EXEC_ID markers too.
+INSTANCE = uuid.uuid4().hex[:12]
 
 
 class Tail:
@@ -98,7 +101,7 @@ def kill_command(process: subprocess.Popen, marker: str) -> None:
 def run_command(command: str, cwd: str, timeout: float, max_output: int) -> dict:
     if not os.path.isdir(cwd):
         return {"output": f"working directory does not exist: {cwd}", "exit_code": 1, "timed_out": False}
-    marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
+    marker = f"HERMES_EXEC_ID={INSTANCE}-{uuid.uuid4().hex}"
     env = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin")
     env["HERMES_EXEC_ID"] = marker.split("=", 1)[1]
@@ -233,7 +236,7 @@ def reset(workdir: str) -> dict:
     """Kill every process a command started and empty the working folder: the slot as new."""
     killed = 0
     for _ in range(KILL_ROUNDS):
-        pids = [p for p in _marked_prefix(b"HERMES_EXEC_ID=")]
+        pids = _marked_prefix(f"HERMES_EXEC_ID={INSTANCE}-".encode())
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)

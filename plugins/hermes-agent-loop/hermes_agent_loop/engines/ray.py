@@ -98,7 +98,10 @@ def run_on_ray(
     connected_here = not ray.is_initialized()
     if connected_here:
         if address is None:
-            ray.init(include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+            # "local": always a new instance of our own, never a cluster that happens to run here
+            ray.init(
+                address="local", include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1"
+            )
         else:
             ray.init(address=address, log_to_driver=False)
     handles: list[Any] = []
