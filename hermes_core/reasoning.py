@@ -26,6 +26,7 @@ content, which the tool parser then reads. :func:`split_reasoning` (whole text) 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -175,8 +176,8 @@ class MarkerReasoningParser(ReasoningParser):
 
     def split(self, text: str) -> tuple[str | None, str | None]:
         stream = self.stream()
-        deltas = stream.feed(text) + stream.finish()
-        return join_reasoning(deltas)
+        stream._held = text  # the whole text is one final scan: no marker can still be completed
+        return join_reasoning(stream.finish())
 
     def stream(self) -> MarkerStream:
         return MarkerStream(self)
@@ -203,21 +204,11 @@ class MarkerStream(ReasoningStream):
         self._reasoning: list[str] = []
         self._content: list[str] = []
 
-    def _markers(self) -> list[tuple[str, str]]:
+    def _markers(self) -> tuple[tuple[str, str], ...]:
         p = self.p
         if p.plain_when_off and not p.starts_in_reasoning:
-            return []
-        if self.state == _REASONING:
-            return [
-                *((m, "start") for m in p.starts),
-                *((m, "end") for m in p.ends),
-                *((m, "implicit") for m in p.implicit_ends),
-            ]
-        found = [(m, "end") for m in p.ends] if p.absorb_ends else []
-        found += [(m, "drop") for m in p.drop_in_content]
-        if p.reopen:
-            found += [(m, "start") for m in p.starts]
-        return found
+            return ()
+        return _marker_table(type(p))[self.state == _REASONING]
 
     def feed(self, delta: str) -> list[ReasoningDelta]:
         if self.result is not None:
@@ -325,6 +316,23 @@ class MarkerStream(ReasoningStream):
             self._out.append(ReasoningDelta(content=text))
 
 
+@cache
+def _marker_table(cls: type[MarkerReasoningParser]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """``(markers in the content, markers in the reasoning)`` of a format, each ``(marker, kind)``;
+    built once per class."""
+    in_reasoning = (
+        *((m, "start") for m in cls.starts),
+        *((m, "end") for m in cls.ends),
+        *((m, "implicit") for m in cls.implicit_ends),
+    )
+    in_content = (
+        *((m, "end") for m in (cls.ends if cls.absorb_ends else ())),
+        *((m, "drop") for m in cls.drop_in_content),
+        *((m, "start") for m in (cls.starts if cls.reopen else ())),
+    )
+    return in_content, in_reasoning
+
+
 def _earliest(
     window: str, pos: int, markers: list[tuple[str, str]], final: bool, found: dict[str, int]
 ) -> tuple[int, str, int, int]:
@@ -332,7 +340,7 @@ def _earliest(
     partial)``, where ``partial`` >= 0 says a marker may still complete there (wait for more text).
     ``found`` caches each marker's next index in ``window`` so a scan stays linear."""
     hit, kind, length = -1, "", 0
-    for marker, what in markers:
+    for marker, what in markers:  # a handful of markers: a loop beats building a regex per format
         index = found.get(marker, pos)
         if 0 <= index < pos or marker not in found:
             index = found[marker] = window.find(marker, pos)
@@ -343,9 +351,12 @@ def _earliest(
     # a marker that may still complete before (or, longer, at) the hit: hold from its start
     limit = hit if hit >= 0 else len(window)
     longest = max((len(m) for m, _ in markers), default=0)
+    firsts = {m[0] for m, _ in markers}
     for start in range(max(pos, len(window) - longest + 1), len(window)):
         if start > limit:
             break
+        if window[start] not in firsts:  # most positions cannot begin any marker
+            continue
         tail = window[start:]
         for marker, _ in markers:
             longer = len(marker) > len(tail) and marker.startswith(tail)

@@ -129,8 +129,9 @@ class ReasoningConformance:
     def test_linear_time_on_unclosed_reasoning(self):
         parser = self.make_parser()
         for marker in self._markers()[:3]:
-            # small enough that 10x still fits the caches: beyond, memory bandwidth alone bends the ratio
-            assert_linear(parser.extract, marker + "x " + marker[:-1], small=2_000)
+            # small enough that 10x still fits the caches (beyond, memory bandwidth alone bends the ratio);
+            # 45 still tells linear (~10x) from quadratic (~100x)
+            assert_linear(parser.extract, marker + "x " + marker[:-1], small=1_000, max_ratio=45)
 
     def test_composition_with_a_tool_parser_streams_like_whole_text(self):
         if not self.tool_parser_name:
