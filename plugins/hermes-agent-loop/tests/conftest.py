@@ -1,4 +1,4 @@
-"""The agent tests name the kit's empty host ``host``."""
+"""The agent tests name the kit's empty host ``host``; ``server`` is the kit's scripted OpenAI server."""
 
 from __future__ import annotations
 
@@ -13,3 +13,12 @@ def host(hermes_empty_host):
 
     hermes_empty_host.register(hermes_agent_loop.plugin, name="hermes-agent-loop")
     return hermes_empty_host
+
+
+@pytest.fixture
+def server():
+    """The test kit's scripted OpenAI server on 127.0.0.1, closed after the test."""
+    from hermes_testkit.openai_server import ScriptedOpenAIServer
+
+    with ScriptedOpenAIServer() as srv:
+        yield srv

@@ -17,7 +17,7 @@ from hermes_core.hookspecs import hookimpl
 from hermes_core.parsing_tags import TaggedJsonParser
 from hermes_core.registry import HermesError
 from hermes_core.tools import Tool
-from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer, error, reply, tool_call
+from hermes_testkit.openai_server import Reply, error, reply, tool_call
 
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 
@@ -78,12 +78,6 @@ def tools_host(host):
     TestTools.calls = []
     host.register(TestTools(), name="agent-test-tools")
     return host
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 def schemas(host, names=("terminal", "echo", "boom", "big")):

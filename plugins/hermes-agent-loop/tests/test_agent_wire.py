@@ -15,16 +15,10 @@ from hermes_agent_loop.reasoning import round_trip_fields
 from hermes_core.hookspecs import hookimpl
 from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, ToolCallParser, encode_arguments
 from hermes_core.registry import HermesError
-from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply
+from hermes_testkit.openai_server import error, reply
 
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 TOOLS = [{"type": "function", "function": {"name": "x", "parameters": {"type": "object", "properties": {}}}}]
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 def run(server, api_key="x", **kwargs):

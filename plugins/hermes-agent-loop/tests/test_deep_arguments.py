@@ -14,7 +14,7 @@ from hermes_agent_loop.trajectory import read_jsonl, to_sharegpt
 from hermes_core import Tool, Toolset
 from hermes_core.cli import cli
 from hermes_core.hookspecs import hookimpl
-from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer, reply, tool_call
+from hermes_testkit.openai_server import Reply, reply, tool_call
 
 DEPTH = 100_000
 DEEP = {
@@ -32,12 +32,6 @@ class Echo:
     @hookimpl
     def register_toolsets(self, register):
         register(Toolset("deep", tools=("echo",)))
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hermes_agent_loop.trajectory import read_jsonl
 from hermes_core import Tool
 from hermes_core.cli import cli
 from hermes_core.hookspecs import hookimpl
-from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+from hermes_testkit.openai_server import reply
 
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 HANG = 30.0
@@ -76,12 +76,6 @@ class Quitter:
 
 class Custom(BaseException):
     pass
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from hermes_core.hookspecs import hookimpl
 from hermes_core.plugins import Hermes
 from hermes_core.tools import Tool
 from hermes_testkit.hooks import NoopHooks, assert_hooks_listed
-from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+from hermes_testkit.openai_server import reply
 
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 
@@ -73,12 +73,6 @@ class Recorder:
     @hookimpl
     def on_run_end(self, run, result):
         self.seen.append(("on_run_end", run.state["recorder"], result.stop_reason, result.metrics.attempted))
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 @pytest.fixture

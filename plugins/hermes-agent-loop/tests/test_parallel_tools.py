@@ -7,12 +7,11 @@ import json
 import threading
 
 import openai
-import pytest
 
 from hermes_agent_loop import AgentLoop
 from hermes_core.hookspecs import hookimpl
 from hermes_core.tools import Tool
-from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+from hermes_testkit.openai_server import reply
 
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 TOOLS = [
@@ -41,12 +40,6 @@ class Tracker:
         with self.lock:
             self.active -= 1
             self.log.append(("end", label))
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 def run(server, calls, **kwargs):

@@ -16,7 +16,7 @@ from hermes_agent_loop.budget import PER_RESULT_CHARS, PER_TURN_CHARS, ResultBud
 from hermes_core.hookspecs import hookimpl
 from hermes_core.sandboxes import cleanup_task
 from hermes_core.tools import Tool
-from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+from hermes_testkit.openai_server import reply
 
 FAST = {"retry_base_delay": 0.001, "retry_max_delay": 0.01}
 
@@ -33,12 +33,6 @@ class BigTool:
                 "big", "a large output", big, {"type": "object", "properties": {"size": {"type": "integer"}}}
             )
         )
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 @pytest.fixture
