@@ -254,8 +254,7 @@ class PluginExit(HermesError):
 def _process_guards(what: str) -> Iterator[None]:
     """``os._exit`` and ``os.fork`` raise :class:`PluginExit`, and threads started are daemon threads,
     while a plugin's code runs (the loader runs before the command's own work, so nothing else needs
-    them then). A plugin reaching past ``os`` (``ctypes``) is beyond this: ``hermes plugins list``, run
-    in a subprocess by ``hermes doctor``, still names it."""
+    them then). A plugin reaching past ``os`` and ``posix`` (through ``ctypes``) is beyond this."""
     import posix
 
     def refuse(name: str) -> Any:
