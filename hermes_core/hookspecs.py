@@ -90,10 +90,12 @@ def register_terminal_backends(register: Callable[..., None]) -> None:
 
 @hookspec
 def register_environments(register: Callable[..., None]) -> None:
-    """Register RL environments: atroposlib ``BaseEnv`` subclasses.
+    """Register RL environments: ``hermes_envs.contract.Environment`` subclasses (trainer-independent;
+    atroposlib, OpenEnv and TRL reach them through hermes-envs' adapters), or atroposlib ``BaseEnv``
+    subclasses for ``hermes env run`` alone.
 
-    Always lazily: ``register("module:EnvClass", name="gsm8k", description=...)``, since importing
-    atroposlib costs seconds. ``hermes env list`` / ``hermes env run NAME`` use them.
+    Always lazily: ``register("module:EnvClass", name="gsm8k", description=...)``. ``hermes env list`` /
+    ``run`` / ``serve`` use them.
     """
 
 
