@@ -54,7 +54,14 @@ def load_tasks(path: str | None = None) -> list[FileTask]:
     """The built-in tasks, or ``{"prompt", "path", "expected"}`` rows from a JSONL file."""
     if not path:
         return list(BUILTIN_TASKS)
-    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    source = Path(path)
+    if not source.is_file():
+        from hermes_core.registry import HermesError
+
+        raise HermesError(
+            f"tasks file not found: put a JSONL of prompt/path/expected rows at {source.resolve()}"
+        )
+    rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     return [FileTask(prompt=r["prompt"], path=r["path"], expected=r["expected"]) for r in rows]
 
 
