@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -296,3 +297,17 @@ def test_run_settings_messages_places_the_ephemeral_prompt():
     assert (
         settings(None, "Eph.").messages([{"role": "system", "content": None}, user])[0]["content"] == "Eph."
     )
+
+
+def test_run_against_a_closed_port_names_the_url_and_does_not_retry(cli_host, capsys):
+    with socket.socket() as closed:  # bound, never listening: connections to it are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        base_url = f"http://someone:hunter2-secret-pw@127.0.0.1:{port}/v1"
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", "hi", "--base-url", base_url, "-m", "m", "--toolsets", "none", "--max-retries", "3"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert f"127.0.0.1:{port}/v1" in err and "connection refused" in err
+    assert "hunter2-secret-pw" not in err
+    assert "retry" not in err  # a closed port is not retried
