@@ -137,6 +137,7 @@ def preflight(tokenizer_path: str) -> None:
     from hermes_core.registry import HermesError
 
     try:
+        import jinja2  # noqa: F401  (the chat template; transformers imports it only when rendering)
         from transformers import AutoTokenizer
 
         import hermes_envs.managed  # noqa: F401
