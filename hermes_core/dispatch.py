@@ -262,12 +262,17 @@ async def call_tool(
     is the shorter of ``timeout`` and the tool's own; only its expiry counts as a timeout: a handler that
     raises ``TimeoutError`` itself (a socket timeout inside a web tool) failed.
     """
-    import asyncio
-
     started = time.perf_counter()
     prepared = _prepare(name, arguments, task_id, registry, handler, known, schema)
     if isinstance(prepared, ToolOutcome):
         return prepared
+    return await _execute(name, prepared, timeout, started)
+
+
+async def _execute(name: str, prepared: _Prepared, timeout: float | None, started: float) -> ToolOutcome:
+    """Run a prepared call under the shorter deadline, blaming a ``TimeoutError`` once."""
+    import asyncio
+
     limit = min((t for t in (timeout, prepared.timeout) if t), default=None)
     deadline = asyncio.timeout(limit) if limit else None
     try:
@@ -314,7 +319,7 @@ def call_tool_sync(
     if isinstance(prepared, ToolOutcome):
         return prepared
     if prepared.is_async:
-        return asyncio.run(call_tool(name, arguments, task_id=task_id, registry=registry))
+        return asyncio.run(_execute(name, prepared, None, started))
     try:
         value = prepared.call()
         if inspect.isawaitable(value):

@@ -235,3 +235,45 @@ def test_json_schema_validation_works_without_jsonschema(monkeypatch):
         "mode": "a",
         "tags": ["x"],
     }
+
+
+def test_one_dispatch_path_answers_with_a_structured_outcome():
+    """Issue 18.1: the core calls the tool and says what happened; no caller parses the result again."""
+    import time
+
+    from hermes_core.dispatch import call_tool
+
+    registry = registry_with(
+        add_tool(),
+        Tool(name="sulk", description="", handler=lambda a, t: {"error": "not today"}),
+        Tool(name="slow", description="", handler=lambda a, t: time.sleep(0.5), timeout=0.05),
+    )
+    ok = registry.call("add", '{"a": 2, "b": 5}')
+    assert (ok.kind, ok.ok, ok.content, ok.schema_valid) == ("ok", True, "7", True)
+    unknown = registry.call("sub", {})
+    assert (
+        unknown.unknown
+        and not unknown.schema_valid
+        and json.loads(unknown.content) == {"error": unknown.error}
+    )
+    invalid = registry.call("add", {"a": "two"})
+    assert (
+        invalid.kind == "invalid"
+        and not invalid.schema_valid
+        and "invalid arguments for add" in invalid.error
+    )
+    sulk = registry.call("sulk", {})
+    assert sulk.kind == "failed" and sulk.error == "not today" and sulk.schema_valid
+    slow = asyncio.run(registry.acall("slow", {}))
+    assert slow.timed_out and slow.error == "slow timed out after 0.05s"
+    limited = asyncio.run(call_tool("add", {"a": 1}, registry=registry, known={"sulk"}))
+    assert limited.unknown and limited.error == "unknown tool 'add'; available: sulk"
+    own = asyncio.run(
+        call_tool(
+            "x",
+            '{"n": "1"}',
+            handler=lambda n, a, t: [n, a],
+            schema={"properties": {"n": {"type": "integer"}}},
+        )
+    )
+    assert own.ok and not own.schema_valid and json.loads(own.content) == ["x", {"n": "1"}]
