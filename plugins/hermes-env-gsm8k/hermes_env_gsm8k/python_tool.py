@@ -1,7 +1,9 @@
 """The ``python`` tool: the model's code runs in the task's sandbox, not in the trainer's process.
 
 The program travels base64-encoded inside one shell command (any backend that runs ``sh`` can take it)
-into a temporary file that is removed afterwards, so stdin stays free and quoting cannot break it.
+and reaches ``python3 -c`` decoded, so stdin stays free and quoting cannot break it. No file is written:
+a temporary program file outlived every call killed at its timeout (the kill comes before any ``rm``),
+and the command already carries the program as one argument, so ``-c`` adds no size limit.
 """
 
 from __future__ import annotations
@@ -32,11 +34,7 @@ def interpreter() -> str:
 
 def python_command(code: str) -> str:
     encoded = base64.b64encode(code.encode()).decode()
-    return (
-        'f=$(mktemp "${TMPDIR:-/tmp}/hermes-py-XXXXXX") && '
-        f'printf %s \'{encoded}\' | base64 -d > "$f" && {interpreter()} "$f"; '
-        'rc=$?; rm -f "$f"; exit $rc'
-    )
+    return f"program=$(printf %s '{encoded}' | base64 -d) && exec {interpreter()} -c \"$program\""
 
 
 def run_python(args: dict[str, Any], task_id: str | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,21 @@ def test_errors_timeouts_and_silence(task_id):
     assert slow["exit_code"] == 124
     assert "print()" in call("x = 1", task_id)["output"]
     assert "error" in call("print(1)", task_id, timeout="soon")  # schema-checked arguments
+
+
+def test_a_timed_out_program_leaves_no_file_behind(tmp_path, monkeypatch):
+    """Killed at its timeout, the program must not outlive the call as a temporary file (it did: the
+    kill came before the ``rm``)."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    task = "gsm8k-tool-timeout-test"
+    try:
+        sandbox = sandbox_for(task)
+        assert sandbox.execute('echo "$TMPDIR"', timeout=10).output.strip() == str(tmp_path)
+        code = "import time  # unmistakable-marker-6d1f\ntime.sleep(30)"
+        assert call(code, task, timeout=1)["exit_code"] == 124
+        places = [tmp_path, sandbox.cwd]
+        files = [p for place in places for p in Path(place).rglob("*") if p.is_file()]
+        assert not [p for p in files if b"unmistakable-marker-6d1f" in p.read_bytes()]
+        assert call("import sys; print(sys.argv[0])", task)["output"].strip() == "-c"  # no program file
+    finally:
+        cleanup_task(task)
