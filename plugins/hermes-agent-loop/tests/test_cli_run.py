@@ -311,3 +311,55 @@ def test_run_against_a_closed_port_names_the_url_and_does_not_retry(cli_host, ca
     assert f"127.0.0.1:{port}/v1" in err and "connection refused" in err
     assert "hunter2-secret-pw" not in err
     assert "retry" not in err  # a closed port is not retried
+
+
+CALL_AS_TEXT = '<tool_call>\n{"name": "terminal", "arguments": {"command": "ls"}}\n</tool_call>'
+
+
+def test_run_names_the_parser_for_tool_calls_written_as_text(cli_host, server):
+    import hermes_parsers
+
+    cli_host.register(hermes_parsers, name="hermes-parsers")
+    args = ("run", "list files", "--base-url", server.base_url, "-m", "m", "--toolsets", "clitest")
+    server.queue(reply(CALL_AS_TEXT))
+    result = invoke(*args)
+    assert result.exit_code == 0 and result.stdout.strip() == CALL_AS_TEXT
+    (hint,) = [line for line in result.stderr.splitlines() if line.startswith("hint:")]
+    assert "--tool-call-parser hermes" in hint
+
+    server.queue(reply(CALL_AS_TEXT), reply("There is one file."))
+    result = invoke(*args, "--tool-call-parser", "hermes")  # the hint's advice, followed: the call runs
+    assert result.stdout.strip() == "There is one file." and "ran ls" in result.stderr
+    assert "hint:" not in result.stderr
+
+
+def test_run_without_parsers_installed_still_notices_tool_call_markup(cli_host, server):
+    server.queue(reply(CALL_AS_TEXT), reply("Plain answer."))
+    args = ("run", "hi", "--base-url", server.base_url, "-m", "m", "--toolsets", "none")
+    (hint,) = [line for line in invoke(*args).stderr.splitlines() if line.startswith("hint:")]
+    assert "pip install hermes-parsers" in hint
+    assert "hint:" not in invoke(*args).stderr
+
+
+@pytest.mark.parametrize("command", ["run", "batch", "chat"])
+def test_help_of_each_command_that_takes_input_shows_examples(cli_host, command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    examples = result.stdout.split("Examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert examples and all(line.startswith("    ") for line in examples)
+    assert sum(f"hermes {command} " in line for line in examples) >= 2
+
+
+def test_batch_help_describes_every_key_it_reads_and_its_example_line_reads(cli_host, tmp_path):
+    from hermes_agent_loop.cli.batch import PROMPT_KEYS, read_prompts
+
+    text = invoke("batch", "--help").stdout
+    table = text.split("an object with:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    keys = {line.split()[0] for line in table if line.startswith("    ")}
+    assert {"prompt", "messages", "id", "system", "metadata"} <= keys
+    assert all(key in text for key in (*PROMPT_KEYS, "prompt_id"))
+    echo = next(line for line in text.splitlines() if line.strip().startswith("echo '"))
+    line = echo.split("'")[1]
+    (tmp_path / "p.jsonl").write_text(line + "\n")
+    (prompt,) = read_prompts(str(tmp_path / "p.jsonl"))
+    assert prompt.id == json.loads(line)["id"] and prompt.prompt == json.loads(line)["prompt"]

@@ -180,10 +180,26 @@ def batch(
 ) -> None:
     """Run the agent on every prompt of PROMPTS.jsonl concurrently, saving trajectories as JSONL.
 
+    \b
+    Each line of PROMPTS.jsonl is a JSON string (the prompt) or an object with:
+      prompt        the task; also read from task, question, input or instruction
+      messages      instead of prompt: OpenAI chat messages (a system message there wins over --system)
+      id            kept in every record and used by --resume (also prompt_id; default: the line number)
+      system        this prompt's system prompt (else --system)
+      metadata      any JSON, copied into the prompt's record
+    Other keys are ignored; ids must be unique.
+
     Writes trajectories.jsonl (ShareGPT plus metrics), failures.jsonl (runs that ended in an error),
     tool_stats.json (per-tool counts) and summary.json to --out. Kill it at any point and run again
     with --resume: finished prompts are skipped and nothing is written twice. --engine ray runs the
     prompts on a Ray cluster (--ray-address auto) with the same files; --resume works across engines.
+
+    \b
+    Examples:
+      echo '{"id": "ls", "prompt": "How many files are in /etc?"}' > prompts.jsonl
+      hermes batch prompts.jsonl -o out/ --base-url http://localhost:8000/v1 -m Qwen/Qwen3-8B
+      hermes batch prompts.jsonl -o out/ --resume --retry-failed -w 32
+      hermes batch prompts.jsonl -o out/ -t none --openai-messages --limit 10
     """
     from hermes_agent_loop.trajectory import JsonlWriter, repair_jsonl
 

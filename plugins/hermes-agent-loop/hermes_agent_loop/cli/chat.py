@@ -371,7 +371,17 @@ def _run_pipe(session: ChatSession, stream) -> None:
     "--plain", is_flag=True, help="No interactive UI even in a terminal: one prompt per stdin line."
 )
 def chat(plain: bool, **flags: Any) -> None:
-    """Talk with the agent; tool calls and results are shown as they happen."""
+    """Talk with the agent; tool calls and results are shown as they happen.
+
+    In the session, /help lists the commands (/tools, /model, /reset, /save PATH, /exit). Without a
+    terminal (or with --plain) each stdin line is one message.
+
+    \b
+    Examples:
+      hermes chat --base-url http://localhost:8000/v1 -m Qwen/Qwen3-8B -t terminal
+      hermes chat -t none --system "Answer in one sentence."
+      echo "list the files here" | hermes chat --plain -t terminal
+    """
     from rich.console import Console
 
     from hermes_agent_loop.cli.run import _protect_from_signals

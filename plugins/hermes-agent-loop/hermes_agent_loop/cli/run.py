@@ -137,6 +137,36 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def unread_tool_calls_hint(answer: str | None, tools: list[dict[str, Any]] | None) -> str | None:
+    """One line naming the ``--tool-call-parser`` that would read the tool calls ``answer`` writes as text.
+
+    Only a hint, not ``auto`` by default: a server that parses tool calls itself (vLLM with its own
+    ``--tool-call-parser``, hosted APIs) would have its answers re-read client-side, formats sharing a
+    marker (``<tool_call>``: hermes, qwen, glm) would be told apart by guessing on every run, and the
+    agent loop would need hermes-parsers installed. Naming the parser once keeps runs reproducible.
+    """
+    if not answer:
+        return None
+    from hermes_core.plugins import get_hermes
+
+    try:
+        detect = get_hermes().parser("auto", tools).detect
+    except HermesError:  # no hermes-parsers: only the commonest marker can be noticed
+        if "<tool_call>" not in answer or "</tool_call>" not in answer:
+            return None
+        return (
+            "hint: the answer holds <tool_call> markup that was not run: pip install hermes-parsers, "
+            "then pass --tool-call-parser auto (or the format's name)"
+        )
+    name = detect(answer)
+    if name is None:
+        return None
+    return (
+        f"hint: the answer holds tool calls written as text ({name} format) that were not run: "
+        f"pass --tool-call-parser {name} (or set model.tool_call_parser)"
+    )
+
+
 @click.command()
 @click.argument("task")
 @common_options
@@ -148,7 +178,16 @@ def _clip(text: str, limit: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final answer.")
 def run(task: str, save_trajectory: str | None, as_json: bool, quiet: bool, **options: Any) -> None:
-    """Run the agent once on TASK, showing each tool call and result as it happens."""
+    """Run the agent once on TASK, showing each tool call and result as it happens.
+
+    The answer goes to stdout, the tool calls to stderr; the exit status is 1 when the run ends in an error.
+
+    \b
+    Examples:
+      hermes run "How many files are in /etc?" --base-url http://localhost:8000/v1 -m Qwen/Qwen3-8B
+      hermes run "Summarise README.md" -t file --save-trajectory runs.jsonl
+      hermes run "What is 17*23?" -t none -q --tool-call-parser hermes
+    """
     from hermes_agent_loop.hooks import RunHooks
 
     settings = RunSettings.from_flags(**options)
@@ -190,6 +229,10 @@ def run(task: str, save_trajectory: str | None, as_json: bool, quiet: bool, **op
         click.echo(mask(json.dumps(payload, ensure_ascii=False, indent=2)))
     elif result.final_response is not None:
         click.echo(mask(result.final_response))
+    if not settings.tool_call_parser:
+        hint = unread_tool_calls_hint(result.final_response, tools)
+        if hint:
+            click.echo(hint, err=True)
     if result.error:
         raise HermesError(mask(result.error))
     if not result.finished_naturally and not as_json:
