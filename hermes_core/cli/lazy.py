@@ -50,7 +50,7 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]):
         """An unknown command says which first-party plugin would add it, or which command was meant."""
         if self.plugin_commands and args and self.get_command(ctx, args[0]) is None:
-            from hermes_core.catalog import install_hint
+            from hermes_core.first_party import install_hint
             from hermes_core.plugins import get_hermes
 
             hint = install_hint("commands", args[0], get_hermes().records)
