@@ -18,6 +18,7 @@ plugin registered is undone. ``HERMES_STRICT_PLUGINS=1`` re-raises instead, for 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -90,10 +91,17 @@ class Hermes:
         self._registries: dict[str, Registry] = {}
         for point in BUILTIN.values():  # host.tools, host.parsers, ...
             self._registries[point.attribute] = registry = point.new_registry()
+            registry.missing_hint = functools.partial(self._missing_hint, point.attribute)
             setattr(self, point.attribute, registry)
         self._baseline: Snapshot | None = None  # the core's attributes, to undo a failed plugin's patches
         self._patches: dict[str, list[tuple]] = {}  # plugin -> its changes to the core, undone if it fails
         self.strict = os.environ.get("HERMES_STRICT_PLUGINS", "") not in ("", "0", "false")
+
+    def _missing_hint(self, things: str, name: str) -> str:
+        """What to install, or enable, for a first-party name no loaded plugin registered."""
+        from hermes_core.first_party import install_hint
+
+        return install_hint(things, name, self.records)
 
     def registry(self, things: str) -> Registry:
         """The registry filled by ``register_<things>`` (built-in or plugin-declared); an empty one when

@@ -7,6 +7,7 @@ plugin that offers a Modal backend or an atroposlib environment loads in microse
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -56,6 +57,8 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
         self._aliases: dict[str, str] = {}
+        self.missing_hint: Callable[[str], str] | None = None
+        """Set by the host: what to install or enable for a name that is not here."""
 
     def check(self, entry: Entry[T]) -> None:
         """Raise :class:`NameConflict` if ``entry`` (or an alias) clashes with what is registered."""
@@ -85,9 +88,15 @@ class Registry(Generic[T]):
     def entry(self, name: str) -> Entry[T]:
         entry = self._entries.get(name) or self._entries.get(self._aliases.get(name, ""))
         if entry is None:
-            installed = ", ".join(self.names()) or "none"
-            raise UnknownName(f"unknown {self.kind} {name!r}; installed: {installed}")
+            raise UnknownName(self.unknown_message(name))
         return entry
+
+    def unknown_message(self, name: str) -> str:
+        """``unknown tool-call parser 'auto'; it comes with hermes-parsers: pip install hermes-parsers;
+        installed: qwen, qwen3_coder`` — what was asked, what would provide it, what there is."""
+        hint = self.missing_hint(name) if self.missing_hint else ""
+        installed = ", ".join(self.names()) or "none"
+        return f"unknown {self.kind} {name!r}; " + (f"{hint}; " if hint else "") + f"installed: {installed}"
 
     def get(self, name: str) -> T:
         return self.entry(name).load()

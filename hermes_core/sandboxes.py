@@ -67,7 +67,7 @@ def make_backend(name: str | None = None, **options: Any) -> TerminalBackend:
     registry = get_hermes().backends
     installed = ", ".join(registry.names()) or "none"
     if name not in registry:
-        raise BackendUnavailable(f"unknown terminal backend {name!r} (TERMINAL_ENV); installed: {installed}")
+        raise BackendUnavailable(f"{registry.unknown_message(name)} (terminal.backend, TERMINAL_ENV)")
     backend = registry.get(name)(**options)
     reason = backend.unavailable_reason()
     if reason:

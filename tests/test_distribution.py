@@ -107,6 +107,14 @@ def test_a_parser_plugin_installs_and_works_alone(hermes_fresh_venv, tmp_path):
     assert call["function"]["name"] == "get_weather"
     assert json.loads(call["function"]["arguments"]) == {"city": "Paris", "days": 3}
 
+    # what a minimal install lacks is named with the distribution that brings it (issue 23.6)
+    run = hermes_fresh_venv.run_hermes("run", "hi")
+    assert run.returncode == 2 and "pip install hermes-agent-loop" in run.stderr
+    auto = hermes_fresh_venv.run_hermes("parse", "--parser", "auto", "-", input=completion)
+    assert auto.returncode == 1 and "it comes with hermes-parsers: pip install hermes-parsers" in auto.stderr
+    doctor = hermes_fresh_venv.run_hermes("doctor", "--offline")
+    assert "pip install hermes-tools-terminal" in doctor.stdout
+
 
 def test_every_plugin_distribution_builds_and_loads_beside_hermes_core(hermes_fresh_venv, tmp_path):
     """Each folder under plugins/ (and the three batteries) is a distribution with a working entry point."""

@@ -80,3 +80,16 @@ def test_a_missing_command_names_its_distribution():
     assert "it comes with hermes-agent-loop, which is disabled: hermes plugins enable hermes-agent-loop" in (
         done.stderr
     )
+
+
+def test_a_disabled_plugins_parser_is_called_disabled_not_unknown():
+    from hermes_core.plugins import Hermes, PluginRecord
+    from hermes_core.registry import UnknownName
+
+    host = Hermes()
+    host.records["hermes-parser-qwen"] = PluginRecord(name="hermes-parser-qwen", status="disabled")
+    with pytest.raises(UnknownName) as raised:
+        host.parsers.get("qwen3_coder")
+    message = str(raised.value)
+    assert message.startswith("unknown tool-call parser 'qwen3_coder'; it comes with hermes-parser-qwen")
+    assert "which is disabled: hermes plugins enable hermes-parser-qwen; installed: none" in message
