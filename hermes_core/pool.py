@@ -16,7 +16,8 @@ gave each task ``<cwd>/hermes_tasks/<task_id>``; this one keeps the idea and clo
 
 Thread-based on purpose: tools run in worker threads, and the pool must be correct when hundreds of
 tasks acquire and release at once. :class:`PooledBackend` makes any backend poolable through the normal
-per-task sandbox table.
+per-task sandbox table. The capacity bookkeeping lives in :mod:`hermes_core.pool_slots`, the lent
+sandbox in :mod:`hermes_core.pool_lease`; this module creates, checks, replaces and destroys sandboxes.
 """
 
 from __future__ import annotations
@@ -29,17 +30,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from typing import Any
 
+from hermes_core.pool_lease import PooledSandbox
+from hermes_core.pool_slots import PoolClosed, PoolTimeout, SlotBook, _Slot
 from hermes_core.terminal import (
-    DEFAULT_MAX_OUTPUT,
-    ExecResult,
     Sandbox,
     SandboxError,
     SandboxRequest,
     TerminalBackend,
-    cap_output,
     task_dir_name,
 )
 
@@ -48,57 +47,10 @@ log = logging.getLogger("hermes.pool")
 TASKS_DIR = "hermes_tasks"
 
 
-class PoolTimeout(SandboxError):
-    """No sandbox became free before the caller's deadline."""
-
-
-class PoolClosed(SandboxError):
-    """The pool was closed."""
-
-
 __all__ = ["PoolClosed", "PoolTimeout", "PooledBackend", "PooledSandbox", "SandboxPool", "task_dir_name"]
 
 
-@dataclass
-class PoolMetrics:
-    """Counters; the gauges (``waiting``, ``in_use``, ``idle``, ``creating``, ``size``) are read from the
-    pool's own state by :meth:`SandboxPool.snapshot`."""
-
-    created: int = 0
-    reused: int = 0
-    destroyed: int = 0
-    create_failures: int = 0
-    setup_failures: int = 0
-    dead_replaced: int = 0
-    retired: int = 0
-    timeouts: int = 0
-    peak_size: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-class _Slot:
-    __slots__ = ("born", "dead", "last_used", "sandbox", "uses")
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.born = self.last_used = time.monotonic()
-        self.uses = 0
-        self.dead = False  # destroyed by close() while in use
-
-
-class _Waiter:
-    __slots__ = ("event", "grant")
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.grant: tuple[str, _Slot | None] | None = (
-            None  # ("slot", s) | ("create", None) | ("closed", None)
-        )
-
-
-class SandboxPool:
+class SandboxPool(SlotBook):
     """Warm sandboxes from ``backend``, lent one task at a time.
 
     ``acquire(task_id)`` returns a :class:`PooledSandbox` whose ``cwd`` is the task's private directory
@@ -123,10 +75,8 @@ class SandboxPool:
         reap_interval: float | None = None,
         name: str = "pool",
     ) -> None:
-        if max_size < 1:
-            raise ValueError("max_size must be at least 1")
+        super().__init__(name, max_size)
         self.backend = backend
-        self.max_size = max_size
         self.acquire_timeout = acquire_timeout
         self.max_idle = max_idle
         self.max_age = max_age
@@ -135,17 +85,7 @@ class SandboxPool:
         self.request = request or SandboxRequest(name)
         self.timeout = self.request.timeout
         self.setup = setup
-        self.name = name
-        self.metrics = PoolMetrics()
-        self._lock = threading.Lock()
-        self._idle: deque[_Slot] = deque()  # right end = most recently returned
-        self._in_use: set[_Slot] = set()
-        self._waiters: deque[_Waiter] = deque()
-        self._size = 0  # idle + in use + being created + capacity handed to a waiter
-        self._creating = 0
         self._serial = 0
-        self._closed = False
-        self._all_released = threading.Condition(self._lock)
         self._reaper: threading.Thread | None = None
         self._stop_reaper = threading.Event()
         interval = reap_interval
@@ -245,91 +185,11 @@ class SandboxPool:
             self._destroy(slot, reason="retired")
         return len(old)
 
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return {
-                **self.metrics.to_dict(),
-                "waiting": len(self._waiters),
-                "in_use": len(self._in_use),
-                "idle": len(self._idle),
-                "creating": self._creating,
-                "size": self._size,
-            }
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def __enter__(self) -> SandboxPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- capacity ------------------------------------------------------------------------------------
-
-    def _take(self, deadline: float, wait: float) -> _Slot | None:
-        """An idle slot, or ``None`` meaning "you may create one"; FIFO among waiters."""
-        with self._lock:
-            if self._closed:
-                raise PoolClosed(f"{self.name} is closed")
-            if not self._waiters:
-                while self._idle:
-                    slot = self._idle.pop()
-                    self.metrics.reused += 1
-                    return self._lend(slot)
-                if self._size < self.max_size:
-                    self._size += 1
-                    self.metrics.peak_size = max(self.metrics.peak_size, self._size)
-                    return None
-            waiter = _Waiter()
-            self._waiters.append(waiter)
-        waiter.event.wait(max(0.0, deadline - time.monotonic()))
-        with self._lock:
-            if waiter.grant is None:  # deadline passed, nothing handed to us
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)
-                self.metrics.timeouts += 1
-                raise PoolTimeout(
-                    f"{self.name}: no sandbox free within {wait:g}s (all {self.max_size} in use, "
-                    f"{len(self._waiters)} other tasks waiting); raise the pool size or the timeout"
-                )
-            kind, slot = waiter.grant
-            if kind == "closed":
-                raise PoolClosed(f"{self.name} was closed while waiting")
-            if kind == "slot":
-                self.metrics.reused += 1
-                return slot  # already marked in use by _return
-            return None
-
-    def _lend(self, slot: _Slot) -> _Slot:
-        # called with the lock held
-        self._in_use.add(slot)
-        return slot
-
-    def _give_back_capacity(self) -> None:
-        """A sandbox slot freed (or never filled): the oldest waiter may create one, else shrink."""
-        with self._lock:
-            if self._waiters and not self._closed:
-                waiter = self._waiters.popleft()
-                waiter.grant = ("create", None)
-                waiter.event.set()
-            else:
-                self._size -= 1
-            self._all_released.notify_all()
-
-    def _return(self, slot: _Slot) -> None:
-        with self._lock:
-            self._in_use.discard(slot)
-            slot.last_used = time.monotonic()
-            if self._waiters:
-                waiter = self._waiters.popleft()
-                waiter.grant = ("slot", slot)
-                self._in_use.add(slot)  # in use on the waiter's behalf from now on
-                waiter.event.set()
-            else:
-                self._idle.append(slot)
-            self._all_released.notify_all()
 
     # -- sandbox life --------------------------------------------------------------------------------
 
@@ -434,49 +294,6 @@ class SandboxPool:
                 self.retire_idle()
             except Exception as exc:  # pragma: no cover - keep the reaper alive
                 log.warning("%s: reaper: %s", self.name, exc)
-
-
-class PooledSandbox(Sandbox):
-    """A pool's sandbox lent to one task: commands default to the task's directory; cleanup returns it."""
-
-    def __init__(self, pool: SandboxPool, slot: _Slot, task_id: str, cwd: str, timeout: float | None) -> None:
-        self.pool = pool
-        self._slot = slot
-        self.task_id = task_id
-        self.cwd = cwd
-        self.timeout = timeout
-        self.max_output = getattr(slot.sandbox, "max_output", DEFAULT_MAX_OUTPUT)
-        self._released = False
-        self._lock = threading.Lock()
-
-    @property
-    def inner(self) -> Sandbox:
-        return self._slot.sandbox
-
-    def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
-        if self._released:
-            raise SandboxError(f"the sandbox of task {self.task_id!r} was already given back to the pool")
-        workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
-        result = self._slot.sandbox.execute(command, cwd=workdir, timeout=timeout or self.timeout)
-        if self.max_output < getattr(self._slot.sandbox, "max_output", DEFAULT_MAX_OUTPUT):
-            result = ExecResult(
-                cap_output(result.output, self.max_output), result.exit_code
-            )  # task's own cap
-        return result
-
-    def release(self, discard: bool = False) -> None:
-        """Give the sandbox back (``discard=True``: destroy it instead); idempotent."""
-        with self._lock:
-            if self._released:
-                return
-            self._released = True
-        self.pool._release(self, discard)
-
-    def cleanup(self) -> None:
-        self.release()
-
-    def is_alive(self) -> bool:
-        return not self._released and not self._slot.dead and self._slot.sandbox.is_alive()
 
 
 class PooledBackend(TerminalBackend):
