@@ -82,6 +82,55 @@ PROVIDES: dict[str, dict[str, tuple[str, ...]]] = {
     "hermes-backend-singularity": {"backends": ("singularity", "apptainer")},
     "hermes-backend-ssh": {"backends": ("ssh",)},
     "hermes-parsers": {_PARSERS: ("auto", "detect", "hermes", "hermes2_pro")},
+    "hermes-reasoning-parsers": {
+        _REASONING: (
+            "cohere_command3",
+            "cohere_command4",
+            "deepseek_r1",
+            "step5",
+            "deepseek_v3",
+            "deepseek_v4",
+            "deepseek_v41",
+            "ernie45",
+            "gemma4",
+            "glm45",
+            "glm47",
+            "ling3",
+            "granite",
+            "granite_thinking_parser",
+            "hf",
+            "beam",
+            "holo2",
+            "hunyuan_a13b",
+            "hy_v3",
+            "hy_v4",
+            "inkling",
+            "k2_horizon",
+            "kimi_k2",
+            "kimi_k3",
+            "mimo",
+            "minicpmv",
+            "minimax_m2",
+            "minimax_m2_append_think",
+            "minimax_m3",
+            "mistral",
+            "muse",
+            "musespark",
+            "muse_glimmer",
+            "nemotron_v3",
+            "olmo3",
+            "openai_gptoss",
+            "gpt_oss",
+            "plamo3",
+            "poolside_v1",
+            "qwen3",
+            "ripple",
+            "seed_oss",
+            "step3",
+            "step3p5",
+            "zaya",
+        )
+    },
     # parser families: canonical names, then aliases
     "hermes-parser-apertus": {_PARSERS: ("apertus",)},
     "hermes-parser-cohere": {_PARSERS: ("cohere_command3", "command_a", "cohere_command4", "cohere")},
@@ -162,8 +211,6 @@ def provider(kind: str, name: str) -> str | None:
     for distribution, provided in PROVIDES.items():
         if name in provided.get(kind, ()):
             return distribution
-    if kind == _REASONING:
-        return "hermes-reasoning-parsers"
     return None
 
 
