@@ -21,6 +21,7 @@ __all__ = [
     "ToolCallParser",
     "closed_calls_view",
     "content_before",
+    "encode_argument_pairs",
     "encode_arguments",
     "make_call_id",
     "schema_properties",
@@ -120,6 +121,15 @@ def encode_arguments(arguments: Any) -> str:
             return _dumps(arguments)
         return _dumps(decoded)
     return _dumps(arguments)
+
+
+def encode_argument_pairs(pairs: list[tuple[str, Any]]) -> str:
+    """Arguments whose model wrote a name twice, as a JSON object text that keeps both in order.
+
+    Decoded, it is the dict a parser builds (the first place, the last value: vLLM's), and a stream that
+    sent the first value never has to take it back: parameters are only ever appended.
+    """
+    return "{" + ", ".join(encode_arguments({key: value})[1:-1] for key, value in pairs) + "}"
 
 
 def content_before(text: str, index: int) -> str | None:

@@ -16,9 +16,12 @@ become ``12``). So the closure is always ``"`` (when inside a string) and the ma
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["JsonPrefix", "PartialCall", "json_object_prefix"]
+__all__ = ["JsonPrefix", "PartialCall", "json_object_prefix", "open_calls_view"]
 
 
 @dataclass(slots=True)
@@ -168,3 +171,33 @@ def _escape_may_continue(text: str, pos: int, stop: int) -> bool:
 def _number_may_continue(text: str, pos: int, stop: int) -> bool:
     """A number that reaches the end of the text through ``.``/``e``/``-``: it may still complete."""
     return re.fullmatch(r"-?(?:0|[1-9][0-9]*)?(?:\.[0-9]*)?(?:[eE][-+]?[0-9]*)?", text[pos:stop]) is not None
+
+
+def open_calls_view(
+    text: str, pos: int, read: Callable[[str], tuple[Any, list[int]]]
+) -> tuple[list[PartialCall], int]:
+    """``partial_calls`` for a key/value format whose ``parse()`` of a cut-off text keeps the last call
+    with its complete parameters (a cut-off parameter left out): then ``parse(text)`` is itself the
+    certain view. Each call before the last has ended (the next call began); the last is open and its
+    arguments are the encoded object less its ``}``, a prefix of the final text for any continuation
+    (parameters only ever get appended). ``read(text)`` gives ``(parse result, start of each call)``.
+
+    So the name goes out as soon as its tag closes and each ``"key": value`` once its closing tag is in,
+    typed as ``parse()`` types it. Caveat: a parameter name written twice in one call (the later value
+    wins, in the first one's place) changes text already sent.
+    """
+    if text.rfind("<think>") > text.rfind("</think>"):
+        return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
+    parsed, starts = read(text)
+    calls = parsed.tool_calls if parsed is not None else []
+    if not calls or len(starts) != len(calls):
+        return [], pos
+    done = bisect_left(starts, pos) if pos > 0 else 0
+    out = [
+        PartialCall(c.function.name, c.function.arguments, True, starts[done + i + 1], c.id)
+        for i, c in enumerate(calls[done:-1])
+    ]
+    last = calls[-1]
+    if len(calls) > done:
+        out.append(PartialCall(last.function.name, last.function.arguments[:-1], False, -1, last.id))
+    return out, starts[-1]

@@ -27,9 +27,11 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_tags import first_marker
 from hermes_core.parsing_values import convert_value, tool_property_types
 
@@ -54,13 +56,25 @@ class Qwen3CoderParser(ToolCallParser):
     aliases = ("qwen3_xml", "mimo", "mimo_v2")  # vLLM serves Xiaomi MiMo with this same parser class
     # ``<tool_call>`` too: the wrapper is not content, so a stream must not forward it before the call
     start_markers = (_TOOL_CALL, _FUNCTION)
-    call_end_markers = ("</function>",)  # a call that ended is sent at once when streaming
+    call_end_markers = ("</function>",)
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)
         self._types = tool_property_types(self.tools)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        """Streams the name once its tag closes and each parameter once it ends: ``parse()`` of a cut-off
+        text keeps the call with its complete parameters, so it is the certain view."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        think_end = text.rfind("</think>")
+        if text.find(_FUNCTION, think_end + 1 if think_end >= 0 else 0) < 0:
+            return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         first = first_marker(text, _FUNCTION)
         if first < 0:
             return None
@@ -77,6 +91,7 @@ class Qwen3CoderParser(ToolCallParser):
             name = text[pos + 10 : name_end].strip()
             types = self._types.get(name, {})
             arguments: dict[str, Any] = {}
+            repeated: list[tuple[str, Any]] | None = None
             following = -1
             cursor = name_end + 1
             while True:
@@ -100,7 +115,11 @@ class Qwen3CoderParser(ToolCallParser):
                         value = value[1:]
                     if value.endswith("\n"):
                         value = value[:-1]
-                    arguments[key] = convert_value(value, types.get(key))
+                    typed = convert_value(value, types.get(key))
+                    if repeated is not None or key in arguments:  # written twice: keep both (streaming)
+                        repeated = repeated if repeated is not None else list(arguments.items())
+                        repeated.append((key, typed))
+                    arguments[key] = typed
                     cursor = stop.end() if stop.group() == "</parameter>" else stop.start()
                 elif tag == _FUNCTION:  # a new call before this one was closed
                     following = token.start()
@@ -110,11 +129,16 @@ class Qwen3CoderParser(ToolCallParser):
                     break
             if name and "<" not in name and "\n" not in name:
                 try:
-                    encoded = encode_arguments(arguments)  # the core's prebuilt encoder
+                    if repeated is None:
+                        encoded = encode_arguments(arguments)  # the core's prebuilt encoder
+                    else:
+                        encoded = encode_argument_pairs(repeated)
                 except (TypeError, ValueError):
                     encoded = None
                 if encoded is not None:
                     calls.append(ToolCall(make_call_id(), FunctionCall(name, encoded)))
+                    if starts is not None:
+                        starts.append(pos)
             pos = following if following >= 0 else find(_FUNCTION, cursor)
         if not calls:
             return None

@@ -42,6 +42,7 @@ ORLANDO = ("get_current_weather", {"city": "Orlando", "state": "FL", "unit": "fa
 
 class TestMimoConformance(ParserConformance):
     parser_name = "mimo"
+    parameter_end = "</parameter>"
     samples = [
         ParserSample(SINGLE, [DALLAS], tools=TOOLS),
         ParserSample(WITH_CONTENT, [DALLAS], content="Sure! Let me check the weather for you.", tools=TOOLS),

@@ -65,6 +65,7 @@ def calls(parsed):
 
 class TestQwen3CoderConformance(ParserConformance):
     parser_name = "qwen3_coder"
+    parameter_end = "</parameter>"
     samples = [
         ParserSample(
             text=DALLAS,

@@ -233,6 +233,9 @@ class ParserConformance:
     ]
     bait: ClassVar[list[tuple[str, str]]] = []
     bait_tails: ClassVar[tuple[str, ...]] = BAIT_TAILS
+    parameter_end: ClassVar[str] = ""
+    """Key/value formats that stream parameter by parameter (``</parameter>``): the tag that closes a
+    parameter; the name of a call must go out before its first parameter closes."""
 
     def make_parser(self, tools: list[dict[str, Any]] | None = None) -> ToolCallParser:
         from hermes_core.plugins import get_hermes
@@ -343,6 +346,34 @@ class ParserConformance:
             for char in sample.text[:stop]:
                 names += [p.name for d in stream.feed(char) for p in d.tool_calls if p.name]
             assert names[:1] == [sample.calls[0][0]], f"no call streamed from {sample.text[:stop]!r}"
+
+    def test_name_streams_before_the_first_parameter_closes(self):
+        """Key/value formats (``parameter_end`` set): the header comes as soon as the name is written, not
+        when the call or its first (maybe 20 KB) parameter ends; the first parameter before the call ends."""
+        if not self.parameter_end:
+            return
+        parser = self.make_parser()
+        checked = 0
+        for sample in self.samples:
+            start = min((i for i in map(sample.text.find, parser.start_markers) if i >= 0), default=-1)
+            close = sample.text.find(self.parameter_end, max(start, 0))
+            if not sample.calls or start < 0 or close < 0 or not sample.calls[0][1]:
+                continue
+            stream = parser.with_tools(sample.tools or None).stream()
+            parts = [p for char in sample.text[:close] for d in stream.feed(char) for p in d.tool_calls]
+            assert [p.name for p in parts if p.name][:1] == [sample.calls[0][0]], (
+                f"no name streamed from {sample.text[:close]!r}"
+            )
+            assert "".join(p.arguments or "" for p in parts if p.index == 0) == "{", "a value sent too early"
+            # the stream reads again as the call grows (by a share): by the next parameter's end at the latest
+            later = sample.text.find(self.parameter_end, close + len(self.parameter_end))
+            rest = sample.text[close : later if later >= 0 else len(sample.text) - 1]
+            parts = [p for char in rest for d in stream.feed(char) for p in d.tool_calls]
+            sent = "{" + "".join(p.arguments or "" for p in parts if p.index == 0)
+            first_key = json.dumps(next(iter(sample.calls[0][1])), ensure_ascii=False)
+            assert sent.startswith("{" + first_key + ": "), f"first parameter not sent once closed: {sent!r}"
+            checked += 1
+        assert checked, "no sample has a call with a parameter"
 
     def test_plain_text_is_not_held_back(self):
         parser = self.make_parser()
