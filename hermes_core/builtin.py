@@ -8,11 +8,17 @@ also reads :data:`CORE_SETTINGS` directly, so that the keys needed before plugin
 from __future__ import annotations
 
 from hermes_core.hookspecs import hookimpl
-from hermes_core.secrets import DEFAULT_ENV_ALLOW
 from hermes_core.settings import Setting, positive
 from hermes_core.toolsets import Toolset
 
 DEFAULT_TOOLSET = "default"
+
+DEFAULT_ENV_ALLOW = (
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
+    "TMPDIR",
+)  # fmt: skip
+"""What a sandbox inherits from hermes's environment (setting ``terminal.env_allow``): nothing that could
+hold a key."""
 
 CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("model.name", env="HERMES_MODEL", help="Model name sent to the endpoint."),

@@ -20,17 +20,17 @@ from typing import Any
 
 from hermes_core.config_files import (
     CONFIG_FILE,
-    _disabled_cache,
-    _parse_yaml,
+    _dig,
     _set_env_file,
     _write_yaml,
     apply_env_file,
     config_path,
+    disabled_plugins,
     env_path,
-    from_environment,
     hermes_home,
     read_env_file,
     read_file,
+    value_of,
 )
 from hermes_core.registry import HermesError
 from hermes_core.secrets import mask, mask_secrets, secret_values
@@ -93,58 +93,7 @@ def env_names(key: str) -> tuple[str, ...]:
     return setting(key).env_names()
 
 
-def disabled_plugins() -> set[str]:
-    """Plugins switched off with ``hermes plugins disable``; runs on every CLI start, so kept cheap.
-
-    The environment (``HERMES_PLUGINS_DISABLED=a,b``) and ``.env`` come first, as for every setting.
-    Parsing YAML costs ~10 ms of imports, so the answer is kept in a small JSON file stamped with
-    config.yaml's mtime and size, and YAML is parsed only after the file changed (and only when it
-    mentions ``disabled`` at all).
-    """
-    given = from_environment(setting("plugins.disabled").env_names())
-    if given is not None:
-        return {str(name) for name in setting("plugins.disabled").parse_text(given[1])}
-    path = config_path()
-    try:
-        stat = path.stat()
-    except OSError:
-        return set()
-    import json
-
-    stamp = [stat.st_mtime_ns, stat.st_size]
-    cache = _disabled_cache()
-    try:
-        cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached["stamp"] == stamp:
-            return set(cached["disabled"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = _parse_yaml(text) if "disabled" in text else {}
-    except (OSError, HermesError):
-        return set()
-    plugins = data.get("plugins")
-    listed = plugins.get("disabled") if isinstance(plugins, dict) else None
-    disabled = sorted({str(name) for name in listed}) if isinstance(listed, list) else []
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({"stamp": stamp, "disabled": disabled}), encoding="utf-8")
-    except OSError:
-        pass
-    return set(disabled)
-
-
 # -- resolving values ------------------------------------------------------------------------------------
-
-
-def _dig(data: dict[str, Any], key: str) -> tuple[bool, Any]:
-    node: Any = data
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
 
 
 def _nest(key: str, value: Any) -> dict[str, Any]:
@@ -163,15 +112,7 @@ def lookup(key: str) -> tuple[Any, str]:
 
     Only that key is read and checked, so one bad setting never breaks commands that do not use it.
     """
-    declared = setting(key)
-    given = from_environment(declared.env_names())
-    if given is not None:
-        source, text = given
-        return declared.convert(text, source), source
-    found, value = _dig(read_file(), key)
-    if found and value is not None:
-        return declared.convert(value, str(config_path())), CONFIG_FILE
-    return declared.convert(declared.default, "default"), "default"
+    return value_of(setting(key))
 
 
 def get_value(key: str) -> Any | None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hermes_core.registry import HermesError
+
+if TYPE_CHECKING:
+    from hermes_core.settings import Setting
 
 CONFIG_FILE = "config.yaml"
 ENV_FILE = ".env"
@@ -120,6 +123,76 @@ def from_environment(names: tuple[str, ...]) -> tuple[str, str] | None:
             if dotenv.get(name, "") != "":
                 return f".env {name}", dotenv[name]
     return None
+
+
+def value_of(declared: Setting) -> tuple[Any, str]:
+    """``(value, source)`` of a declared setting: environment > ``.env`` > ``config.yaml`` > default."""
+    given = from_environment(declared.env_names())
+    if given is not None:
+        source, text = given
+        return declared.convert(text, source), source
+    found, value = _dig(read_file(), declared.key)
+    if found and value is not None:
+        return declared.convert(value, str(config_path())), CONFIG_FILE
+    return declared.convert(declared.default, "default"), "default"
+
+
+def _dig(data: dict[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _core_setting(key: str) -> Setting:
+    from hermes_core.builtin import CORE_SETTINGS
+
+    return next(s for s in CORE_SETTINGS if s.key == key)
+
+
+def disabled_plugins() -> set[str]:
+    """Plugins switched off with ``hermes plugins disable``; runs on every CLI start, so kept cheap.
+
+    The environment (``HERMES_PLUGINS_DISABLED=a,b``) and ``.env`` come first, as for every setting.
+    Parsing YAML costs ~10 ms of imports, so the answer is kept in a small JSON file stamped with
+    config.yaml's mtime and size, and YAML is parsed only after the file changed (and only when it
+    mentions ``disabled`` at all).
+    """
+    declared = _core_setting("plugins.disabled")
+    given = from_environment(declared.env_names())
+    if given is not None:
+        return {str(name) for name in declared.parse_text(given[1])}
+    path = config_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return set()
+    import json
+
+    stamp = [stat.st_mtime_ns, stat.st_size]
+    cache = _disabled_cache()
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached["stamp"] == stamp:
+            return set(cached["disabled"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = _parse_yaml(text) if "disabled" in text else {}
+    except (OSError, HermesError):
+        return set()
+    plugins = data.get("plugins")
+    listed = plugins.get("disabled") if isinstance(plugins, dict) else None
+    disabled = sorted({str(name) for name in listed}) if isinstance(listed, list) else []
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"stamp": stamp, "disabled": disabled}), encoding="utf-8")
+    except OSError:
+        pass
+    return set(disabled)
 
 
 def _disabled_cache() -> Path:

@@ -387,13 +387,13 @@ def _disabled_in_config() -> set[str]:
     """Apply the user's ``~/.hermes/.env`` (tools check their keys in the environment, as in hermes-agent)
     and return the plugins disabled with ``hermes plugins disable``. Neither may stop the host loading:
     ``hermes doctor`` reports a broken config."""
-    from hermes_core import config
+    from hermes_core import config_files
 
     try:
-        config.apply_env_file()
+        config_files.apply_env_file()
     except Exception:
         pass
     try:
-        return config.disabled_plugins()
+        return config_files.disabled_plugins()
     except Exception:
         return set()

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from hermes_core.secrets import DEFAULT_ENV_ALLOW
+from hermes_core.builtin import DEFAULT_ENV_ALLOW
 from hermes_core.subreaper import is_reaper, kill_tree, reaper_argv
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,

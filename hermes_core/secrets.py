@@ -22,13 +22,6 @@ from collections.abc import Iterable
 
 from hermes_core.secret_forms import secret_matcher
 
-DEFAULT_ENV_ALLOW = (
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ",
-    "TMPDIR",
-)  # fmt: skip
-"""What a sandbox inherits from hermes's environment (setting ``terminal.env_allow``): nothing that could
-hold a key."""
-
 _SECRET_NAME = re.compile(r"(_KEY|APIKEY|_TOKEN|_SECRET|PASSWORD|PASSWD|_CREDENTIAL|_CREDENTIALS|_PAT)$")
 _MIN_SECRET_LEN = 8  # shorter values ("true", "local") would mask ordinary words
 _KEY_SHAPES = re.compile(
@@ -64,11 +57,11 @@ def secret_values() -> set[str]:
     """Every secret hermes knows of: secret settings, secret-looking variables of the environment, and
     every value in ``.env`` (the file for secrets) except those of settings declared non-secret
     (``HERMES_MODEL``, ``TERMINAL_ENV``: masking a model name would corrupt trajectories)."""
-    from hermes_core import config
+    from hermes_core import config_files
 
     found: set[str] = set()
     try:
-        dotenv = config.read_env_file()
+        dotenv = config_files.read_env_file()
     except Exception:
         dotenv = {}
     declared = _declared_settings()
@@ -81,7 +74,7 @@ def secret_values() -> set[str]:
             found.add(value)
     for setting in (s for s in declared if s.secret):
         try:
-            value = config.lookup(setting.key)[0]
+            value = config_files.value_of(setting)[0]
         except Exception:
             continue
         if value and len(value) >= _MIN_SECRET_LEN:
@@ -91,9 +84,10 @@ def secret_values() -> set[str]:
 
 def _declared_settings() -> list:
     """Settings of the core and of the plugins already loaded (never loads plugins for this)."""
-    from hermes_core import config, plugins
+    from hermes_core import plugins
+    from hermes_core.builtin import CORE_SETTINGS
 
-    declared = dict(config.core_settings())
+    declared = {s.key: s for s in CORE_SETTINGS}
     host = plugins.current_hermes()
     if host is not None:
         for entry in host.settings.entries():
