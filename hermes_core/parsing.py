@@ -10,9 +10,10 @@ RL rollout hot paths. ``ToolCall.to_openai()`` gives the real ``openai`` object 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from hermes_core.call_ids import make_call_id
 
 __all__ = [
     "FunctionCall",
@@ -62,25 +63,6 @@ class ParsedCompletion:
 
     def model_dump(self) -> dict[str, Any]:
         return {"content": self.content, "tool_calls": [c.model_dump() for c in self.tool_calls]}
-
-
-# One ``os.urandom`` system call per id costs more than parsing a small call: draw ids in batches.
-# ``list.pop`` is atomic, so threads never share an id, and a forked child starts with an empty pool.
-_ID_BATCH = 128
-_id_pool: list[str] = []
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_id_pool.clear)
-
-
-def make_call_id() -> str:
-    """``call_`` + 24 random hex digits, the shape OpenAI and vLLM use (unique across threads)."""
-    try:
-        return _id_pool.pop()
-    except IndexError:
-        pass
-    raw = os.urandom(12 * _ID_BATCH).hex()
-    _id_pool.extend("call_" + raw[i : i + 24] for i in range(24, len(raw), 24))
-    return "call_" + raw[:24]
 
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))

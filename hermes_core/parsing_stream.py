@@ -25,10 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hermes_core.parsing import ToolCallParser, make_call_id
+from hermes_core.call_ids import make_call_id
 
 if TYPE_CHECKING:
-    from hermes_core.parsing import ParsedCompletion, ToolCall
+    from hermes_core.parsing import ParsedCompletion, ToolCall, ToolCallParser
 
 __all__ = ["StreamDelta", "ToolCallDelta", "ToolCallStream", "join_deltas"]
 
@@ -110,8 +110,10 @@ def join_deltas(deltas: list[StreamDelta]) -> tuple[str | None, list[dict[str, A
 
 
 def parser_streams_arguments(parser: ToolCallParser) -> bool:
-    """Whether ``parser`` sends arguments as they are written (its own ``partial_calls``)."""
-    return type(parser).partial_calls is not ToolCallParser.partial_calls
+    """Whether ``parser`` sends arguments as they are written: a subclass of :class:`ToolCallParser`
+    defines its own ``partial_calls`` (more than one class in its MRO does). Read from the MRO so this
+    module needs no runtime import of :mod:`hermes_core.parsing`, which imports it."""
+    return sum("partial_calls" in vars(klass) for klass in type(parser).__mro__) > 1
 
 
 class ToolCallStream:
