@@ -851,7 +851,27 @@ def stream_table(args: argparse.Namespace) -> int:
     def payload(name: str, parser: Any) -> str | None:
         return (payloads(name, parser, samples) or {}).get("20KB")
 
-    return table(names, payload, args.chunkings)
+    table(names, payload, args.chunkings)
+    many = [n for n in names if n in _MANY_PARAMETERS]
+    if many:  # key/value formats stream parameter by parameter: a 20 KB call of 20 parameters
+        print("\n20 KB call of 20 parameters of 1 KB (key/value formats stream one parameter at a time):")
+        table(many, _many_parameters, args.chunkings)
+    return 0
+
+
+_QWEN3_XML = (
+    "<tool_call>\n<function={name}>\n",
+    "<parameter={key}>\n{value}\n</parameter>\n",
+    "</function>\n</tool_call>",
+)
+_MANY_PARAMETERS = {"qwen3_coder": _QWEN3_XML, "mimo": _QWEN3_XML}
+
+
+def _many_parameters(name: str, parser: Any) -> str:
+    head, parameter, tail = _MANY_PARAMETERS[name]
+    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+    body = "".join(parameter.format(key=f"part_{i}", value=value) for i in range(20))
+    return "I'll write the files.\n" + head.format(name="write_files") + body + tail
 
 
 def main(argv: list[str] | None = None) -> int:

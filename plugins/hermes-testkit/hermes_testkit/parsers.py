@@ -6,10 +6,11 @@ What every parser must hold, whatever its format:
   truncation, hypothesis fuzz); a ``<think>`` block does not break it;
 - streaming: ``stream()`` fed in chunks of 1, 2, 3, 7, 64 characters, at token-aligned cuts, at random
   cuts and in one delta puts back together (``join_deltas``) to ``parse()`` of the whole text; a parser
-  that streams calls (``partial_calls``) sends a call's name before the call's text ends; deltas are
-  well formed (``index``, ``id``, ``type`` and ``function.name`` in a call's first fragment, then only
-  ``arguments``); plain text is not held back longer than the longest start-marker prefix (plus
-  trailing whitespace);
+  that streams calls (``partial_calls``) sends a call's name before the call's text ends (a key/value
+  format that sets ``parameter_end``: before its first parameter closes, that parameter before the call
+  ends); deltas are well formed (``index``, ``id``, ``type`` and ``function.name`` in a call's first
+  fragment, then only ``arguments``); plain text is not held back longer than the longest start-marker
+  prefix (plus trailing whitespace);
 - linear time on bait (repeated start markers without an end): parse of 100k repetitions costs about
   10x parse of 10k, never about 100x;
 - sharing: one parser is safe across threads, with or without per-call ``tools``, and
