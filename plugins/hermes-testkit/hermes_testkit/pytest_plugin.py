@@ -86,10 +86,17 @@ def build_wheel(project_dir: Path, out_dir: Path) -> Path:
 
 
 def build_wheels(project_dirs: list[Path], out_dir: Path) -> list[Path]:
-    """Build several projects in one pip call (one resolver start instead of one per project)."""
+    """Build several projects in one pip call (one resolver start instead of one per project).
+
+    Where the build backend (hatchling) is importable here, pip builds without an isolated environment
+    per project: fifty projects then take seconds instead of minutes of creating build environments."""
+    import importlib.util
+
+    isolation = [] if importlib.util.find_spec("hatchling") is None else ["--no-build-isolation"]
     before = set(out_dir.glob("*.whl"))
     _run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out_dir), *map(str, project_dirs)]
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w", str(out_dir)]
+        + list(map(str, project_dirs))
     )
     return sorted(set(out_dir.glob("*.whl")) - before)
 
