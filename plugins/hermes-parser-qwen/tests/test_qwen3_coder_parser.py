@@ -267,3 +267,19 @@ def test_plain_text():
 
 def test_alias():
     assert type(get_hermes().parser("qwen3_xml")).name == "qwen3_coder"
+
+
+def test_parameter_written_twice_decodes_to_the_last_value_and_streams_unchanged():
+    """vLLM's qwen3_coder builds a dict (the last value wins, in the first one's place); the arguments
+    text keeps both so a stream that sent the first value never takes it back."""
+    from hermes_testkit.parsers import assert_stream_matches_parse
+
+    text = (
+        "<tool_call>\n<function=f>\n<parameter=a>\n1\n</parameter>\n<parameter=b>\nx\n</parameter>\n"
+        "<parameter=a>\n2\n</parameter>\n</function>\n</tool_call>"
+    )
+    (call,) = parser().parse(text).tool_calls
+    assert json.loads(call.function.arguments) == {"a": 2, "b": "x"}
+    assert list(json.loads(call.function.arguments)) == ["a", "b"]
+    for size in (1, 5, len(text)):
+        assert_stream_matches_parse(parser(), text, [text[i : i + size] for i in range(0, len(text), size)])
