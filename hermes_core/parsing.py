@@ -64,6 +64,19 @@ class ParsedCompletion:
     def model_dump(self) -> dict[str, Any]:
         return {"content": self.content, "tool_calls": [c.model_dump() for c in self.tool_calls]}
 
+    def as_assistant_message(self) -> dict[str, Any]:
+        """The OpenAI assistant message for this parse: ``content``, and ``tool_calls`` when there are any
+        (the agent loop, serve's rewrite and the environments' managed server all answer with it)."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.content}
+        if self.tool_calls:
+            message["tool_calls"] = [call.model_dump() for call in self.tool_calls]
+        return message
+
+    def finish_reason(self, ended: str | None = None) -> str:
+        """``"tool_calls"`` when calls were found (as vLLM's tool parsing answers), else how the model
+        ended (``ended``: ``"length"``...) or ``"stop"``."""
+        return "tool_calls" if self.tool_calls else (ended or "stop")
+
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 _dumps = _encoder.encode

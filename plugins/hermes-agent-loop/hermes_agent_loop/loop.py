@@ -374,8 +374,8 @@ class AgentLoop:
             else:
                 parsed = self.parser.parse(visible)
             if parsed.tool_calls:
-                calls = [c.model_dump() for c in parsed.tool_calls]
-                content = parsed.content
+                assistant = parsed.as_assistant_message()
+                calls, content = assistant["tool_calls"], assistant["content"]
                 visible = content
                 if reasoning and not reasoning_field:
                     reasoning_field = reasoning  # the <think> text now lives in the reasoning field

@@ -163,7 +163,7 @@ class ManagedChatClient:
             self._raw_by_call_id[call["id"]] = raw
         if not calls:
             self._raw_by_content[parsed.content or ""] = raw
-        finish = "tool_calls" if calls else (choice.finish_reason or "stop")
+        finish = parsed.finish_reason(choice.finish_reason)
         node = self.last_node()
         if node is not None:
             generated_count = sum(1 for m in node.masked_tokens if m != IGNORE)
@@ -181,11 +181,7 @@ class ManagedChatClient:
                     {
                         "index": 0,
                         "finish_reason": finish,
-                        "message": {
-                            "role": "assistant",
-                            "content": parsed.content,
-                            "tool_calls": calls or None,
-                        },
+                        "message": parsed.as_assistant_message(),
                     }
                 ],
                 "usage": {

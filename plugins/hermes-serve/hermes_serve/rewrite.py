@@ -66,8 +66,7 @@ def rewrite_completion(
             continue
         parsed = parser.parse(raw, tools=tools)
         if parsed.tool_calls:
-            message["content"] = parsed.content
-            message["tool_calls"] = [call.model_dump() for call in parsed.tool_calls]
-            choice["finish_reason"] = "tool_calls"
+            message.update(parsed.as_assistant_message())
+            choice["finish_reason"] = parsed.finish_reason()
         records.append({"raw": raw, "parsed": parsed.model_dump()})
     return records
