@@ -328,6 +328,9 @@ class Hermes:
             lazy = getattr(cli, "lazy", {})
             before = (set(lazy), set(cli.commands))
             self._run(record, "register_commands", lambda impl=impl: impl.function(cli=cli))
+            added = (set(lazy) | set(cli.commands)) - (before[0] | before[1])
+            if record.status == "ok" and added:  # `hermes plugins list` names the commands it adds
+                record.provides["commands"] = sorted(added)
             if record.status != "ok":
                 for name in set(lazy) - before[0]:
                     del lazy[name]

@@ -33,6 +33,9 @@ def test_every_repository_distribution_is_first_party():
 
 
 def installed_first_party():
+    from hermes_core.cli import cli
+
+    cli.add_plugin_commands()  # records name the commands their plugin adds once the CLI has asked
     return {name: r for name, r in get_hermes().records.items() if name in FIRST_PARTY and r.status == "ok"}
 
 
@@ -40,16 +43,16 @@ def test_every_catalogued_distribution_is_first_party():
     assert set(PROVIDES) <= FIRST_PARTY
 
 
-@pytest.mark.parametrize("kind", ["parsers", "reasoning_parsers", "backends", "environments"])
+@pytest.mark.parametrize("kind", ["parsers", "reasoning_parsers", "backends", "environments", "commands"])
 def test_the_catalog_names_what_each_installed_first_party_plugin_registers(kind):
     records = installed_first_party()
     if not records:
         pytest.skip("no first-party plugin installed")
     registry = get_hermes().registry(kind)
     for name, record in records.items():
-        registered = {
-            alias for item in record.provides.get(kind, ()) for alias in (item, *registry.entry(item).aliases)
-        }
+        items = record.provides.get(kind, ())
+        aliases = {a for item in items for a in registry.entry(item).aliases} if kind != "commands" else set()
+        registered = {*items, *aliases}
         catalogued = set(PROVIDES.get(name, {}).get(kind, ()))
         assert registered == catalogued, f"{name}: registers {sorted(registered)} as {kind}"
         assert all(provider(kind, item) == name for item in registered)

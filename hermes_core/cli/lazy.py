@@ -29,7 +29,7 @@ class LazyGroup(click.Group):
             raise ValueError(f"command {name!r} already exists")
         self.lazy[name] = (target, short_help)
 
-    def _add_plugin_commands(self) -> None:
+    def add_plugin_commands(self) -> None:
         if self.plugin_commands and not self._plugins_added:
             self._plugins_added = True
             from hermes_core.plugins import get_hermes
@@ -37,13 +37,13 @@ class LazyGroup(click.Group):
             get_hermes().add_commands(self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._add_plugin_commands()
+        self.add_plugin_commands()
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = self._lazy_command(name) or super().get_command(ctx, name)
         if command is None and self.plugin_commands and not self._plugins_added:
-            self._add_plugin_commands()  # plugins may add ``name``, eagerly or lazily
+            self.add_plugin_commands()  # plugins may add ``name``, eagerly or lazily
             command = self._lazy_command(name) or super().get_command(ctx, name)
         return command
 
@@ -71,7 +71,7 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self._add_plugin_commands()
+        self.add_plugin_commands()
         rows = [(name, help_text) for name, (_, help_text) in self.lazy.items()]
         for name in super().list_commands(ctx):
             command = super().get_command(ctx, name)

@@ -42,6 +42,9 @@ def list_plugins(as_json: bool, verbose: bool) -> None:
     from hermes_core.plugins import get_hermes
 
     host = get_hermes()
+    root = click.get_current_context().find_root().command
+    if isinstance(root, LazyGroup):  # so each record names the commands its plugin adds
+        root.add_plugin_commands()
     records = [r.to_dict() for r in host.records.values()]
     if as_json:
         click.echo(json.dumps(records, indent=2))
