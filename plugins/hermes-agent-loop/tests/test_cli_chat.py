@@ -21,7 +21,7 @@ try:
 except ImportError:  # the pseudo-terminal tests skip themselves
     EOF = None
 
-from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
+from hermes_testkit.openai_server import reply
 
 PLUGIN = "hermes-chat-testplugin"
 MODULE = "hermes_chat_testplugin"
@@ -111,12 +111,6 @@ def site(tmp_path_factory) -> Path:
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {PLUGIN}\nVersion: 0.1.0\n")
     (info / "entry_points.txt").write_text(f"[hermes]\n{PLUGIN} = {MODULE}\n")
     return root
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as server:
-        yield server
 
 
 @pytest.fixture

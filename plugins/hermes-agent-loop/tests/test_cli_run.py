@@ -18,7 +18,7 @@ from hermes_agent_loop.trajectory import read_jsonl
 from hermes_core import Tool, Toolset
 from hermes_core.cli import cli, main
 from hermes_core.hookspecs import hookimpl
-from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply
+from hermes_testkit.openai_server import error, reply
 
 ENDPOINT_VARS = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "HERMES_MODEL")
 
@@ -49,12 +49,6 @@ def cli_host(host, monkeypatch, tmp_path):
     monkeypatch.setenv("HERMES_HOME", str(tmp_path / "home" / ".hermes"))
     host.register(CliTools(), name="cli-test-tools")
     return host
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 def invoke(*args):

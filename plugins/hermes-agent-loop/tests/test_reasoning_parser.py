@@ -15,7 +15,7 @@ from hermes_core.parsing_tags import TaggedJsonParser
 from hermes_core.reasoning import MarkerReasoningParser
 from hermes_core.registry import HermesError
 from hermes_core.tools import Tool
-from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer, reply
+from hermes_testkit.openai_server import Reply, reply
 
 CALLS: list[dict] = []
 
@@ -63,12 +63,6 @@ def reasoning_host(host):
     CALLS.clear()
     host.register(Plugin(), name="agent-test-reasoning")
     return host
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 def schemas(host):
