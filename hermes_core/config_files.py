@@ -204,7 +204,11 @@ def _write_yaml(data: dict[str, Any]) -> None:
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=False), encoding="utf-8")
+    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    # 0600 like .env: a base_url may carry a password (https://user:PASSWORD@host)
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o600)  # a leftover .tmp keeps its old mode through O_TRUNC
+        out.write(text)
     os.replace(tmp, path)
     _disabled_cache().unlink(missing_ok=True)  # mtimes can be coarse: never trust a stamp across our writes
 

@@ -174,6 +174,19 @@ def test_selected_backend_reads_config(home):
     assert selected_backend_name() == "fake"
 
 
+def test_config_yaml_is_written_owner_only(home):
+    """config.yaml may hold a URL with a password, so it is 0600 like .env (issue 22), even over a file
+    and a leftover temporary file that were world-readable."""
+    (home / "config.yaml").write_text("model:\n  name: m\n")
+    os.chmod(home / "config.yaml", 0o644)
+    (home / "config.yaml.tmp").write_text("")
+    os.chmod(home / "config.yaml.tmp", 0o644)
+    cfg.set_value("model.base_url", "https://user:s3cret-pass@example.test/v1")
+    assert stat.S_IMODE((home / "config.yaml").stat().st_mode) == 0o600
+    assert cfg.get_value("model.base_url") == "https://user:s3cret-pass@example.test/v1"
+    assert cfg.get_value("model.name") == "m"
+
+
 def test_secrets_go_to_dotenv_and_are_masked(home):
     result = invoke("config", "set", "model.api_key", SECRET)
     assert result.exit_code == 0, result.output
