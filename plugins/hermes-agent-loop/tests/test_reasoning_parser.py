@@ -12,7 +12,7 @@ import pytest
 from hermes_agent_loop import AgentLoop
 from hermes_core.hookspecs import hookimpl
 from hermes_core.parsing_tags import TaggedJsonParser
-from hermes_core.reasoning import MarkerReasoningParser
+from hermes_core.reasoning_markers import MarkerReasoningParser
 from hermes_core.registry import HermesError
 from hermes_core.tools import Tool
 from hermes_testkit.openai_server import Reply, reply

@@ -8,7 +8,7 @@ tool-call parser reads (harmony's ``commentary`` headers, Kimi's tool sections).
 
 from __future__ import annotations
 
-from hermes_core.reasoning import MarkerReasoningParser
+from hermes_core.reasoning_markers import MarkerReasoningParser
 
 
 class GptOss(MarkerReasoningParser):

@@ -3,12 +3,12 @@
 Each class names its vLLM ``--reasoning-parser`` and says where its declaration comes from
 (``vllm/reasoning/*`` and the parser-engine grammars in ``vllm/parser/*``). The behaviour they share
 (tags dropped, an unclosed turn that began in reasoning is all reasoning, a tool-call start ending the
-reasoning implicitly) is :class:`hermes_core.reasoning.MarkerReasoningParser`'s.
+reasoning implicitly) is :class:`hermes_core.reasoning_markers.MarkerReasoningParser`'s.
 """
 
 from __future__ import annotations
 
-from hermes_core.reasoning import MarkerReasoningParser
+from hermes_core.reasoning_markers import MarkerReasoningParser
 
 QWEN_TOOL_START = "<tool_call>"
 
