@@ -18,21 +18,9 @@ from hermes_serve.config import ServeConfig
 from hermes_serve.server import loopback_socket, make_server
 
 from hermes_testkit.openai_server import Reply, error
+from hermes_testkit.parser_helpers import WEATHER_TOOL
 
-WEATHER_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Weather for a city",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
+WEATHER_TOOLS = [WEATHER_TOOL]
 HERMES_CALL = (
     "Let me check the weather.\n<tool_call>\n"
     '{"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}\n</tool_call>'

@@ -24,6 +24,7 @@ __all__ = [
     "PYTHONIC_PARAMETERLESS",
     "PYTHONIC_SIMPLE",
     "VARIOUS_TYPES_ARGUMENTS",
+    "WEATHER_TOOL",
     "assert_stream_matches_parse",
     "decoded_calls",
     "exact_calls",
@@ -91,6 +92,15 @@ def tool_definition(
     if properties is not None:
         spec["parameters"] = {"type": "object", "properties": properties, **schema}
     return {"type": "function", "function": spec}
+
+
+WEATHER_TOOL = tool_definition(
+    "get_weather",
+    {"city": {"type": "string"}, "days": {"type": "integer"}},
+    description="Weather for a city",
+    required=["city"],
+)
+"""The tool most tests offer: ``get_weather(city: string, days: integer)``, ``city`` required."""
 
 
 def tool_definitions(tools: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
