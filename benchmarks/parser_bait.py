@@ -16,7 +16,7 @@ import gc
 import sys
 import time
 
-from hermes_testkit.parsers import bait_shapes
+from hermes_testkit.linearity import bait_shapes
 
 
 def best_time(parse, text: str, runs: int) -> float:

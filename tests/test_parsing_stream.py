@@ -13,7 +13,8 @@ import pytest
 from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, ToolCallParser, make_call_id
 from hermes_core.parsing_stream import StreamDelta, ToolCallDelta, ToolCallStream, join_deltas
 from hermes_core.parsing_tags import TaggedJsonParser
-from hermes_testkit.parsers import assert_linear, assert_stream_matches_parse, check_deltas, stream_deltas
+from hermes_testkit.linearity import assert_linear
+from hermes_testkit.parsers import assert_stream_matches_parse, check_deltas, stream_deltas
 
 
 class Tagged(TaggedJsonParser):

@@ -197,11 +197,11 @@ def test_prose_with_brackets_streams_at_once(text):
 
 @pytest.mark.parametrize("size", [1, 3, 7])
 def test_completion_that_begins_with_a_generic_marker_is_still_a_call(size):
-    from hermes_testkit.parser_helpers import assert_stream_matches_parse
+    from hermes_testkit.parser_helpers import assert_cuts_match_parse
 
     text = '[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}}]'
     assert calls(auto(TOOLS).parse(text)) == [("get_weather", {"city": "Paris"})]
-    assert_stream_matches_parse(auto(), text, sizes=(size,))
+    assert_cuts_match_parse(auto(), text, sizes=(size,))
     pythonic = "[get_weather(city='Paris')]"
     assert calls(auto(TOOLS).parse(pythonic)) == [("get_weather", {"city": "Paris"})]
-    assert_stream_matches_parse(auto(), pythonic, sizes=(size,))
+    assert_cuts_match_parse(auto(), pythonic, sizes=(size,))

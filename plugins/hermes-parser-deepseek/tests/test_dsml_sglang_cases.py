@@ -4,7 +4,7 @@ test_function_call_parser.py): self-closing zero-argument invokes, and DSML quot
 import pytest
 
 from hermes_core.plugins import get_hermes
-from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse
 from hermes_testkit.parser_helpers import decoded_calls as calls
 
 V4 = "<｜DSML｜tool_calls>\n{}\n</｜DSML｜tool_calls>"
@@ -35,7 +35,7 @@ def parser(name="deepseek_v4"):
 )
 def test_self_closing_invokes(text, expected):
     assert calls(parser().parse(text)) == expected
-    assert_stream_matches_parse(parser(), text, seed=5)
+    assert_cuts_match_parse(parser(), text, seed=5)
 
 
 def test_dsml_in_a_code_fence_does_not_execute():
@@ -44,7 +44,7 @@ def test_dsml_in_a_code_fence_does_not_execute():
     example = "Here is the syntax:\n```\n" + V4.format(WEATHER) + "\n```\nUse it wisely."
     parsed = parser().parse(example)
     assert parsed.tool_calls == [] and parsed.content == example
-    assert_stream_matches_parse(parser(), example, seed=5)
+    assert_cuts_match_parse(parser(), example, seed=5)
 
 
 def test_a_real_call_after_a_fenced_example_still_runs():

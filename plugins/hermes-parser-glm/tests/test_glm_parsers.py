@@ -196,7 +196,7 @@ GLM_BAIT = [
 
 
 def test_glm_bait_is_linear():
-    from hermes_testkit.parsers import assert_linear
+    from hermes_testkit.linearity import assert_linear
 
     for parser in (Glm45Parser(), Glm47Parser()):
         for unit, suffix in GLM_BAIT:

@@ -3,7 +3,7 @@
 import pytest
 from hermes_parser_hunyuan.hy_v4 import HyV4Parser
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -61,7 +61,7 @@ def test_whitespace_argument_name_preserves_value_type(suffix, key, value_type, 
     tools = [tool_definition("record", {key: {"type": value_type}})]
     text = section([("record", [(key, raw)])], suffix)
     assert calls(HyV4Parser(tools=tools).parse(text)) == [("record", {key: value})]
-    assert_stream_matches_parse(HyV4Parser(tools=tools), text, seed=3)
+    assert_cuts_match_parse(HyV4Parser(tools=tools), text, seed=3)
 
 
 @pytest.mark.parametrize("padded_type", ["integer", "string"])

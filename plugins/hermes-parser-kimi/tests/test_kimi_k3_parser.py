@@ -3,7 +3,7 @@
 from hermes_parser_kimi.k3 import KimiK3Parser
 from hermes_parser_kimi.samples import K3_PARALLEL, K3_SINGLE
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -89,5 +89,5 @@ def test_no_call_keeps_the_whole_text():
 def test_stream_equals_parse_and_never_leaks_markers():
     parser = KimiK3Parser()
     for text in (K3_SINGLE, K3_PARALLEL, "Hello" + MESSAGE_CLOSE + tools(call("f", ("a", "string", "1")))):
-        for content in assert_stream_matches_parse(parser, text, seed=2):
+        for content in assert_cuts_match_parse(parser, text, seed=2):
             assert "<|" not in (content or "")

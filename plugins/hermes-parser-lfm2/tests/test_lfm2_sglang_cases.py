@@ -6,7 +6,7 @@ import json
 import pytest
 
 from hermes_core.plugins import get_hermes
-from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse
 from hermes_testkit.parser_helpers import decoded_calls as calls
 
 BOT, EOT = "<|tool_call_start|>", "<|tool_call_end|>"
@@ -44,7 +44,7 @@ def parser():
 def test_sglang_cases(body, expected):
     text = BOT + body + EOT
     assert calls(parser().parse(text)) == expected
-    assert_stream_matches_parse(parser(), text, seed=2)
+    assert_cuts_match_parse(parser(), text, seed=2)
 
 
 def test_normal_text_before_call():  # ::test_normal_text_before_call

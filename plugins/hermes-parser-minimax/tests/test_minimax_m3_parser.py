@@ -2,7 +2,7 @@
 
 from hermes_parser_minimax.m3 import MinimaxM3Parser
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -124,4 +124,4 @@ def test_without_schema_leaves_are_text():
 def test_stream_equals_parse():
     parser = MinimaxM3Parser()
     for text in ("I will create it.\n" + ORDER_CALL, MULTIPLE):
-        assert_stream_matches_parse(parser, text, sizes=(1, 7), seed=6)
+        assert_cuts_match_parse(parser, text, sizes=(1, 7), seed=6)

@@ -4,7 +4,7 @@ import pytest
 from hermes_parser_minimax.m1 import MinimaxM1Parser
 from hermes_parser_minimax.m2 import MinimaxM2Parser
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parser_helpers import tool_definition as tool
 from hermes_testkit.parsers import ParserConformance, ParserSample
@@ -147,7 +147,8 @@ def test_m2_anyof_nullable_object():
 
 def test_m2_single_quoted_names_and_multiline_values():
     text = m2("<invoke name='write'>\n<parameter name='code'>\nprint('x')\n</parameter>\n</invoke>")
-    # verbatim, newlines included, as vLLM 0.34 keeps it (parser/minimax_m2.py: "surrounding whitespace is data")
+    # verbatim, newlines included, as vLLM 0.34 keeps it
+    # (parser/minimax_m2.py: "surrounding whitespace is data")
     assert calls(MinimaxM2Parser().parse(text)) == [("write", {"code": "\nprint('x')\n"})]
 
 
@@ -188,7 +189,7 @@ def test_m1_unclosed_block_and_lines_without_arguments():
 @pytest.mark.parametrize("parser", [MinimaxM2Parser(), MinimaxM1Parser()])
 def test_stream_equals_parse(parser):
     for text in (M2_PARALLEL, M2_TYPED, M1_SINGLE, M1_PARALLEL):
-        assert_stream_matches_parse(parser, text, seed=1)
+        assert_cuts_match_parse(parser, text, seed=1)
 
 
 # vLLM 0.34's test_minimax_m2_tool_parser.py: TestNoneStringPreserved (vLLM issue #39567) and

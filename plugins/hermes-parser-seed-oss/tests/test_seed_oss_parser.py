@@ -3,7 +3,7 @@
 import pytest
 from hermes_parser_seed_oss.parser import SeedOssParser
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -130,4 +130,4 @@ def test_cut_off_function_dropped():
 def test_stream_equals_parse():
     parser = SeedOssParser()
     for text in (NO_BUDGET, THINK_512 + NO_BUDGET, THINK_QUOTING_THE_FORMAT + CALL_WITH_UNIT, PARALLEL_TYPED):
-        assert_stream_matches_parse(parser, text, seed=3)
+        assert_cuts_match_parse(parser, text, seed=3)

@@ -6,7 +6,7 @@ import pytest
 from hermes_parser_step.step3 import Step3Parser
 from hermes_parser_step.step3p5 import Step3p5Parser
 
-from hermes_testkit.parser_helpers import assert_stream_matches_parse, tool_definition
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -172,7 +172,7 @@ def test_stream_equals_parse(parser):
         STEP3P5_PARALLEL + " tail",
     )
     for text in texts:
-        assert_stream_matches_parse(parser, text, seed=4)
+        assert_cuts_match_parse(parser, text, seed=4)
 
 
 def test_step3_parameter_value_with_angle_bracket():
@@ -181,7 +181,7 @@ def test_step3_parameter_value_with_angle_bracket():
     assert calls(Step3Parser().parse(text)) == [
         ("run_query", {"sql": "SELECT * FROM t WHERE a < 5", "html": "<b>hi</b>"})
     ]
-    assert_stream_matches_parse(Step3Parser(), text, seed=4)
+    assert_cuts_match_parse(Step3Parser(), text, seed=4)
 
 
 STEP3P5_MISSING_CLOSE = """Let me check the weather for you:
@@ -204,4 +204,4 @@ def test_step3p5_missing_closing_parameter_tag_ends_at_the_next_parameter():
     parsed = Step3p5Parser().parse(STEP3P5_MISSING_CLOSE)
     assert calls(parsed) == [("get_current_weather", {"city": "Dallas", "state": "TX", "unit": "fahrenheit"})]
     assert parsed.content == "Let me check the weather for you:"
-    assert_stream_matches_parse(Step3p5Parser(), STEP3P5_MISSING_CLOSE, seed=4)
+    assert_cuts_match_parse(Step3p5Parser(), STEP3P5_MISSING_CLOSE, seed=4)

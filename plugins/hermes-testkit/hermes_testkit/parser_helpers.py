@@ -25,7 +25,7 @@ __all__ = [
     "PYTHONIC_SIMPLE",
     "VARIOUS_TYPES_ARGUMENTS",
     "WEATHER_TOOL",
-    "assert_stream_matches_parse",
+    "assert_cuts_match_parse",
     "decoded_calls",
     "exact_calls",
     "stream_cuts",
@@ -141,7 +141,7 @@ def stream_cuts(text: str, sizes: Sequence[int], random_cuts: int, seed: int) ->
     return cuts
 
 
-def assert_stream_matches_parse(
+def assert_cuts_match_parse(
     parser: ToolCallParser,
     text: str,
     *,
@@ -149,17 +149,22 @@ def assert_stream_matches_parse(
     random_cuts: int = 5,
     seed: int = 0,
 ) -> list[str | None]:
-    """Stream ``text`` cut every way ``stream_cuts`` gives: content and calls equal ``parse(text)``.
+    """Stream ``text`` cut every way ``stream_cuts`` gives: the kit's stream check
+    (:func:`hermes_testkit.parsers.assert_stream_matches_parse`: well-formed deltas, ids, content and calls
+    equal to ``parse(text)``) holds for each, and the arguments are byte-exact.
 
     Returns the streamed contents, for format-specific checks (no marker leaked, ...).
     """
+    from hermes_testkit.parsers import assert_stream_matches_parse
+
     whole = parser.parse(text)
     expected = exact_calls(whole)
     contents = []
     for cuts in stream_cuts(text, sizes, random_cuts, seed):
         bounds = [0, *cuts, len(text)]
-        content, got = _stream(parser, (text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)))
-        assert content == whole.content, (cuts, content, whole.content)
+        chunks = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        assert_stream_matches_parse(parser, text, chunks)
+        content, got = _stream(parser, chunks)
         assert got == expected, (cuts, got, expected)
         contents.append(content)
     return contents

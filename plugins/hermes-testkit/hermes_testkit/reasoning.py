@@ -27,7 +27,8 @@ from hermes_core.reasoning import (
     join_reasoning,
     split_reasoning,
 )
-from hermes_testkit.parsers import CHUNK_SIZES, _cut, assert_linear
+from hermes_testkit.linearity import assert_linear
+from hermes_testkit.parsers import CHUNK_SIZES, _cut
 
 __all__ = ["ReasoningConformance", "ReasoningSample", "assert_reasoning_stream_matches", "stream_reasoning"]
 
