@@ -33,7 +33,7 @@ from hermes_core import hookspecs
 from hermes_core.compat import Dist, incompatible_with_core, version_of
 from hermes_core.containment import Snapshot, contained, describe, session, undo
 from hermes_core.extension_points import BUILTIN
-from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY
+from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY, install_hint
 from hermes_core.registrar import Registrar
 from hermes_core.registry import Entry, HermesError, Registry
 from hermes_core.settings import check_setting_tree
@@ -99,8 +99,6 @@ class Hermes:
 
     def _missing_hint(self, things: str, name: str) -> str:
         """What to install, or enable, for a first-party name no loaded plugin registered."""
-        from hermes_core.first_party import install_hint
-
         return install_hint(things, name, self.records)
 
     def registry(self, things: str) -> Registry:
