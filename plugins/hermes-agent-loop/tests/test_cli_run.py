@@ -357,3 +357,16 @@ def test_batch_help_describes_every_key_it_reads_and_its_example_line_reads(cli_
     (tmp_path / "p.jsonl").write_text(line + "\n")
     (prompt,) = read_prompts(str(tmp_path / "p.jsonl"))
     assert prompt.id == json.loads(line)["id"] and prompt.prompt == json.loads(line)["prompt"]
+
+
+def test_a_missing_endpoint_names_the_config_file_hermes_home_points_to(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "HERMES_"))}
+    env["HERMES_HOME"] = str(tmp_path / "elsewhere")
+    command = [sys.executable, "-m", "hermes_core", "run", "hi"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert f"model.base_url in {tmp_path / 'elsewhere' / 'config.yaml'}" in done.stderr

@@ -10,13 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from hermes_core.config_files import config_path
 from hermes_core.registry import HermesError
 
 NO_ENDPOINT = (
     "no model endpoint configured: pass --base-url URL, set OPENAI_BASE_URL, "
-    "or set model.base_url in ~/.hermes/config.yaml"
+    "or set model.base_url in {config}"
 )
-NO_MODEL = "no model named: pass --model NAME, set HERMES_MODEL, or set model.name in ~/.hermes/config.yaml"
+NO_MODEL = "no model named: pass --model NAME, set HERMES_MODEL, or set model.name in {config}"
 
 
 def split_list(value: str | None) -> list[str]:
@@ -77,10 +78,10 @@ class RunSettings:
 
         base_url = resolve("model.base_url", options["base_url"])
         if not base_url:
-            raise HermesError(NO_ENDPOINT)
+            raise HermesError(NO_ENDPOINT.format(config=config_path()))
         model = resolve("model.name", options["model"])
         if not model:
-            raise HermesError(NO_MODEL)
+            raise HermesError(NO_MODEL.format(config=config_path()))
         return cls(
             base_url=str(base_url),
             api_key=str(resolve("model.api_key", options["api_key"]) or "EMPTY"),
