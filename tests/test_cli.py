@@ -227,3 +227,15 @@ def test_tools_call_shares_its_task_folder_across_invocations(tmp_path):
     cleaned = hermes("tools", "clean")
     assert cleaned.stdout.startswith("removed 1 task folder(s)")
     assert hermes("tools", "call", "read_file", '{"path": "a.txt"}').returncode == 1
+
+
+def test_tools_list_opens_with_a_summary_and_colours_only_a_terminal(demo_host):
+    from click.testing import CliRunner
+
+    from hermes_core.cli import cli
+
+    plain = CliRunner().invoke(cli, ["tools", "list"]).output
+    assert re.fullmatch(r"\d+ tools: \d+ available, \d+ unavailable", plain.splitlines()[0])
+    assert "\x1b[" not in plain
+    coloured = CliRunner().invoke(cli, ["tools", "list"], color=True).output
+    assert "\x1b[32mok\x1b[0m" in coloured

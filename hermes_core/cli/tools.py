@@ -35,8 +35,14 @@ def list_tools(toolset: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    available = sum(row["available"] for row in rows)
+    click.echo(f"{len(rows)} tools: {available} available, {len(rows) - available} unavailable")
     for row in rows:
-        state = "ok" if row["available"] else f"unavailable: {row['reason']}"
+        state = (
+            click.style("ok", fg="green")
+            if row["available"]
+            else click.style(f"unavailable: {row['reason']}", fg="yellow")
+        )  # click drops the colour when stdout is not a terminal
         click.echo(f"{row['name']:<20} {row['plugin'] or '-':<24} {state}")
 
 
