@@ -32,8 +32,19 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+USED = ("hermes-agent-loop", "hermes-tools-terminal", "hermes-parsers", "hermes-envs")
+"""The distributions the block's commands come from: the README's install brings them all."""
+
+
 @pytest.mark.slow
 def test_every_line_of_using_it_runs_as_written(tmp_path):
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    for name in USED:
+        try:
+            distribution(name)
+        except PackageNotFoundError:
+            pytest.skip(f"{name} is not installed (the README's install brings it)")
     if not port_is_free(PORT):
         pytest.skip(f"port {PORT}, which the README names, is taken here")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TERMINAL_", "HERMES_"))}
