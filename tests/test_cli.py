@@ -239,3 +239,17 @@ def test_tools_list_opens_with_a_summary_and_colours_only_a_terminal(demo_host):
     assert "\x1b[" not in plain
     coloured = CliRunner().invoke(cli, ["tools", "list"], color=True).output
     assert "\x1b[32mok\x1b[0m" in coloured
+
+
+def test_plugin_commands_follow_the_host(capsys, hermes_empty_host):
+    """Commands added for one host are not kept for the next: an empty host first, then the real one."""
+    import hermes_core.plugins as plugins
+    from hermes_core.cli import cli
+
+    cli.add_plugin_commands()
+    assert "run" not in cli.lazy and "run" not in cli.commands  # the empty host adds nothing
+    real = plugins.Hermes.from_entry_points()
+    plugins.set_hermes(real)
+    cli.add_plugin_commands()
+    if "hermes-agent-loop" in real.records and real.records["hermes-agent-loop"].status == "ok":
+        assert "run" in cli.lazy or "run" in cli.commands

@@ -21,7 +21,8 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
         self.plugin_commands = plugin_commands
-        self._plugins_added = False
+        self._plugins_added: object | None = None  # the host whose plugins' commands are added
+        self._added_names: set[str] = set()
 
     def add_lazy_command(self, name: str, target: str, short_help: str) -> None:
         """What a plugin's ``register_commands`` calls to add ``name`` without importing its module."""
@@ -30,11 +31,22 @@ class LazyGroup(click.Group):
         self.lazy[name] = (target, short_help)
 
     def add_plugin_commands(self) -> None:
-        if self.plugin_commands and not self._plugins_added:
-            self._plugins_added = True
-            from hermes_core.plugins import get_hermes
+        """Let the current host's plugins add their commands, once per host: a process that swaps its
+        host (an embedding application, a test) gets the new host's commands, not the old one's."""
+        if not self.plugin_commands:
+            return
+        from hermes_core.plugins import get_hermes
 
-            get_hermes().add_commands(self)
+        host = get_hermes()
+        if self._plugins_added is host:
+            return
+        for name in self._added_names:  # what the previous host's plugins added
+            self.lazy.pop(name, None)
+            self.commands.pop(name, None)
+        before = {*self.lazy, *self.commands}
+        self._plugins_added = host
+        host.add_commands(self)
+        self._added_names = {*self.lazy, *self.commands} - before
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self.add_plugin_commands()
@@ -42,7 +54,7 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = self._lazy_command(name) or super().get_command(ctx, name)
-        if command is None and self.plugin_commands and not self._plugins_added:
+        if command is None and self.plugin_commands:
             self.add_plugin_commands()  # plugins may add ``name``, eagerly or lazily
             command = self._lazy_command(name) or super().get_command(ctx, name)
         return command
