@@ -170,7 +170,8 @@ def test_deadline_error_is_clear():
     start = time.monotonic()
     with pytest.raises(PoolTimeout, match=r"no sandbox free within 0.3s"):
         pool.acquire("late", timeout=0.3)
-    assert 0.25 < time.monotonic() - start < 2
+    waited = time.monotonic() - start
+    assert waited >= 0.29 and waited < 30  # never before its deadline; the upper bound only catches a hang
     assert backend.created == 1, "a waiter past its deadline must not get an extra sandbox"
     held.release()
     assert_accounted(pool, backend)

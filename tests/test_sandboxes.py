@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -88,9 +87,11 @@ def test_cleanup_during_a_slow_creation_leaks_nothing(shell, monkeypatch):
     backend = table.backend()
     created, cleaned = [], []
     real_create = backend.create
+    creating, cleanup_called = threading.Event(), threading.Event()
 
     def slow_create(request):
-        time.sleep(0.3)
+        creating.set()
+        cleanup_called.wait(timeout=30)  # the creation ends only after the cleanup: no race on timing
         sandbox = real_create(request)
         created.append(sandbox)
         real_cleanup = sandbox.cleanup
@@ -101,8 +102,9 @@ def test_cleanup_during_a_slow_creation_leaks_nothing(shell, monkeypatch):
     errors = []
     worker = threading.Thread(target=lambda: errors.append(_capture(lambda: table.get("r"))))
     worker.start()
-    time.sleep(0.1)
+    assert creating.wait(timeout=30)
     table.cleanup("r")
+    cleanup_called.set()
     worker.join()
     assert isinstance(errors[0], SandboxError) and "cleaned up while" in str(errors[0])
     assert table.active() == []
