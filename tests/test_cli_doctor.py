@@ -78,7 +78,7 @@ class BrokenPlugin:
 @pytest.fixture
 def setup(host, tmp_path, monkeypatch):
     monkeypatch.setenv("HERMES_HOME", str(tmp_path))
-    for name in ("OPENAI_API_KEY", "HERMES_TOOLSETS", "DOCTOR_TEST_API_KEY", "TERMINAL_CWD"):
+    for name in ("OPENAI_API_KEY", "HERMES_TOOLSETS", "DOCTOR_TEST_API_KEY", "TERMINAL_CWD", "TERMINAL_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HERMES_MODEL", "scripted-model")
     monkeypatch.setenv("TERMINAL_ENV", "shell")
