@@ -78,7 +78,8 @@ class BrokenPlugin:
 @pytest.fixture
 def setup(host, tmp_path, monkeypatch):
     monkeypatch.setenv("HERMES_HOME", str(tmp_path))
-    for name in ("OPENAI_API_KEY", "HERMES_TOOLSETS", "DOCTOR_TEST_API_KEY", "TERMINAL_CWD", "TERMINAL_TIMEOUT"):
+    cleared = ("OPENAI_API_KEY", "HERMES_TOOLSETS", "DOCTOR_TEST_API_KEY", "TERMINAL_CWD", "TERMINAL_TIMEOUT")
+    for name in cleared:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HERMES_MODEL", "scripted-model")
     monkeypatch.setenv("TERMINAL_ENV", "shell")
