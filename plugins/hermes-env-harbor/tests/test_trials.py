@@ -230,7 +230,7 @@ def test_the_ray_engine_runs_the_same_trials(oracle_job, tmp_path):
         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ADDRESS": "local"},
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]  # the trials' errors, then Ray's
     rewards = {t["task"]: t["reward"] for t in json.loads(done.stdout)["trials"]}
     assert rewards == {"hello": 1.0, "wrong-oracle": 0.0}
     assert len(list(tmp_path.glob("*/*/result.json"))) == 2
