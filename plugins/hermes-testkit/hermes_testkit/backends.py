@@ -161,18 +161,23 @@ class BackendConformance:
         assert "before" in result.output
         assert elapsed < 1 + self.timeout_slack
 
+    # The children below write LATE seconds after they start; the command times out after 1 s. A child
+    # that survives writes its file; one killed with the command does not. LATE leaves the kill 5 s on a
+    # loaded machine (with 2 s, the local backend's setsid case failed in two loaded CI runs).
+    LATE = 6
+
     def test_timeout_kills_background_children(self, sandbox):
-        result = sandbox.execute("(sleep 2; echo leaked > late.txt) & sleep 30", timeout=1)
+        result = sandbox.execute(f"(sleep {self.LATE}; echo leaked > late.txt) & sleep 30", timeout=1)
         assert result.exit_code == TIMEOUT_EXIT_CODE
-        time.sleep(2.5)
+        time.sleep(self.LATE + 0.5)
         assert sandbox.execute("test -e late.txt").exit_code != 0, "a child survived the timeout"
 
     def test_timeout_kills_setsid_children(self, sandbox):
         """A child that left the command's process group (``setsid``) dies with the command too."""
-        child = "setsid sh -c 'sleep 3; echo leaked > late.txt' > /dev/null 2>&1 < /dev/null &"
+        child = f"setsid sh -c 'sleep {self.LATE}; echo leaked > late.txt' > /dev/null 2>&1 < /dev/null &"
         result = sandbox.execute(f"{child} sleep 30", timeout=1)
         assert result.exit_code == TIMEOUT_EXIT_CODE
-        time.sleep(3.5)
+        time.sleep(self.LATE + 0.5)
         assert sandbox.execute("test -e late.txt").exit_code != 0, "a setsid child survived the timeout"
 
     def test_output_cap_keeps_tail_with_note(self, backend):
