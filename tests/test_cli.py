@@ -253,3 +253,32 @@ def test_plugin_commands_follow_the_host(capsys, hermes_empty_host):
     cli.add_plugin_commands()
     if "hermes-agent-loop" in real.records and real.records["hermes-agent-loop"].status == "ok":
         assert "run" in cli.lazy or "run" in cli.commands
+
+
+def _commands(group, ctx, path=()):
+    import click
+
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is None or command.hidden:
+            continue
+        if isinstance(command, click.Group):
+            yield from _commands(command, click.Context(command, info_name=name, parent=ctx), (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_every_command_that_takes_input_shows_an_example():
+    """The newcomer's rule (issue 23): a command with an argument shows how it is called in --help."""
+    import click
+
+    from hermes_core.cli import cli
+
+    ctx = click.Context(cli, info_name="hermes")
+    missing = [
+        " ".join(path)
+        for path, command in _commands(cli, ctx)
+        if any(isinstance(p, click.Argument) for p in command.params)
+        and f"hermes {' '.join(path)}" not in (command.help or "") + (command.epilog or "")
+    ]
+    assert missing == []

@@ -93,7 +93,13 @@ def show(as_json: bool, sources: bool) -> None:
 @click.option("--reveal", is_flag=True, help="Print a secret in the clear.")
 @click.option("--source", "with_source", is_flag=True, help="Also say where the value comes from.")
 def get(key: str, reveal: bool, with_source: bool) -> None:
-    """The effective value of KEY (dotted, e.g. model.base_url); empty when unset."""
+    """The effective value of KEY (dotted, e.g. model.base_url); empty when unset.
+
+    \b
+    Examples:
+      hermes config get model.base_url --source
+      hermes config get terminal
+    """
     if key not in cfg.settings_keys():
         value = cfg.get_value(key)  # a section, or an error naming the close keys
         click.echo(json.dumps(value, indent=2) if not _has_secret(key) else json.dumps(_mask_section(key)))
@@ -120,7 +126,14 @@ def _mask_section(section: str) -> dict[str, Any]:
 @click.argument("value")
 @click.option("--no-check", is_flag=True, help="Do not check backends/parsers/toolsets against plugins.")
 def set_(key: str, value: str, no_check: bool) -> None:
-    """Set KEY to VALUE (lists as a,b,c). Secrets go to .env, the rest to config.yaml."""
+    """Set KEY to VALUE (lists as a,b,c). Secrets go to .env, the rest to config.yaml.
+
+    \b
+    Examples:
+      hermes config set terminal.backend docker
+      hermes config set toolsets terminal,file
+      hermes config set model.api_key sk-...      # a secret: written to .env
+    """
     stored = cfg.set_value(key, value, check_plugins=not no_check)
     where = cfg.env_path() if cfg.is_secret(key) else cfg.config_path()
     click.echo(f"{key} = {_format(_shown(key, stored))}  ({where})")
@@ -132,7 +145,12 @@ def set_(key: str, value: str, no_check: bool) -> None:
 @config.command("unset")
 @click.argument("key")
 def unset(key: str) -> None:
-    """Remove KEY from config.yaml (or .env), back to its default."""
+    """Remove KEY from config.yaml (or .env), back to its default.
+
+    \b
+    Example:
+      hermes config unset terminal.backend
+    """
     if not cfg.unset_value(key):
         raise HermesError(
             f"{key} is not set in {cfg.env_path() if cfg.is_secret(key) else cfg.config_path()}"

@@ -77,7 +77,13 @@ def _pip(*args: str) -> None:
 @click.option("--no-cache-dir", is_flag=True, help="Do not use pip's cache.")
 @click.option("--pre", is_flag=True, help="Allow pre-release versions.")
 def install(packages, upgrade, editable, force_reinstall, no_cache_dir, pre) -> None:
-    """Install plugins from PyPI, a wheel, or a folder, into hermes' own environment."""
+    """Install plugins from PyPI, a wheel, or a folder, into hermes' own environment.
+
+    \b
+    Example:
+      hermes plugins install hermes-parser-qwen
+      hermes plugins install -e ./my-plugin
+    """
     before = installed_plugins()
     args = ["install"]
     args += ["--upgrade"] * upgrade + ["--force-reinstall"] * force_reinstall
@@ -99,7 +105,12 @@ def install(packages, upgrade, editable, force_reinstall, no_cache_dir, pre) -> 
 @click.argument("names", nargs=-1, required=True)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def uninstall(names, yes) -> None:
-    """Uninstall plugins from hermes' environment."""
+    """Uninstall plugins from hermes' environment.
+
+    \b
+    Example:
+      hermes plugins uninstall hermes-parser-qwen -y
+    """
     if any(_norm(n) == CORE for n in names):
         raise HermesError("refusing to uninstall hermes-kernel: that is hermes itself (use pip directly)")
     dists = []
@@ -140,12 +151,22 @@ def _set(name: str, disabled: bool) -> None:
 @click.command()
 @click.argument("name")
 def enable(name: str) -> None:
-    """Load plugin NAME again (removes it from plugins.disabled in config.yaml)."""
+    """Load plugin NAME again (removes it from plugins.disabled in config.yaml).
+
+    \b
+    Example:
+      hermes plugins enable hermes-parser-xlam
+    """
     _set(name, disabled=False)
 
 
 @click.command()
 @click.argument("name")
 def disable(name: str) -> None:
-    """Stop loading plugin NAME without uninstalling it (plugins.disabled in config.yaml)."""
+    """Stop loading plugin NAME without uninstalling it (plugins.disabled in config.yaml).
+
+    \b
+    Example:
+      hermes plugins disable hermes-parser-xlam
+    """
     _set(name, disabled=True)

@@ -82,7 +82,13 @@ from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPSTREAM_BYT
 )
 @click.option("--log-level", default="warning", show_default=True)
 def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, log_level, **options):
-    """An OpenAI-compatible endpoint in front of --upstream whose answers get real tool_calls."""
+    """An OpenAI-compatible endpoint in front of --upstream whose answers get real tool_calls.
+
+    \b
+    Examples:
+      hermes serve --upstream http://127.0.0.1:8000/v1 --parser qwen3_coder --port 8080
+      hermes serve --upstream http://127.0.0.1:8000/v1 --parser hermes --reasoning-parser qwen3 --record runs/
+    """
     from hermes_core.plugins import get_hermes
     from hermes_core.registry import HermesError
 
