@@ -9,9 +9,13 @@ applies as is: ``hermes env run gsm8k process --help`` lists them all.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 
 import click
+
+from hermes_core.registry import HermesError
 
 MODES = ("process", "serve", "evaluate")
 
@@ -66,9 +70,47 @@ def run(ctx: click.Context, name: str, mode: str | None, args: tuple[str, ...]) 
             f"MODE must be one of {', '.join(MODES)}" + (f", not {mode!r}" if mode else "")
         )
     env_class = load_env_class(name)
+    check_tokenizer_reachable(env_class, list(args))
     # atroposlib reads its flags from sys.argv, one value per flag
     sys.argv = [f"hermes env run {name}", mode, *join_list_flags(env_class, list(args))]
     env_class.cli()
+
+
+def check_tokenizer_reachable(env_class: type, args: list[str]) -> None:
+    """atroposlib loads its tokenizer by name from the Hugging Face hub: offline, that is about a minute of
+    retries ending in a generic error. Fail at once instead, saying which flag takes a local folder."""
+    if "--help" in args or "-h" in args:
+        return
+    flag = "--env.tokenizer_name"
+    given = [a.split("=", 1)[1] for a in args if a.startswith(flag + "=")]
+    given += [args[i + 1] for i, a in enumerate(args[:-1]) if a == flag]
+    try:
+        tokenizer = given[-1] if given else env_class.config_init()[0].tokenizer_name
+    except Exception:  # an environment without a config of this shape: atroposlib will say what is wrong
+        return
+    if not tokenizer or os.path.isdir(os.path.expanduser(tokenizer)) or _in_hub_cache(tokenizer):
+        return
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    if not offline:
+        try:
+            socket.getaddrinfo("huggingface.co", 443)
+        except OSError:
+            offline = True
+    if offline:
+        raise HermesError(
+            f"tokenizer {tokenizer!r} is not on this machine and the Hugging Face hub cannot be reached: "
+            f"pass {flag} DIR (a folder holding its tokenizer files, as save_pretrained writes them)"
+        )
+
+
+def _in_hub_cache(repo: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(repo, "tokenizer_config.json")
+    except Exception:
+        return False
+    return isinstance(found, str)
 
 
 @env.command("serve", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -107,3 +107,18 @@ def test_env_serve_settings_are_checked_before_serving(capsys):
     assert "bad settings: bogus: Extra inputs are not permitted" in capsys.readouterr().err
     result = CliRunner().invoke(cli, ["env", "serve", "gsm8k", "stray"])
     assert result.exit_code == 2 and "--env.KEY VALUE" in result.output
+
+
+def test_a_tokenizer_out_of_reach_fails_at_once_naming_the_flag():
+    """Offline, atroposlib would retry the hub for about a minute; hermes says what to pass instead."""
+    import os
+
+    code = "import sys; from hermes_core.cli import main; main(sys.argv[1:])"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    args = ["env", "run", "gsm8k", "process", "--env.tokenizer_name", "no-org/no-model"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert done.returncode == 1
+    assert "tokenizer 'no-org/no-model' is not on this machine" in done.stderr
+    assert "--env.tokenizer_name DIR" in done.stderr and len(done.stderr.strip().splitlines()) == 1
