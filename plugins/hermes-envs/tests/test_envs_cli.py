@@ -121,4 +121,6 @@ def test_a_tokenizer_out_of_reach_fails_at_once_naming_the_flag():
     )
     assert done.returncode == 1
     assert "tokenizer 'no-org/no-model' is not on this machine" in done.stderr
-    assert "--env.tokenizer_name DIR" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    # without torch, transformers notes at import that only tokenizers work: its line, not ours
+    ours = [line for line in done.stderr.strip().splitlines() if not line.startswith("[transformers]")]
+    assert len(ours) == 1 and "--env.tokenizer_name DIR" in ours[0]
