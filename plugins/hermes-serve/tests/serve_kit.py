@@ -8,6 +8,7 @@ server on 127.0.0.1); :func:`answer` streams its text a few characters a chunk, 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -151,3 +152,22 @@ def accumulate(chunks) -> dict:
 
 def message_calls(message) -> list:
     return [(c.function.name, json.loads(c.function.arguments)) for c in message.tool_calls or ()]
+
+
+def serve_process(command: list[str], port: int, wait: float = 60) -> subprocess.Popen:
+    """``hermes serve`` as a real process, returned once its ``/health`` answers 200 (the process's
+    stderr in the failure when it exits first or does not answer in ``wait`` seconds)."""
+    import httpx
+
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"hermes serve did not answer /health: {process.communicate()[1]}")
+        time.sleep(0.1)

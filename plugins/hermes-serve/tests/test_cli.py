@@ -5,11 +5,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import openai
-from serve_kit import USER, WEATHER_TOOLS, accumulate, message_calls
+from serve_kit import USER, WEATHER_TOOLS, accumulate, message_calls, serve_process
 
 from hermes_core.cli.lazy import LazyGroup
 
@@ -44,17 +42,8 @@ def test_hermes_serve_gives_the_openai_client_tool_calls(upstream):
     that writes ``<tool_call>`` text gives the real client tool_calls, streaming and not."""
     port = free_port()
     command = [*SERVE, "--upstream", upstream.base_url, "--parser", "hermes", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = serve_process(command, port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-            time.sleep(0.1)
         api = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0)
         plain = api.chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS)
         streamed = accumulate(

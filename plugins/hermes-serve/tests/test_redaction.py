@@ -8,14 +8,12 @@ import io
 import json
 import logging
 import socket
-import subprocess
 import sys
-import time
 
 import httpx
 import openai
 from hermes_serve.config import ServeConfig
-from serve_kit import USER, WEATHER_TOOLS, accumulate, serve_in_thread
+from serve_kit import USER, WEATHER_TOOLS, accumulate, serve_in_thread, serve_process
 
 URL_PASSWORD = "Upstream-Pa55word-4242"
 OPENAI_KEY = "sk-openaiKEY0123456789abcdefXYZ"
@@ -53,17 +51,8 @@ def test_timeout_body_and_banner_mask_the_upstream_password(upstream):
     port = free_port()
     command = [sys.executable, "-m", "hermes_core", "serve", "--upstream", with_password(upstream.base_url)]
     command += ["--parser", "hermes", "--port", str(port), "--upstream-timeout", "0.3"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = serve_process(command, port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
         api = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0)
         try:
             api.chat.completions.create(model="m", messages=USER)
