@@ -31,14 +31,18 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_partial import open_calls_view
+from hermes_core.parsing_scan import NextFinder
 from hermes_core.parsing_values import convert_value, tool_property_types
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
+THINK = "<think>"
+THINK_END = "</think>"
 KEY = "<arg_key>"
 VALUE_END = "</arg_value>"
 
@@ -49,19 +53,70 @@ _PAIR = re.compile(r"[ \t\r\n]*<arg_key>([^<]*)</arg_key>[ \t\r\n]*<arg_value>")
 _SPACE = re.compile(r"[ \t\r\n]*")
 
 
+def calls_start(text: str) -> int:
+    """Where the calls begin: the first ``<tool_call>`` outside a ``<think>`` block whose name was complete
+    before any ``</think>`` came (a call that began is never taken back by a later ``</think>``: a stream
+    sent it, and vLLM's GLM-4.7 engine ends the reasoning at a tool call); a call quoted inside an open
+    ``<think>``, or cut by ``</think>`` before its name ended, is reasoning. None such: the first one.
+    """
+    first = text.find(TOOL_CALL)
+    if first < 0 or THINK_END not in text:
+        return first
+    next_end, next_open = NextFinder(text, THINK_END), NextFinder(text, THINK)
+    step = len(TOOL_CALL)
+    pos = first
+    closed_until = 0  # explicit ``<think>`` blocks are skipped whole
+    while pos >= 0:
+        opened = next_open(closed_until)
+        if 0 <= opened < pos:
+            think_end = next_end(opened)
+            if think_end < 0:
+                break  # inside reasoning that has not ended
+            closed_until = think_end + len(THINK_END)
+            if pos < closed_until:
+                pos = text.find(TOOL_CALL, closed_until)
+            continue
+        think_end = next_end(pos)
+        if think_end < 0:
+            return pos
+        following = text.find(TOOL_CALL, pos + step)
+        stop = min(think_end, following) if following >= 0 else think_end
+        if text.find(KEY, pos + step, stop) >= 0 or text.find(TOOL_CALL_END, pos + step, stop) >= 0:
+            return pos
+        pos = following
+    return first
+
+
 class Glm47Parser(ToolCallParser):
-    """GLM-4.7 (and 4.5 / 4.6): ``<tool_call>NAME[<arg_key>K</arg_key><arg_value>V</arg_value>]...``."""
+    """GLM-4.7 (and 4.5 / 4.6): ``<tool_call>NAME[<arg_key>K</arg_key><arg_value>V</arg_value>]...``.
+
+    Streams: a call counts once its name is complete (``<arg_key>`` or ``</tool_call>`` after it) and
+    keeps every pair that closed, whatever follows: a value cut off by the end of the text (or by the
+    next ``<tool_call>``) is left out, a malformed pair (no value, no key) is skipped like stray text, a
+    key written twice keeps both (the last value wins when decoded). That is vLLM 0.34's GLM-4.7 engine
+    (``_glm47_parse_args(raw, partial=False)`` keeps the closed pairs; its ``finish()`` ends an open
+    call), and it makes ``parse()`` of any prefix the certain part of the call (:func:`open_calls_view`).
+    """
 
     name = "glm47"
     aliases = ("ling3",)  # vLLM's Ling3Parser is this parser (vllm/frontend/processing/parser/ling3.py)
     start_markers = (TOOL_CALL,)
+    call_end_markers = (TOOL_CALL_END,)
 
     def __init__(self, tools: list[dict[str, Any]] | None = None) -> None:
         super().__init__(tools)
         self._types = tool_property_types(self.tools) if self.tools else {}
 
-    def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, TOOL_CALL)
+    def partial_calls(self, text: str, pos: int):
+        """The name once its tag follows, each pair once its ``</arg_value>`` is in."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+        first = calls_start(text)
         if first < 0:
             return None
         calls: list[ToolCall] = []
@@ -73,6 +128,8 @@ class Glm47Parser(ToolCallParser):
             call = self._block(text, start + step, len(text) if following < 0 else following)
             if call is not None:
                 calls.append(call)
+                if starts is not None:
+                    starts.append(start)
             start = following
         if not calls:
             return None
@@ -94,39 +151,60 @@ class Glm47Parser(ToolCallParser):
         types = self._types.get(name) if self._types else None
         if types is None and self.tools:
             return None  # vLLM's engine validates names against the request's tools (when it has some)
-        raw: dict[str, str] = {}  # typed once the call closes: a repeated key is converted once
+        raw: dict[str, str] = {}
+        repeated: list[tuple[str, str]] | None = None  # every pair in order, once a key comes twice
         pair = _PAIR.match
         space = _SPACE.match
         pos = name_end
         while True:
             found = pair(text, pos, end)
             if found is not None:
-                key = found.group(1).strip(_WS)
                 value_start = found.end()
                 value_end = find(VALUE_END, value_start, end)
-                if not key or value_end < 0:
-                    return None  # a nameless key, or cut off inside a value: no whole call
-                raw[key] = text[value_start:value_end].strip(_WS)
+                if value_end < 0:
+                    break  # cut off inside a value (or the next call began): left out
+                key = found.group(1).strip(_WS)
+                if key:  # a nameless key is skipped
+                    value = text[value_start:value_end].strip(_WS)
+                    if repeated is not None or key in raw:
+                        repeated = repeated if repeated is not None else list(raw.items())
+                        repeated.append((key, value))
+                    raw[key] = value
                 pos = value_end + len(VALUE_END)
                 continue
             pos = space(text, pos, end).end()
             if startswith(TOOL_CALL_END, pos):
-                if types is None:
-                    arguments = {key: convert_value(value, None) for key, value in raw.items()}
-                else:
-                    arguments = {key: convert_value(value, types.get(key, ())) for key, value in raw.items()}
-                return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
-            if startswith(KEY, pos):
-                return None  # a key without its value: malformed block
-            # stray text between pairs (vLLM's findall skips it): on to the next key or the end
-            next_key = find(KEY, pos, end)
+                break
+            # stray text between pairs, or a key without its value (vLLM's findall skips both): on to
+            # the next key or the end
+            next_key = find(KEY, pos + 1, end)
             close = find(TOOL_CALL_END, pos, end if next_key < 0 else next_key)
             if close >= 0:
                 pos = close
             elif next_key >= 0:
                 pos = next_key
             else:
-                return None  # cut off: the call never closes
+                break  # cut off: the pairs so far
+        return ToolCall(make_call_id(), FunctionCall(name, self._encode(raw, repeated, types)))
+
+    @staticmethod
+    def _encode(
+        raw: dict[str, str], repeated: list[tuple[str, str]] | None, types: dict[str, Any] | None
+    ) -> str:
+        """Type each value (by the schema when there is one) and encode the object."""
+        if repeated is None:
+            if types is None:
+                return encode_arguments({key: convert_value(value, None) for key, value in raw.items()})
+            return encode_arguments(
+                {key: convert_value(value, types.get(key, ())) for key, value in raw.items()}
+            )
+        typed: dict[tuple[str, str], Any] = {}  # a pair repeated many times is converted once
+        pairs = []
+        for key, value in repeated:
+            if (key, value) not in typed:
+                typed[key, value] = convert_value(value, types.get(key, ()) if types is not None else None)
+            pairs.append((key, typed[key, value]))
+        return encode_argument_pairs(pairs)
 
 
 class Glm45Parser(Glm47Parser):

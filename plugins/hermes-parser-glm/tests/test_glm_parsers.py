@@ -1,6 +1,6 @@
 import json
 
-from hermes_parser_glm import Glm45Parser, Glm47Parser
+from hermes_parser_glm.parser import Glm45Parser, Glm47Parser
 from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
 
 from hermes_testkit.parser_helpers import decoded_calls as calls
@@ -65,11 +65,13 @@ GLM47_SAMPLES = [
 class TestGlm45Conformance(ParserConformance):
     parser_name = "glm45"
     samples = GLM45_SAMPLES
+    parameter_end = "</arg_value>"
 
 
 class TestGlm47Conformance(ParserConformance):
     parser_name = "glm47"
     samples = GLM47_SAMPLES
+    parameter_end = "</arg_value>"
 
 
 def test_values_typed_by_schema_when_tools_given():
@@ -154,12 +156,23 @@ def test_hermes_json_in_tool_call_tags_is_not_a_glm_call():
         assert parser.parse(text).tool_calls == [] and parser.parse(text).content == text
 
 
-def test_malformed_blocks_skipped_good_ones_kept():
+def test_malformed_pairs_skipped_like_stray_text():
+    """A key without its value (or without a name) is skipped as vLLM's ``_ARG_RE.finditer`` skips it: the
+    call stays (a stream sent its name at the first ``<arg_key>``), with the pairs that are whole."""
     good = "<tool_call>ok\n<arg_key>a</arg_key>\n<arg_value>1</arg_value>\n</tool_call>"
     bad = "<tool_call>broken\n<arg_key>a</arg_key>\n<arg_key>b</arg_key>\n</tool_call>"
-    assert calls(Glm45Parser().parse(bad + "\n" + good)) == [("ok", {"a": 1})]
-    parsed = Glm45Parser().parse(bad)
-    assert parsed.tool_calls == [] and parsed.content == bad
+    assert calls(Glm45Parser().parse(bad + "\n" + good)) == [("broken", {}), ("ok", {"a": 1})]
+    nameless = (
+        "<tool_call>f<arg_key> </arg_key><arg_value>1</arg_value><arg_key>b</arg_key><arg_value>2</arg_value>"
+    )
+    assert calls(Glm47Parser().parse(nameless + "</tool_call>")) == [("f", {"b": 2})]
+    garbled = (
+        "<tool_call>f<arg_key>a</arg_key>x<arg_value>1</arg_value>"
+        "<arg_key>b</arg_key><arg_value>2</arg_value>"
+    )
+    assert calls(Glm47Parser().parse(garbled + "</tool_call>")) == [("f", {"b": 2})]
+    text = "<tool_call>a<arg_key>k</arg_key><arg_value>1</arg_value><tool_call>b</tool_call>"
+    assert calls(Glm47Parser().parse(text)) == [("a", {"k": 1}), ("b", {})]  # a call not closed ends there
 
 
 def test_stray_text_between_pairs_ignored_like_vllm():
@@ -170,13 +183,72 @@ def test_stray_text_between_pairs_ignored_like_vllm():
     assert calls(Glm47Parser().parse(text)) == [("f", {"a": 1, "b": 2})]
 
 
-def test_truncated_block_dropped_complete_ones_kept():
-    """As vLLM: an unclosed block is not a call (its last value may be cut); earlier calls stand."""
+def test_truncated_call_keeps_its_whole_pairs():
+    """Cut off (max_tokens): the call stays once its name is complete, with every pair whose
+    ``</arg_value>`` came; the cut one is left out. vLLM 0.34's GLM-4.7 engine does the same (its
+    ``finish()`` ends the open call, ``_glm47_parse_args(raw, partial=False)`` keeps closed pairs)."""
     text = GLM45_SINGLE + "\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Shang"
-    parsed = Glm45Parser().parse(text)
-    assert [c.function.name for c in parsed.tool_calls] == ["get_weather"]
-    text = "<tool_call>f\n<arg_key>a</arg_key>\n<arg_value>1</arg_value>\n"
-    assert Glm45Parser().parse(text).tool_calls == []
+    assert calls(Glm45Parser().parse(text)) == [
+        ("get_weather", {"city": "北京", "date": "2025-07-28"}),
+        ("get_weather", {}),
+    ]
+    text = "<tool_call>f\n<arg_key>a</arg_key>\n<arg_value>1</arg_value>\n<arg_key>b</arg_key>\n<arg_value>2"
+    assert calls(Glm45Parser().parse(text)) == [("f", {"a": 1})]
+    for cut in ("<tool_call>f", "<tool_call>f\n<arg_", "<tool_call>f</tool_"):  # the name may go on
+        assert Glm45Parser().parse(cut).tool_calls == []
+
+
+def test_repeated_key_keeps_both_in_order():
+    """Decoded, the last value wins (vLLM's dict); the text keeps both so a stream never takes one back."""
+    text = (
+        "<tool_call>f<arg_key>a</arg_key><arg_value>1</arg_value><arg_key>b</arg_key><arg_value>x</arg_value>"
+        "<arg_key>a</arg_key><arg_value>2</arg_value></tool_call>"
+    )
+    parsed = Glm47Parser().parse(text)
+    assert calls(parsed) == [("f", {"a": 2, "b": "x"})]
+    assert parsed.tool_calls[0].function.arguments == '{"a": 1, "b": "x", "a": 2}'
+
+
+def test_a_call_that_began_is_not_taken_back_by_a_later_think_end():
+    """A completion whose ``<think>`` sits in the prompt: a call whose name came before ``</think>`` is a
+    call (vLLM's GLM-4.7 engine ends the reasoning at a tool call); one quoted inside an explicit
+    ``<think>`` block is not."""
+    call = "<tool_call>a<arg_key>k</arg_key><arg_value>1</arg_value></tool_call>"
+    later = "<tool_call>b</tool_call>"
+    assert calls(Glm47Parser().parse(call + "</think>" + later)) == [("a", {"k": 1}), ("b", {})]
+    parsed = Glm47Parser().parse("<think>quoting " + call + "</think>Sure." + later)
+    assert calls(parsed) == [("b", {})] and parsed.content == "<think>quoting " + call + "</think>Sure."
+    # cut by ``</think>`` before its name ended: reasoning
+    assert calls(Glm47Parser().parse("<tool_call>a</think>" + later)) == [("b", {})]
+
+
+def _share_streamed_before(parser, text: str, marker: str) -> float:
+    """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
+    stream = parser.stream()
+    stop = text.rindex(marker)
+    sent = "".join(
+        part.arguments or ""
+        for start in range(0, stop, 16)
+        for delta in stream.feed(text[start : min(start + 16, stop)])
+        for part in delta.tool_calls
+        if part.index == 0
+    )
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent)
+    return len(sent) / len(final)
+
+
+def test_20kb_call_streams_pair_by_pair():
+    """20 pairs of 1 KB: >= 90 % of the arguments go out before ``</tool_call>``, the name at once."""
+    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+    body = "".join(f"<arg_key>part_{i}</arg_key><arg_value>{value}</arg_value>" for i in range(20))
+    for layout in ("<tool_call>write_files{}</tool_call>", "<tool_call>write_files\n{}\n</tool_call>"):
+        text = "I'll write them.\n" + layout.format(body)
+        assert _share_streamed_before(Glm47Parser(), text, "</tool_call>") >= 0.9
+        stream = Glm47Parser().stream()
+        name_end = text.index("write_files") + len("write_files")
+        parts = [p for d in stream.feed(text[: name_end + len("<arg_key>") + 1]) for p in d.tool_calls]
+        assert [p.name for p in parts] == ["write_files"]
 
 
 def test_plain_text_is_content():
