@@ -7,9 +7,17 @@
 
 As vLLM: the first closed block outside ``<think>...</think>`` whose body is JSON is the calls; its items
 need ``name`` and ``arguments``; the content is the text before that block.
+
+Streaming: a block whose list opens with an object (``[{``) is the calls, whatever follows (a stream
+sends each call as it is written, see :mod:`hermes_parser_hunyuan.call_list`): its calls are read item by
+item, arguments kept as written, and a list cut off by the end of the text (or broken) keeps the calls
+before the cut, the last one closed at its last commit point. Other blocks are read whole, as vLLM.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -20,13 +28,20 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import JSON_ERRORS, scan_json
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
+from hermes_parser_hunyuan.call_list import read_call_list
 
 BLOCK = "<tool_calls>"
 BLOCK_END = "</tool_calls>"
 THINK = "<think>"
 THINK_END = "</think>"
 _WS = " \t\r\n"
+_LIST_OF_OBJECTS = re.compile(r"[ \t\r\n]*(\[)[ \t\r\n]*\{")
+_HEAD = re.compile(
+    r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"(?P<name>[^"\\]*)"[ \t\r\n]*,'
+    r'[ \t\r\n]*"arguments"[ \t\r\n]*:[ \t\r\n]*'
+)
 
 
 def _think_regions(text: str) -> list[tuple[int, int]]:
@@ -50,30 +65,49 @@ class HunyuanA13BParser(ToolCallParser):
     call_end_markers = (BLOCK_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
+        found, block, _ = self._read(text, final=True)
+        if not found:
+            return None
+        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found]
+        return ParsedCompletion(content=content_before(text, block), tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """The calls of the first list block as written (see :mod:`hermes_parser_hunyuan.call_list`)."""
+        if text.rfind(THINK) > text.rfind(THINK_END):
+            return [], pos  # a block quoted while reasoning is not one: wait for the reasoning to end
+        found, _, _ = self._read(text, final=False)
+        calls = [c for c in found if not c.closed or c.end > pos]
+        ends = [c.end for c in calls if c.closed]
+        return calls, ends[-1] if ends else pos
+
+    def _read(self, text: str, final: bool) -> tuple[list[PartialCall], int, bool]:
+        """The calls of the first block that holds some, where that block starts, and whether a later
+        text may still change them (``final`` false: the text stopped inside that block)."""
         regions = _think_regions(text) if THINK in text else []
         region = 0
         pos = text.find(BLOCK)
+        doc = text
         while pos >= 0:
-            end = text.find(BLOCK_END, pos + len(BLOCK))
-            if end < 0:
-                return None
+            body = pos + len(BLOCK)
             while region < len(regions) and regions[region][1] <= pos:
                 region += 1
-            inside = (
-                region < len(regions)
-                and regions[region][0] < pos
-                and end + len(BLOCK_END) < regions[region][1]
-            )
+            thinking = region < len(regions) and regions[region][0] < pos
+            listed = None if thinking else _LIST_OF_OBJECTS.match(text, body)
+            if listed is not None:  # the calls, whatever follows
+                doc = json_document(text)
+                calls, stop = read_call_list(text, doc, listed.start(1), _HEAD, _whole, final)
+                return calls, pos, stop < 0
+            end = text.find(BLOCK_END, body)
+            if end < 0:
+                return [], pos, not final
+            inside = thinking and end + len(BLOCK_END) < regions[region][1]
             if not inside:
-                calls = self._calls(text, pos + len(BLOCK), end)
+                calls = self._calls(text, body, end)
                 if calls is not None:
-                    return (
-                        ParsedCompletion(content=content_before(text, pos), tool_calls=calls)
-                        if calls
-                        else None
-                    )
+                    found = [PartialCall(c.function.name, c.function.arguments, True, end) for c in calls]
+                    return found, pos, False
             pos = text.find(BLOCK, end + len(BLOCK_END))
-        return None
+        return [], -1, False
 
     @staticmethod
     def _calls(text: str, start: int, end: int) -> list[ToolCall] | None:
@@ -97,3 +131,13 @@ class HunyuanA13BParser(ToolCallParser):
                     ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(item["arguments"])))
                 )
         return calls
+
+
+def _whole(item: Any) -> tuple[str, str, None] | None:
+    """A complete item of another shape (arguments first, or a string): a call when it has both keys."""
+    if type(item) is not dict or "name" not in item or "arguments" not in item:
+        return None
+    name = item["name"]
+    if type(name) is not str or not name.strip():
+        return None
+    return name.strip(), encode_arguments(item["arguments"]), None

@@ -5,6 +5,10 @@
 
 As vLLM: values are text unless the request's tool schema types them (booleans, integers, numbers,
 JSON for objects and arrays); the content is the text before ``<tool_calls>``.
+
+Streams the name once ``<tool_sep>`` is in and each argument once its ``</arg_value>`` is: a call cut off
+by the end of the text keeps its complete arguments (the cut-off value left out), as vLLM's own stream
+sends them (its tests require nothing of a cut-off text).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_scan import schema_typed
 
 SECTION = "<tool_calls>"
@@ -41,7 +47,15 @@ class HyV3Parser(ToolCallParser):
     start_markers = (SECTION,)
     call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        """``parse()`` of a cut-off text keeps the open call with its complete arguments: the certain view."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         first = text.find(SECTION)
         if first < 0:
             return None
@@ -51,30 +65,35 @@ class HyV3Parser(ToolCallParser):
         while pos >= 0:
             start = pos + len(CALL)
             end = find(CALL_END, start)
-            if end < 0:
-                break  # cut off: its last value may be cut too
-            sep = find(SEP, start, end)
+            stop = len(text) if end < 0 else end  # cut off: its complete arguments count
+            sep = find(SEP, start, stop)
             if sep >= 0:
                 name = text[start:sep].strip()
                 if name:
-                    arguments = self._arguments(text, sep + len(SEP), end, name)
-                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+                    arguments = self._arguments(text, sep + len(SEP), stop, name)
+                    calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
+                    if starts is not None:
+                        starts.append(pos)
+            if end < 0:
+                break
             pos = find(CALL, end + len(CALL_END))
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _arguments(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
+    def _arguments(self, text: str, pos: int, stop: int, name: str) -> str:
+        """The encoded arguments; a name written twice keeps both places (a stream sent the first)."""
         properties = self.tool_schema(name) if self.tools else {}
         arguments: dict[str, Any] = {}
+        repeated: list[tuple[str, Any]] | None = None
         find = text.find
         while True:
             key = find(KEY, pos, stop)
             if key < 0:
-                return arguments
+                break
             key_end = find(KEY_END, key, stop)
             if key_end < 0:
-                return arguments
+                break
             value = key_end + len(KEY_END)
             while value < stop and text[value] in _WS:
                 value += 1
@@ -83,8 +102,12 @@ class HyV3Parser(ToolCallParser):
                 continue
             value_end = find(VALUE_END, value, stop)
             if value_end < 0:
-                return arguments
+                break
             arg = text[key + len(KEY) : key_end]
-            raw = text[value + len(VALUE) : value_end]
-            arguments[arg] = schema_typed(raw, properties.get(arg))
+            typed = schema_typed(text[value + len(VALUE) : value_end], properties.get(arg))
+            if repeated is not None or arg in arguments:
+                repeated = repeated if repeated is not None else list(arguments.items())
+                repeated.append((arg, typed))
+            arguments[arg] = typed
             pos = value_end + len(VALUE_END)
+        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)

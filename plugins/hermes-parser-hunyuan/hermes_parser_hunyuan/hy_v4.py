@@ -9,6 +9,10 @@ As vLLM 0.34's ``hy_v4`` (``tests/tool_parsers/test_hy_v4_tool_parser.py``): key
 whitespace included (``" count "`` and ``"count"`` are two arguments); a key's value is typed by its
 schema (a string stays verbatim), and without a schema by JSON, then a Python literal, else the text;
 the content is the text before the section; a call is complete only with its ``</tool_call>``.
+
+So a stream sends each call whole once its ``</tool_call>`` is in, not its name before: vLLM's strict
+mode (``TestStrictMode``: ``unbalanced_tool_call``) requires a call cut off before its end tag to be no
+call, and a name sent early could not be taken back.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from hermes_core.parsing import (
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
+    closed_calls_view,
     content_before,
     encode_arguments,
     make_call_id,
@@ -37,6 +42,17 @@ class HyV4Parser(ToolCallParser):
     name = "hy_v4"
     aliases = ("hunyuan_v4", "hy-v4")
     start_markers = (SECTION,)
+
+    def partial_calls(self, text: str, pos: int):
+        """Each call whole at its end tag (which carries the section's suffix). The view resumes just
+        before the end of the text, so the stream reads again at its next delta: an end tag is looked
+        for in the new text only."""
+        section = _SECTION.search(text)
+        if section is None:
+            return [], pos
+        end_tag = f"</tool_call{section.group(1) or ''}>"
+        calls, resume = closed_calls_view(self, text, pos, (end_tag,))
+        return calls, max(resume, section.end(), len(text) - len(end_tag) + 1)
 
     def extract(self, text: str) -> ParsedCompletion | None:
         section = _SECTION.search(text)

@@ -64,6 +64,7 @@ class TestHunyuanA13BConformance(ParserConformance):
 
 class TestHyV3Conformance(ParserConformance):
     parser_name = "hy_v3"
+    parameter_end = "</arg_value>"
     samples = [
         ParserSample(HY_ARGS, [("get_weather", {"city": "Beijing", "date": "2026-03-30"})], tools=HY_TOOLS),
         ParserSample(
@@ -161,12 +162,19 @@ def test_hy_values_typed_only_by_schema():
     assert calls(HyV3Parser().parse(text, tools=HY_TOOLS)) == [("get_weather", {"days": 3})]
 
 
-def test_hy_cut_off_call_dropped():
+def test_hy_cut_off_call_keeps_its_complete_arguments():
+    """A call cut off by the end of the text is kept with the arguments whose ``</arg_value>`` is in (a
+    stream sent its name early); the cut-off value is left out, and a name without ``<tool_sep>`` is no
+    call yet."""
     text = HY_MULTIPLE.replace(
         "<tool_call>get_current_date<tool_sep>\n</tool_call>\n</tool_calls>",
         "<tool_call>get_current_date<tool_sep>",
     )
-    assert [n for n, _ in calls(HyV3Parser().parse(text))] == ["get_weather"]
+    want = [("get_weather", {"city": "Beijing", "days": "3"}), ("get_current_date", {})]
+    assert calls(HyV3Parser().parse(text)) == want
+    cut = HY_ARGS[: HY_ARGS.index("2026-03")]
+    assert calls(HyV3Parser().parse(cut)) == [("get_weather", {"city": "Beijing"})]
+    assert HyV3Parser().parse(HY_ARGS[: HY_ARGS.index("<tool_sep>")]).tool_calls == []
 
 
 @pytest.mark.parametrize("parser", [HunyuanA13BParser(), HyV3Parser()])
