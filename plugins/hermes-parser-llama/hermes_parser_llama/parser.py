@@ -12,13 +12,12 @@ prose or a brace after the calls does not lose them. Objects without those keys 
 before ``<|python_tag|>`` is kept as content.
 
 Linear time: objects are read with the C JSON scanner on the original string, a decoded object's
-interior is never re-scanned, and the characters examined by *failed* decodes are budgeted (a few times
-the text length), so bait like ``"{\\"a\\": [" * 100000`` cannot turn the scan quadratic.
+interior is never re-scanned, and reading goes on where a broken object broke, so bait like
+``"{\\"a\\": [" * 100000`` cannot turn the scan quadratic.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -31,18 +30,17 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, json_document, scan_json
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import THINK_END, json_document
+from hermes_parser_llama.call_objects import CallObject, read_call_object, skip_space
 
 PYTHON_TAG = "<|python_tag|>"
-
-# Failed decodes may examine at most this many characters per character of text (plus a floor).
-_FAILED_SCAN_BUDGET = 4
-_FAILED_SCAN_FLOOR = 1 << 16
+_KEYS = ("arguments", "parameters")
 # A call object starts with a key: ``{`` then optional whitespace then ``"``.
 _OBJECT_START = re.compile(r'\{[ \t\r\n]*"')
 
 
-def _call(obj: Any) -> ToolCall | None:
+def _decide(obj: Any) -> tuple[str, str] | None:
     """A call when ``obj`` has a string ``name`` and ``arguments`` or ``parameters`` (vLLM's test)."""
     if type(obj) is not dict:
         return None
@@ -55,71 +53,92 @@ def _call(obj: Any) -> ToolCall | None:
         arguments = obj["parameters"]
     else:
         return None
-    return ToolCall(
-        id=make_call_id(), function=FunctionCall(name=name.strip(), arguments=encode_arguments(arguments))
-    )
-
-
-def _failure_cost(error: BaseException, start: int, n: int) -> int:
-    """What a failed decode walked: up to its error (``json_document`` makes the error itself O(1));
-    a too-deep one (``RecursionError``) is charged the whole text."""
-    if isinstance(error, json.JSONDecodeError):
-        return error.pos - start + 1
-    return n if isinstance(error, RecursionError) else 1
+    return name.strip(), encode_arguments(arguments)
 
 
 class Llama3JsonParser(ToolCallParser):
-    """Llama 3.1 / 3.2 / 3.3 and Llama 4 JSON tool calls (``{"name": ..., "parameters": {...}}``)."""
+    """Llama 3.1 / 3.2 / 3.3 and Llama 4 JSON tool calls (``{"name": ..., "parameters": {...}}``).
+
+    Streams: a name-first object goes out once its arguments object holds a key, its arguments as the
+    model writes them (see :mod:`hermes_parser_llama.call_objects`), so ``parse()`` of a text cut inside
+    such a call keeps it, its arguments closed at the last complete value. When both argument keys are
+    written the first one counts (vLLM prefers ``arguments`` even when it comes second).
+    """
 
     name = "llama3_json"
     aliases = ("llama4_json",)
     start_markers = (PYTHON_TAG, "{")
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        think_end = text.rfind(THINK_END)
-        origin = think_end + len(THINK_END) if think_end >= 0 else 0
-        # Calls begin where vLLM 0.34's llama_json grammar lets them: an answer that opens with ``{``, or
-        # after ``<|python_tag|>``; a brace in prose is text (``test_brace_in_plain_text_is_not_a_tool_call``)
-        opening = origin
-        while opening < len(text) and text[opening] in " \t\r\n":
-            opening += 1
-        if text.startswith("{", opening):
-            tag, region = -1, opening
-        else:
-            tag = text.find(PYTHON_TAG, origin)
-            if tag < 0:
-                return None
-            region = tag + len(PYTHON_TAG)
-        calls, first = self._scan(text, region)
-        if not calls:
+        region = _calls_region(text)
+        if region is None:
             return None
-        return ParsedCompletion(content=content_before(text, tag if tag >= 0 else first), tool_calls=calls)
+        tag, pos = region
+        found, _ = _read_calls(text, pos)
+        if not found:
+            return None
+        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for _, c in found]
+        return ParsedCompletion(
+            content=content_before(text, tag if tag >= 0 else found[0][0]), tool_calls=calls
+        )
 
-    @staticmethod
-    def _scan(text: str, pos: int) -> tuple[list[ToolCall], int]:
-        """Every call object from ``pos`` on, and where the first one starts."""
-        calls: list[ToolCall] = []
-        first = -1
-        n = len(text)
-        budget = _FAILED_SCAN_BUDGET * n + _FAILED_SCAN_FLOOR
-        doc = json_document(text)
-        search = _OBJECT_START.search  # a brace that cannot start a call (prose, bait) costs nothing
-        match = search(text, pos)
-        while match is not None:
-            pos = match.start()
-            try:
-                obj, end = scan_json(doc, pos)
-            except JSON_ERRORS as error:
-                budget -= _failure_cost(error, pos, n)
-                if budget < 0:
-                    break
-                match = search(text, pos + 1)
-                continue
-            call = _call(obj)
-            if call is not None:
-                if first < 0:
-                    first = pos
-                calls.append(call)
-            # a decoded object's interior is consumed, not searched (as in vLLM)
-            match = search(text, end)
-        return calls, first
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        if text.rfind("<think>") > text.rfind(THINK_END):
+            return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
+        start = pos
+        if pos < 0:
+            region = _calls_region(text)
+            if region is None:
+                return [], pos
+            start = region[1]
+        found, _ = _read_calls(text, start)
+        calls = [
+            PartialCall(c.name, c.arguments + c.closure, True, c.end)
+            if c.end >= 0
+            else PartialCall(c.name, c.arguments)
+            for _, c in found
+        ]
+        closed = [c.end for c in calls if c.closed]
+        return calls, closed[-1] if closed else pos
+
+
+def _calls_region(text: str) -> tuple[int, int] | None:
+    """``(python tag or -1, where the calls begin)``, or ``None``.
+
+    As vLLM 0.34's ``llama_json`` grammar: an answer that opens with ``{`` (after any reasoning), or
+    after ``<|python_tag|>``; a brace in prose is text (``test_brace_in_plain_text_is_not_a_tool_call``).
+    The reasoning ends at the first ``</think>`` (a later one may sit inside a call's arguments), and an
+    answer that opens with ``{`` is never reread as reasoning.
+    """
+    opening = skip_space(text, 0)
+    if text.startswith("{", opening):
+        return -1, opening
+    think_end = text.find(THINK_END)
+    origin = think_end + len(THINK_END) if think_end >= 0 else 0
+    if think_end >= 0:
+        opening = skip_space(text, origin)
+        if text.startswith("{", opening):
+            return -1, opening
+    tag = text.find(PYTHON_TAG, origin)
+    if tag < 0 and think_end >= 0:
+        tag = text.find(PYTHON_TAG)
+    return None if tag < 0 else (tag, tag + len(PYTHON_TAG))
+
+
+def _read_calls(text: str, pos: int) -> tuple[list[tuple[int, CallObject]], bool]:
+    """Every call object from ``pos`` on, with where each starts; ``True`` when the text stopped inside
+    an object. A decoded object's interior is consumed, not searched (as in vLLM); a broken one is left
+    where it broke, so the text is read once however much of it is bait."""
+    calls: list[tuple[int, CallObject]] = []
+    doc = json_document(text)
+    search = _OBJECT_START.search  # a brace that cannot start a call (prose, bait) costs nothing
+    match = search(text, pos)
+    while match is not None:
+        start = match.start()
+        found = read_call_object(text, doc, start, _KEYS, _decide)
+        if found.name is not None:
+            calls.append((start, found))
+        if found.end < 0:
+            return calls, True
+        match = search(text, found.end)
+    return calls, False

@@ -82,9 +82,12 @@ def test_nested_unicode_and_escaped_arguments():
         "nested": {"list": [1, {"deep": ["日本語", "🙂"]}]},
         "n": None,
     }
-    parsed = parse(json.dumps({"name": "note", "parameters": args}))
+    parsed = parse(json.dumps({"name": "note", "parameters": args}, ensure_ascii=False))
     assert calls(parsed) == [("note", args)]
     assert "日本語" in parsed.tool_calls[0].function.arguments
+    # arguments pass through as the model wrote them (what a stream sends as it arrives)
+    escaped = parse(json.dumps({"name": "note", "parameters": args}))
+    assert calls(escaped) == [("note", args)] and "\\u65e5" in escaped.tool_calls[0].function.arguments
 
 
 def test_string_encoded_arguments_are_not_double_encoded():
@@ -132,14 +135,23 @@ def test_python_tag_with_builtin_tool_code_is_content():
 
 
 def test_malformed_json_is_content():
-    for text in ['{"name": "a", "parameters": {"x": }}', '{"name": "a" "parameters": {}}', "{"]:
+    for text in ['{"name": "a" "parameters": {}}', '{"name": "a", "parameters": {]}', "{"]:
         assert parse(text).tool_calls == [] and parse(text).content == text
 
 
+def test_arguments_broken_after_a_key_keep_the_call():
+    """Once its arguments hold a key the call is certain (a stream has sent its name): a bad token later
+    closes the arguments at the last complete value."""
+    assert calls(parse('{"name": "a", "parameters": {"x": }}')) == [("a", {})]
+    assert calls(parse('{"name": "a", "parameters": {"x": 1, "y": oops}}')) == [("a", {"x": 1})]
+
+
 def test_truncated_last_call_keeps_complete_ones():
-    """Better than vLLM (one failed raw_decode loses every call): complete calls before the cut are kept."""
+    """Better than vLLM (one failed raw_decode loses every call): calls before the cut are kept, and the
+    cut one as far as it was written (what vLLM's stream has sent by then)."""
     text = '{"name": "a", "parameters": {"x": 1}}; {"name": "b", "parameters": {"y": "unfin'
-    assert calls(parse(text)) == [("a", {"x": 1})]
+    assert calls(parse(text)) == [("a", {"x": 1}), ("b", {"y": "unfin"})]
+    assert calls(parse(text[: text.index('"y"')])) == [("a", {"x": 1})]  # no key yet: not certain
 
 
 def test_reasoning_block_before_the_call():
