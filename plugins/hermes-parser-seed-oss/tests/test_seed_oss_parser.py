@@ -46,6 +46,7 @@ PARALLEL_TYPED = (
 
 class TestSeedOssConformance(ParserConformance):
     parser_name = "seed_oss"
+    parameter_end = "</parameter>"
     samples = [
         ParserSample(NO_BUDGET, [("get_weather", {"location": "Barcelona, Spain"})], tools=WEATHER_TOOLS),
         ParserSample(
@@ -122,9 +123,60 @@ def test_multiline_value_loses_one_newline_each_side():
     assert calls(SeedOssParser().parse(text)) == [("write", {"code": "\ndef f():\n    pass\n"})]
 
 
-def test_cut_off_function_dropped():
+def test_cut_off_function_keeps_its_whole_parameters():
+    """vLLM 0.34's Seed-OSS engine (qwen3 grammar, ``_qwen3_arg_converter(raw, partial=False)``): a call
+    cut off keeps the parameters whose ``</parameter>`` came; the cut one is left out."""
     text = NO_BUDGET[: -len("\n</function>\n</seed:tool_call>")]
-    assert SeedOssParser().parse(text).tool_calls == []
+    assert calls(SeedOssParser().parse(text)) == [("get_weather", {"location": "Barcelona, Spain"})]
+    text = NO_BUDGET[: NO_BUDGET.index("</parameter>")]
+    assert calls(SeedOssParser().parse(text)) == [("get_weather", {})]
+    assert SeedOssParser().parse("<seed:tool_call>\n<function=get_wea").tool_calls == []
+    block_closed_first = (
+        "<seed:tool_call><function=f><parameter=a>1</parameter><parameter=b>2</seed:tool_call>"
+    )
+    assert calls(SeedOssParser().parse(block_closed_first)) == [("f", {"a": "1"})]
+
+
+def test_repeated_parameter_keeps_both_in_order():
+    text = (
+        "<seed:tool_call><function=f><parameter=a>1</parameter><parameter=b>2</parameter>"
+        "<parameter=a>3</parameter></function></seed:tool_call>"
+    )
+    parsed = SeedOssParser().parse(text)
+    assert calls(parsed) == [("f", {"a": "3", "b": "2"})]
+    assert parsed.tool_calls[0].function.arguments == '{"a": "1", "b": "2", "a": "3"}'
+
+
+def test_reasoning_that_quotes_a_call_streams_nothing_until_it_ends():
+    stream = SeedOssParser().stream()
+    deltas = stream.feed(THINK_QUOTING_THE_FORMAT[:-20])
+    assert not any(d.tool_calls for d in deltas)
+    deltas = stream.feed(THINK_QUOTING_THE_FORMAT[-20:] + CALL_WITH_UNIT[:60])
+    assert [p.name for d in deltas for p in d.tool_calls] == ["get_weather"]
+
+
+def _share_streamed_before(parser, text: str, marker: str) -> float:
+    """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
+    stream = parser.stream()
+    stop = text.rindex(marker)
+    sent = "".join(
+        part.arguments or ""
+        for start in range(0, stop, 16)
+        for delta in stream.feed(text[start : min(start + 16, stop)])
+        for part in delta.tool_calls
+        if part.index == 0
+    )
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent)
+    return len(sent) / len(final)
+
+
+def test_20kb_call_streams_parameter_by_parameter():
+    """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</function>``."""
+    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+    body = "".join(f"<parameter=part_{i}>\n{value}\n</parameter>\n" for i in range(20))
+    text = f"I'll write them.\n<seed:tool_call>\n<function=write_files>\n{body}</function>\n</seed:tool_call>"
+    assert _share_streamed_before(SeedOssParser(), text, "</function>") >= 0.9
 
 
 def test_stream_equals_parse():
