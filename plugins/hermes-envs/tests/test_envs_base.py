@@ -32,7 +32,7 @@ from hermes_envs.base import (
 )
 from hermes_testkit.envs import build_tokenizer, collect_group
 from hermes_testkit.envs import make_env as kit_make_env
-from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply
+from hermes_testkit.openai_server import error, reply
 
 IGNORE = -100
 
@@ -90,12 +90,6 @@ class Writer:
 @pytest.fixture(scope="module")
 def tokenizer_dir(tmp_path_factory):
     return str(build_tokenizer(tmp_path_factory.mktemp("tok")))
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as scripted:
-        yield scripted
 
 
 def make_env(cls, server, tokenizer_dir, **overrides):

@@ -19,7 +19,18 @@ __all__ = [
     "hermes_empty_host",
     "hermes_fresh_venv",
     "hermes_host",
+    "server",
 ]
+
+
+@pytest.fixture
+def server():
+    """The kit's scripted OpenAI server (:class:`~hermes_testkit.openai_server.ScriptedOpenAIServer`) on
+    127.0.0.1 for one test, stopped afterwards: queue its replies or set its ``responder``."""
+    from hermes_testkit.openai_server import ScriptedOpenAIServer
+
+    with ScriptedOpenAIServer() as scripted:
+        yield scripted
 
 
 @pytest.fixture

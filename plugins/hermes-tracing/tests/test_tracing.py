@@ -21,7 +21,7 @@ from hermes_core.plugins import Hermes
 from hermes_core.registry import HermesError
 from hermes_core.tools import Tool
 from hermes_testkit.hooks import LifecycleHookConformance, assert_hooks_listed, run_agent
-from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply
+from hermes_testkit.openai_server import error, reply
 
 pytest.importorskip("hermes_agent_loop")
 
@@ -50,12 +50,6 @@ def traced():
     host.register(Tools(), name="tools")
     host.register(SpanHooks(provider), name="hermes-tracing")
     return host, exporter
-
-
-@pytest.fixture
-def server():
-    with ScriptedOpenAIServer() as srv:
-        yield srv
 
 
 def by_name(spans):
