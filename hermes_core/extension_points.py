@@ -30,9 +30,13 @@ class ExtensionPoint:
     expected: type | None = None
     """What ``register`` accepts besides a lazy ``"module:attr"`` string (``None``: anything named)."""
     classes: bool = False
-    """Items are classes (subclasses of ``expected``), instantiated per use."""
+    """Items are classes (subclasses of ``expected``), instantiated per use, named by their own ``name`` and
+    ``aliases``: ``register(ParserClass)`` only, no lazy string, no ``name=``."""
     registry: Callable[[], Registry] | None = None
     """A registry class of its own (tools, toolsets); a plain :class:`Registry` otherwise."""
+    deferred: bool = False
+    """The hook runs at the registry's first read, not at load: the parser hooks import their classes
+    (~1 ms a module, ~45 ms for every family) and most processes read no parser registry."""
 
     def new_registry(self) -> Registry:
         return self.registry() if self.registry is not None else Registry(self.kind)
@@ -48,9 +52,11 @@ class ExtensionPoint:
 BUILTIN: dict[str, ExtensionPoint] = {
     "register_tools": ExtensionPoint("tools", "tool", Tool, registry=ToolRegistry),
     "register_toolsets": ExtensionPoint("toolsets", "toolset", Toolset, registry=ToolsetRegistry),
-    "register_tool_call_parsers": ExtensionPoint("parsers", "tool-call parser", ToolCallParser, classes=True),
+    "register_tool_call_parsers": ExtensionPoint(
+        "parsers", "tool-call parser", ToolCallParser, classes=True, deferred=True
+    ),
     "register_reasoning_parsers": ExtensionPoint(
-        "reasoning_parsers", "reasoning parser", ReasoningParser, classes=True
+        "reasoning_parsers", "reasoning parser", ReasoningParser, classes=True, deferred=True
     ),
     "register_terminal_backends": ExtensionPoint("backends", "terminal backend"),
     "register_environments": ExtensionPoint("environments", "environment"),

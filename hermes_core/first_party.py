@@ -48,6 +48,7 @@ FIRST_PARTY = frozenset(
     {
         "hermes-agent-loop",
         "hermes-envs",
+        "hermes-envs-verifiers",
         "hermes-parsers",
         "hermes-parsers-all",
         "hermes-reasoning-parsers",

@@ -9,6 +9,9 @@ entry point of group ``hermes`` is filtered by ``HERMES_LOAD_PLUGINS`` / ``HERME
 2. add the hookspecs plugins declare through ``register_hookspecs`` (pytest's ``addhooks``);
 3. register each plugin with pluggy, refuse hook options the loader does not honour and hooks nobody
    declared, and stage its registrations; only when all of that succeeded are its items committed.
+   The parser hooks (``ExtensionPoint.deferred``) run instead at their registry's first read, in load
+   order and all-or-nothing all the same: a parser class is imported to learn its names, and most
+   processes read no parser.
 
 First-party plugins (this repository's distributions) load before third-party ones, so a third-party
 plugin that claims a first-party name (``terminal``) fails with the clash reported, and the real one
@@ -34,18 +37,15 @@ from hermes_core.compat import Dist, incompatible_with_core, version_of
 from hermes_core.containment import Snapshot, contained, describe, session, undo
 from hermes_core.extension_points import BUILTIN
 from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY, install_hint
-from hermes_core.registrar import Registrar
+from hermes_core.registrar import Registrar, check_hooks, commit
 from hermes_core.registry import Entry, HermesError, Registry
-from hermes_core.settings import check_setting_tree
 
 log = logging.getLogger("hermes.plugins")
 
 ENTRY_POINT_GROUP = "hermes"
 _NOT_REGISTRIES = ("register_commands", "register_hookspecs")
 _BUILTIN_TARGETS = {hook: (point.attribute, point.kind) for hook, point in BUILTIN.items()}  # the meta-tests
-_UNHONOURED = ("hookwrapper", "wrapper", "tryfirst", "trylast")
-"""pluggy options meaningless for registration hooks, which the loader calls once per plugin in load
-order: refused at load rather than silently ignored."""
+_DEFERRED = frozenset(hook for hook, point in BUILTIN.items() if point.deferred)
 
 
 @dataclass
@@ -86,7 +86,9 @@ class Hermes:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
-        self.records: dict[str, PluginRecord] = {}
+        self._records: dict[str, PluginRecord] = {}
+        self._deferred: dict[str, list[tuple[PluginRecord, Any, Any]]] = {}  # registry -> hooks to run
+        self._lock = threading.RLock()
         self._targets: dict[str, str] = {hook: point.attribute for hook, point in BUILTIN.items()}
         self._registries: dict[str, Registry] = {}
         for point in BUILTIN.values():  # host.tools, host.parsers, ...
@@ -96,6 +98,14 @@ class Hermes:
         self._baseline: Snapshot | None = None  # the core's attributes, to undo a failed plugin's patches
         self._patches: dict[str, list[tuple]] = {}  # plugin -> its changes to the core, undone if it fails
         self.strict = os.environ.get("HERMES_STRICT_PLUGINS", "") not in ("", "0", "false")
+
+    @property
+    def records(self) -> dict[str, PluginRecord]:
+        """Every plugin's record, complete: the registrations deferred to a registry's first read run
+        first, so what each plugin provides (or why it failed) is all there."""
+        for registry in self._registries.values():
+            registry.load_deferred()
+        return self._records
 
     def _missing_hint(self, things: str, name: str) -> str:
         """What to install, or enable, for a first-party name no loaded plugin registered."""
@@ -143,9 +153,9 @@ class Hermes:
         for ep, info in sorted(points, key=_load_order):
             dist, version = info.name or ep.name, info.version
             record = PluginRecord(name=dist, version=version, entry_point=f"{ep.name} = {ep.value}")
-            if dist in self.records:  # several entry points of one distribution: keep them apart
+            if dist in self._records:  # several entry points of one distribution: keep them apart
                 record.name = f"{dist}:{ep.name}"
-            self.records[record.name] = record
+            self._records[record.name] = record
             keys = {_normalise(dist), _normalise(ep.name)}
             if (allow is not None and not keys & allow) or keys & deny:
                 record.status = "disabled"
@@ -159,12 +169,12 @@ class Hermes:
                 imported.append((record, plugin))
         imported = [(r, p) for r, p in imported if self._add_hookspecs(r, p)]
         for record, plugin in imported:
-            self._activate(record, plugin)
+            self._activate(record, plugin, defer=True)
 
     def register(self, plugin: Any, name: str, version: str | None = None) -> PluginRecord:
-        """Register an already-imported plugin object (tests, the core's built-ins)."""
+        """Register an already-imported plugin object (tests, the core's built-ins), every hook now."""
         record = PluginRecord(name=name, version=version, entry_point=None)
-        self.records[name] = record
+        self._records[name] = record
         if self._add_hookspecs(record, plugin):
             self._activate(record, plugin)
         return record
@@ -243,72 +253,56 @@ class Hermes:
                 self._targets[name] = things
                 self._registries[things] = Registry(getattr(spec, "kind", None) or _kind_of(things))
 
-    def _activate(self, record: PluginRecord, plugin: Any) -> None:
-        """Pass 3: register with pluggy, check the hooks, stage and commit the registrations."""
+    def _activate(self, record: PluginRecord, plugin: Any, defer: bool = False) -> None:
+        """Pass 3: register with pluggy, check the hooks, stage and commit the registrations (those of
+        deferred hooks, with ``defer``, at their registry's first read)."""
 
         def step() -> None:
             if self.pm.is_registered(plugin):  # a second entry point naming the same module
                 first = self.pm.get_name(plugin)
                 raise HermesError(f"the same module is already loaded as plugin {first!r}")
             self.pm.register(plugin, name=record.name)
-            self._check_hooks(plugin)
-            record.hooks = sorted(hc.name for hc in self.pm.get_hookcallers(plugin) or [] if hc.has_spec())
-            self._commit(self._collect(plugin, record), record)
+            callers = [hc for hc in self.pm.get_hookcallers(plugin) or [] if hc.has_spec()]
+            check_hooks(self.pm, plugin)
+            record.hooks = sorted(hc.name for hc in callers)
+            later = [hc for hc in callers if defer and hc.name in _DEFERRED]
+            self._commit([hc for hc in callers if hc not in later], plugin, record)
+            for hook_caller in later:
+                attr = self._targets[hook_caller.name]
+                self._deferred.setdefault(attr, []).append((record, plugin, hook_caller))
+                self._registries[attr].deferred = functools.partial(self._run_deferred, attr)
 
         self._run(record, "registering", step)
 
-    def _check_hooks(self, plugin: Any) -> None:
-        """Hooks nobody declared and pluggy options the loader does not honour are errors against
-        ``plugin`` (``optionalhook`` is honoured: such an implementation of an unknown hook is skipped)."""
-        for hook_caller in self.pm.get_hookcallers(plugin) or []:
-            for impl in hook_caller.get_hookimpls():
-                if impl.plugin is not plugin:
-                    continue
-                if not hook_caller.has_spec() and not impl.optionalhook:
-                    known = ", ".join(sorted(n for n, hc in vars(self.pm.hook).items() if hc.has_spec()))
-                    raise HermesError(f"implements unknown hook {hook_caller.name!r}; known hooks: {known}")
-                used = [opt for opt in _UNHONOURED if getattr(impl, opt, False)]
-                if hook_caller.name.startswith("register_") and used:
-                    raise HermesError(
-                        f"{hook_caller.name} uses {', '.join(used)}, which hermes does not honour for "
-                        "registration hooks (each plugin's runs once, in load order)"
+    def _run_deferred(self, attr: str) -> None:
+        """Run the hooks deferred to registry ``attr``'s first read, in load order, each as at load:
+        contained, all-or-nothing, a failure failing the whole plugin. Other threads wait for it."""
+        with self._lock:
+            pending = self._deferred.pop(attr, None)
+            if pending is None:  # done, or running further up this thread's stack
+                return
+            for record, plugin, hook_caller in pending:
+                if record.status == "ok":
+                    self._run(
+                        record,
+                        hook_caller.name,
+                        functools.partial(self._commit, [hook_caller], plugin, record),
                     )
-                if impl.hookwrapper or impl.wrapper:
-                    raise HermesError(
-                        f"{hook_caller.name} is a wrapper, which hermes does not honour for lifecycle hooks "
-                        "(each implementation is called in turn; tryfirst/trylast set the order)"
-                    )
+            self._registries[attr].deferred = None
 
-    def _collect(self, plugin: Any, record: PluginRecord) -> dict[str, list[Entry]]:
+    def _commit(self, hook_callers: list[Any], plugin: Any, record: PluginRecord) -> None:
+        """Stage what ``plugin``'s ``hook_callers`` register and commit it, all or nothing."""
         staged: dict[str, list[Entry]] = {}
-        for hook_caller in self.pm.get_hookcallers(plugin) or []:
+        for hook_caller in hook_callers:
             attr = self._targets.get(hook_caller.name)
             if attr is None:
                 continue
+            self._registries[attr].load_deferred()  # the plugins loaded before this one come first
             items = staged.setdefault(attr, [])
             for impl in hook_caller.get_hookimpls():
                 if impl.plugin is plugin:
                     impl.function(register=Registrar(hook_caller.name, record.name, items))
-        return staged
-
-    def _commit(self, staged: dict[str, list[Entry]], record: PluginRecord) -> None:
-        for attr, entries in staged.items():  # check everything first: all or nothing
-            registry: Registry = self._registries[attr]
-            seen: set[str] = set()
-            for entry in entries:
-                registry.check(entry)
-                for key in (entry.name, *entry.aliases):
-                    if key in seen:
-                        raise HermesError(f"registers {registry.kind} {key!r} twice")
-                    seen.add(key)
-        if staged.get("settings"):
-            check_setting_tree([e.name for e in staged["settings"]], self.settings)
-        for attr, entries in staged.items():
-            registry = self._registries[attr]
-            for entry in entries:
-                registry.add(entry)
-            if entries:
-                record.provides[attr] = sorted(e.name for e in entries)
+        record.provides.update(commit(staged, self._registries))
 
     # -- convenience used by the CLI and the agent ---------------------------------------------------
 
@@ -320,7 +314,7 @@ class Hermes:
         """Let plugins add CLI commands. A plugin whose hook raises fails as at load: the commands it
         half-added and everything it registered are undone, and the CLI goes on."""
         for impl in self.pm.hook.register_commands.get_hookimpls():
-            record = self.records.get(impl.plugin_name)
+            record = self._records.get(impl.plugin_name)
             if record is None or record.status != "ok":
                 continue
             lazy = getattr(cli, "lazy", {})

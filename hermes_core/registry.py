@@ -1,7 +1,8 @@
 """Named registries filled by plugin hooks: one item per name, the supplying plugin remembered.
 
 Items may be registered lazily as ``"module:attribute"`` strings and are imported on first ``get``, so a
-plugin that offers a Modal backend or an atroposlib environment loads in microseconds.
+plugin that offers a Modal backend or an atroposlib environment loads in microseconds. A whole registry
+can be filled late too: the host defers the parser hooks (which import their classes) to its first read.
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ class Registry(Generic[T]):
         self._aliases: dict[str, str] = {}
         self.missing_hint: Callable[[str], str] | None = None
         """Set by the host: what to install or enable for a name that is not here."""
+        self.deferred: Callable[[], None] | None = None
+        """Set by the host: runs the registrations deferred until this registry is first read."""
+
+    def load_deferred(self) -> None:
+        """Run the registrations deferred until now (every read does this first)."""
+        if self.deferred is not None:
+            self.deferred()
 
     def check(self, entry: Entry[T]) -> None:
         """Raise :class:`NameConflict` if ``entry`` (or an alias) clashes with what is registered."""
@@ -86,6 +94,7 @@ class Registry(Generic[T]):
         return entry.plugin if entry else None
 
     def entry(self, name: str) -> Entry[T]:
+        self.load_deferred()
         entry = self._entries.get(name) or self._entries.get(self._aliases.get(name, ""))
         if entry is None:
             raise UnknownName(self.unknown_message(name))
@@ -102,13 +111,16 @@ class Registry(Generic[T]):
         return self.entry(name).load()
 
     def __contains__(self, name: str) -> bool:
+        self.load_deferred()
         return name in self._entries or name in self._aliases
 
     def names(self) -> list[str]:
+        self.load_deferred()
         return sorted(self._entries)
 
     def entries(self) -> list[Entry[T]]:
         return [self._entries[n] for n in self.names()]
 
     def by_plugin(self, plugin: str) -> list[str]:
+        self.load_deferred()
         return sorted(n for n, e in self._entries.items() if e.plugin == plugin)

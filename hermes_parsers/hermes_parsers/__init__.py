@@ -1,18 +1,14 @@
-"""hermes-parsers: the ``hermes`` tool-call format and ``auto``, which detects any installed format.
-
-The classes are small and import only the core, so they are registered directly (no lazy strings).
-"""
+"""hermes-parsers: the ``hermes`` tool-call format and ``auto``, which detects any installed format."""
 
 from __future__ import annotations
 
 from hermes_core import hookimpl
-from hermes_parsers.auto import AutoParser
-from hermes_parsers.hermes import HermesParser
-
-__all__ = ["AutoParser", "HermesParser"]
 
 
 @hookimpl
 def register_tool_call_parsers(register):
+    from hermes_parsers.auto import AutoParser
+    from hermes_parsers.hermes import HermesParser
+
     register(HermesParser)
     register(AutoParser)

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from hermes_core import hookimpl
 
-__all__ = ["CohereCommand3Parser", "CohereCommand4Parser"]
-
-
-def __getattr__(name: str):
-    if name in __all__:
-        from hermes_parser_cohere import parser
-
-        return getattr(parser, name)
-    raise AttributeError(name)
-
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(
-        "hermes_parser_cohere.parser:CohereCommand3Parser", name="cohere_command3", aliases=("command_a",)
-    )
-    register("hermes_parser_cohere.parser:CohereCommand4Parser", name="cohere_command4", aliases=("cohere",))
+    from hermes_parser_cohere.parser import CohereCommand3Parser, CohereCommand4Parser
+
+    register(CohereCommand3Parser)
+    register(CohereCommand4Parser)

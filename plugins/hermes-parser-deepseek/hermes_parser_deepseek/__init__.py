@@ -8,13 +8,10 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_deepseek.parser:DeepSeekV3Parser", name="deepseek_v3")
-    register(
-        "hermes_parser_deepseek.parser:DeepSeekV31Parser", name="deepseek_v3_1", aliases=("deepseek_v31",)
-    )
-    register(
-        "hermes_parser_deepseek.dsml:DeepSeekV32Parser",
-        name="deepseek_v32",
-        aliases=("deepseek_v3_2", "deepseek-v3.2"),
-    )
-    register("hermes_parser_deepseek.dsml:DeepSeekV4Parser", name="deepseek_v4", aliases=("deepseek-v4",))
+    from hermes_parser_deepseek.dsml import DeepSeekV4Parser, DeepSeekV32Parser
+    from hermes_parser_deepseek.parser import DeepSeekV3Parser, DeepSeekV31Parser
+
+    register(DeepSeekV3Parser)
+    register(DeepSeekV31Parser)
+    register(DeepSeekV32Parser)
+    register(DeepSeekV4Parser)

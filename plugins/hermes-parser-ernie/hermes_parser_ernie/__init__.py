@@ -1,12 +1,4 @@
-"""hermes plugin: Baidu ERNIE-4.5 tool calls (``ernie45``), the hermes JSON format after the reasoning::
-
-I need the weather.
-</think>
-
-<tool_call>
-{"name": "get_current_temperature", "arguments": {"location": "Beijing"}}
-</tool_call>
-"""
+"""hermes plugin: Baidu ERNIE-4.5 tool calls (``ernie45``), the hermes format after the reasoning."""
 
 from __future__ import annotations
 
@@ -15,5 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    # the hermes format under ERNIE's names (vLLM's Ernie45ToolParser): the core's shared class, no copy
-    register("hermes_core.parsing_tags:HermesParser", name="ernie45", aliases=("ernie4_5", "ernie"))
+    from hermes_parser_ernie.parser import Ernie45Parser
+
+    register(Ernie45Parser)

@@ -7,9 +7,8 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_gemma.gemma4:Gemma4Parser", name="gemma4", aliases=("gemma_4",))
-    register(
-        "hermes_parser_gemma.functiongemma:FunctionGemmaParser",
-        name="functiongemma",
-        aliases=("function_gemma",),
-    )
+    from hermes_parser_gemma.functiongemma import FunctionGemmaParser
+    from hermes_parser_gemma.gemma4 import Gemma4Parser
+
+    register(Gemma4Parser)
+    register(FunctionGemmaParser)

@@ -7,10 +7,10 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(
-        "hermes_parser_hunyuan.a13b:HunyuanA13BParser",
-        name="hunyuan_a13b",
-        aliases=("hunyuan", "hunyuan-a13b"),
-    )
-    register("hermes_parser_hunyuan.hy_v3:HyV3Parser", name="hy_v3", aliases=("hunyuan_v3", "hy-v3"))
-    register("hermes_parser_hunyuan.hy_v4:HyV4Parser", name="hy_v4", aliases=("hunyuan_v4", "hy-v4"))
+    from hermes_parser_hunyuan.a13b import HunyuanA13BParser
+    from hermes_parser_hunyuan.hy_v3 import HyV3Parser
+    from hermes_parser_hunyuan.hy_v4 import HyV4Parser
+
+    register(HunyuanA13BParser)
+    register(HyV3Parser)
+    register(HyV4Parser)

@@ -7,4 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_internlm.parser:InternLMParser", name="internlm", aliases=("internlm2",))
+    from hermes_parser_internlm.parser import InternLMParser
+
+    register(InternLMParser)

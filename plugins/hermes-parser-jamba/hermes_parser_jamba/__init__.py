@@ -7,4 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_jamba.parser:JambaParser", name="jamba")
+    from hermes_parser_jamba.parser import JambaParser
+
+    register(JambaParser)

@@ -7,5 +7,8 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_kimi.parser:KimiK2Parser", name="kimi_k2")
-    register("hermes_parser_kimi.k3:KimiK3Parser", name="kimi_k3", aliases=("kimi-k3",))
+    from hermes_parser_kimi.k3 import KimiK3Parser
+    from hermes_parser_kimi.parser import KimiK2Parser
+
+    register(KimiK2Parser)
+    register(KimiK3Parser)

@@ -7,5 +7,8 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_llama.parser:Llama3JsonParser", name="llama3_json", aliases=("llama4_json",))
-    register("hermes_parser_llama.pythonic:Llama4PythonicParser", name="llama4_pythonic")
+    from hermes_parser_llama.parser import Llama3JsonParser
+    from hermes_parser_llama.pythonic import Llama4PythonicParser
+
+    register(Llama3JsonParser)
+    register(Llama4PythonicParser)

@@ -1,27 +1,12 @@
-"""hermes-parser-longcat: Meituan LongCat-Flash tool calls, the hermes format in its own tags::
-
-<longcat_tool_call>
-{"name": "get_weather", "arguments": {"city": "Paris"}}
-</longcat_tool_call>
-"""
+"""hermes plugin: Meituan LongCat-Flash tool calls (``longcat``), the hermes format in its own tags."""
 
 from __future__ import annotations
 
 from hermes_core import hookimpl
-from hermes_core.parsing_tags import TaggedJsonParser
-
-__all__ = ["LongcatParser"]
-
-
-class LongcatParser(TaggedJsonParser):
-    """JSON calls in ``<longcat_tool_call>`` tags (vLLM's ``longcat`` parser: hermes with other tags)."""
-
-    name = "longcat"
-    aliases = ("longcat_flash",)
-    start_tag = "<longcat_tool_call>"
-    end_tag = "</longcat_tool_call>"
 
 
 @hookimpl
 def register_tool_call_parsers(register):
+    from hermes_parser_longcat.parser import LongcatParser
+
     register(LongcatParser)

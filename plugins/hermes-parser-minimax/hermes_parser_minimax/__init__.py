@@ -7,10 +7,10 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(
-        "hermes_parser_minimax.m2:MinimaxM2Parser",
-        name="minimax_m2",
-        aliases=("minimax-m2", "minimax_m2_1", "minimax-m2.1"),
-    )
-    register("hermes_parser_minimax.m3:MinimaxM3Parser", name="minimax_m3", aliases=("minimax-m3",))
-    register("hermes_parser_minimax.m1:MinimaxM1Parser", name="minimax", aliases=("minimax_m1", "minimax-m1"))
+    from hermes_parser_minimax.m1 import MinimaxM1Parser
+    from hermes_parser_minimax.m2 import MinimaxM2Parser
+    from hermes_parser_minimax.m3 import MinimaxM3Parser
+
+    register(MinimaxM2Parser)
+    register(MinimaxM3Parser)
+    register(MinimaxM1Parser)

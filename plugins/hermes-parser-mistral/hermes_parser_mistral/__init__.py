@@ -7,4 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_mistral.parser:MistralParser", name="mistral")
+    from hermes_parser_mistral.parser import MistralParser
+
+    register(MistralParser)

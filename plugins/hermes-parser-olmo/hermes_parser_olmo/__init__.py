@@ -7,4 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_olmo.parser:Olmo3Parser", name="olmo3", aliases=("olmo_3",))
+    from hermes_parser_olmo.parser import Olmo3Parser
+
+    register(Olmo3Parser)

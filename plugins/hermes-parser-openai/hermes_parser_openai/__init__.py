@@ -7,6 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(
-        "hermes_parser_openai.parser:HarmonyParser", name="openai", aliases=("gpt_oss", "gpt-oss", "harmony")
-    )
+    from hermes_parser_openai.parser import HarmonyParser
+
+    register(HarmonyParser)

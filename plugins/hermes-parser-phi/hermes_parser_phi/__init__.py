@@ -7,8 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register(
-        "hermes_parser_phi.parser:Phi4MiniJsonParser",
-        name="phi4_mini_json",
-        aliases=("phi4_mini", "phi4mini"),
-    )
+    from hermes_parser_phi.parser import Phi4MiniJsonParser
+
+    register(Phi4MiniJsonParser)

@@ -7,4 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_pythonic.parser:PythonicParser", name="pythonic")
+    from hermes_parser_pythonic.parser import PythonicParser
+
+    register(PythonicParser)

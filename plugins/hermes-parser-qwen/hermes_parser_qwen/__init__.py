@@ -11,10 +11,8 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    # the hermes format under Qwen's names: the core's shared class, no copy
-    register("hermes_core.parsing_tags:HermesParser", name="qwen", aliases=("qwen2_5", "qwen3"))
-    register(
-        "hermes_parser_qwen.qwen3_coder:Qwen3CoderParser",
-        name="qwen3_coder",
-        aliases=("qwen3_xml", "mimo", "mimo_v2"),
-    )
+    from hermes_parser_qwen.qwen import QwenParser
+    from hermes_parser_qwen.qwen3_coder import Qwen3CoderParser
+
+    register(QwenParser)
+    register(Qwen3CoderParser)

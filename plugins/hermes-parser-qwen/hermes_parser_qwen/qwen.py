@@ -4,11 +4,18 @@
 {"name": "get_weather", "arguments": {"city": "Paris"}}
 </tool_call>
 
-That is the hermes format: ``qwen`` registers the core's shared :class:`HermesParser` under its name.
+That is the hermes format: ``qwen`` is the core's shared :class:`HermesParser` under Qwen's names.
 """
 
 from __future__ import annotations
 
-from hermes_core.parsing_tags import HermesParser as QwenParser
+from hermes_core.parsing_tags import HermesParser
 
 __all__ = ["QwenParser"]
+
+
+class QwenParser(HermesParser):
+    """The hermes format under Qwen's names (vLLM serves Qwen with ``--tool-call-parser hermes``)."""
+
+    name = "qwen"
+    aliases = ("qwen2_5", "qwen3")

@@ -7,7 +7,8 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_step.step3:Step3Parser", name="step3", aliases=("step-3",))
-    register(
-        "hermes_parser_step.step3p5:Step3p5Parser", name="step3p5", aliases=("step3.5", "step-3.5", "stepfun")
-    )
+    from hermes_parser_step.step3 import Step3Parser
+    from hermes_parser_step.step3p5 import Step3p5Parser
+
+    register(Step3Parser)
+    register(Step3p5Parser)

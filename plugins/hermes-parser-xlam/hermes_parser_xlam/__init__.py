@@ -7,4 +7,6 @@ from hermes_core import hookimpl
 
 @hookimpl
 def register_tool_call_parsers(register):
-    register("hermes_parser_xlam.parser:XLamParser", name="xlam", aliases=("xlam2",))
+    from hermes_parser_xlam.parser import XLamParser
+
+    register(XLamParser)
