@@ -16,9 +16,17 @@ The markers use full-width ｜ (U+FF5C) and ▁ (U+2581). Both parsers read both
 ``<｜tool▁sep｜>`` tells them apart: JSON means V3.1, a name line means V3), so picking the wrong one of the
 two still works. Blocks are found with ``str.find``, never a backtracking regex, and every block is read,
 so parallel calls are all found.
+
+Streaming: a call whose arguments object has begun (``NAME<｜tool▁sep｜>{`` or ``NAME`` + fence + ``{``) is a
+call for good, its arguments kept as the model wrote them (:func:`~hermes_core.parsing_tags.head_arguments`),
+so its name goes out at once and its arguments as they arrive. The price, as in vLLM's own streaming (which
+sends names early and cannot take them back): a cut-off or broken arguments object keeps the call, closed at
+its last commit point (``{"y": "unfini`` gives ``{"y": "unfini"}``) where a whole-text read used to drop it.
 """
 
 from __future__ import annotations
+
+import re
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -29,12 +37,10 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder, find_soon
-from hermes_core.parsing_tags import (
-    JSON_ERRORS,
-    first_marker,
-    scan_json,
-)
+from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
+from hermes_parser_deepseek.calls_start import calls_start
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"
@@ -43,20 +49,31 @@ CALL_END = "<｜tool▁call▁end｜>"
 SEP = "<｜tool▁sep｜>"
 _CALL_PREFIX = "<｜tool▁call▁"  # CALL_BEGIN and CALL_END start with it, the section markers do not
 _FENCE = "```"
-_V3_FENCE = "\n```json\n"  # between name and arguments in the chat template's V3 layout
-_V3_TAIL = "\n```"
 _N_CALL_BEGIN, _N_CALL_END, _N_SEP = len(CALL_BEGIN), len(CALL_END), len(SEP)
-_N_V3_FENCE, _N_V3_TAIL = len(_V3_FENCE), len(_V3_TAIL)
 
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>`")
+_WS = re.compile(r"\s*")
+# V3's ``NAME`` line, then an optional ```json fence, up to the arguments' ``{``
+_V3_HEAD = re.compile(r"[ \t]*([^\s\"'{}<>`]+)\s*(?:```[^\s{`]*\s*)?\{")
 
 
 def _valid_name(name: str) -> bool:
     return bool(name) and _BAD_NAME_CHARS.isdisjoint(name)
 
 
+def _head(text: str, start: int, sep: int) -> tuple[str, int] | None:
+    """``(name, where the arguments object opens)`` for a block that has begun its arguments object."""
+    brace = _WS.match(text, sep + _N_SEP).end()
+    if text.startswith("{", brace):  # V3.1: NAME<｜tool▁sep｜>{ARGS}
+        name = text[start:sep].strip()
+        return (name, brace) if _valid_name(name) else None
+    head = _V3_HEAD.match(text, sep + _N_SEP)  # V3: TYPE<｜tool▁sep｜>NAME\n```json\n{ARGS}
+    return (head.group(1), head.end() - 1) if head is not None else None
+
+
 def _parse_block(block: str, closed: bool) -> tuple[str, str] | None:
-    """``(name, arguments)`` of one call block (the text between the call markers), or ``None``."""
+    """``(name, arguments)`` of a block whose arguments are not an object being written (none, a JSON
+    string or array, a fence without JSON): read whole, or ``None``."""
     sep = block.find(SEP)
     if sep == -1:
         return None
@@ -94,73 +111,92 @@ def _parse_block(block: str, closed: bool) -> tuple[str, str] | None:
     return name, encode_arguments(value)
 
 
+def _block_end(text: str, start: int) -> tuple[int, int]:
+    """``(end, next)``: the call end closing the block at ``start`` (-1: none before the next call) and
+    the next call's begin. Both markers share a prefix, so one scan finds whichever comes first."""
+    end = nxt = find_soon(text, _CALL_PREFIX, start)
+    while nxt != -1:
+        if text.startswith(CALL_END, nxt):
+            return nxt, find_soon(text, CALL_BEGIN, nxt + _N_CALL_END)
+        if text.startswith(CALL_BEGIN, nxt):
+            return -1, nxt
+        end = nxt = find_soon(text, _CALL_PREFIX, nxt + 1)
+    return end, nxt
+
+
 class _DeepSeekParser(ToolCallParser):
     start_markers = (CALLS_BEGIN, CALL_BEGIN)
 
+    @staticmethod
+    def _first(text: str) -> int:
+        """The section marker, or a bare call block (some stacks drop the section marker)."""
+
+        def begins_call(marker: int) -> bool:  # the first block's arguments have begun, or it is closed
+            start = text.find(CALL_BEGIN, marker)
+            if start < 0:
+                return False
+            start += _N_CALL_BEGIN
+            sep = text.find(SEP, start)
+            if sep >= 0 and text.find(_CALL_PREFIX, start, sep) < 0 and _head(text, start, sep) is not None:
+                return True
+            return _block_end(text, start)[0] >= 0
+
+        return calls_start(text, (CALLS_BEGIN, CALL_BEGIN), begins_call)
+
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, CALLS_BEGIN)
-        if first == -1:  # the section marker is missing: tolerate bare call blocks
-            first = first_marker(text, CALL_BEGIN)
-        calls: list[ToolCall] = []
+        first = self._first(text)
+        if first == -1:
+            return None
+        found, _ = self._calls(text, first, whole=True)
+        if not found:
+            return None
+        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found]
+        return ParsedCompletion(content_before(text, first), calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """Each call from the moment its arguments object opens (see the module docstring)."""
+        if text.rfind("<think>") > text.rfind("</think>"):
+            return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
+        start = self._first(text) if pos < 0 else pos
+        return self._calls(text, start, whole=False) if start >= 0 else ([], pos)
+
+    def _calls(self, text: str, pos: int, whole: bool) -> tuple[list[PartialCall], int]:
+        """The calls from ``pos`` on and where the last one that ended ends. ``whole``: the text is final
+        (an unfinished block is read as it stands); else stop at the first call not certain yet."""
         find = text.find
-        startswith = text.startswith
+        next_sep = NextFinder(text, SEP)
         section_end = NextFinder(text, CALLS_END)
-        pos = find(CALL_BEGIN, first)
+        doc = text  # a json_document once a scan has failed (valid completions never pay the copy)
+        calls: list[PartialCall] = []
+        resume = pos
+        pos = find(CALL_BEGIN, pos)
         while pos != -1:
             start = pos + _N_CALL_BEGIN
-            # nxt: the next call begin; end: the first call end before it. Both markers share a prefix, so
-            # one scan of the block finds whichever comes first (neither can straddle the other).
-            end = nxt = find_soon(text, _CALL_PREFIX, start)
-            while nxt != -1:
-                if startswith(CALL_END, nxt):
-                    end, nxt = nxt, find_soon(text, CALL_BEGIN, nxt + _N_CALL_END)
+            sep = next_sep(start)
+            head = _head(text, start, sep) if sep != -1 and find(_CALL_PREFIX, start, sep) == -1 else None
+            if head is not None:
+                arguments, closure, end, ended = head_arguments(text, doc, head[1])
+                if closure and doc is text:
+                    doc = json_document(text)
+                if not ended and not whole:
+                    calls.append(PartialCall(head[0], arguments))
                     break
-                if startswith(CALL_BEGIN, nxt):
-                    end = -1
-                    break
-                end = nxt = find_soon(text, _CALL_PREFIX, nxt + 1)
+                calls.append(PartialCall(head[0], arguments + closure, True, end))
+                resume, pos = end, find(CALL_BEGIN, end)
+                continue
+            end, nxt = _block_end(text, start)
             if end == -1:  # not closed: the block runs to the next call, the section end or the text end
+                if not whole:
+                    break
                 stop = min(i for i in (nxt, section_end(start), len(text)) if i != -1)
                 parsed = _parse_block(text[start:stop], closed=False)
-                if parsed is not None:
-                    calls.append(ToolCall(make_call_id(), FunctionCall(*parsed)))
-                pos = nxt
-                continue
-            pos = nxt
-            # Fast path, in place (no slicing of long arguments), for the chat templates' exact layouts;
-            # anything else goes to _parse_block, which gives the same result for these layouts.
-            sep = find(SEP, start, end)
-            if sep == -1:
-                continue  # not a call
-            p = sep + _N_SEP
-            lead = text[p : p + 1]
-            stop = end
-            if lead == "{":  # V3.1: NAME<｜tool▁sep｜>{ARGS}
-                name = text[start:sep].strip()
-                q = p
-            elif lead and lead != "[" and lead not in _BAD_NAME_CHARS:  # V3: <sep>NAME\n```json\n{ARGS}\n```
-                nl = find("\n", p, end)
-                stop = end - _N_V3_TAIL
-                q = nl + _N_V3_FENCE
-                if nl == -1 or not startswith(_V3_FENCE, nl) or not startswith(_V3_TAIL, stop):
-                    q = -1
-                name = text[p:nl]
             else:
-                q = -1
-            if q != -1 and name and _BAD_NAME_CHARS.isdisjoint(name):
-                try:
-                    value, e = scan_json(text, q)
-                except JSON_ERRORS:
-                    e = -1
-                if e == stop:
-                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(value))))
-                    continue
-            parsed = _parse_block(text[start:end], closed=True)
+                parsed = _parse_block(text[start:end], closed=True)
+                resume = end + _N_CALL_END
             if parsed is not None:
-                calls.append(ToolCall(make_call_id(), FunctionCall(*parsed)))
-        if not calls:
-            return None
-        return ParsedCompletion(content_before(text, first), calls)
+                calls.append(PartialCall(*parsed, True, resume))
+            pos = nxt
+        return calls, resume
 
 
 class DeepSeekV3Parser(_DeepSeekParser):

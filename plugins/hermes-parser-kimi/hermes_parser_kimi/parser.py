@@ -8,11 +8,19 @@ as the call id: K2's chat template renders tool results by it. The name is the i
 ``functions.`` prefix and the ``:IDX`` suffix; a block whose id lacks ``:IDX`` is not a call (as in vLLM
 and hermes-agent). Blocks are found with ``str.find``, not a regex, and where the next marker of each kind
 is remembered while it lies ahead, so bait without end markers is read in one pass.
+
+Streaming: a call whose id names its tool and whose arguments object has begun
+(``...:0<|tool_call_argument_begin|>{``) is a call for good, its arguments kept as the model wrote them
+(:func:`~hermes_core.parsing_tags.head_arguments`), so its header goes out at once and its arguments as
+they arrive, as vLLM's streaming does (its ``test_truncated_tool_call_no_end_marker``: name and partial
+arguments of a call cut off by max_tokens). So a cut-off or broken arguments object keeps its call, closed
+at its last commit point, where a whole-text read used to drop it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -23,12 +31,10 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder
-from hermes_core.parsing_tags import (
-    JSON_ERRORS,
-    first_marker,
-    scan_json,
-)
+from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
+from hermes_parser_kimi.calls_start import calls_start
 
 SECTION_BEGIN = "<|tool_calls_section_begin|>"
 SECTION_BEGIN_SINGULAR = "<|tool_call_section_begin|>"  # a variant K2 checkpoints also emit (vLLM accepts it)
@@ -39,6 +45,7 @@ ARGUMENT_BEGIN = "<|tool_call_argument_begin|>"
 CALL_END = "<|tool_call_end|>"
 
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>")
+_WS = re.compile(r"\s*")
 
 
 def has_index(call_id: str) -> bool:
@@ -63,43 +70,122 @@ class KimiK2Parser(ToolCallParser):
     start_markers = (SECTION_BEGIN, SECTION_BEGIN_SINGULAR, CALL_BEGIN)
     call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
-    def extract(self, text: str) -> ParsedCompletion | None:
-        first = -1
-        for marker in self.start_markers:  # the section marker, else a bare call block
-            first = first_marker(text, marker)
+    def _first(self, text: str) -> int:
+        """The section marker (either spelling), or a bare call block."""
+
+        def begins_call(marker: int) -> bool:  # its first block's arguments have begun, or it is closed
+            start = text.find(CALL_BEGIN, marker)
+            if start < 0:
+                return False
+            start += len(CALL_BEGIN)
+            nxt = text.find(CALL_BEGIN, start)
+            arg = text.find(ARGUMENT_BEGIN, start, nxt if nxt >= 0 else len(text))
+            if arg >= 0 and self._head(text, start, arg) is not None:
+                return True
+            end = text.find(CALL_END, start)
+            return end >= 0 and (nxt < 0 or end < nxt)
+
+        for markers in (self.start_markers[:2], self.start_markers[2:]):
+            first = calls_start(text, markers, begins_call)
             if first >= 0:
-                break
-        calls: list[ToolCall] = []
+                return first
+        return -1
+
+    def extract(self, text: str) -> ParsedCompletion | None:
+        first = self._first(text)
+        if first < 0:
+            return None
+        found, _ = self._calls(text, first, whole=True)
+        if not found:
+            return None
+        calls = [ToolCall(id=c.id, function=FunctionCall(name=c.name, arguments=c.arguments)) for c in found]
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """Each call from the moment its arguments object opens (see the module docstring)."""
+        if text.rfind("<think>") > text.rfind("</think>"):
+            return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
+        start = self._first(text) if pos < 0 else pos
+        return self._calls(text, start, whole=False) if start >= 0 else ([], pos)
+
+    def _head(self, text: str, start: int, arg: int) -> tuple[str, str, int] | None:
+        """``(id, name, where the arguments object opens)`` when the id names the tool and the object has
+        begun; a bare counter (``0``) names the request's only tool here (with several, the arguments do)."""
+        brace = _WS.match(text, arg + len(ARGUMENT_BEGIN)).end()
+        if not text.startswith("{", brace):
+            return None
+        call_id = text[start:arg].strip()
+        if call_id.isdigit():
+            names = [name for name in (_tool_name(t) for t in self.tools) if name]
+            name = names[0] if len(names) == 1 else ""
+        else:
+            name = name_from_id(call_id) if has_index(call_id) else ""
+        if not name or not _BAD_NAME_CHARS.isdisjoint(name):
+            return None
+        return call_id, name, brace
+
+    def _calls(self, text: str, pos: int, whole: bool) -> tuple[list[PartialCall], int]:
+        """The calls from ``pos`` on and where the last one that ended ends. ``whole``: the text is final
+        (an unfinished block is read as it stands); else stop at the first call not certain yet."""
+        calls: list[PartialCall] = []
         seen: set[str] = set()
         n = len(text)
+        doc = text  # a json_document once a scan has failed (valid completions never pay the copy)
         next_begin = NextFinder(text, CALL_BEGIN)
         next_argument = NextFinder(text, ARGUMENT_BEGIN)
         next_end = NextFinder(text, CALL_END)
         next_section_ends = (NextFinder(text, SECTION_END), NextFinder(text, SECTION_END_SINGULAR))
-        pos = next_begin(first)
+        resume = pos
+        pos = next_begin(pos)
         while pos >= 0:
             start = pos + len(CALL_BEGIN)
             nxt = next_begin(start)
             arg = next_argument(start)
             if arg < 0 or 0 <= nxt < arg:
+                if not whole and nxt < 0:
+                    break  # the argument marker may still come
                 pos = nxt
+                continue
+            head = self._head(text, start, arg)
+            if head is not None:
+                call_id, name, brace = head
+                arguments, closure, end, ended = head_arguments(text, doc, brace)
+                if closure and doc is text:
+                    doc = json_document(text)
+                call_id = self._unique(call_id, seen, text, pos, whole)
+                if not ended and not whole:
+                    calls.append(PartialCall(name, arguments, id=call_id))
+                    break
+                calls.append(PartialCall(name, arguments + closure, True, end, call_id))
+                resume, pos = end, next_begin(end)
                 continue
             end = next_end(arg)
             closed = end >= 0 and (nxt < 0 or end < nxt)
             if not closed:  # cut off: the arguments run to the next call, the section end or the text end
+                if not whole:
+                    break
                 stops = [i for i in (nxt, *(f(arg) for f in next_section_ends)) if i >= 0]
                 end = min(stops) if stops else n
-            call = self._call(text[start:arg].strip(), text, arg + len(ARGUMENT_BEGIN), end, closed, seen)
+            else:
+                resume = end + len(CALL_END)
+            call = self._call(text[start:arg].strip(), text, arg + len(ARGUMENT_BEGIN), end, closed)
             if call is not None:
-                calls.append(call)
+                call_id = self._unique(call.id, seen, text, pos, whole)
+                calls.append(PartialCall(call.function.name, call.function.arguments, True, resume, call_id))
             pos = nxt
-        if not calls:
-            return None
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        return calls, resume
 
-    def _call(
-        self, call_id: str, text: str, start: int, end: int, closed: bool, seen: set[str]
-    ) -> ToolCall | None:
+    @staticmethod
+    def _unique(call_id: str, seen: set[str], text: str, pos: int, whole: bool) -> str | None:
+        """The model's id, unless it repeats one (ids must stay unique within a completion): then a fresh
+        one. A stream (not ``whole``) reads from a later call on, so it checks the text before the call."""
+        if call_id in seen or (not whole and text.rfind(call_id, 0, pos) >= 0):
+            return make_call_id() if whole else None
+        seen.add(call_id)
+        return call_id
+
+    def _call(self, call_id: str, text: str, start: int, end: int, closed: bool) -> ToolCall | None:
+        """A call whose arguments are not an object being written (none, a JSON string), read whole."""
         bare_counter = call_id.isdigit()
         if not bare_counter and not has_index(call_id):
             return None
@@ -119,9 +205,6 @@ class KimiK2Parser(ToolCallParser):
             arguments = encode_arguments(value)
         else:
             arguments = "{}"
-        if call_id in seen:  # a model repeating an index: ids must stay unique within a completion
-            call_id = make_call_id()
-        seen.add(call_id)
         return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=arguments))
 
     def _name_for_counter(self, raw_arguments: str) -> str | None:

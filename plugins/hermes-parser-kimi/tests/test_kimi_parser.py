@@ -108,11 +108,17 @@ def test_plain_text_is_content():
         assert parse(text).content == text and parse(text).tool_calls == []
 
 
-def test_malformed_arguments_skip_that_call():
-    """vLLM passes the broken text through as arguments; the contract wants JSON, so the call is dropped."""
+def test_broken_arguments_object_keeps_the_call_up_to_its_last_commit_point():
+    """vLLM passes the broken text through as arguments (invalid JSON); the contract wants JSON, and a
+    stream has sent the header once the object opened: the call stays, closed where it broke."""
     text = section(call("functions.a:0", "{bad json}"), call("functions.b:1", '{"ok": true}'))
-    assert calls(parse(text)) == [("b", {"ok": True})]
-    only_bad = "Trying." + section(call("functions.a:0", '{"x": '))
+    assert calls(parse(text)) == [("a", {}), ("b", {"ok": True})]
+    text = "Trying." + section(call("functions.a:0", '{"x": 1, "y": '))
+    assert calls(parse(text)) == [("a", {"x": 1})] and parse(text).content == "Trying."
+
+
+def test_arguments_that_are_not_an_object_being_written_are_read_whole():
+    only_bad = "Trying." + section(call("functions.a:0", "[bad json]"))
     assert parse(only_bad).tool_calls == [] and parse(only_bad).content == only_bad
 
 
@@ -121,19 +127,15 @@ def test_block_without_argument_marker_is_skipped():
     assert calls(parse(text)) == [("b", {})]
 
 
-def test_truncated_final_call_keeps_complete_ones():
-    """Better than vLLM (its regex needs the end marker): complete calls before a cut one are kept."""
-    text = (
-        SECTION_BEGIN
-        + call("functions.a:0", '{"x": 1}')
-        + CALL_BEGIN
-        + "functions.b:1"
-        + ARGUMENT_BEGIN
-        + '{"y"'
-    )
-    assert calls(parse(text)) == [("a", {"x": 1})]
+def test_truncated_final_call_is_kept_as_far_as_it_is_written():
+    """vLLM's streaming test_truncated_tool_call_no_end_marker: a call cut off by max_tokens keeps its name
+    and the arguments written (its non-streaming regex needs the end marker and drops it)."""
     text = SECTION_BEGIN + call("functions.a:0", '{"x": 1}') + CALL_BEGIN + "functions.b:1" + ARGUMENT_BEGIN
-    assert calls(parse(text)) == [("a", {"x": 1})]
+    assert calls(parse(text + '{"y"')) == [("a", {"x": 1}), ("b", {})]
+    parsed = parse(text + '{"city": "Bei')
+    assert calls(parsed) == [("a", {"x": 1}), ("b", {"city": "Bei"})]
+    assert parsed.tool_calls[1].id == "functions.b:1"
+    assert calls(parse(text)) == [("a", {"x": 1})]  # the object has not begun
 
 
 def test_unclosed_final_call_with_complete_json_counts():

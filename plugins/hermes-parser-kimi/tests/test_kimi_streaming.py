@@ -1,0 +1,74 @@
+"""Kimi-K2 calls stream as they are written: the header (with the model's own id) once the arguments
+object opens, the arguments as they arrive, and a cut-off text parses to what the stream has sent."""
+
+import json
+
+from hermes_parser_kimi.parser import ARGUMENT_BEGIN, CALL_BEGIN, CALL_END, SECTION_BEGIN, SECTION_END
+
+from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse
+
+CONTENT = "".join(f"    value_{i} = compute('x', {{\"k\": {i}}})  # line\n" for i in range(500))[:20_000]
+ARGUMENTS = json.dumps({"path": "src/main.py", "content": CONTENT})
+
+
+def _parser(tools=None):
+    from hermes_core.plugins import get_hermes
+
+    return get_hermes().parser("kimi_k2", tools=tools)
+
+
+def _call(call_id, arguments):
+    return f"{CALL_BEGIN}{call_id}{ARGUMENT_BEGIN}{arguments}{CALL_END}"
+
+
+def _fed(stream, text, size=16):
+    parts = []
+    for start in range(0, len(text), size):
+        parts += [p for d in stream.feed(text[start : start + size]) for p in d.tool_calls]
+    return parts
+
+
+def test_a_20kb_argument_streams_before_its_end_marker_with_the_models_id():
+    parser = _parser()
+    text = "I'll write it." + SECTION_BEGIN + _call("functions.write_file:0", ARGUMENTS) + SECTION_END
+    first_value_end = text.find('"src/main.py"') + len('"src/main.py"')
+    stream = parser.stream()
+    parts = _fed(stream, text[:first_value_end])
+    assert [(p.id, p.name) for p in parts if p.name] == [("functions.write_file:0", "write_file")]
+    parts += _fed(stream, text[first_value_end : text.find(CALL_END)])
+    sent = "".join(p.arguments or "" for p in parts)
+    assert ARGUMENTS.startswith(sent)
+    assert len(sent) >= 0.9 * len(ARGUMENTS), f"{len(sent)} of {len(ARGUMENTS)} sent before the end marker"
+    assert_cuts_match_parse(parser, text, sizes=(16, 333), random_cuts=20)
+
+
+def test_every_prefix_parses_to_what_was_streamed():
+    """Any prefix is a possible final text (max_tokens): parse() of it extends what the stream sent."""
+    parser = _parser()
+    text = SECTION_BEGIN + _call("functions.get_weather:0", '{"city": "Zürich", "days": 12, "tags": ["a"]}')
+    for cut in range(len(text) + 1):
+        sent = _fed(parser.stream(), text[:cut], size=1)
+        calls = parser.parse(text[:cut]).tool_calls
+        names = [p.name for p in sent if p.name]
+        assert [c.function.name for c in calls][: len(names)] == names, text[:cut]
+        if names:
+            assert calls[0].function.arguments.startswith("".join(p.arguments or "" for p in sent))
+
+
+def test_a_bare_counter_streams_when_the_request_has_one_tool_and_waits_when_several():
+    text = SECTION_BEGIN + _call("0", '{"city": "Tokyo", "days": 3}') + SECTION_END
+    cut = text.find("Tokyo")
+    named = [p.name for p in _fed(_parser([WEATHER_TOOL]).stream(), text[:cut], size=1) if p.name]
+    assert named == ["get_weather"]
+    other = {"type": "function", "function": {"name": "read_file", "parameters": {"type": "object"}}}
+    two = _parser([WEATHER_TOOL, other])
+    assert not [p for p in _fed(two.stream(), text[:cut], size=1) if p.name]  # the arguments decide
+    assert_cuts_match_parse(two, text, sizes=(1, 7))
+
+
+def test_a_repeated_id_streams_with_a_fresh_one():
+    text = SECTION_BEGIN + _call("functions.f:0", "{}") + _call("functions.f:0", '{"a": 1}') + SECTION_END
+    parser = _parser()
+    ids = [p.id for p in _fed(parser.stream(), text, size=1) if p.name]
+    assert ids[0] == "functions.f:0" and ids[1] != ids[0]
+    assert_cuts_match_parse(parser, text, sizes=(1, 5))
