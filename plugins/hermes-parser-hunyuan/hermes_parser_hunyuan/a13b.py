@@ -37,7 +37,7 @@ BLOCK_END = "</tool_calls>"
 THINK = "<think>"
 THINK_END = "</think>"
 _WS = " \t\r\n"
-_LIST_OF_OBJECTS = re.compile(r"[ \t\r\n]*(\[)[ \t\r\n]*\{")
+_LIST_OF_OBJECTS = re.compile(r"[ \t\r\n]*\[[ \t\r\n]*(\{)")
 _HEAD = re.compile(
     r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"(?P<name>[^"\\]*)"[ \t\r\n]*,'
     r'[ \t\r\n]*"arguments"[ \t\r\n]*:[ \t\r\n]*'
@@ -65,7 +65,7 @@ class HunyuanA13BParser(ToolCallParser):
     call_end_markers = (BLOCK_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        found, block, _ = self._read(text, final=True)
+        found, block = self._read(text, final=True)
         if not found:
             return None
         calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found]
@@ -75,18 +75,17 @@ class HunyuanA13BParser(ToolCallParser):
         """The calls of the first list block as written (see :mod:`hermes_parser_hunyuan.call_list`)."""
         if text.rfind(THINK) > text.rfind(THINK_END):
             return [], pos  # a block quoted while reasoning is not one: wait for the reasoning to end
-        found, _, _ = self._read(text, final=False)
+        found, _ = self._read(text, final=False)
         calls = [c for c in found if not c.closed or c.end > pos]
         ends = [c.end for c in calls if c.closed]
         return calls, ends[-1] if ends else pos
 
-    def _read(self, text: str, final: bool) -> tuple[list[PartialCall], int, bool]:
-        """The calls of the first block that holds some, where that block starts, and whether a later
-        text may still change them (``final`` false: the text stopped inside that block)."""
+    def _read(self, text: str, final: bool) -> tuple[list[PartialCall], int]:
+        """The calls of the first block that holds some and where that block starts (``final``: the text
+        is complete, a call cut off is closed)."""
         regions = _think_regions(text) if THINK in text else []
         region = 0
         pos = text.find(BLOCK)
-        doc = text
         while pos >= 0:
             body = pos + len(BLOCK)
             while region < len(regions) and regions[region][1] <= pos:
@@ -94,20 +93,19 @@ class HunyuanA13BParser(ToolCallParser):
             thinking = region < len(regions) and regions[region][0] < pos
             listed = None if thinking else _LIST_OF_OBJECTS.match(text, body)
             if listed is not None:  # the calls, whatever follows
-                doc = json_document(text)
-                calls, stop = read_call_list(text, doc, listed.start(1), _HEAD, _whole, final)
-                return calls, pos, stop < 0
+                calls = read_call_list(text, json_document(text), listed.start(1), _HEAD, _whole, final)[0]
+                return calls, pos
             end = text.find(BLOCK_END, body)
             if end < 0:
-                return [], pos, not final
+                return [], pos
             inside = thinking and end + len(BLOCK_END) < regions[region][1]
             if not inside:
                 calls = self._calls(text, body, end)
                 if calls is not None:
                     found = [PartialCall(c.function.name, c.function.arguments, True, end) for c in calls]
-                    return found, pos, False
+                    return found, pos
             pos = text.find(BLOCK, end + len(BLOCK_END))
-        return [], -1, False
+        return [], -1
 
     @staticmethod
     def _calls(text: str, start: int, end: int) -> list[ToolCall] | None:

@@ -23,7 +23,8 @@ from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, scan_json
 __all__ = ["read_call_list"]
 
 _WS = re.compile(r"[ \t\r\n]*")
-_ITEM_END = re.compile(r"[ \t\r\n]*\}")
+# after an item's arguments: its ``}``, then the list's ``]`` (group 1) or a ``,`` (group 2) and the next item
+_AFTER_ITEM = re.compile(r"[ \t\r\n]*\}[ \t\r\n]*(?:(\])|(,)[ \t\r\n]*)?")
 
 Whole = Callable[[Any], "tuple[str, str, str | None] | None"]
 """A complete item of another shape as ``(name, encoded arguments, id)``, or ``None`` (not a call)."""
@@ -32,7 +33,7 @@ Whole = Callable[[Any], "tuple[str, str, str | None] | None"]
 def read_call_list(
     text: str, doc: str, start: int, head: re.Pattern[str], whole: Whole, final: bool
 ) -> tuple[list[PartialCall], int]:
-    """The calls of the list opening at ``text[start]`` (a ``[``) and where reading stopped.
+    """The calls of the list whose first item opens at ``text[start]`` (a ``{``), and where reading stopped.
 
     ``head`` matches an item's beginning up to its arguments object, the name in group ``name`` (and an
     ``id`` group where the format writes one). Returns the calls (those that ended, then at most one
@@ -40,50 +41,43 @@ def read_call_list(
     ``final``: the text is complete, so an open call is closed (its closure appended) and ended.
     """
     calls: list[PartialCall] = []
-    pos = _WS.match(text, start + 1).end()
-    if text.startswith("]", pos):
-        return calls, pos + 1
+    has_id = "id" in head.groupindex
+    size = len(text)
+    pos = start
     while True:
-        if pos >= len(text):
+        if pos >= size:
             return calls, -1
         if text[pos] != "{":
             return calls, pos  # not a list of objects: broken
         matched = head.match(text, pos)
         name = matched.group("name").strip() if matched is not None else ""
-        if name and text.startswith("{", matched.end()):
-            call_id = matched.groupdict().get("id")
+        after = None
+        headed = bool(name) and text.startswith("{", matched.end())
+        if headed:
             arguments, closure, end, ended = head_arguments(text, doc, matched.end())
+            call_id = matched.group("id") if has_id else None
             if not ended and not final:
                 calls.append(PartialCall(name, arguments, False, -1, call_id))
                 return calls, -1
             calls.append(PartialCall(name, arguments + closure, True, end, call_id))
             if closure:  # broke, or cut off in a final text
-                return calls, end if ended else len(text)
-            closed = _ITEM_END.match(text, end)
-            if closed is not None:
-                item_end = closed.end()
-            else:  # more keys after the arguments: the item ends where its object does
-                found = json_object_prefix(text, pos)
-                if not found.complete:
-                    return calls, -1 if found.end < 0 else found.end
-                item_end = found.end
-        else:
+                return calls, end if ended else size
+            after = _AFTER_ITEM.match(text, end)
+        if after is None:  # another shape, or more keys after the arguments: read the item whole
             found = json_object_prefix(text, pos)
             if not found.complete:
                 return calls, -1 if found.end < 0 else found.end
-            item_end = found.end
-            try:
-                value = scan_json(doc, pos)[0]
-            except JSON_ERRORS:  # absurdly nested
-                return calls, pos
-            made = whole(value)
-            if made is not None:
-                calls.append(PartialCall(made[0], made[1], True, item_end, made[2]))
-        pos = _WS.match(text, item_end).end()
-        if pos >= len(text):
-            return calls, -1
-        if text[pos] == "]":
-            return calls, pos + 1
-        if text[pos] != ",":
-            return calls, pos
-        pos = _WS.match(text, pos + 1).end()
+            if not headed:
+                try:
+                    value = scan_json(doc, pos)[0]
+                except JSON_ERRORS:  # absurdly nested
+                    return calls, pos
+                made = whole(value)
+                if made is not None:
+                    calls.append(PartialCall(made[0], made[1], True, found.end, made[2]))
+            after = _AFTER_ITEM.match(text, found.end - 1)
+        if after.group(1):
+            return calls, after.end()
+        pos = after.end()
+        if not after.group(2):
+            return calls, -1 if pos >= size else pos
