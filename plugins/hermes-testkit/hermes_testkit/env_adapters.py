@@ -10,9 +10,11 @@ turns are replayed (tool calls really run in the episode's sandbox) and the rewa
 - :func:`reward_via_trl` — the ``environment_factory`` class driven as TRL's GRPOTrainer drives it (``reset``
   with the dataset row, each tool call as a method call with the arguments as keywords, then the reward
   function with ``environments=`` and the ``completions``);
-- :func:`reward_via_verifiers` — lives in ``hermes_envs.verifiers``' tests (verifiers' own evaluation).
+- :func:`reward_via_verifiers` — verifiers' own evaluation (``run_eval``, what ``vf-eval`` runs) of the
+  ``hermes-envs-verifiers`` taskset against the scripted server.
 
-Each adapter's library is imported only by its helper.
+Each adapter's library is imported only by its helper. :class:`AdapterRewardConformance` turns them into
+one test per adapter and case for an environment (an adapter whose library is missing skips, saying so).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
+
+import pytest
 
 from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
 
@@ -181,3 +185,111 @@ def reward_via_trl(name: str, row: dict[str, Any], transcript: list[dict[str, An
         return asyncio.run(rollout())
     finally:
         environment._release()
+
+
+def locate_row(environment: Any, row: dict[str, Any]) -> tuple[str, int]:
+    """The split and position of ``row`` among ``environment``'s rows."""
+    for split in environment.splits:
+        rows = [dict(r) for r in environment.rows(split)]
+        if row in rows:
+            return split, rows.index(row)
+    raise LookupError(f"the row is in no split of environment {environment.name!r}: {row}")
+
+
+def reward_via_verifiers(name: str, row: dict[str, Any], transcript: list[dict[str, Any]]) -> float:
+    """One rollout of ``row`` by verifiers' own evaluation (``run_eval``, the function behind ``vf-eval``)
+    of the ``hermes-envs-verifiers`` taskset, the model replaying ``transcript``: the trace's reward."""
+    import asyncio
+
+    from verifiers.v1.cli.eval.runner import run_eval
+    from verifiers.v1.configs.cli.eval import EvalConfig
+
+    from hermes_envs.contract import load_environment
+
+    split, index = locate_row(load_environment(name), row)
+    with ScriptedOpenAIServer() as server, tempfile.TemporaryDirectory() as out:
+        server.responder = replay_responder(transcript)
+        config = EvalConfig(
+            env={"taskset": {"id": "hermes-envs-verifiers", "environment": name, "split": split}},
+            select={"include": {"idx": [f"{index}:{index + 1}"]}},
+            model=server.model,
+            client={"base_url": server.base_url, "api_key_var": "HERMES_TEST_NO_KEY"},
+            rich=None,
+            push=False,
+            output_dir=out,
+        )
+        episodes = asyncio.run(run_eval(config))
+    (trace,) = [trace for episode in episodes for trace in episode.traces]
+    assert trace.ok, [error.message for error in trace.errors]
+    return trace.reward
+
+
+class AdapterRewardConformance:
+    """Same reward everywhere: one fixed transcript per case scored in-process and through the atroposlib,
+    OpenEnv, TRL and verifiers adapters. Subclass it in a test module::
+
+        class TestGsm8kAdapters(AdapterRewardConformance):
+            environment_name = "gsm8k"
+            cases = [("18", 1.0), ("19", 0.0)]
+
+            def transcript(self, case):  # -> (row, conversation starting with the episode's messages)
+                ...
+
+    Tool calls really run in each episode's sandbox (the ``local`` backend). An adapter whose library is
+    not installed skips with the reason; the verifiers one needs ``hermes-envs-verifiers``.
+    """
+
+    environment_name: ClassVar[str]
+    cases: ClassVar[list[tuple[Any, float]]]
+
+    def transcript(self, case: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        raise NotImplementedError
+
+    def pytest_generate_tests(self, metafunc: Any) -> None:
+        if "case" in metafunc.fixturenames:
+            metafunc.parametrize(("case", "reward"), self.cases, ids=[str(c) for c, _ in self.cases])
+
+    @pytest.fixture(autouse=True)
+    def _local_backend(self, env_local_backend: None) -> None:
+        """Every adapter's sandboxes on the ``local`` backend."""
+
+    @pytest.fixture(scope="class")
+    def served(self) -> Iterator[str]:
+        pytest.importorskip("openenv", reason="the OpenEnv adapter needs openenv-core")
+        with served_environment(self.environment_name) as url:
+            yield url
+
+    def test_in_process(self, case: Any, reward: float) -> None:
+        import asyncio
+
+        from hermes_envs.contract import load_environment
+        from hermes_envs.episode import score_transcript
+
+        row, messages = self.transcript(case)
+        environment = load_environment(self.environment_name)
+        assert asyncio.run(score_transcript(environment, row, messages)) == reward
+
+    def test_atroposlib(self, case: Any, reward: float, env_tokenizer_dir: str) -> None:
+        pytest.importorskip("atroposlib", reason="the atroposlib adapter needs atroposlib")
+        from hermes_envs.atropos import atropos_env
+        from hermes_envs.contract import environment_class
+
+        row, messages = self.transcript(case)
+        env_class = atropos_env(environment_class(self.environment_name))
+        assert reward_via_atropos(env_class, env_tokenizer_dir, row, messages) == reward
+
+    def test_openenv(self, case: Any, reward: float, served: str) -> None:
+        row, messages = self.transcript(case)
+        assert reward_via_openenv(served, row, messages) == reward
+
+    def test_trl(self, case: Any, reward: float) -> None:
+        row, messages = self.transcript(case)
+        assert reward_via_trl(self.environment_name, row, messages) == reward
+
+    def test_verifiers(self, case: Any, reward: float) -> None:
+        pytest.importorskip(
+            "hermes_envs_verifiers",
+            reason="the verifiers adapter is hermes-envs-verifiers (verifiers pins openai<3: its own venv)",
+        )
+        row, messages = self.transcript(case)
+        assert reward_via_verifiers(self.environment_name, row, messages) == reward
