@@ -4,8 +4,8 @@
     <steptml:invoke name="get_weather"><steptml:parameter name="city">Beijing</steptml:parameter>
     </steptml:invoke><｜tool_call_end｜><｜tool_calls_end｜>
 
-As vLLM: only the first ``<｜tool_calls_begin｜>`` block counts and it must be closed; a call's type, when
-written, must be ``function``; a value runs to its close tag (``<`` included) and keeps its whitespace
+As vLLM: only the first ``<｜tool_calls_begin｜>`` block counts; a call's type, when written, must be
+``function``; a value runs to its close tag (``<`` included) and keeps its whitespace
 (exact-match edit tools need it); values stay text unless the request's tool schema types them; the
 content is the text around the block.
 """
@@ -20,9 +20,11 @@ from hermes_core.parsing import (
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_scan import schema_typed
 
 CALLS_BEGIN = "<｜tool_calls_begin｜>"
@@ -36,57 +38,79 @@ PARAMETER_END = "</steptml:parameter>"
 
 
 class Step3Parser(ToolCallParser):
-    """StepFun Step-3."""
+    """StepFun Step-3.
+
+    Streams parameter by parameter: a call counts once its ``<steptml:invoke name="...">`` is written
+    and keeps each parameter whose close tag came, whatever follows; a call or block not closed (cut off
+    by the end of the text, or by the next call) keeps its whole parameters. vLLM's legacy ``step3``
+    parser drops a block until ``<｜tool_calls_end｜>`` arrives; its tests ask nothing of cut-off output
+    (``malformed_input_outputs`` must only not raise), and its streaming sends the name at once, as
+    every vLLM 0.34 engine parser keeps a cut-off call: so does this one (:func:`open_calls_view`).
+    """
 
     name = "step3"
     aliases = ("step-3",)
     start_markers = (CALLS_BEGIN,)
+    call_end_markers = (CALL_END,)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         begin = text.find(CALLS_BEGIN)
         if begin < 0:
             return None
         start = begin + len(CALLS_BEGIN)
         stop = text.find(CALLS_END, start)
-        if stop < 0:
-            return None
+        block_end = stop if stop >= 0 else len(text)
         calls: list[ToolCall] = []
         find = text.find
-        pos = find(CALL_BEGIN, start, stop)
+        pos = find(CALL_BEGIN, start, block_end)
         while pos >= 0:
             part = pos + len(CALL_BEGIN)
-            nxt = find(CALL_BEGIN, part, stop)
-            part_end = nxt if nxt >= 0 else stop
+            nxt = find(CALL_BEGIN, part, block_end)
+            part_end = nxt if nxt >= 0 else block_end
             end = find(CALL_END, part, part_end)
-            if end >= 0:
-                call = self._call(text, part, end)
-                if call is not None:
-                    calls.append(call)
+            call = self._call(text, part, end if end >= 0 else part_end)  # not closed: its whole parameters
+            if call is not None:
+                calls.append(call)
+                if starts is not None:
+                    starts.append(pos)
             pos = nxt
         if not calls:
             return None
-        content = (text[:begin] + text[stop + len(CALLS_END) :]).rstrip()
+        content = text[:begin] + (text[stop + len(CALLS_END) :] if stop >= 0 else "")
+        content = content.rstrip()
         return ParsedCompletion(content=content if content.strip() else None, tool_calls=calls)
 
     def _call(self, text: str, start: int, end: int) -> ToolCall | None:
-        sep = text.find(SEP, start, end)
-        if sep >= 0 and text[start:sep].strip() != "function":
-            return None
-        invoke = _INVOKE.search(text, sep + len(SEP) if sep >= 0 else start, end)
+        invoke = _INVOKE.search(text, start, end)
         if invoke is None:
+            return None
+        sep = text.find(SEP, start, invoke.start())
+        if sep >= 0 and text[start:sep].strip() != "function":
             return None
         name = invoke.group(1)
         properties = self.tool_schema(name) if self.tools else {}
         arguments: dict[str, Any] = {}
+        repeated: list[tuple[str, Any]] | None = None  # every pair in order, once a key comes twice
         pos = invoke.end()
         while (match := _PARAMETER.search(text, pos, end)) is not None:
             # a value runs to its own close tag and may hold ``<`` (vLLM's test_step3_tool_parser.py
             # ``test_parameter_value_with_angle_bracket``: ``a < 5``, ``<b>hi</b>``)
             close = text.find(PARAMETER_END, match.end(), end)
             if close < 0:
-                break
-            arguments[match.group(1)] = schema_typed(
-                text[match.end() : close], properties.get(match.group(1))
-            )
+                break  # cut off: left out
+            key = match.group(1)
+            value = schema_typed(text[match.end() : close], properties.get(key))
+            if repeated is not None or key in arguments:
+                repeated = repeated if repeated is not None else list(arguments.items())
+                repeated.append((key, value))
+            arguments[key] = value
             pos = close + len(PARAMETER_END)
-        return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
+        encoded = encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+        return ToolCall(make_call_id(), FunctionCall(name, encoded))

@@ -6,11 +6,11 @@
     </function>
     </tool_call>
 
-As vLLM: a ``<tool_call>`` block counts only when closed; a bare ``<function=...>...</function>`` outside
-any block is a call too; a block whose functions do not parse stays content; the content is all the text
-that is not a call (text between two calls only when it is not blank); ``null`` is null; a parameter the
-request's tool schema types is converted by that type, any other value stays text; one newline around a
-value is dropped. Each marker kind's next position is remembered while it lies ahead: one pass on bait.
+As vLLM: a bare ``<function=...>...</function>`` outside any block is a call too; a block without a
+function that parses stays content; the content is all the text that is not a call (text between two
+calls only when it is not blank); ``null`` is null; a parameter the request's tool schema types is
+converted by that type, any other value stays text; one newline around a value is dropped.
+Each marker kind's next position is remembered while it lies ahead: one pass on bait.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from hermes_core.parsing import (
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_scan import NextFinder, read_parameters
+from hermes_core.parsing_partial import open_calls_view
+from hermes_core.parsing_scan import NextFinder, trimmed_newline_value
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
@@ -43,13 +45,29 @@ def _unquote(name: str) -> str:
 
 
 class Step3p5Parser(ToolCallParser):
-    """StepFun Step-3.5 (Flash)."""
+    """StepFun Step-3.5 (Flash).
+
+    Streams parameter by parameter: a function counts once ``<function=NAME>`` is written and keeps each
+    parameter that ended, whatever follows; a function or block not closed (cut off by the end of the
+    text, or a block closed first) keeps its whole parameters, a nameless function is skipped. That is
+    vLLM 0.34's Step-3.5 engine (qwen3 grammar, ``_qwen3_arg_converter(raw, partial=False)``; its
+    ``finish()`` ends an open call), and it makes ``parse()`` of any prefix the certain part of the calls
+    (:func:`open_calls_view`).
+    """
 
     name = "step3p5"
     aliases = ("step3.5", "step-3.5", "stepfun")
     start_markers = (TOOL_CALL, FUNCTION)
+    call_end_markers = (FUNCTION_END,)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         next_block, next_function = NextFinder(text, TOOL_CALL), NextFinder(text, FUNCTION)
         next_block_end, next_function_end = NextFinder(text, TOOL_CALL_END), NextFinder(text, FUNCTION_END)
         calls: list[ToolCall] = []
@@ -68,22 +86,17 @@ class Step3p5Parser(ToolCallParser):
                 content.append(gap)
             if start == block:
                 end = next_block_end(block + len(TOOL_CALL))
-                if end < 0:
-                    content.append(text[block:])  # not closed: content, as vLLM
-                    break
-                found = self._functions(text, block + len(TOOL_CALL), end, next_function_end)
-                stop = end + len(TOOL_CALL_END)
+                body_end = end if end >= 0 else n  # not closed: its functions so far
+                found = self._functions(text, block + len(TOOL_CALL), body_end, next_function_end, starts)
+                stop = end + len(TOOL_CALL_END) if end >= 0 else n
             else:
                 end = next_function_end(bare)
-                if end < 0:
-                    content.append(text[bare:])
-                    break
-                found = self._functions(text, bare, end + len(FUNCTION_END), next_function_end)
-                stop = end + len(FUNCTION_END)
+                stop = end + len(FUNCTION_END) if end >= 0 else n
+                found = self._functions(text, bare, stop, next_function_end, starts)
                 rest = stop
                 while rest < n and text[rest] in " \t\r\n":
                     rest += 1
-                if text.startswith(TOOL_CALL_END, rest):  # vLLM wraps a bare function, eating this end tag
+                if end >= 0 and text.startswith(TOOL_CALL_END, rest):  # vLLM wraps a bare function
                     stop = rest + len(TOOL_CALL_END)
             if found:
                 calls.extend(found)
@@ -97,7 +110,9 @@ class Step3p5Parser(ToolCallParser):
         joined = "".join(content).rstrip()
         return ParsedCompletion(content=joined if joined.strip() else None, tool_calls=calls)
 
-    def _functions(self, text: str, pos: int, stop: int, next_function_end: NextFinder) -> list[ToolCall]:
+    def _functions(
+        self, text: str, pos: int, stop: int, next_function_end: NextFinder, starts: list[int] | None
+    ) -> list[ToolCall]:
         found: list[ToolCall] = []
         find = text.find
         while True:
@@ -105,28 +120,50 @@ class Step3p5Parser(ToolCallParser):
             if start < 0:
                 return found
             end = next_function_end(start)
-            if end < 0 or end >= stop:
-                return []  # an unclosed function: vLLM rejects the whole block
+            closed = 0 <= end < stop
+            function_end = end if closed else stop  # not closed: it runs to the block's (or text's) end
             head = start + len(FUNCTION)
-            name_end = find(">", head, end)
+            name_end = find(">", head, function_end)
             name = _unquote(text[head:name_end]) if name_end >= 0 else ""
-            if not name:
-                return []
-            arguments = self._parameters(text, name_end + 1, end, name)
-            found.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+            if name:  # a nameless function is skipped
+                arguments = self._parameters(text, name_end + 1, function_end, name)
+                found.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
+                if starts is not None:
+                    starts.append(start)
+            if not closed:
+                return found
             pos = end + len(FUNCTION_END)
 
-    def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
+    def _parameters(self, text: str, pos: int, stop: int, name: str) -> str:
+        """The encoded arguments. A missing ``</parameter>`` ends at the next ``<parameter=`` instead of
+        swallowing it (vLLM's test_step3p5_tool_parser.py
+        ``test_extract_tool_calls_missing_closing_parameter_tag``); a parameter that has not ended is left
+        out (cut off); a key written twice keeps both, in order (decoded, the last value wins)."""
         properties = self.tool_schema(name) if self.tools else {}
-        # a missing </parameter> ends at the next <parameter= instead of swallowing it (vLLM's
-        # test_step3p5_tool_parser.py ``test_extract_tool_calls_missing_closing_parameter_tag``)
-        return read_parameters(
-            text,
-            pos,
-            stop,
-            properties,
-            open_tag=PARAMETER,
-            close_tag=PARAMETER_END,
-            key=str.strip,
-            open_ends_value=True,
-        )
+        arguments: dict[str, Any] = {}
+        repeated: list[tuple[str, Any]] | None = None
+        find = text.find
+        end = -1
+        while True:
+            start = find(PARAMETER, pos, stop)
+            if start < 0:
+                break
+            if end < start:  # the next close tag, found once however many opens come before it
+                end = find(PARAMETER_END, start, stop)
+            if end < 0:
+                break
+            head = start + len(PARAMETER)
+            head_end = find(">", head, end)
+            value_end, pos = end, end + len(PARAMETER_END)
+            if head_end < 0:
+                continue
+            following = find(PARAMETER, head_end, end)
+            if following >= 0:
+                value_end = pos = following
+            key = text[head:head_end].strip()
+            value = trimmed_newline_value(text[head_end + 1 : value_end], properties.get(key))
+            if repeated is not None or key in arguments:
+                repeated = repeated if repeated is not None else list(arguments.items())
+                repeated.append((key, value))
+            arguments[key] = value
+        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)

@@ -50,6 +50,7 @@ EDIT_TOOLS = [
 
 class TestStep3Conformance(ParserConformance):
     parser_name = "step3"
+    parameter_end = "</steptml:parameter>"
     samples = [
         ParserSample(STEP3_SINGLE, [("get_weather", {"city": "Tokyo"})]),
         ParserSample(
@@ -62,6 +63,7 @@ class TestStep3Conformance(ParserConformance):
 
 class TestStep3p5Conformance(ParserConformance):
     parser_name = "step3p5"
+    parameter_end = "</parameter>"
     samples = [
         ParserSample(STEP3P5_SINGLE, [("get_weather", {"city": "Paris"})]),
         ParserSample(
@@ -95,11 +97,11 @@ def test_step3_common_outputs():
     assert calls(parser.parse(escaped)) == [
         ("f", {"quoted": 'He said "hello"', "path": "C:\\Users\\file.txt", "newline": "line1\nline2"})
     ]
-    for malformed in (
-        B + CB + '<steptml:invoke name="func">',
-        CB + '<steptml:invoke name="func"></steptml:invoke>' + CE,
-    ):
-        assert parser.parse(malformed).tool_calls == [] and parser.parse(malformed).content == malformed
+    # malformed_input_outputs: vLLM asks only that they do not raise. The first is cut off after the name:
+    # the call stays (a stream sent its name); the second has no block
+    assert calls(parser.parse(B + CB + '<steptml:invoke name="func">')) == [("func", {})]
+    malformed = CB + '<steptml:invoke name="func"></steptml:invoke>' + CE
+    assert parser.parse(malformed).tool_calls == [] and parser.parse(malformed).content == malformed
 
 
 @pytest.mark.parametrize(
@@ -120,10 +122,25 @@ def test_step3_string_value_whitespace_preserved(value):
     assert args == {"old_string": value, "indent": 4, "enabled": True}
 
 
-def test_step3_non_function_type_skipped_and_unclosed_block_ignored():
+def test_step3_non_function_type_skipped():
     text = B + invoke("a").replace("function", "builtin", 1) + invoke("b") + E
     assert calls(Step3Parser().parse(text)) == [("b", {})]
-    assert Step3Parser().parse(B + invoke("a")).tool_calls == []
+
+
+def test_step3_cut_off_call_keeps_its_whole_parameters():
+    text = "Sure." + B + invoke("a", x="1") + CB + "function" + SEP + '<steptml:invoke name="b">'
+    text += '<steptml:parameter name="y">2</steptml:parameter><steptml:parameter name="z">3'
+    parsed = Step3Parser().parse(text)
+    assert calls(parsed) == [("a", {"x": "1"}), ("b", {"y": "2"})] and parsed.content == "Sure."
+    assert Step3Parser().parse(B + CB + "function" + SEP + '<steptml:invoke name="b').tool_calls == []
+    no_call_end = B + CB + "function" + SEP + '<steptml:invoke name="a">' + invoke("b") + E
+    assert calls(Step3Parser().parse(no_call_end)) == [("a", {}), ("b", {})]
+
+
+def test_step3_20kb_call_streams_parameter_by_parameter():
+    """20 parameters of 1 KB: >= 90 % of the arguments go out before the call's end marker."""
+    text = B + invoke("write_files", **{f"part_{i}": VALUE_1KB for i in range(20)}) + E
+    assert _share_streamed_before(Step3Parser(), text, CE) >= 0.9
 
 
 def test_step3p5_typed_and_untyped_values():
@@ -145,20 +162,59 @@ def test_step3p5_bare_function_and_text_after_calls_is_content():
     assert parsed.content == "Sure.\n\nDone."
 
 
-def test_step3p5_unclosed_block_stays_content():
-    text = STEP3P5_SINGLE + "\n<tool_call>\n<function=cut>\n<parameter=a>1"
+def test_step3p5_cut_off_call_keeps_its_whole_parameters():
+    """vLLM 0.34's Step-3.5 engine (qwen3 grammar, ``partial=False``; ``finish()`` ends the open call): a
+    call cut off keeps the parameters that ended, the cut one left out."""
+    text = STEP3P5_SINGLE + "\n<tool_call>\n<function=cut>\n<parameter=a>1</parameter>\n<parameter=b>2"
     parsed = Step3p5Parser().parse(text)
-    assert calls(parsed) == [("get_weather", {"city": "Paris"})]
-    assert parsed.content == "<tool_call>\n<function=cut>\n<parameter=a>1"
+    assert calls(parsed) == [("get_weather", {"city": "Paris"}), ("cut", {"a": "1"})]
+    assert parsed.content is None
+    assert calls(Step3p5Parser().parse("Sure.\n<function=ping>\n<parameter=host>a")) == [("ping", {})]
+    assert Step3p5Parser().parse("<tool_call>\n<function=pi").tool_calls == []
 
 
-def test_step3p5_block_with_unclosed_function_is_content():
-    text = "<tool_call><function=a></tool_call>" + STEP3P5_SINGLE
+def test_step3p5_function_not_closed_in_its_block_ends_with_the_block():
+    text = "<tool_call><function=a><parameter=x>1</parameter></tool_call>" + STEP3P5_SINGLE
+    parsed = Step3p5Parser().parse(text)
+    assert calls(parsed) == [("a", {"x": "1"}), ("get_weather", {"city": "Paris"})] and parsed.content is None
+    nameless = "<tool_call><function=></function></tool_call>"
+    parsed = Step3p5Parser().parse(nameless + STEP3P5_SINGLE)
+    assert calls(parsed) == [("get_weather", {"city": "Paris"})] and parsed.content == nameless
+
+
+def test_step3p5_repeated_parameter_keeps_both_in_order():
+    text = "<function=f><parameter=a>1</parameter><parameter=a>2</parameter></function>"
     parsed = Step3p5Parser().parse(text)
     assert (
-        calls(parsed) == [("get_weather", {"city": "Paris"})]
-        and parsed.content == "<tool_call><function=a></tool_call>"
+        calls(parsed) == [("f", {"a": "2"})]
+        and parsed.tool_calls[0].function.arguments == '{"a": "1", "a": "2"}'
     )
+
+
+def _share_streamed_before(parser, text: str, marker: str) -> float:
+    """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
+    stream = parser.stream()
+    stop = text.rindex(marker)
+    sent = "".join(
+        part.arguments or ""
+        for start in range(0, stop, 16)
+        for delta in stream.feed(text[start : min(start + 16, stop)])
+        for part in delta.tool_calls
+        if part.index == 0
+    )
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent)
+    return len(sent) / len(final)
+
+
+VALUE_1KB = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+
+
+def test_step3p5_20kb_call_streams_parameter_by_parameter():
+    """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</function>``."""
+    body = "".join(f"<parameter=part_{i}>\n{VALUE_1KB}\n</parameter>\n" for i in range(20))
+    text = f"I'll write them.\n<tool_call>\n<function=write_files>\n{body}</function>\n</tool_call>"
+    assert _share_streamed_before(Step3p5Parser(), text, "</function>") >= 0.9
 
 
 @pytest.mark.parametrize("parser", [Step3Parser(), Step3p5Parser()])
