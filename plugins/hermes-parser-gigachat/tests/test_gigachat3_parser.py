@@ -111,6 +111,45 @@ def test_raw_newline_inside_a_string_is_accepted_like_vllm_strict_false():
 
 
 def test_broken_json_is_content():
-    text = CONTENT + HEADER_31 + '{"name": "f", "arguments": {'
+    text = CONTENT + HEADER_31 + '{"arguments": {"a": 1}, "name": '
     parsed = parser().parse(text)
     assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_cut_off_call_keeps_its_name_and_certain_arguments():
+    """vLLM's stream sends the name once written and cannot take it back, so a text that stops inside
+    a name-first call still has the call: its arguments closed at their last commit point."""
+    parsed = parser().parse(CONTENT + HEADER_31 + '{"name": "f", "arguments": {"path": "a.txt", "n": 1')
+    assert parsed.content == CONTENT
+    assert [(c.function.name, json.loads(c.function.arguments)) for c in parsed.tool_calls] == [
+        ("f", {"path": "a.txt"})
+    ]
+
+
+def fed(stream, text, size=16):
+    deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])]
+    parts = [p for d in deltas for p in d.tool_calls]
+    return [p.name for p in parts if p.name], "".join(p.arguments or "" for p in parts)
+
+
+@pytest.mark.parametrize("header", [MSG_SEP + HEADER_3, HEADER_31])
+def test_a_20_kb_argument_streams_before_the_call_ends(header):
+    content = "\n".join(f"line {i}: print('x' * {i})" for i in range(800))[:20_000]
+    arguments = {"path": "big.py", "content": content}
+    text = CONTENT + header + call_json(arguments) + EOS
+    stream = parser().stream()
+    names, sent = fed(stream, text[: text.index('"path"')])
+    assert names == ["manage_user_memory"] and sent == "{", "the name goes out before any argument"
+    names, sent = fed(stream, text[text.index('"path"') : len(text) - len("}}" + EOS)])
+    whole = parser().parse(text).tool_calls[0].function.arguments
+    assert whole.startswith("{" + sent) and len(sent) >= 0.9 * len(whole)
+    stream.finish()
+
+
+def test_raw_newlines_stream_escaped():
+    text = HEADER_31 + '{"name": "note", "arguments": {"text": "line one\nline two\tend"}}'
+    for size in (1, 5, len(text)):
+        stream = parser().stream()
+        deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])]
+        _, calls = join_deltas(deltas + stream.finish())
+        assert calls[0]["function"]["arguments"] == '{"text": "line one\\nline two\\tend"}'
