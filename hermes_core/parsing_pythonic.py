@@ -14,8 +14,9 @@ once, with the rules of vLLM's shared pythonic helpers:
 - when the list does not parse as a whole (a broken quote in one call), each top-level element is
   tried on its own, so the good calls survive.
 
-Nothing is evaluated. A plain list (quoted strings without escapes, decimal numbers, constants, lists
-and dicts) is read by a small regex-driven scanner; anything else goes through ``ast.parse`` (linear,
+Nothing is evaluated. A plain list (quoted strings with the escapes JSON shares, decimal numbers,
+constants, lists and dicts) is read straight into JSON text (:mod:`hermes_core.parsing_pythonic_scan`);
+anything else goes through ``ast.parse`` (linear,
 with CPython's own nesting limit) and the tree is read node by node. Both give the same calls wherever
 the scanner answers (a differential test holds it). The salvage pass splits the list once, left to
 right, and parses each element once (at most ``MAX_SALVAGED`` of them), so the work stays linear.
@@ -24,7 +25,6 @@ right, and parses each element once (at most ``MAX_SALVAGED`` of them), so the w
 from __future__ import annotations
 
 import ast
-import keyword
 import math
 import re
 import threading
@@ -40,6 +40,8 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_pythonic_scan import MAX_DEPTH as _MAX_DEPTH
+from hermes_core.parsing_pythonic_scan import Fallback, scan_call_list
 from hermes_core.parsing_tags import THINK_END
 
 __all__ = ["MAX_SALVAGED", "PythonicListParser", "decode_call_list", "split_top_level"]
@@ -52,7 +54,6 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(")]}")
 _SPECIAL = re.compile(r"[\\'\"()\[\]{},]")
 _WARNINGS_LOCK = threading.Lock()
-_MAX_DEPTH = 100  # CPython's parser stops at 200 nested brackets
 
 
 class _NotJson(Exception):
@@ -223,117 +224,13 @@ def _salvage(source: str) -> list[ToolCall]:
     return calls
 
 
-# --- fast path: the common plain case without ``ast`` (about 10x cheaper) ---------------------------------
-# Only a strict subset is read here: bare/dotted names, keyword arguments, quoted strings without
-# backslashes or line breaks, plain decimal numbers, True/False/None (and the JSON spellings), lists and
-# dicts with string keys. Anything else returns ``None`` and the ``ast`` path decides, so both paths give
-# the same result wherever the fast one answers.
-
-_WS = re.compile(r"[ \t\r\n]*")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_STRING = re.compile(r"'([^'\\\r\n]*)'|\"([^\"\\\r\n]*)\"")
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?(?![0-9A-Za-z_.])")
-_CONSTANTS = {"True": True, "False": False, "None": None, **_JSON_NAMES}
-
-
-class _Fallback(Exception):
-    """The fast path cannot answer: let ``ast`` decide."""
-
-
-def _name(source: str, pos: int) -> tuple[str, int]:
-    match = _IDENT.match(source, pos)
-    if match is None or keyword.iskeyword(match.group()):
-        raise _Fallback
-    return match.group(), match.end()
-
-
-def _fast_value(source: str, pos: int, depth: int) -> tuple[Any, int]:
-    if depth > _MAX_DEPTH or pos >= len(source):
-        raise _Fallback
-    ch = source[pos]
-    if ch == "'" or ch == '"':
-        match = _STRING.match(source, pos)
-        if match is None:
-            raise _Fallback
-        value = match.group(1) if ch == "'" else match.group(2)
-        return value, match.end()
-    if ch == "-" or "0" <= ch <= "9":
-        match = _NUMBER.match(source, pos)
-        if match is None:
-            raise _Fallback
-        if match.group(1) is None and match.group(2) is None:
-            return int(match.group()), match.end()
-        number = float(match.group())
-        if not math.isfinite(number):
-            raise _Fallback
-        return number, match.end()
-    if ch == "[":
-        items: list[Any] = []
-        pos = _WS.match(source, pos + 1).end()
-        while source.startswith("]", pos) is False:
-            item, pos = _fast_value(source, pos, depth + 1)
-            items.append(item)
-            pos = _after_item(source, pos, "]")
-        return items, pos + 1
-    if ch == "{":
-        out: dict[str, Any] = {}
-        pos = _WS.match(source, pos + 1).end()
-        while source.startswith("}", pos) is False:
-            key = _STRING.match(source, pos)
-            if key is None:
-                raise _Fallback
-            pos = _WS.match(source, key.end()).end()
-            if not source.startswith(":", pos):
-                raise _Fallback
-            value, pos = _fast_value(source, _WS.match(source, pos + 1).end(), depth + 1)
-            out[key.group(1) if key.group(1) is not None else key.group(2)] = value
-            pos = _after_item(source, pos, "}")
-        return out, pos + 1
-    match = _IDENT.match(source, pos)
-    if match is None or match.group() not in _CONSTANTS:
-        raise _Fallback
-    return _CONSTANTS[match.group()], match.end()
-
-
-def _after_item(source: str, pos: int, closer: str) -> int:
-    """Past the separator after an item: at the closer, or at the next item."""
-    pos = _WS.match(source, pos).end()
-    if source.startswith(",", pos):
-        return _WS.match(source, pos + 1).end()
-    if source.startswith(closer, pos):
-        return pos
-    raise _Fallback
-
-
 def _fast_decode(source: str) -> list[ToolCall] | None:
     """The calls of a plain list, or ``None`` when the list is not plain (``ast`` decides then)."""
     try:
-        calls: list[ToolCall] = []
-        pos = _WS.match(source, 1).end()
-        while not source.startswith("]", pos):
-            name, pos = _name(source, pos)
-            while source.startswith(".", pos):
-                part, pos = _name(source, pos + 1)
-                name = name + "." + part
-            pos = _WS.match(source, pos).end()
-            if not source.startswith("(", pos):
-                raise _Fallback
-            arguments: dict[str, Any] = {}
-            pos = _WS.match(source, pos + 1).end()
-            while not source.startswith(")", pos):
-                key, pos = _name(source, pos)
-                pos = _WS.match(source, pos).end()
-                if not source.startswith("=", pos) or source.startswith("==", pos):
-                    raise _Fallback
-                arguments[key], pos = _fast_value(source, _WS.match(source, pos + 1).end(), 1)
-                pos = _after_item(source, pos, ")")
-            calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
-            pos = _after_item(source, pos + 1, "]")
-        if pos != len(source) - 1:
-            raise _Fallback
-        return calls
-    except (_Fallback, ValueError, RecursionError):
+        found = scan_call_list(source)
+    except (Fallback, ValueError, RecursionError):
         return None
+    return [ToolCall(make_call_id(), FunctionCall(name, arguments)) for name, arguments in found]
 
 
 class PythonicListParser(ToolCallParser):

@@ -19,6 +19,18 @@ from hermes_core.parsing_tags import first_marker
 
 OPEN = "<function_calls>"
 CLOSE = "</function_calls>"
+_LINE_BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _join_lines(block: str) -> str:
+    """The block's non-blank lines, stripped, joined by ``", "`` (one call per line, as vLLM reads them).
+
+    A block on one line (the usual one long call) skips ``splitlines``, a per-character pass: ten
+    ``in`` checks (memchr) tell that no line break is there.
+    """
+    if not any(map(block.__contains__, _LINE_BREAKS)):
+        return block.strip()
+    return ", ".join(line for line in (part.strip() for part in block.splitlines()) if line)
 
 
 class Olmo3Parser(ToolCallParser):
@@ -37,8 +49,7 @@ class Olmo3Parser(ToolCallParser):
         end = text.find(CLOSE, body)
         if end < 0:
             return None
-        lines = [line.strip() for line in text[body:end].splitlines()]
-        calls = decode_call_list("[" + ", ".join(line for line in lines if line) + "]")
+        calls = decode_call_list("[" + _join_lines(text[body:end]) + "]")
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, start), tool_calls=calls)

@@ -206,6 +206,24 @@ def test_fast_scanner_agrees_with_the_ast_path():
         "1_0",
         "x",
         "f'q'",
+        # escapes: the shared ones are read into JSON text directly, the rest go to ``ast``
+        r"'a\nb\tc'",
+        r'"q\"x"',
+        r"'it\'s'",
+        r'"it\'s"',
+        r"'x\"y\n'",
+        "'x\"y'",
+        r"'\\'",
+        r"'a\\\'b'",
+        r"'a\\\"b'",
+        r"'\x41\u00e9'",
+        "'l1\nl2'",
+        r"'\\n'",
+        "'a\\\nb'",
+        "'" + "long line \t" * 30 + "'",
+        "'" + "long line" * 30 + "'",
+        "'" + 'long \\n \\\\ \\" line' * 30 + "'",
+        "'" + "long line\x01" * 30 + "'",
     ]
 
     def value(depth=0):
@@ -235,9 +253,9 @@ def test_fast_scanner_agrees_with_the_ast_path():
         if fast is None:
             continue
         answered += 1
-        node = pp._parse_expression(src)
+        node = pp._parse_expression(src) or pp._parse_expression(pp._escape_control_characters(src))
         assert isinstance(node, ast.List) and all(isinstance(e, ast.Call) for e in node.elts), src
         slow = [c for c in (pp._tool_call(e) for e in node.elts) if c is not None]
         pair = [(c.function.name, c.function.arguments) for c in fast]
         assert pair == [(c.function.name, c.function.arguments) for c in slow], src
-    assert answered > 500
+    assert answered > 400
