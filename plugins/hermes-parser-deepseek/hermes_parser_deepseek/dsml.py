@@ -11,6 +11,13 @@ V4 wraps the same invokes in ``<｜DSML｜tool_calls>``. ``string="true"`` marks
 ``string="false"`` as JSON; when the request has tools, values are typed by the tool's schema either way
 (vLLM's schema-aware type fixer). Everything is found with ``str.find`` from a moving position, and the
 end tags' positions are remembered, so bait without end tags costs one pass, not one pass per marker.
+
+Streaming (:func:`~hermes_core.parsing_partial.open_calls_view`): ``parse()`` of a cut-off text keeps the
+last invoke with its complete parameters (a cut-off parameter left out, as vLLM's non-streaming
+``_parse_invoke_params`` reads only closed ones), so the name goes out once the invoke tag closes and each
+parameter, typed, once it closes. An invoke cut off by max_tokens or by its block's end is kept that way
+(it used to be dropped): vLLM's streaming sends its name too. A parameter written twice keeps both in the
+arguments text (decoded: vLLM's dict, the last value), so nothing sent is taken back.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hermes_core.parsing import (
@@ -26,12 +34,14 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import PartialCall, open_calls_view
 from hermes_core.parsing_scan import NextFinder
-from hermes_core.parsing_tags import first_marker
 from hermes_core.parsing_values import convert_value, schema_types
+from hermes_parser_deepseek.calls_start import calls_start
 
 DSML = "｜DSML｜"
 INVOKE = f"<{DSML}invoke"
@@ -98,38 +108,70 @@ def _fenced(marks: list[int], index: int) -> bool:
     return bisect_left(marks, index) % 2 == 1
 
 
+@dataclass(slots=True)
+class _Trace:
+    """Where each call read begins (for :func:`open_calls_view`) and whether its arguments are a lone
+    wrapper parameter (the repair may still unwrap them)."""
+
+    starts: list[int] = field(default_factory=list)
+    lone_wrapper: list[bool] = field(default_factory=list)
+
+    def add(self, start: int, lone_wrapper: bool) -> None:
+        self.starts.append(start)
+        self.lone_wrapper.append(lone_wrapper)
+
+
 class DsmlParser(ToolCallParser):
     """Calls in ``<｜DSML｜{block}>`` blocks; subclasses name the block."""
 
     block: ClassVar[str] = "function_calls"
-    call_end_markers = (INVOKE_END,)  # a call that ended is sent at once when streaming
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.start_markers = (f"<{DSML}{cls.block}>",)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """The name once its invoke tag closes, each parameter once it closes (module docstring)."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        trace = _Trace()
+        parsed = self.extract(text, trace)
+        if parsed is not None and trace.lone_wrapper[-1:] == [True]:
+            # one wrapper parameter so far: unwrapped if no other follows, so nothing of it can go out yet
+            parsed.tool_calls[-1].function.arguments = "{}"
+        return parsed, trace.starts
+
+    def extract(self, text: str, trace: _Trace | None = None) -> ParsedCompletion | None:
         start_tag = self.start_markers[0]
         end_tag = f"</{DSML}{self.block}>"
-        first = first_marker(text, start_tag)
         # DSML quoted in a ``` code fence is an example, not a call (SGLang's DeepSeekV4Detector masks
         # code literals before looking for invokes)
         marks = _fence_marks(text) if FENCE in text else []
-        while first >= 0 and marks and _fenced(marks, first):
-            first = text.find(start_tag, first + 1)
-        if first < 0:
-            return None
         n = len(text)
         block_end = NextFinder(text, end_tag)
+
+        def begins_call(marker: int) -> bool:  # a call was read in the block opening here
+            found: list[ToolCall] = []
+            stop = text.find(end_tag, marker)
+            self._invokes(
+                text, marker, stop if stop >= 0 else n, NextFinder(text, INVOKE_END), found, _Trace()
+            )
+            return bool(found)
+
+        first = calls_start(text, (start_tag,), begins_call, (lambda i: _fenced(marks, i)) if marks else None)
+        if first < 0:
+            return None
         invoke_end = NextFinder(text, INVOKE_END)
         calls: list[ToolCall] = []
+        trace = _Trace() if trace is None else trace
         pos = first
         while pos >= 0:
             body = pos + len(start_tag)
             stop = block_end(body)
             if stop < 0:
-                stop = n  # not closed: the invokes that are whole still count
-            self._invokes(text, body, stop, invoke_end, calls)
+                stop = n  # not closed: the invokes written so far still count
+            self._invokes(text, body, stop, invoke_end, calls, trace)
             pos = text.find(start_tag, stop)
             while pos >= 0 and marks and _fenced(marks, pos):
                 pos = text.find(start_tag, pos + 1)
@@ -137,7 +179,9 @@ class DsmlParser(ToolCallParser):
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _invokes(self, text: str, pos: int, stop: int, invoke_end: NextFinder, calls: list[ToolCall]) -> None:
+    def _invokes(
+        self, text: str, pos: int, stop: int, invoke_end: NextFinder, calls: list[ToolCall], trace: _Trace
+    ) -> None:
         find = text.find
         while True:
             start = find(INVOKE, pos, stop)
@@ -146,21 +190,28 @@ class DsmlParser(ToolCallParser):
             closed = _SELF_CLOSING.match(text, start + len(INVOKE), stop)
             if closed is not None:  # SGLang's test_self_closing_zero_arg_invoke
                 calls.append(ToolCall(make_call_id(), FunctionCall(closed.group(1), "{}")))
+                trace.add(start, False)
                 pos = closed.end()
                 continue
             end = invoke_end(start)
-            if end < 0 or end > stop:
-                return  # cut off: no whole invoke follows in this block
+            cut = end < 0 or end > stop  # by max_tokens or by the block's end: its whole parameters count
+            if cut:
+                end = stop
             head = _INVOKE_HEAD.match(text, start + len(INVOKE), end)
             if head is not None:
                 name = head.group(1)
-                arguments = self._parameters(text, head.end(), end, name)
-                calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+                arguments, lone_wrapper = self._arguments(text, head.end(), end, name)
+                calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
+                trace.add(start, lone_wrapper)
+            if cut:
+                return
             pos = end + len(INVOKE_END)
 
-    def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
+    def _arguments(self, text: str, pos: int, stop: int, name: str) -> tuple[str, bool]:
+        """The encoded arguments, and whether they are one wrapper parameter the schema lacks."""
         properties = self.tool_schema(name) if self.tools else {}
         arguments: dict[str, Any] = {}
+        pairs: list[tuple[str, Any]] | None = None  # when a name is written twice
         find = text.find
         while True:
             start = find(PARAMETER, pos, stop)
@@ -174,9 +225,18 @@ class DsmlParser(ToolCallParser):
             if end < 0:
                 break
             key = head.group(1)
-            arguments[key] = typed_value(text[head.end() : end], head.group(2) == "true", properties.get(key))
+            value = typed_value(text[head.end() : end], head.group(2) == "true", properties.get(key))
+            if pairs is not None or key in arguments:
+                pairs = pairs if pairs is not None else list(arguments.items())
+                pairs.append((key, value))
+            arguments[key] = value
             pos = end + len(PARAMETER_END)
-        return _unwrap(arguments, properties) if properties else arguments
+        if pairs is not None:
+            return encode_argument_pairs(pairs), False
+        if not properties:
+            return encode_arguments(arguments), False
+        lone_wrapper = len(arguments) == 1 and any(w in arguments and w not in properties for w in _WRAPPERS)
+        return encode_arguments(_unwrap(arguments, properties)), lone_wrapper
 
 
 class DeepSeekV32Parser(DsmlParser):

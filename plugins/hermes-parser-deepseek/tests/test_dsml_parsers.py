@@ -34,6 +34,7 @@ def args_of(parser, text, tools=None):
 
 
 class TestDeepSeekV32Conformance(ParserConformance):
+    parameter_end = PARAM_END
     parser_name = "deepseek_v32"
     samples = [
         ParserSample(
@@ -66,6 +67,7 @@ class TestDeepSeekV32Conformance(ParserConformance):
 
 
 class TestDeepSeekV4Conformance(ParserConformance):
+    parameter_end = PARAM_END
     parser_name = "deepseek_v4"
     samples = [
         ParserSample(V4_SINGLE, [("get_weather", {"city": "Hangzhou", "days": 5})]),
@@ -286,9 +288,15 @@ def test_v4_function_calls_block_is_not_accepted_and_v32_the_reverse():
     )
 
 
-def test_cut_off_invoke_dropped_whole_ones_kept():
+def test_cut_off_invoke_kept_with_its_whole_parameters():
+    """Cut off by max_tokens: what a stream has sent (the name, the closed parameters), the cut-off
+    parameter left out as vLLM's non-streaming parameter regex does."""
     text = build("a", {"x": "1"})[: -len(FC_END)] + f'{INV_START}b">{PARAM_START}y" string="true">par'
-    assert [c.function.name for c in DeepSeekV32Parser().parse(text).tool_calls] == ["a"]
+    assert args_of(DeepSeekV32Parser(), text) == [{"x": "1"}, {}]
+    text = text.replace(f"{PARAM_START}y", f'{PARAM_START}w" string="false">7{PARAM_END}{PARAM_START}y')
+    assert args_of(DeepSeekV32Parser(), text) == [{"x": "1"}, {"w": 7}]
+    assert args_of(DeepSeekV32Parser(), build("a", {"x": "1"})[:-40]) == [{"x": "1"}]
+    assert DeepSeekV32Parser().parse(f"{FC_START}{INV_START}b").tool_calls == []  # the name is not whole
 
 
 def test_parameter_without_string_attribute_skipped_like_vllm():
