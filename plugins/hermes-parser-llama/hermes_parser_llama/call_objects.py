@@ -7,9 +7,9 @@ the lead moves it.
 The rule that makes a call certain before it ends (and that ``parse()`` of a cut-off text follows, so
 that what a stream sent is always a prefix of the whole-text result): an object that names the call
 first (``{"name": "f", "arguments": {``) is a call once its arguments object holds something, a key
-begun (``{"``) or closed (``{}``). From there the arguments are the model's text up to the last commit
-point (:func:`hermes_core.parsing_tags.head_arguments`), closed when the text stops or breaks. Arguments
-that break before their first key (``{invalid json}``) make no call: vLLM's
+begun (``{"``) or closed (``{}``). From there the arguments are the model's text up to the last
+commit point (the rule of :func:`hermes_core.parsing_tags.head_arguments`), closed when the text stops
+or breaks. Arguments that break before their first key (``{invalid json}``) make no call: vLLM's
 ``test_extract_tool_calls_invalid_json`` (tests/parser/engine/test_llama_json.py) and the shared
 ``malformed_input_outputs`` case ``{"name": "func", "arguments": {`` read as content. Any other shape
 (arguments first, a string or ``null`` as arguments) counts only once the whole object is decoded.
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
-from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, scan_json
 
-__all__ = ["CallObject", "Decide", "read_call_list", "read_call_object", "skip_space"]
+__all__ = ["CallObject", "Decide", "read_call_list", "read_call_object", "skip_space", "stream_view"]
 
 _HEAD = re.compile(
     r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"[ \t\r\n]*,[ \t\r\n]*'
@@ -69,24 +69,42 @@ def read_call_object(text: str, doc: str, pos: int, keys: tuple[str, ...], decid
     not one); ``doc``: ``json_document(text)``.
     """
     head = _HEAD.match(text, pos)
-    if head is not None and head.group(2) in keys:
-        name = head.group(1).strip()
-        body = head.end()
-        if name and body >= len(text):
-            return _WAIT
-        if name and text[body] in '"}':
-            arguments, closure, end, ended = head_arguments(text, doc, head.start(3))
-            if not ended:
-                return CallObject(name, arguments, closure, -1)
-            if closure:  # broken inside the arguments: the call keeps what was certain
-                return CallObject(name, arguments, closure, end, False)
+    if head is not None:
+        name, key, _ = head.groups()
+        name = name.strip()
+        if name and key in keys:
+            body = head.end()
+            if body >= len(text):
+                return _WAIT
+            if text[body] not in '"}':
+                return CallObject(None, "", "", body, False)  # ``{invalid json}``: not a call
+            start = head.start(3)
+            try:  # the common case: complete arguments, then the object's ``}``
+                value, end = scan_json(doc, start)
+            except JSON_ERRORS:
+                value = None
+            if type(value) is dict:
+                if text.startswith("}", end):
+                    return CallObject(name, text[start:end], "", end + 1)
+                arguments = text[start:end]
+            else:  # cut off or broken: kept up to the last commit point (``head_arguments``' rule)
+                found = json_object_prefix(text, start)
+                arguments = text[start : found.commit]
+                if not found.complete and found.end < 0:
+                    return CallObject(name, arguments, found.closure, -1)
+                end = max(found.end, found.commit)
+                if found.closure:  # broken inside the arguments: the call keeps what was certain
+                    return CallObject(name, arguments, found.closure, end, False)
             after = skip_space(text, end)
             if text.startswith("}", after):
                 return CallObject(name, arguments, "", after + 1)
             rest = json_object_prefix(text, pos)  # more keys after the arguments: where the object ends
             return CallObject(name, arguments, "", rest.end, rest.complete)
-        if name:
-            return CallObject(None, "", "", body, False)  # ``{invalid json}``: not a call
+    opening = skip_space(text, pos + 1)
+    if opening >= len(text):
+        return _WAIT
+    if text[opening] not in '"}':  # no JSON object opens so (``{'``, bait): nothing to decode
+        return CallObject(None, "", "", opening, False)
     try:
         obj, end = scan_json(doc, pos)
     except JSON_ERRORS:
@@ -100,41 +118,51 @@ def read_call_object(text: str, doc: str, pos: int, keys: tuple[str, ...], decid
 
 def read_call_list(
     text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide, skip_others: bool = False
-) -> tuple[list[PartialCall], int, bool]:
-    """The calls in the JSON array opening at ``text[pos]`` (a ``[``): ``(calls, end, certain)``.
+) -> tuple[list[CallObject], int]:
+    """The calls in the JSON array opening at ``text[pos]`` (a ``[``) and where reading stopped.
 
-    Each call that ended is closed (``end`` set), an open one comes last. Reading stops at the array's
-    ``]`` (``end`` after it), at an element that is not a call (unless ``skip_others``: then it is
-    skipped) or at broken JSON (``end`` there); ``certain`` is false when the text stopped before that
-    (``end`` -1): what follows is not known yet.
+    Reading stops after the array's ``]``, at an element that is not a call (unless ``skip_others``:
+    then it is skipped), or where the JSON broke; the end is -1 when the text stopped first (the last
+    call, if any, is then open: what follows is not known yet).
     """
-    calls: list[PartialCall] = []
+    calls: list[CallObject] = []
     n = len(text)
     pos = skip_space(text, pos + 1)
     if text.startswith("]", pos):
-        return calls, pos + 1, True
+        return calls, pos + 1
     while pos < n:
         if text[pos] != "{":
-            return calls, pos, True
+            return calls, pos
         found = read_call_object(text, doc, pos, keys, decide)
-        if found.name is None:
-            if found.end < 0:
-                return calls, -1, False
-            if not (skip_others and found.whole):
-                return calls, found.end, True
-        elif found.end < 0:
-            calls.append(PartialCall(found.name, found.arguments, False, -1))
-            return calls, -1, False
-        else:
-            calls.append(PartialCall(found.name, found.arguments + found.closure, True, found.end))
-            if not found.whole:
-                return calls, found.end, True
+        if found.name is not None:
+            calls.append(found)
+        if found.end < 0:
+            return calls, -1
+        if not found.whole or (found.name is None and not skip_others):
+            return calls, found.end
         pos = skip_space(text, found.end)
         if pos >= n:
-            return calls, -1, False
+            return calls, -1
         if text[pos] == "]":
-            return calls, pos + 1, True
+            return calls, pos + 1
         if text[pos] != ",":
-            return calls, pos, True
+            return calls, pos
         pos = skip_space(text, pos + 1)
-    return calls, -1, False
+    return calls, -1
+
+
+def stream_view(found: list[CallObject], pos: int, make_id: Callable[[], str] | None = None):
+    """``partial_calls``' answer from every call read so far: those that ended after ``pos`` (the
+    earlier ones were sent), then the open one; ``resume``: where the last one that ended ends."""
+    calls = [
+        PartialCall(c.name, c.arguments + c.closure, True, c.end)
+        if c.end >= 0
+        else PartialCall(c.name, c.arguments)
+        for c in found
+        if c.end < 0 or c.end > pos
+    ]
+    if make_id is not None:
+        for call in calls:
+            call.id = make_id()
+    closed = [c.end for c in calls if c.closed]
+    return calls, closed[-1] if closed else pos

@@ -32,7 +32,7 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
-from hermes_parser_llama.call_objects import CallObject, read_call_object, skip_space
+from hermes_parser_llama.call_objects import CallObject, read_call_object, skip_space, stream_view
 
 PYTHON_TAG = "<|python_tag|>"
 _KEYS = ("arguments", "parameters")
@@ -92,14 +92,7 @@ class Llama3JsonParser(ToolCallParser):
                 return [], pos
             start = region[1]
         found, _ = _read_calls(text, start)
-        calls = [
-            PartialCall(c.name, c.arguments + c.closure, True, c.end)
-            if c.end >= 0
-            else PartialCall(c.name, c.arguments)
-            for _, c in found
-        ]
-        closed = [c.end for c in calls if c.closed]
-        return calls, closed[-1] if closed else pos
+        return stream_view([c for _, c in found], pos)
 
 
 def _calls_region(text: str) -> tuple[int, int] | None:

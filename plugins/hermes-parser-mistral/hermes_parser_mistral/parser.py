@@ -15,9 +15,15 @@ validates when the call is sent back. Objects are read with ``JSONDecoder.raw_de
 are passed through as the model wrote them (validated, never decoded and re-encoded), so 20 KB of
 arguments cost one scan.
 
+Streaming (both layouts): a call's header goes out once its arguments object holds a key (v11: after
+``name[ARGS]{"``; pre-v11: ``{"name": "f", "arguments": {"``), its arguments as the model writes them,
+and the call closes where its object ends; so ``parse()`` of a text cut inside a call keeps the call, its
+arguments closed at the last complete value (:mod:`hermes_parser_mistral.call_objects`), and pre-v11
+arguments are passed through as written too (vLLM re-encodes them; the decoded value is the same).
+
 Linear time on bait (``"[TOOL_CALLS]{'" * n``): only a brace that starts like an object is decoded, on
-the core's ``json_document`` (a failed decode's error is O(1)); what failed decodes walk shares a budget
-of a few times the text length; forward searches for ``{`` / ``[`` are remembered, not repeated.
+the core's ``json_document`` (a failed decode's error is O(1)); reading goes on where broken JSON broke;
+forward searches for ``{`` / ``[`` are remembered, not repeated.
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ from hermes_core.parsing import (
     content_before,
     encode_arguments,
 )
-from hermes_core.parsing_tags import (
-    JSON_ERRORS,
-    first_marker,
-    json_document,
-    scan_json,
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import THINK_END, head_arguments, json_document
+from hermes_parser_mistral.call_objects import (
+    CallObject,
+    read_call_list,
+    read_call_object,
+    stream_view,
 )
 
 BOT = "[TOOL_CALLS]"
@@ -49,6 +57,7 @@ _ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _SKIP = frozenset(" \t\r\n,;")
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}[]<>,;:")
 _OBJECT_START = re.compile(r'\{[ \t\r\n]*["}]')
+_KEYS = ("arguments",)
 
 
 def mistral_call_id() -> str:
@@ -62,16 +71,47 @@ def _skip(text: str, pos: int, n: int) -> int:
     return pos
 
 
-class _Scan:
-    """One parse: the text, the failure budget, and remembered forward searches."""
+def _skip_space(text: str, pos: int, n: int) -> int:
+    while pos < n and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
 
-    __slots__ = ("text", "doc", "n", "budget", "_found")
+
+def _decide(obj: Any) -> tuple[str, str] | None:
+    if type(obj) is not dict:
+        return None
+    name = obj.get("name")
+    if type(name) is not str or not name.strip():
+        return None
+    return name.strip(), encode_arguments(obj.get("arguments"))
+
+
+def _first_call_marker(text: str) -> int:
+    """The first ``[TOOL_CALLS]`` outside a ``<think>`` block (-1 while that block is open). Decided by
+    the text before the marker alone, so a later ``</think>`` (in an argument) never moves it."""
+    pos = 0
+    while True:
+        found = text.find(BOT, pos)
+        if found < 0:
+            return -1
+        opened = text.find("<think>", pos, found)
+        if opened < 0:
+            return found
+        closed = text.find(THINK_END, opened)
+        if closed < 0:
+            return -1
+        pos = closed + len(THINK_END)
+
+
+class _Scan:
+    """One read: the text, its scan document, and remembered forward searches."""
+
+    __slots__ = ("text", "doc", "n", "_found")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.doc = json_document(text)  # a failed scan's error is O(1), not O(position)
         self.n = len(text)
-        self.budget = 4 * self.n + 4096
         self._found: dict[str, tuple[int, int]] = {}
 
     def find(self, sub: str, pos: int) -> int:
@@ -84,16 +124,11 @@ class _Scan:
         self._found[sub] = (pos, hit)
         return hit
 
-    def decode(self, pos: int) -> tuple[Any, int] | None:
-        """The JSON object at ``pos`` and its end, or ``None`` (charging a failure to the budget)."""
-        if _OBJECT_START.match(self.text, pos) is None:
-            return None
-        try:
-            return scan_json(self.doc, pos)
-        except JSON_ERRORS as error:
-            walked = getattr(error, "pos", pos) - pos + 1  # StopIteration: nothing walked
-            self.budget -= self.n if isinstance(error, RecursionError) else walked
-            return None
+    def name_end(self, pos: int) -> int:
+        """Where a v11 name (or call id) ends: the first ``{`` or ``[`` from ``pos``, or -1."""
+        brace = self.find("{", pos)
+        bracket = self.find("[", pos)
+        return brace if bracket < 0 or 0 <= brace < bracket else bracket
 
 
 class MistralParser(ToolCallParser):
@@ -103,93 +138,91 @@ class MistralParser(ToolCallParser):
     start_markers = (BOT,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, BOT)
-        if first < 0:
-            return None
-        calls: list[ToolCall] = []
-        scan = _Scan(text)
-        pos = first
-        while pos >= 0 and scan.budget >= 0:
-            pos = self._segment(scan, pos + len(BOT), calls)
-            pos = scan.find(BOT, pos)
-        if not calls:
+        first, found = _read(text)
+        if not found:
             return None
         ids: set[str] = set()
-        for call in calls:  # 62**9 ids: a clash is all but impossible, but the contract wants them unique
-            while call.id in ids:
-                call.id = mistral_call_id()
-            ids.add(call.id)
+        calls: list[ToolCall] = []
+        for call in found:  # 62**9 ids: a clash is all but impossible, but the contract wants them unique
+            call_id = mistral_call_id()
+            while call_id in ids:
+                call_id = mistral_call_id()
+            ids.add(call_id)
+            calls.append(ToolCall(call_id, FunctionCall(call.name, call.arguments + call.closure)))
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    @staticmethod
-    def _add(obj: Any, out: list[ToolCall]) -> bool:
-        if type(obj) is not dict:
-            return False
-        name = obj.get("name")
-        if type(name) is not str or not name.strip():
-            return False
-        arguments = encode_arguments(obj.get("arguments"))
-        out.append(
-            ToolCall(id=mistral_call_id(), function=FunctionCall(name=name.strip(), arguments=arguments))
-        )
-        return True
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """Every call read from the first marker (O(n) a read: a ``[TOOL_CALLS]`` inside an argument
+        cannot mislead a resumed read), less those that ended by ``pos``."""
+        return stream_view(_read(text)[1], pos, mistral_call_id)
 
-    def _segment(self, scan: _Scan, pos: int, out: list[ToolCall]) -> int:
-        """Read the calls after one ``[TOOL_CALLS]``; return where reading stopped."""
-        text, n = scan.text, scan.n
-        while scan.budget >= 0:
-            pos = _skip(text, pos, n)
-            if pos >= n or text.startswith(BOT, pos):
-                return pos
-            ch = text[pos]
-            if ch == "[":  # pre-v11 array: read element by element so a cut-off one loses only itself
-                pos += 1
-                while True:
-                    pos = _skip(text, pos, n)
-                    if pos >= n or text[pos] != "{":
-                        return pos  # "]" or trailing text: done with this segment
-                    decoded = scan.decode(pos)
-                    if decoded is None:
-                        return pos + 1
-                    obj, pos = decoded
-                    self._add(obj, out)
-            elif ch == "{":  # a bare object instead of an array (vLLM fails on it)
-                decoded = scan.decode(pos)
-                if decoded is None:
-                    return pos + 1
-                obj, pos = decoded
-                if not self._add(obj, out):
-                    return pos
-            else:  # v11+: name[CALL_ID]id[ARGS]{json}
-                end = self._name_end(scan, pos)
-                if end < 0:
-                    return pos
-                name = text[pos:end]
-                if not name or not _BAD_NAME_CHARS.isdisjoint(name):
-                    return pos
-                p = end
-                if text.startswith(CALL_ID, p):
-                    p = self._name_end(scan, p + len(CALL_ID))
-                    if p < 0:
-                        return n
-                if text.startswith(ARGS, p):
-                    p += len(ARGS)
-                p = _skip(text, p, n)
-                if not text.startswith("{", p):
-                    return p
-                decoded = scan.decode(p)
-                if decoded is None:
-                    return p + 1
-                obj, end = decoded
-                # vLLM passes v11 arguments through as written: valid JSON is not decoded and re-encoded
-                arguments = text[p:end] if type(obj) is dict else encode_arguments(obj)
-                out.append(ToolCall(id=mistral_call_id(), function=FunctionCall(name, arguments)))
-                pos = end
-        return pos
 
-    @staticmethod
-    def _name_end(scan: _Scan, pos: int) -> int:
-        """Where a v11 name (or call id) ends: the first ``{`` or ``[`` from ``pos``, or -1."""
-        brace = scan.find("{", pos)
-        bracket = scan.find("[", pos)
-        return brace if bracket < 0 or 0 <= brace < bracket else bracket
+def _read(text: str) -> tuple[int, list[CallObject]]:
+    """The first marker and the calls after it, the last one open when the text stopped inside it."""
+    first = _first_call_marker(text)
+    calls: list[CallObject] = []
+    if first < 0:
+        return first, calls
+    scan = _Scan(text)
+    pos = first
+    while pos >= 0:
+        pos = _segment(scan, pos + len(BOT), calls)
+        if pos < 0:
+            break
+        pos = scan.find(BOT, pos)
+    return first, calls
+
+
+def _segment(scan: _Scan, pos: int, out: list[CallObject]) -> int:
+    """Read the calls after one ``[TOOL_CALLS]``; return where reading stopped (-1: the text stopped
+    inside a call, or before one is certain)."""
+    text, n, doc = scan.text, scan.n, scan.doc
+    while True:
+        pos = _skip(text, pos, n)
+        if pos >= n or text.startswith(BOT, pos):
+            return pos
+        ch = text[pos]
+        if ch == "[":  # pre-v11 array: element by element, so a cut-off one keeps what was certain
+            calls, end = read_call_list(text, doc, pos, _KEYS, _decide, skip_others=True)
+            out.extend(calls)
+            return end
+        if ch == "{":  # a bare object instead of an array (vLLM fails on it)
+            if _OBJECT_START.match(text, pos) is None:
+                return -1 if _skip_space(text, pos + 1, n) >= n else pos + 1
+            found = read_call_object(text, doc, pos, _KEYS, _decide)
+            if found.name is not None:
+                out.append(found)
+            if found.end < 0 or found.name is None or not found.whole:
+                return found.end
+            pos = found.end
+            continue
+        # v11+: name[CALL_ID]id[ARGS]{json}
+        end = scan.name_end(pos)
+        if end < 0:
+            return -1  # no ``{`` left: no call can follow
+        name = text[pos:end]
+        if not name or not _BAD_NAME_CHARS.isdisjoint(name):
+            return pos
+        p = end
+        if text[p] == "[":  # ``[CALL_ID]id`` and/or ``[ARGS]``
+            if text.startswith(CALL_ID, p):
+                p = scan.name_end(p + len(CALL_ID))
+                if p < 0:
+                    return -1
+            if text.startswith(ARGS, p):
+                p += len(ARGS)
+            elif (p + len(CALL_ID) > n and CALL_ID.startswith(text[p:])) or ARGS.startswith(text[p : p + 6]):
+                return -1  # a control token cut off: not known yet
+        p = _skip(text, p, n)
+        if p >= n:
+            return -1
+        if not text.startswith("{", p):
+            return p
+        certain = _OBJECT_START.match(text, p)
+        if certain is None:  # the arguments must open with a key or close: ``{invalid`` is no call
+            return -1 if _skip_space(text, p + 1, n) >= n else p + 1
+        arguments, closure, end, ended = head_arguments(text, doc, p)
+        out.append(CallObject(name, arguments, closure, end if ended else -1, not closure))
+        if not ended or closure:
+            return end if ended else -1
+        pos = end

@@ -118,7 +118,8 @@ def test_malformed_output_stays_content():
     """vLLM returns the text with ``[TOOL_CALLS]`` removed; the contract keeps the whole text."""
     for text in [
         "[TOOL_CALLS] I could not decide.",
-        '[TOOL_CALLS][{"name": "a", "arguments": {"x": 1,}}]',
+        '[TOOL_CALLS][{"name": "a", "arguments": {,}}]',
+        "[TOOL_CALLS]f[ARGS]{invalid}",
         "[TOOL_CALLS]bad name{}",
         "[TOOL_CALLS][1, 2, 3]",
         '[TOOL_CALLS][{"arguments": {}}]',
@@ -128,15 +129,24 @@ def test_malformed_output_stays_content():
         assert parsed.tool_calls == [] and parsed.content == text, text
 
 
-def test_truncated_array_keeps_complete_elements():
-    """Better than vLLM (json.loads of the whole array fails): complete calls before the cut are kept."""
+def test_truncated_array_keeps_what_was_certain():
+    """Better than vLLM (json.loads of the whole array fails): calls before the cut are kept, and the cut
+    one as far as it was written once its arguments hold a key (a stream has sent it by then)."""
     text = '[TOOL_CALLS][{"name": "a", "arguments": {"x": 1}}, {"name": "b", "arguments": {"y": "cut'
-    assert calls(parse(text)) == [("a", {"x": 1})]
+    assert calls(parse(text)) == [("a", {"x": 1}), ("b", {"y": "cut"})]
+    assert calls(parse(text[: text.index('"y"')])) == [("a", {"x": 1})]
 
 
-def test_truncated_v11_keeps_complete_calls():
+def test_truncated_v11_keeps_what_was_certain():
     text = '[TOOL_CALLS]a[ARGS]{"x": 1}[TOOL_CALLS]b[ARGS]{"y": '
+    assert calls(parse(text)) == [("a", {"x": 1}), ("b", {})]
+    assert calls(parse(text[: text.index('"y"')])) == [("a", {"x": 1})]
+
+
+def test_broken_arguments_keep_the_values_before_the_break():
+    text = '[TOOL_CALLS][{"name": "a", "arguments": {"x": 1,}}, {"name": "b", "arguments": {}}]'
     assert calls(parse(text)) == [("a", {"x": 1})]
+    assert calls(parse('[TOOL_CALLS]a[ARGS]{"x": 1 2}[TOOL_CALLS]b[ARGS]{}')) == [("a", {"x": 1}), ("b", {})]
 
 
 def test_v11_arguments_pass_through_as_written():
@@ -147,7 +157,7 @@ def test_v11_arguments_pass_through_as_written():
 
 def test_bait_decodes_nothing_that_cannot_be_an_object(monkeypatch):
     """``"[TOOL_CALLS]{'" * n``: a failed decode costs O(position), so none may be attempted per marker."""
-    from hermes_parser_mistral import parser as module
+    from hermes_parser_mistral import call_objects as module
 
     attempts = []
     real = module.scan_json
