@@ -161,7 +161,7 @@ _HEAD = re.compile(r"[ \t\r\n]*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 # arguments are short, and a regex per part costs more than the value itself.
 _SHORT_ARGUMENT = re.compile(
     r"([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*=(?!=)[ \t\r\n]*"
-    r"(?:'([^'\"\\\x00-\x1f]{0,200})'|\"([^'\"\\\x00-\x1f]{0,200})\""
+    r"(?:'([^'\"\\\x00-\x1f]{0,200}+)'|\"([^'\"\\\x00-\x1f]{0,200}+)\""
     r"|(-?[1-9][0-9]{0,15}|0)(?![0-9A-Za-z_.])|(True|False|None|true|false|null)(?![0-9A-Za-z_]))"
     r"[ \t\r\n]*([,)])[ \t\r\n]*"
 )
