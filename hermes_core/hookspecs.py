@@ -8,7 +8,7 @@ A plugin is a module (or object) exposed through an entry point in group ``herme
 and implements any of the hooks below with ``@hermes_core.hookimpl``. Every ``register_*`` hook receives
 a ``register`` callback instead of returning a list, so the core knows which plugin supplied each item,
 refuses a name clash naming both plugins, and can accept a lazy ``"module:attribute"`` string so that
-heavy code (SDKs, atroposlib) is imported only when that item is used.
+heavy code (SDKs, atroposlib) is imported only when that item is used (parser hooks instead run late).
 
 A hook may raise: the plugin is then reported as failed, everything it registered is undone, and the
 other plugins go on (``hermes plugins list`` shows why).
@@ -60,9 +60,10 @@ def register_toolsets(register: Callable[[Toolset], None]) -> None:
 def register_tool_call_parsers(register: Callable[..., None]) -> None:
     """Register parsers that turn a raw completion into OpenAI-style tool calls.
 
-    ``register(ParserClass)`` or ``register("module:ParserClass", name="qwen", aliases=("qwen2_5",))``;
-    a parser subclasses :class:`hermes_core.parsing.ToolCallParser`: a canonical snake_case ``name``,
-    optional ``aliases``, ``parse(text) -> ParsedCompletion`` that never raises.
+    ``register(ParserClass)``, the class imported inside the hook: it runs when the parser registry is
+    first read, not at load. A parser subclasses :class:`hermes_core.parsing.ToolCallParser`: its names
+    are its own ``name`` (canonical, snake_case) and ``aliases``; ``parse(text) -> ParsedCompletion``
+    never raises. A format that is another's under new names registers a subclass that sets only those.
     """
 
 
@@ -70,10 +71,10 @@ def register_tool_call_parsers(register: Callable[..., None]) -> None:
 def register_reasoning_parsers(register: Callable[..., None]) -> None:
     """Register parsers that split a completion's reasoning from its answer (``reasoning_content``).
 
-    ``register(ParserClass)`` or ``register("module:ParserClass", name="qwen3")``, named as vLLM's
-    ``--reasoning-parser`` names them; a parser subclasses :class:`hermes_core.reasoning.ReasoningParser`:
-    ``extract(text) -> (reasoning, content)`` that never raises, and ``stream()`` whose deltas joined
-    equal it. The tool-call parser then reads the content only
+    ``register(ParserClass)`` as for tool-call parsers (imported inside the hook, run at first read); a
+    parser subclasses :class:`hermes_core.reasoning.ReasoningParser`, its ``name`` and ``aliases`` as
+    vLLM's ``--reasoning-parser`` names them: ``extract(text) -> (reasoning, content)`` that never raises,
+    and ``stream()`` whose deltas joined equal it. The tool-call parser then reads the content only
     (:func:`hermes_core.reasoning.split_reasoning`).
     """
 
