@@ -19,14 +19,24 @@ from collections.abc import Callable
 THINK_OPEN, THINK_END = "<think>", "</think>"
 
 
-def calls_start(text: str, markers: tuple[str, ...], begins_call: Callable[[int], bool]) -> int:
-    """The earliest occurrence of any of ``markers`` where the calls begin, or -1."""
-    starts = [i for i in (_start(text, marker, begins_call) for marker in markers) if i >= 0]
+def calls_start(
+    text: str,
+    markers: tuple[str, ...],
+    begins_call: Callable[[int], bool],
+    quoted: Callable[[int], bool] | None = None,
+) -> int:
+    """The earliest occurrence of any of ``markers`` where the calls begin, or -1. ``quoted(index)``: a
+    marker that is an example (in a code fence, say), never a call."""
+    starts = [i for i in (_start(text, marker, begins_call, quoted) for marker in markers) if i >= 0]
     return min(starts, default=-1)
 
 
-def _start(text: str, marker: str, begins_call: Callable[[int], bool]) -> int:
+def _start(
+    text: str, marker: str, begins_call: Callable[[int], bool], quoted: Callable[[int], bool] | None
+) -> int:
     found = text.find(marker)
+    while quoted is not None and found >= 0 and quoted(found):
+        found = text.find(marker, found + len(marker))
     if found < 0 or (THINK_END not in text and THINK_OPEN not in text):
         return found
     opens = [m.start() for m in re.finditer(THINK_OPEN, text)]
@@ -34,7 +44,8 @@ def _start(text: str, marker: str, begins_call: Callable[[int], bool]) -> int:
     while found >= 0:
         last_open = opens[bisect_left(opens, found) - 1] if opens and opens[0] < found else -1
         last_close = closes[bisect_left(closes, found) - 1] if closes and closes[0] < found else -1
-        if last_open <= last_close and (closes[-1:] < [found] or begins_call(found)):
+        in_reasoning = last_open > last_close or (closes[-1:] > [found] and not begins_call(found))
+        if not in_reasoning and (quoted is None or not quoted(found)):
             return found
         found = text.find(marker, found + len(marker))
     return -1

@@ -12,6 +12,12 @@
 As vLLM: ``type="string"`` values are the raw text, other types are JSON (raw text when not JSON);
 attribute values are unescaped (``&quot;``, ``&amp;``); the content is the ``response`` channel's text,
 unwrapped (the opening marker is often part of the prompt, so only the closing one may be present).
+
+Streaming (:func:`~hermes_core.parsing_partial.open_calls_view`): ``parse()`` of a cut-off text keeps the
+last call with its complete arguments (a cut-off argument left out), so the name goes out once the call's
+head is written and each argument, typed by its ``type`` attribute, once it closes. A call cut off by
+max_tokens is kept that way (it used to be dropped). An argument key written twice keeps both in the
+arguments text (decoded: the last value), so nothing sent is taken back.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from hermes_core.parsing import (
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_partial import PartialCall, open_calls_view
+from hermes_parser_kimi.calls_start import calls_start
 
 OPEN, CLOSE, SEP = "<|open|>", "<|close|>", "<|sep|>"
 TOOLS_OPEN = f"{OPEN}tools{SEP}"
@@ -66,11 +74,29 @@ class KimiK3Parser(ToolCallParser):
     # must not forward them as text.
     start_markers = (TOOLS_OPEN, RESPONSE_OPEN, RESPONSE_CLOSE, MESSAGE_CLOSE)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, TOOLS_OPEN)
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """The name once the call's head is written, each argument once it closes (module docstring)."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+        def begins_call(marker: int) -> bool:  # a call was read in the channel opening here
+            return bool(self._calls(text, marker + len(TOOLS_OPEN), []))
+
+        first = calls_start(text, (TOOLS_OPEN,), begins_call)
         if first < 0:
             return None
-        start = first + len(TOOLS_OPEN)
+        calls = self._calls(text, first + len(TOOLS_OPEN), [] if starts is None else starts)
+        if not calls:
+            return None
+        return ParsedCompletion(content=content_of(text[:first]), tool_calls=calls)
+
+    def _calls(self, text: str, start: int, starts: list[int]) -> list[ToolCall]:
+        """The calls of the tools channel opening at ``start``; one cut off (max_tokens) keeps its whole
+        arguments."""
         stop = text.find(TOOLS_CLOSE, start)
         if stop < 0:
             stop = len(text)
@@ -82,30 +108,32 @@ class KimiK3Parser(ToolCallParser):
             if call < 0:
                 break
             head_end = find(SEP, call, stop)
-            end = find(CALL_CLOSE, head_end, stop) if head_end >= 0 else -1
-            if end < 0:
-                break  # cut off
+            if head_end < 0:
+                break  # cut off inside the call's head
+            end = find(CALL_CLOSE, head_end, stop)
             name = attributes(text[call + len(CALL_OPEN) : head_end]).get("tool", "")
             if name:
-                arguments = self._arguments(text, head_end + len(SEP), end)
-                calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+                arguments = self._arguments(text, head_end + len(SEP), end if end >= 0 else stop)
+                calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
+                starts.append(call)
+            if end < 0:
+                break  # cut off
             pos = end + len(CALL_CLOSE)
-        if not calls:
-            return None
-        return ParsedCompletion(content=content_of(text[:first]), tool_calls=calls)
+        return calls
 
     @staticmethod
-    def _arguments(text: str, pos: int, stop: int) -> dict[str, Any]:
+    def _arguments(text: str, pos: int, stop: int) -> str:
         arguments: dict[str, Any] = {}
+        pairs: list[tuple[str, Any]] | None = None  # when a key is written twice
         find = text.find
         while True:
             start = find(ARGUMENT_OPEN, pos, stop)
             if start < 0:
-                return arguments
+                break
             head_end = find(SEP, start, stop)
             end = find(ARGUMENT_CLOSE, head_end, stop) if head_end >= 0 else -1
             if end < 0:
-                return arguments
+                break
             attrs = attributes(text[start + len(ARGUMENT_OPEN) : head_end])
             raw = text[head_end + len(SEP) : end]
             if attrs.get("type", "string") == "string":
@@ -115,5 +143,10 @@ class KimiK3Parser(ToolCallParser):
                     value = json.loads(raw)
                 except (ValueError, RecursionError):
                     value = raw
-            arguments[attrs.get("key", "")] = value
+            key = attrs.get("key", "")
+            if pairs is not None or key in arguments:
+                pairs = pairs if pairs is not None else list(arguments.items())
+                pairs.append((key, value))
+            arguments[key] = value
             pos = end + len(ARGUMENT_CLOSE)
+        return encode_argument_pairs(pairs) if pairs is not None else encode_arguments(arguments)

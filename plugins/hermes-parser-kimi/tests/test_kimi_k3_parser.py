@@ -23,6 +23,7 @@ def tools(*calls_):
 
 class TestKimiK3Conformance(ParserConformance):
     parser_name = "kimi_k3"
+    parameter_end = "<|close|>argument<|sep|>"
     samples = [
         ParserSample(
             K3_SINGLE,
@@ -65,12 +66,20 @@ def test_attribute_values_unescaped():
     assert calls(KimiK3Parser().parse(text)) == [("a&b", {'say "hi"': "x"})]
 
 
-def test_call_without_tool_name_dropped_and_cut_off_call_dropped():
+def test_call_without_tool_name_dropped_and_call_after_the_channel_dropped():
     text = (
         tools('<|open|>call index="1"<|sep|><|close|>call<|sep|>', call("ok"))
         + '<|open|>call tool="cut"<|sep|>'
     )
     assert calls(KimiK3Parser().parse(text)) == [("ok", {})]
+
+
+def test_cut_off_call_kept_with_its_whole_arguments():
+    """Cut off by max_tokens: what a stream has sent (the name, the closed arguments)."""
+    whole = tools(call("f", ("a", "string", "1"), ("b", "number", "2")))
+    cut = whole[: whole.index('<|open|>argument key="b"') + 30]
+    assert calls(KimiK3Parser().parse(cut)) == [("f", {"a": "1"})]
+    assert KimiK3Parser().parse(whole[: whole.index("index=")]).tool_calls == []  # the head is not whole
 
 
 # vLLM tests/tool_parsers/test_kimi_k3_tool_parser.py::test_streaming_content_stops_at_message_close

@@ -72,3 +72,50 @@ def test_a_repeated_id_streams_with_a_fresh_one():
     ids = [p.id for p in _fed(parser.stream(), text, size=1) if p.name]
     assert ids[0] == "functions.f:0" and ids[1] != ids[0]
     assert_cuts_match_parse(parser, text, sizes=(1, 5))
+
+
+K3_CALL = '<|open|>call tool="{name}" index="1"<|sep|>{body}<|close|>call<|sep|>'
+K3_ARGUMENT = '<|open|>argument key="{key}" type="{kind}"<|sep|>{value}<|close|>argument<|sep|>'
+
+
+def _k3(*calls):
+    return "Writing.<|close|>response<|sep|><|open|>tools<|sep|>" + "".join(calls) + "<|close|>tools<|sep|>"
+
+
+def _k3_call(name, *arguments):
+    body = "".join(K3_ARGUMENT.format(key=k, kind=t, value=v) for k, t, v in arguments)
+    return K3_CALL.format(name=name, body=body)
+
+
+def test_k3_a_20kb_call_of_20_arguments_streams_before_its_end_marker():
+    from hermes_core.plugins import get_hermes
+
+    parser = get_hermes().parser("kimi_k3")
+    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+    text = _k3(_k3_call("write_files", *[(f"part_{i}", "string", value) for i in range(20)]))
+    stream = parser.stream()
+    parts = _fed(stream, text[: text.find("<|close|>call")])
+    assert [p.name for p in parts if p.name] == ["write_files"]
+    sent = "".join(p.arguments or "" for p in parts)
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent) and len(sent) >= 0.9 * len(final), f"{len(sent)} of {len(final)}"
+    assert_cuts_match_parse(parser, text, sizes=(16, 997), random_cuts=20)
+
+
+def test_k3_every_prefix_parses_to_what_was_streamed():
+    from hermes_core.plugins import get_hermes
+
+    parser = get_hermes().parser("kimi_k3")
+    text = _k3(
+        _k3_call("f", ("a", "string", "Zürich"), ("n", "number", "12"), ("a", "string", "again")),
+        _k3_call("g", ("o", "object", '{"k": [1]}')),
+    )
+    for cut in range(len(text) + 1):
+        sent = _fed(parser.stream(), text[:cut], size=1)
+        calls = parser.parse(text[:cut]).tool_calls
+        names = [p.name for p in sent if p.name]
+        assert [c.function.name for c in calls][: len(names)] == names, text[:cut]
+        for index, call in enumerate(calls[: len(names)]):
+            streamed = "".join(p.arguments or "" for p in sent if p.index == index)
+            assert call.function.arguments.startswith(streamed), (text[:cut], streamed)
+    assert json.loads(parser.parse(text).tool_calls[0].function.arguments) == {"a": "again", "n": 12}
