@@ -11,8 +11,11 @@ with inline citations ``<co>text</co: 0:[1]>``. When calls are found, the conten
 with its citation tags removed (vLLM's ``cohere_melody`` filter does the same); the thinking is left
 out, as vLLM moves it to the reasoning channel. With no call the text stays whole, as for every parser.
 
-Every Cohere token is a start marker, so a stream holds back from the first one and reconciles at the
-end: the answer text is only known once the tokens around it are.
+Every Cohere token is a start marker, so a stream holds back content from the first one and reconciles
+at the end: the answer text is only known once the tokens around it are. Calls stream as they are
+written: an action list opening with an object is read item by item (:mod:`hermes_parser_cohere.call_list`),
+``parameters`` kept as written; a list cut off (or broken) keeps the calls before the cut, the last one
+closed at its last commit point, as a stream has sent them. Other actions count once their JSON is whole.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import PartialCall, json_object_prefix
 from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
+from hermes_parser_cohere.call_list import read_call_list
 
 ACTION = "<|START_ACTION|>"
 ACTION_END = "<|END_ACTION|>"
@@ -37,6 +42,12 @@ ANSWER_TAGS = (("<|START_RESPONSE|>", "<|END_RESPONSE|>"), ("<|START_TEXT|>", "<
 THINKING = "<|START_THINKING|>"
 _CITATION_TAG = re.compile(r"<co>|</co(?::[^>]{0,200})?>")
 _WS = " \t\r\n"
+_LIST_OF_OBJECTS = re.compile(r"[ \t\r\n]*\[[ \t\r\n]*(\{)")
+_HEAD = re.compile(
+    r'\{[ \t\r\n]*(?:"tool_call_id"[ \t\r\n]*:[ \t\r\n]*(?P<id>"[^"\\]*"|-?[0-9]+)[ \t\r\n]*,[ \t\r\n]*)?'
+    r'"tool_name"[ \t\r\n]*:[ \t\r\n]*"(?P<name>[^"\\]*)"[ \t\r\n]*,'
+    r'[ \t\r\n]*"parameters"[ \t\r\n]*:[ \t\r\n]*(?=\{)'
+)
 
 
 class CohereCommand3Parser(ToolCallParser):
@@ -48,32 +59,60 @@ class CohereCommand3Parser(ToolCallParser):
     call_end_markers = (ACTION_END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        calls: list[ToolCall] = []
-        seen_ids: set[str] = set()
-        doc = text  # a json_document after the first failed scan: each failure then costs O(1)
-        pos = text.find(ACTION)
-        while pos >= 0:
-            body = pos + len(ACTION)
-            while body < len(text) and text[body] in _WS:
-                body += 1
-            try:
-                decoded, pos = scan_json(doc, body)
-            except JSON_ERRORS:
-                pos = body
-                if doc is text:
-                    doc = json_document(text)
-            else:
-                for item in decoded if type(decoded) is list else [decoded]:
-                    call = _call(item, seen_ids)
-                    if call is not None:
-                        calls.append(call)
-            pos = text.find(ACTION, pos)
-        if not calls:
+        found = self._read(text, final=True)
+        if not found:
             return None
+        calls = [ToolCall(c.id, FunctionCall(c.name, c.arguments)) for c in found]
         first = min(i for i in (text.find(m) for m in self.start_markers) if i >= 0)
         parts = [content_before(text, first), *self._answers(text)]
         content = "".join(part for part in parts if part)
         return ParsedCompletion(content=content or None, tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """The calls as far as they are written, each action's from its start (see ``_read``)."""
+        calls = [c for c in self._read(text, final=False) if not c.closed or c.end > pos]
+        ends = [c.end for c in calls if c.closed]
+        return calls, ends[-1] if ends else pos
+
+    @staticmethod
+    def _read(text: str, final: bool) -> list[PartialCall]:
+        """The calls of every action, ids made unique (``final``: the text is complete, a call cut off is
+        closed); while ``final`` is false, reading stops at the first action not complete yet."""
+        calls: list[PartialCall] = []
+        doc = json_document(text)
+        pos = text.find(ACTION)
+        while pos >= 0:
+            body = pos + len(ACTION)
+            listed = _LIST_OF_OBJECTS.match(text, body)
+            if listed is not None:
+                found, stop = read_call_list(text, doc, listed.start(1), _HEAD, _whole, final)
+                calls += found
+                if stop < 0:
+                    break
+                pos = text.find(ACTION, stop)
+                continue
+            while body < len(text) and text[body] in _WS:
+                body += 1
+            if not final and _may_still_hold_calls(text, body):
+                break  # not complete yet
+            try:
+                decoded, pos = scan_json(doc, body)
+            except JSON_ERRORS:  # not JSON, or JSON that holds no call: skipped
+                pos = body
+            else:
+                for item in decoded if type(decoded) is list else [decoded]:
+                    made = _whole(item)
+                    if made is not None:
+                        calls.append(PartialCall(made[0], made[1], True, pos, made[2]))
+            pos = text.find(ACTION, pos)
+        seen_ids: set[str] = set()
+        for call in calls:
+            call_id = call.id.strip('"') if call.id is not None else ""
+            if not call_id.strip() or call_id in seen_ids:
+                call_id = make_call_id()
+            seen_ids.add(call_id)
+            call.id = call_id
+        return calls
 
     @staticmethod
     def _answers(text: str) -> list[str]:
@@ -98,8 +137,18 @@ class CohereCommand4Parser(CohereCommand3Parser):
     aliases = ("cohere",)
 
 
-def _call(item: Any, seen_ids: set[str]) -> ToolCall | None:
-    """One action object as a call; the model's ``tool_call_id`` is kept (as vLLM) when unique."""
+def _may_still_hold_calls(text: str, body: int) -> bool:
+    """Whether the action at ``body`` may still become calls: nothing written yet, an object not complete
+    yet, or a ``[`` whose first item has not begun (any other JSON value holds no call)."""
+    if body >= len(text):
+        return True
+    if text[body] == "{":
+        return json_object_prefix(text, body).end < 0
+    return text[body] == "[" and not text[body + 1 :].strip(_WS)
+
+
+def _whole(item: Any) -> tuple[str, str, str | None] | None:
+    """One action object as ``(name, arguments, the model's tool_call_id)``, or ``None``."""
     if type(item) is not dict:
         return None
     name = item.get("tool_name")
@@ -108,8 +157,4 @@ def _call(item: Any, seen_ids: set[str]) -> ToolCall | None:
     call_id = item.get("tool_call_id")
     if type(call_id) is int:
         call_id = str(call_id)
-    if type(call_id) is not str or not call_id.strip() or call_id in seen_ids:
-        call_id = make_call_id()
-    seen_ids.add(call_id)
-    arguments = item.get("parameters")
-    return ToolCall(call_id, FunctionCall(name.strip(), encode_arguments(arguments)))
+    return name.strip(), encode_arguments(item.get("parameters")), call_id if type(call_id) is str else None

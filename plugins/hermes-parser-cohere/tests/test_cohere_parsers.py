@@ -120,7 +120,11 @@ def test_duplicate_or_missing_ids_get_fresh_ones():
     assert ids[0] == "0" and len(set(ids)) == 3 and all(i.startswith("call_") for i in ids[1:])
 
 
-def test_broken_action_is_content():
-    text = '<|START_ACTION|>[{"tool_name": "a", "parameters": {<|END_ACTION|>'
+def test_broken_action_keeps_the_calls_a_stream_sent():
+    """A stream sends a call's name once ``"parameters": {`` is written; an action that breaks after it
+    keeps that call, its parameters closed at their last commit point (as a cut-off one)."""
+    text = '<|START_ACTION|>[{"tool_name": "a", "parameters": {"q": "x", <|END_ACTION|>'
     parsed = parser("cohere_command3").parse(text)
-    assert parsed.tool_calls == [] and parsed.content == text
+    assert [(c.function.name, c.function.arguments) for c in parsed.tool_calls] == [("a", '{"q": "x"}')]
+    not_a_call = '<|START_ACTION|>[{"tool": "a"} <|END_ACTION|>'
+    assert parser("cohere_command3").parse(not_a_call).content == not_a_call

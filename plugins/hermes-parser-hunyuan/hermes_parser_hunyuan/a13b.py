@@ -40,7 +40,7 @@ _WS = " \t\r\n"
 _LIST_OF_OBJECTS = re.compile(r"[ \t\r\n]*\[[ \t\r\n]*(\{)")
 _HEAD = re.compile(
     r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"(?P<name>[^"\\]*)"[ \t\r\n]*,'
-    r'[ \t\r\n]*"arguments"[ \t\r\n]*:[ \t\r\n]*'
+    r'[ \t\r\n]*"arguments"[ \t\r\n]*:[ \t\r\n]*(?=\{)'
 )
 
 

@@ -35,10 +35,11 @@ def read_call_list(
 ) -> tuple[list[PartialCall], int]:
     """The calls of the list whose first item opens at ``text[start]`` (a ``{``), and where reading stopped.
 
-    ``head`` matches an item's beginning up to its arguments object, the name in group ``name`` (and an
-    ``id`` group where the format writes one). Returns the calls (those that ended, then at most one
-    open call) and the index after the list (or where it broke), or -1 when the text stopped inside it.
-    ``final``: the text is complete, so an open call is closed (its closure appended) and ended.
+    ``head`` matches an item's beginning up to its arguments object (ending in a lookahead for its
+    ``{``), the name in group ``name`` (and an ``id`` group where the format writes one). Returns the
+    calls (those that ended, then at most one open call) and the index after the list (or where it
+    broke), or -1 when the text stopped inside it. ``final``: the text is complete, so an open call is
+    closed (its closure appended) and ended.
     """
     calls: list[PartialCall] = []
     has_id = "id" in head.groupindex
@@ -52,22 +53,29 @@ def read_call_list(
         matched = head.match(text, pos)
         name = matched.group("name").strip() if matched is not None else ""
         after = None
-        headed = bool(name) and text.startswith("{", matched.end())
-        if headed:
-            arguments, closure, end, ended = head_arguments(text, doc, matched.end())
+        if name:  # the head ends at the arguments' ``{``
             call_id = matched.group("id") if has_id else None
-            if not ended and not final:
-                calls.append(PartialCall(name, arguments, False, -1, call_id))
-                return calls, -1
-            calls.append(PartialCall(name, arguments + closure, True, end, call_id))
-            if closure:  # broke, or cut off in a final text
-                return calls, end if ended else size
+            at = matched.end()
+            try:
+                value, end = scan_json(doc, at)
+            except JSON_ERRORS:
+                value = None
+            if type(value) is dict:  # complete: kept as written
+                calls.append(PartialCall(name, text[at:end], True, end, call_id))
+            else:
+                arguments, closure, end, ended = head_arguments(text, doc, at)
+                if not ended and not final:
+                    calls.append(PartialCall(name, arguments, False, -1, call_id))
+                    return calls, -1
+                calls.append(PartialCall(name, arguments + closure, True, end, call_id))
+                if closure:  # broke, or cut off in a final text
+                    return calls, end if ended else size
             after = _AFTER_ITEM.match(text, end)
         if after is None:  # another shape, or more keys after the arguments: read the item whole
             found = json_object_prefix(text, pos)
             if not found.complete:
                 return calls, -1 if found.end < 0 else found.end
-            if not headed:
+            if not name:
                 try:
                     value = scan_json(doc, pos)[0]
                 except JSON_ERRORS:  # absurdly nested

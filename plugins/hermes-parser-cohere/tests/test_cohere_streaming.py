@@ -1,0 +1,49 @@
+"""Cohere calls stream as they are written (issue 21): the header once ``"parameters": {`` follows the
+name, a 20 KB parameter as it comes, the model's ``tool_call_id`` as the call's id."""
+
+import json
+
+from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import assert_cuts_match_parse
+
+CODE = "".join(f"    line_{i} = 'value \\\\ \"{i}\" — ü'\n" for i in range(700))[:20_000]
+
+
+def fed(parser, text: str, stop: int) -> tuple[list[tuple[str, str]], str]:
+    """The (id, name) headers and the first call's arguments sent once ``text[:stop]`` is fed in
+    16-character deltas."""
+    stream = parser.stream()
+    headers: list[tuple[str, str]] = []
+    arguments = ""
+    for start in range(0, stop, 16):
+        for delta in stream.feed(text[start : min(start + 16, stop)]):
+            for part in delta.tool_calls:
+                headers += [(part.id, part.name)] if part.name else []
+                arguments += (part.arguments or "") if part.index == 0 else ""
+    return headers, arguments
+
+
+def test_a_20kb_parameter_streams_as_it_is_written():
+    parameters = json.dumps({"path": "src/main.py", "content": CODE}, ensure_ascii=False)
+    text = (
+        "<|START_THINKING|>I will write it.<|END_THINKING|><|START_ACTION|>\n[\n"
+        f'    {{"tool_call_id": "0", "tool_name": "write_file", "parameters": {parameters}}},\n'
+        '    {"tool_call_id": "1", "tool_name": "run", "parameters": {"cmd": "python src/main.py"}}\n'
+        "]\n<|END_ACTION|>"
+    )
+    parser = get_hermes().parser("cohere_command4")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert json.loads(final) == json.loads(parameters)
+    headers, sent = fed(parser, text, text.index('"src/main'))
+    assert headers == [("0", "write_file")] and sent == "{"
+    headers, sent = fed(parser, text, text.index("},\n    {"))
+    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert_cuts_match_parse(parser, text, sizes=(64, 997), random_cuts=20, seed=1)
+
+
+def test_a_cut_off_action_keeps_its_calls():
+    text = '<|START_ACTION|>[{"tool_call_id": "0", "tool_name": "search", "parameters": {"q": "wea'
+    parsed = get_hermes().parser("cohere_command3").parse(text)
+    assert [(c.id, c.function.name, c.function.arguments) for c in parsed.tool_calls] == [
+        ("0", "search", '{"q": "wea"}')
+    ]
