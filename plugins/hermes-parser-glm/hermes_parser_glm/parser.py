@@ -60,8 +60,8 @@ def calls_start(text: str) -> int:
     ``<think>``, or cut by ``</think>`` before its name ended, is reasoning. None such: the first one.
     """
     first = text.find(TOOL_CALL)
-    if first < 0 or THINK_END not in text:
-        return first
+    if first < 0 or first > text.rfind(THINK_END):
+        return first  # no ``</think>`` after it (the common case): one scan
     next_end, next_open = NextFinder(text, THINK_END), NextFinder(text, THINK)
     step = len(TOOL_CALL)
     pos = first

@@ -23,11 +23,12 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_scan import read_parameters, schema_typed
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_partial import open_calls_view
+from hermes_core.parsing_scan import NextFinder, schema_typed
 from hermes_core.parsing_values import schema_types
 
 BLOCK = "<minimax:tool_call>"
@@ -36,6 +37,8 @@ INVOKE = "<invoke name="
 INVOKE_END = "</invoke>"
 PARAMETER = "<parameter name="
 PARAMETER_END = "</parameter>"
+THINK = "<think>"
+THINK_END = "</think>"
 
 
 def _unquote(name: str) -> str:
@@ -59,16 +62,62 @@ def typed_value(raw: str, spec: Any) -> Any:
     return raw
 
 
+def calls_start(text: str) -> int:
+    """Where the calls begin: the first block outside a ``<think>`` block whose first invoke name was
+    written before any ``</think>`` came (a call that began is never taken back by a later ``</think>``:
+    a stream sent it); a block quoted inside an open ``<think>``, or cut by ``</think>`` before a name,
+    is reasoning. None such: the first block (as before: a block after the last ``</think>`` wins)."""
+    first = text.find(BLOCK)
+    if first < 0 or first > text.rfind(THINK_END):
+        return first  # no ``</think>`` after it (the common case): one scan
+    next_end, next_open = NextFinder(text, THINK_END), NextFinder(text, THINK)
+    pos = first
+    closed_until = 0  # explicit ``<think>`` blocks are skipped whole
+    while pos >= 0:
+        opened = next_open(closed_until)
+        if 0 <= opened < pos:
+            think_end = next_end(opened)
+            if think_end < 0:
+                break  # inside reasoning that has not ended
+            closed_until = think_end + len(THINK_END)
+            if pos < closed_until:
+                pos = text.find(BLOCK, closed_until)
+            continue
+        think_end = next_end(pos)
+        if think_end < 0:
+            return pos
+        invoke = text.find(INVOKE, pos, think_end)
+        if invoke >= 0 and text.find(">", invoke + len(INVOKE), think_end) >= 0:
+            return pos
+        pos = text.find(BLOCK, pos + len(BLOCK))
+    return first
+
+
 class MinimaxM2Parser(ToolCallParser):
-    """MiniMax-M2 and M2.1."""
+    """MiniMax-M2 and M2.1.
+
+    Streams parameter by parameter: an invoke counts once its ``<invoke name=...>`` tag is written and
+    keeps each parameter that ended (its ``</parameter>`` or the next ``<parameter``), whatever follows;
+    an invoke not closed (cut off by the end of the text or of its block) keeps those. That is vLLM
+    0.34's MiniMax-M2 engine (``_minimax_m2_parse_args(raw, partial=False)``; its ``finish()`` ends an
+    open call), and it makes ``parse()`` of any prefix the certain part of the calls
+    (:func:`open_calls_view`). A key written twice keeps both, in order (decoded, the last value wins).
+    """
 
     name = "minimax_m2"
     aliases = ("minimax-m2", "minimax_m2_1", "minimax-m2.1")
     start_markers = (BLOCK,)
-    call_end_markers = (INVOKE_END,)  # a call that ended is sent at once when streaming
+    call_end_markers = (INVOKE_END,)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, BLOCK)
+    def partial_calls(self, text: str, pos: int):
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+        first = calls_start(text)
         if first < 0:
             return None
         calls: list[ToolCall] = []
@@ -77,42 +126,65 @@ class MinimaxM2Parser(ToolCallParser):
             body = pos + len(BLOCK)
             stop = text.find(BLOCK_END, body)
             if stop < 0:
-                self._invokes(text, body, len(text), calls)  # not closed: whole invokes still count
+                self._invokes(text, body, len(text), calls, starts)  # not closed: its invokes so far
                 break
-            self._invokes(text, body, stop, calls)
+            self._invokes(text, body, stop, calls, starts)
             pos = text.find(BLOCK, stop + len(BLOCK_END))
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _invokes(self, text: str, pos: int, stop: int, calls: list[ToolCall]) -> None:
+    def _invokes(
+        self, text: str, pos: int, stop: int, calls: list[ToolCall], starts: list[int] | None
+    ) -> None:
         find = text.find
         while True:
             start = find(INVOKE, pos, stop)
             if start < 0:
                 return
             end = find(INVOKE_END, start, stop)
-            if end < 0:
-                return  # cut off
+            invoke_end = end if end >= 0 else stop  # not closed: it runs to the block's (or text's) end
             head = start + len(INVOKE)
-            name_end = find(">", head, end)
+            name_end = find(">", head, invoke_end)
             if name_end >= 0:
                 name = _unquote(text[head:name_end])
                 if name:
-                    arguments = self._parameters(text, name_end + 1, end, name)
-                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+                    arguments = self._parameters(text, name_end + 1, invoke_end, name)
+                    calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
+                    if starts is not None:
+                        starts.append(start)
+            if end < 0:
+                return
             pos = end + len(INVOKE_END)
 
-    def _parameters(self, text: str, pos: int, stop: int, name: str) -> dict[str, Any]:
+    def _parameters(self, text: str, pos: int, stop: int, name: str) -> str:
+        """The encoded arguments: a value ends at ``</parameter>`` or, that missing, at the next
+        ``<parameter name=`` (vLLM's ``_PARAM_RE``); one that has not ended is left out (cut off)."""
         properties = self.tool_schema(name) if self.tools else {}
-        return read_parameters(
-            text,
-            pos,
-            stop,
-            properties,
-            open_tag=PARAMETER,
-            close_tag=PARAMETER_END,
-            key=_unquote,
-            value=typed_value,
-            open_ends_value=True,  # vLLM's _PARAM_RE: a missing </parameter> ends at the next opener
-        )
+        arguments: dict[str, Any] = {}
+        repeated: list[tuple[str, Any]] | None = None
+        find = text.find
+        end = -1
+        while True:
+            start = find(PARAMETER, pos, stop)
+            if start < 0:
+                break
+            if end < start:  # the next close tag, found once however many opens come before it
+                end = find(PARAMETER_END, start, stop)
+            if end < 0:
+                break
+            head = start + len(PARAMETER)
+            head_end = find(">", head, end)
+            value_end, pos = end, end + len(PARAMETER_END)
+            if head_end < 0:
+                continue
+            following = find(PARAMETER, head_end, end)
+            if following >= 0:
+                value_end = pos = following
+            key = _unquote(text[head:head_end])
+            value = typed_value(text[head_end + 1 : value_end], properties.get(key))
+            if repeated is not None or key in arguments:
+                repeated = repeated if repeated is not None else list(arguments.items())
+                repeated.append((key, value))
+            arguments[key] = value
+        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)

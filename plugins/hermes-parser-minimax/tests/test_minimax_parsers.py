@@ -53,6 +53,7 @@ SETTINGS = [
 
 class TestMinimaxM2Conformance(ParserConformance):
     parser_name = "minimax_m2"
+    parameter_end = "</parameter>"
     samples = [
         ParserSample(
             M2_PARALLEL,
@@ -152,12 +153,51 @@ def test_m2_single_quoted_names_and_multiline_values():
     assert calls(MinimaxM2Parser().parse(text)) == [("write", {"code": "\nprint('x')\n"})]
 
 
-def test_m2_cut_off_invoke_dropped():
+def test_m2_cut_off_invoke_keeps_its_whole_parameters():
+    """vLLM 0.34's MiniMax-M2 engine (``_minimax_m2_parse_args(raw, partial=False)``, ``finish()`` ends the
+    open call): a cut-off invoke keeps the parameters that ended, the cut one left out."""
     text = (
         m2('<invoke name="a"></invoke>')[: -len("</minimax:tool_call>")]
-        + '<invoke name="b"><parameter name="x">1'
+        + '<invoke name="b"><parameter name="x">1</parameter><parameter name="y">2'
     )
-    assert calls(MinimaxM2Parser().parse(text)) == [("a", {})]
+    assert calls(MinimaxM2Parser().parse(text)) == [("a", {}), ("b", {"x": "1"})]
+    assert calls(MinimaxM2Parser().parse(m2('<invoke name="c"><parameter name="x">1'))) == [("c", {})]
+    assert MinimaxM2Parser().parse('<minimax:tool_call><invoke name="c').tool_calls == []
+
+
+def test_m2_repeated_parameter_keeps_both_in_order():
+    parsed = MinimaxM2Parser().parse(
+        m2('<invoke name="f"><parameter name="a">1</parameter><parameter name="a">2</parameter></invoke>')
+    )
+    assert calls(parsed) == [("f", {"a": "2"})]
+    assert parsed.tool_calls[0].function.arguments == '{"a": "1", "a": "2"}'
+
+
+def test_m2_a_call_that_began_is_not_taken_back_by_a_later_think_end():
+    """The ``<think>`` in the prompt: a block whose invoke was named before ``</think>`` is a call; one
+    quoted inside an explicit ``<think>`` block is reasoning."""
+    first, later = m2('<invoke name="a"></invoke>'), m2('<invoke name="b"></invoke>')
+    assert calls(MinimaxM2Parser().parse(first + "</think>" + later)) == [("a", {}), ("b", {})]
+    parsed = MinimaxM2Parser().parse("<think>quoting " + first + "</think>Sure." + later)
+    assert calls(parsed) == [("b", {})] and parsed.content == "<think>quoting " + first + "</think>Sure."
+    assert calls(MinimaxM2Parser().parse("<minimax:tool_call><inv</think>" + later)) == [("b", {})]
+
+
+def test_m2_20kb_call_streams_parameter_by_parameter():
+    """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</invoke>``, the name at once."""
+    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+    body = "".join(f'<parameter name="part_{i}">{value}</parameter>\n' for i in range(20))
+    text = "I'll write them.\n" + m2(f'<invoke name="write_files">\n{body}</invoke>')
+    parser = MinimaxM2Parser()
+    stream = parser.stream()
+    stop = text.rindex("</invoke>")
+    parts = [
+        p for i in range(0, stop, 16) for d in stream.feed(text[i : min(i + 16, stop)]) for p in d.tool_calls
+    ]
+    assert parts[0].name == "write_files"
+    sent = "".join(p.arguments or "" for p in parts)
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
 
 
 # vLLM tests/tool_parsers/test_minimax_tool_parser.py::test_extract_tool_calls_with_thinking_tags
