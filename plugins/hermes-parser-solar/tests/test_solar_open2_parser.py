@@ -244,3 +244,18 @@ def test_empty_function_name_is_not_a_call():
     """Deliberate difference: vLLM emits a call named "" (``test_empty_function_name_is_parsed_as_empty``)."""
     text = "<|tool_call:start|>\n<|tool_arg:start|>city<|tool_arg:value|>Seoul<|tool_arg:end|>\n<|tool_call:end|>"
     assert parse(text).tool_calls == []
+
+
+def test_a_call_streams_whole_at_its_end_token_not_before():
+    """vLLM's ``test_unterminated_block_returns_raw_output`` makes a call cut off before
+    ``<|tool_call:end|>`` no call, so its name cannot go out earlier (a stream cannot take it back): the
+    call is sent whole once its end token is in, before the text ends (issue 21)."""
+    text = SEARCH + "\nThen more text."
+    end = text.index("<|tool_call:end|>") + len("<|tool_call:end|>")
+    stream = get_hermes().parser("solar_open2").stream(tools=TOOLS)
+    early = [d for char in text[: end - 1] for d in stream.feed(char)]
+    assert not any(d.tool_calls for d in early)
+    _, got = join_deltas(stream.feed(text[end - 1]))
+    assert [(c["function"]["name"], c["function"]["arguments"]) for c in got] == [
+        ("search", '{"query": "vLLM tutorial", "max_results": 5}')
+    ]
