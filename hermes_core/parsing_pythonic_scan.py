@@ -67,17 +67,23 @@ def string_json(body: str, quote: str) -> str | None:
         if len(body) < _SHORT or '"' in body or _has_control(body):
             return encode_basestring(body)
         return '"' + body + '"'
-    if _BAD_ESCAPE.search(body) is not None:
-        return None
-    if "\\'" in body:
-        if "\\\\" in body:
-            return None  # ``\\'`` is ambiguous to a plain replace
-        body = body.replace("\\'", "'")
-    if quote == "'" and '"' in body and ("\\\\" in body or '"' in body.replace('\\"', "")):
-        return None  # a raw ``"`` (JSON must escape it) next to escapes: left to the ast path
     if _has_control(body):
-        return None
-    return '"' + body + '"'
+        return None  # raw control characters next to escapes: left to the ast path
+    # ``\\`` pairs apart, every backslash starts a one-character escape (Python reads left to right,
+    # as ``split`` does); each piece is checked and fixed on its own, so ``\\'`` is never misread
+    pieces = body.split("\\\\") if "\\\\" in body else [body]
+    apostrophe = "\\'" in body
+    double_quote = quote == "'" and '"' in body  # raw ``"`` must be escaped, ``\"`` may be either
+    for index, piece in enumerate(pieces):
+        if "\\" in piece:
+            if _BAD_ESCAPE.search(piece) is not None or piece.endswith("\\"):
+                return None
+            if apostrophe:
+                piece = piece.replace("\\'", "'")
+        if double_quote:
+            piece = piece.replace('\\"', '"').replace('"', '\\"')
+        pieces[index] = piece
+    return '"' + "\\\\".join(pieces) + '"'
 
 
 def _value(source: str, pos: int, depth: int, out: list[str]) -> int:

@@ -224,6 +224,14 @@ def test_fast_scanner_agrees_with_the_ast_path():
         "'" + "long line" * 30 + "'",
         "'" + 'long \\n \\\\ \\" line' * 30 + "'",
         "'" + "long line\x01" * 30 + "'",
+        r"'\\d+ \\\\ \\\n \\\' \\\"" + "'",
+        r"'say \"hi\" and \"bye\"' ",
+        r"'a\\\"b \"c\" \'d\''",
+        r'"a\\\"b \'c\' \"d\""',
+        repr('print("x\\n")\n' * 40),
+        repr('it\'s \\ "q"\t' * 30),
+        r"'\N{DASH}'",
+        "'a\\\t\tb'",
     ]
 
     def value(depth=0):
