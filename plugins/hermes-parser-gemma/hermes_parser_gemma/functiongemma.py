@@ -6,6 +6,12 @@ Google's FunctionGemma (``google/functiongemma-270m-it``) wraps strings in ``<es
 other values bare. As in vLLM's ``FunctionGemmaToolParser`` a value is JSON-decoded when it is JSON
 (``42``, ``true``, a list) and kept as a string otherwise, and a last call without ``<end_function_call>``
 runs to the end of the text. One left-to-right pass, no backtracking regex.
+
+Streaming (:mod:`hermes_parser_gemma.arguments`): the name goes out once ``call:NAME{`` is written, each
+pair once complete, and an ``<escape>`` value as it comes once it can no longer be JSON (``<escape>4``
+may be the number 42; ``<escape>Paris`` is text). So a call is kept whatever follows its name, and a
+string value the call stops inside keeps what was written (vLLM leaves it out; its stream never sends
+it, ours has).
 """
 
 from __future__ import annotations
@@ -14,16 +20,16 @@ import json
 import re
 from typing import Any
 
-from hermes_core.parsing import (
-    FunctionCall,
-    ParsedCompletion,
-    ToolCall,
-    ToolCallParser,
-    content_before,
-    encode_arguments,
-    make_call_id,
+from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_parser_gemma.arguments import (
+    ArgumentsText,
+    calls_view,
+    could_be_json,
+    encode_pair,
+    extract_calls,
+    held_suffix,
+    open_string_pair,
 )
-from hermes_core.parsing_tags import first_marker
 
 START = "<start_function_call>"
 END = "<end_function_call>"
@@ -97,28 +103,61 @@ def _container(text: str, pos: int, end: int, is_object: bool) -> tuple[Any, int
             items.append(value)
 
 
-def parse_arguments(text: str, start: int, end: int) -> dict[str, Any]:
-    """The ``key:value`` pairs in ``text[start:end]`` as FunctionGemma's chat template writes them: only
-    strings in ``<escape>``, numbers, booleans, arrays and ``{key:value}`` objects bare (vLLM's
-    ``test_functiongemma_tool_parser.py::TestTemplateArgumentTypes``, issue #63983: ``set_alarm{days:
-    [<escape>mon<escape>,...],enabled:true,hour:7,...,snooze:{minutes:5}}`` keeps every argument, nested
-    keys nested). A value cut short ends the arguments; the pairs before it are kept."""
-    out: dict[str, Any] = {}
+def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
+    """The ``key:value`` pairs of the call whose ``{`` ends at ``start``, up to its ``}<end_function_call>``
+    (or the end of the text), as FunctionGemma's chat template writes them: only strings in ``<escape>``;
+    numbers, booleans, arrays and ``{key:value}`` objects bare (vLLM's ``test_functiongemma_tool_parser.py
+    ::TestTemplateArgumentTypes``, issue #63983: ``set_alarm{days:[<escape>mon<escape>,...],enabled:true,
+    hour:7,...,snooze:{minutes:5}}`` keeps every argument, nested keys nested). A value cut short or
+    broken ends the arguments; the pairs before it are kept (``::test_mismatched_delimiters_stop_parsing``).
+    """
+    close = text.find("}" + END, start)
+    found = ArgumentsText()
+    if close >= 0:
+        stop, found.end, final = close, close + 1 + len(END), True
+    else:
+        stop = len(text)
     pos = start
-    while pos < end:
+    while pos < stop:
         if text[pos] in ", \n":
             pos += 1
             continue
-        colon = text.find(":", pos, end)
+        colon = text.find(":", pos, stop)
         key = text[pos:colon].strip() if colon >= 0 else ""
         if not key:
-            return out
+            return found
+        value_start = _skip_space(text, colon + 1, stop)
+        if text.startswith(ESCAPE, value_start, stop):
+            opened = value_start + len(ESCAPE)
+            end = text.find(ESCAPE, opened, stop)
+            if end < 0:
+                _open_string(found, key, text, opened, stop, final)
+                return found
+            found.pairs.append(encode_pair(key, _decode(text[opened:end], bare=False)))
+            pos = end + len(ESCAPE)
+            continue
         try:
-            value, pos = _value(text, colon + 1, end)
+            value, pos = _value(text, value_start, stop)
         except _Stop:
-            return out
-        out[key] = value
-    return out
+            return found
+        if pos >= stop and not final and text[value_start] not in "{[":
+            return found  # a bare value at the very end may go on (``1`` -> ``12``)
+        found.pairs.append(encode_pair(key, value))
+    return found
+
+
+def _open_string(found: ArgumentsText, key: str, text: str, opened: int, stop: int, final: bool) -> None:
+    """An ``<escape>`` value the call stops inside: kept once it cannot be JSON any more (then it is
+    text, whatever follows), as far as no delimiter may be starting."""
+    if final:
+        value = text[opened:stop]
+        if not could_be_json(value):
+            found.tail = encode_pair(key, value)
+        return
+    certain = text[opened : stop - held_suffix(text, stop, (ESCAPE, "}" + END))]
+    if not could_be_json(certain):
+        found.tail = encode_pair(key, text[opened:stop])
+        found.certain_tail = open_string_pair(key, certain)
 
 
 class FunctionGemmaParser(ToolCallParser):
@@ -127,27 +166,10 @@ class FunctionGemmaParser(ToolCallParser):
     name = "functiongemma"
     aliases = ("function_gemma",)
     start_markers = (START,)
-    call_end_markers = (END,)  # a call that ended is sent at once when streaming
+    call_end_markers = (END,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, START)
-        if first < 0:
-            return None
-        calls: list[ToolCall] = []
-        pos = first
-        while pos >= 0:
-            body = pos + len(START)
-            match = _NAME.match(text, body)
-            if match is None:
-                pos = text.find(START, body)
-                continue
-            close = text.find("}" + END, match.end())
-            stop = close if close >= 0 else len(text)  # an unclosed last call runs to the end, as in vLLM
-            arguments = parse_arguments(text, match.end(), stop)
-            calls.append(ToolCall(make_call_id(), FunctionCall(match.group(1), encode_arguments(arguments))))
-            if close < 0:
-                break
-            pos = text.find(START, close + 1 + len(END))
-        if not calls:
-            return None
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        return extract_calls(text, START, _NAME, read_arguments)
+
+    def partial_calls(self, text: str, pos: int):
+        return calls_view(text, pos, START, _NAME, read_arguments)

@@ -10,6 +10,12 @@ does not end the call.
 Besides the canonical form this accepts what Gemma 4 also emits (vLLM's ``gemma4_utils`` tests): the call
 closed by ``<turn|>`` instead of ``<tool_call|>``, a stray colon (``<|tool_call>:call:``), and a call
 cut off after its closing brace at the end of the text.
+
+Streaming (:mod:`hermes_parser_gemma.arguments`): the name goes out once ``call:NAME{`` is written, each
+pair once complete, a top-level string as it comes. So a call is kept whatever follows its name: cut off
+(vLLM's ``test_incomplete_tool_call``: ``{location:<|"|>London`` gives ``{"location": "London"}``; an
+unterminated string takes the rest of the text, as vLLM's ``test_unterminated_string``) or broken (the
+pairs before the bad spot kept; the next call is looked for from there).
 """
 
 from __future__ import annotations
@@ -18,16 +24,15 @@ import math
 import re
 from typing import Any
 
-from hermes_core.parsing import (
-    FunctionCall,
-    ParsedCompletion,
-    ToolCall,
-    ToolCallParser,
-    content_before,
-    encode_arguments,
-    make_call_id,
+from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_parser_gemma.arguments import (
+    ArgumentsText,
+    calls_view,
+    encode_pair,
+    extract_calls,
+    held_suffix,
+    open_string_pair,
 )
-from hermes_core.parsing_tags import first_marker
 
 TOOL_CALL_START = "<|tool_call>"
 TOOL_CALL_END = "<tool_call|>"
@@ -38,7 +43,6 @@ STRING_DELIM = '<|"|>'
 # ``TestBareAndMalformedOpeners::test_bare_opener_non_streaming``, vLLM issue #53431)
 _NAME = re.compile(r"(?::?call:|:)([\w\-.]+)\{")
 _MAX_DEPTH = 64
-_FAILED_SCAN_BUDGET = 4  # failed calls may examine this many characters per character of text
 
 
 class _Malformed(Exception):
@@ -146,43 +150,67 @@ class _Reader:
         return bare_value(text[start:i]), i
 
 
+def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
+    """The top-level ``key:value`` pairs of the call whose ``{`` ends at ``start``, as :class:`_Reader`
+    reads them (nested values read by it whole)."""
+    reader = _Reader(text)
+    n = len(text)
+    found = ArgumentsText()
+    i = start
+    try:
+        while True:
+            i = reader.skip(i, " \t\r\n,")
+            if i >= n:
+                return found
+            if text[i] == "}":
+                found.end = i + 1
+                return found
+            if text.startswith(STRING_DELIM, i):
+                key, i = reader.string(i + len(STRING_DELIM))
+                i = reader.skip(i)
+                if not text.startswith(":", i):
+                    raise _Malformed(i)
+            else:
+                colon = i
+                while colon < n and text[colon] not in ":{}[]":
+                    colon += 1
+                if colon >= n or text[colon] != ":":
+                    raise _Malformed(colon)
+                key = text[i:colon].strip()
+                i = colon
+            i = reader.skip(i + 1)
+            if text.startswith(STRING_DELIM, i):
+                opened = i + len(STRING_DELIM)
+                close = text.find(STRING_DELIM, opened)
+                if close < 0:  # the text stops inside the string: it takes the rest (vLLM)
+                    found.tail = encode_pair(key, text[opened:])
+                    found.certain_tail = open_string_pair(
+                        key, text[opened : n - held_suffix(text, n, (STRING_DELIM,))]
+                    )
+                    return found
+                found.pairs.append(encode_pair(key, text[opened:close]))
+                i = close + len(STRING_DELIM)
+                continue
+            value_start = i
+            value, i = reader.value(i, 1, "}")
+            if i >= n and not final and text[value_start] not in "{[":
+                return found  # a bare value at the very end may go on (``1`` -> ``12``)
+            found.pairs.append(encode_pair(key, value))
+    except _Malformed as error:
+        found.end = error.pos if error.pos < n else -1
+        return found
+
+
 class Gemma4Parser(ToolCallParser):
     """Google Gemma 4: ``<|tool_call>call:NAME{key:value,...}<tool_call|>``, repeated."""
 
     name = "gemma4"
     aliases = ("gemma_4",)
     start_markers = (TOOL_CALL_START,)
-    call_end_markers = (TOOL_CALL_END,)  # a call that ended is sent at once when streaming
+    call_end_markers = (TOOL_CALL_END,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, TOOL_CALL_START)
-        if first < 0:
-            return None
-        reader = _Reader(text)
-        budget = _FAILED_SCAN_BUDGET * len(text) + 4096
-        calls: list[ToolCall] = []
-        pos = first
-        while pos >= 0 and budget >= 0:
-            body = pos + len(TOOL_CALL_START)
-            match = _NAME.match(text, body)
-            if match is None:
-                pos = text.find(TOOL_CALL_START, body)
-                continue
-            try:
-                arguments, end = reader.obj(match.end(), 1)
-                end = reader.skip(end)
-                if text.startswith(TOOL_CALL_END, end):
-                    end += len(TOOL_CALL_END)
-                elif text.startswith(TURN_END, end):
-                    end += len(TURN_END)
-                elif end < len(text):  # junk after the call: not a call
-                    raise _Malformed(end)
-            except _Malformed as error:
-                budget -= error.pos - body + 1
-                pos = text.find(TOOL_CALL_START, body)
-                continue
-            calls.append(ToolCall(make_call_id(), FunctionCall(match.group(1), encode_arguments(arguments))))
-            pos = text.find(TOOL_CALL_START, end)
-        if not calls:
-            return None
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        return extract_calls(text, TOOL_CALL_START, _NAME, read_arguments)
+
+    def partial_calls(self, text: str, pos: int):
+        return calls_view(text, pos, TOOL_CALL_START, _NAME, read_arguments)

@@ -24,6 +24,7 @@ def call(name, args):
 
 class TestFunctionGemmaConformance(ParserConformance):
     parser_name = "functiongemma"
+    parameter_end = "<escape>"  # the first one opens the first string (the name is out by then)
     samples = [
         ParserSample(
             call("get_weather", "location:<escape>London<escape>"), [("get_weather", {"location": "London"})]
@@ -178,3 +179,51 @@ def test_streaming_multiple_arguments_reassemble_to_json():
 )
 def test_bare_values_and_cut_values(args_text, expected):
     assert args_of(f"<start_function_call>call:f{{{args_text}}}<end_function_call>") == expected
+
+
+def test_a_20_kb_argument_streams_before_the_call_ends(stream_until):
+    content = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+    text = "Writing it. " + call(
+        "write_file", f"path:<escape>big.py<escape>,content:<escape>{content}<escape>,n:1"
+    )
+    stops = [text.index("path:") + 5, text.index(",n:1")]
+    (names, sent), (_, sent_later) = stream_until(parser(), text, stops)[0]
+    whole = parser().parse(text).tool_calls[0].function.arguments
+    assert names == ["write_file"] and sent == "{", "the name goes out before the first value is written"
+    assert whole.startswith(sent_later) and len(sent_later) >= 0.9 * len(whole)
+    assert json.loads(whole) == {"path": "big.py", "content": content, "n": 1}
+
+
+@pytest.mark.parametrize(
+    "value,held",
+    [
+        ("-2", True),  # may be a number: <escape>-2<escape> decodes to -2
+        ("tru", True),
+        ("[1, 2", True),
+        ('"quoted', True),
+        ("42 ", True),
+        ("42 apples", False),
+        ("Paris", False),
+        ("[1, 2] and more", False),
+        ("{not json", False),
+    ],
+)
+def test_an_escape_value_streams_once_it_cannot_be_json(stream_until, value, held):
+    text = "<start_function_call>call:f{a:<escape>" + value
+    ((_, sent),), _ = stream_until(parser(), text, [len(text)])
+    assert sent == ("{" if held else "{" + '"a": ' + json.dumps(value)[:-1])
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("<start_function_call>call:f{a:<escape>Paris, Fr", {"a": "Paris, Fr"}),  # cut off: what was written
+        ("<start_function_call>call:f{a:<escape>4", {}),  # may still be a number: left out, as vLLM
+        (
+            "<start_function_call>call:f{a:<escape>x}<end_function_call>y<escape>}<end_function_call>",
+            {"a": "x"},
+        ),
+    ],
+)
+def test_a_string_the_call_stops_inside(text, expected):
+    assert args_of(text) == expected

@@ -27,6 +27,7 @@ def one(args_text):
 
 class TestGemma4Conformance(ParserConformance):
     parser_name = "gemma4"
+    parameter_end = Q  # the first one opens the first string (the name is out by then), the next closes it
     samples = [
         ParserSample(
             call("get_weather", f"location:{Q}London{Q}"), [("get_weather", {"location": "London"})]
@@ -42,8 +43,16 @@ class TestGemma4Conformance(ParserConformance):
             content="Let me check the weather for you.",
         ),
         ParserSample(
-            call("complex_function", f"nested:{{inner:{Q}value{Q}}},list:[{Q}a{Q},{Q}b{Q}],n:-2,ok:true"),
-            [("complex_function", {"nested": {"inner": "value"}, "list": ["a", "b"], "n": -2, "ok": True})],
+            call(
+                "complex_function",
+                f"label:{Q}mixed{Q},nested:{{inner:{Q}value{Q}}},list:[{Q}a{Q},{Q}b{Q}],n:-2,ok:true",
+            ),
+            [
+                (
+                    "complex_function",
+                    {"label": "mixed", "nested": {"inner": "value"}, "list": ["a", "b"], "n": -2, "ok": True},
+                )
+            ],
         ),
     ]
 
@@ -87,18 +96,34 @@ def test_argument_values(args_text, expected):
     assert one(args_text) == expected
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Hello, how can I help you today?",  # ::TestExtractToolCalls::test_no_tool_calls
-        f"<|tool_call>call:get_weather{{location:{Q}London",  # ::test_incomplete_tool_call
-        f"<|tool_call>call:get_weather{{location:{Q}unterminated}}<tool_call|>",  # unterminated string
-        "<|tool_call>call:f{:[t:[]}<tool_call|>",  # ::test_malformed_partial_array (must not hang)
-    ],
-)
-def test_no_call(text):
+def test_no_call():
+    text = "Hello, how can I help you today?"  # ::TestExtractToolCalls::test_no_tool_calls
     parsed = parser().parse(text)
     assert parsed.tool_calls == [] and parsed.content == text
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # ::test_incomplete_tool_call: a cut-off string keeps what was written
+        (f"<|tool_call>call:get_weather{{location:{Q}London", ("get_weather", {"location": "London"})),
+        # ::TestParseGemma4Args::test_unterminated_string: it takes the rest of the text
+        (
+            f"<|tool_call>call:get_weather{{location:{Q}unterminated}}<tool_call|>",
+            ("get_weather", {"location": "unterminated}<tool_call|>"}),
+        ),
+        # ::test_malformed_partial_array (must not hang): the pairs before the bad spot are kept
+        ("<|tool_call>call:f{:[t:[]}<tool_call|>", ("f", {})),
+        (f"<|tool_call>call:f{{a:1,b:{Q}x{Q}junk:[}}<tool_call|>", ("f", {"a": 1, "b": "x"})),
+        ("<|tool_call>call:f{a:1,b:2", ("f", {"a": 1, "b": 2})),  # vLLM's non-partial read keeps ``2``
+        ("<|tool_call>call:f{a:1}junk", ("f", {"a": 1})),
+    ],
+)
+def test_cut_off_or_broken_calls_keep_their_name(text, expected):
+    """A stream sends the name once ``call:NAME{`` is written (vLLM's too): the call stays, whatever
+    follows, with the pairs that were complete."""
+    (got,) = parser().parse(text).tool_calls
+    assert (got.function.name, json.loads(got.function.arguments)) == expected
 
 
 @pytest.mark.parametrize(
@@ -194,3 +219,37 @@ def test_bare_opener(text, expected):
 def test_bare_opener_colon_in_content_not_broken():
     parsed = parser().parse('Hello: world<|tool_call>:get_weather{location:<|"|>London<|"|>}<tool_call|>')
     assert parsed.content == "Hello: world" and parsed.tool_calls[0].function.name == "get_weather"
+
+
+def test_a_20_kb_argument_streams_before_the_call_ends(stream_until):
+    content = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+    text = "Writing it. " + call("write_file", f"path:{Q}big.py{Q},content:{Q}{content}{Q},mode:420")
+    first_value_ends = text.index(Q, text.index(Q) + 1)
+    (names, sent), (names_later, sent_later) = stream_until(
+        parser(), text, [first_value_ends, text.index(",mode:")]
+    )[0]
+    whole = parser().parse(text).tool_calls[0].function.arguments
+    assert names == ["write_file"] and whole.startswith(sent), "the name goes out before the first value ends"
+    assert whole.startswith(sent_later) and len(sent_later) >= 0.9 * len(whole)
+    _, calls = stream_until(parser(), text, [])
+    assert [(c["function"]["name"], c["function"]["arguments"]) for c in calls] == [("write_file", whole)]
+    assert json.loads(whole) == {"path": "big.py", "content": content, "mode": 420}
+
+
+def test_numbers_and_nested_values_are_held_until_complete(stream_until):
+    text = "<|tool_call>call:f{n:12,o:{a:1},s:" + Q + "ab<|"
+    stops = [
+        text.index("n:1") + 3,
+        text.index(",o:") + 1,
+        text.index("{a:1") + 4,
+        text.index(",s:"),
+        len(text),
+    ]
+    sent = [arguments for _, arguments in stream_until(parser(), text, stops)[0]]
+    assert sent == [
+        "{",
+        '{"n": 12',
+        '{"n": 12',
+        '{"n": 12, "o": {"a": 1}',
+        '{"n": 12, "o": {"a": 1}, "s": "ab',
+    ]
