@@ -10,6 +10,11 @@ As vLLM's ``DotsToolParser``: a block needs its closing tag; a block holds invok
 ``{"name": ..., "arguments": {...}}``; names may be quoted; a value is stripped and typed by the tool's
 schema (text when the schema says nothing: vLLM's default type is ``string``). Call names are checked
 against the request's tools when it has some. Every search is bounded by the end of its block.
+
+Streaming: an invoke's name goes out once its tag closes and each parameter once its ``</parameter>`` is
+in, so an invoke cut off (by the end of the text, or a block closed without ``</invoke>``) keeps its
+complete parameters, the cut-off one left out (vLLM's tests ask nothing of a cut-off block; its stream
+sends invokes as they come). A JSON call counts once its block is closed.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
 from hermes_core.parsing_values import convert_value, tool_property_types
 
@@ -66,37 +73,50 @@ class DotsParser(ToolCallParser):
         super().__init__(tools)
         self._types = tool_property_types(self.tools) if self.tools else {}
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        """``parse()`` of a cut-off text keeps the open invoke with its complete parameters: the certain
+        view."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         first = text.find(BLOCK)
         if first < 0:
             return None
         calls: list[ToolCall] = []
+        starts = [] if starts is None else starts
         doc = json_document(text)  # a failed JSON scan then costs O(1), however far into the text
         start = first
         while start >= 0:
             end = text.find(BLOCK_END, start + len(BLOCK))
-            if end < 0:
-                break  # no later block can close either
+            stop = len(text) if end < 0 else end  # cut off: its complete invokes and parameters count
             body = start + len(BLOCK)
-            while body < end and text[body] in _WS:
+            while body < stop and text[body] in _WS:
                 body += 1
             if text.startswith(INVOKE, body):
-                self._invokes(text, body, end, calls)
-            else:
-                self._json(doc, body, end, calls)
+                self._invokes(text, body, stop, calls, starts)
+            elif end >= 0:
+                self._json(doc, body, end, calls, starts)
+            if end < 0:
+                break
             start = text.find(BLOCK, end + len(BLOCK_END))
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _add(self, name: Any, arguments: Any, calls: list[ToolCall]) -> None:
-        if type(name) is not str or not name.strip() or type(arguments) is not dict:
+    def _add(self, name: Any, arguments: Any, calls: list[ToolCall], starts: list[int], at: int) -> None:
+        if type(name) is not str or not name.strip() or type(arguments) not in (dict, str):
             return
         if self._types and name not in self._types:
             return  # vLLM keeps only calls to the request's tools
-        calls.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(arguments))))
+        encoded = arguments if type(arguments) is str else encode_arguments(arguments)
+        calls.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encoded)))
+        starts.append(at)
 
-    def _json(self, doc: str, body: int, end: int, calls: list[ToolCall]) -> None:
+    def _json(self, doc: str, body: int, end: int, calls: list[ToolCall], starts: list[int]) -> None:
         try:
             obj, stop = scan_json(doc, body)
         except JSON_ERRORS:
@@ -104,28 +124,39 @@ class DotsParser(ToolCallParser):
         if stop > end or str.strip(doc[stop:end], _WS) or type(obj) is not dict:
             return
         arguments = obj.get("arguments", obj.get("parameters", {})) or {}
-        self._add(obj.get("name"), arguments, calls)
+        if type(arguments) is dict:
+            self._add(obj.get("name"), arguments, calls, starts, body)
 
-    def _invokes(self, text: str, pos: int, end: int, calls: list[ToolCall]) -> None:
+    def _invokes(self, text: str, pos: int, end: int, calls: list[ToolCall], starts: list[int]) -> None:
         find = text.find
         pos = find(INVOKE, pos, end)
         while pos >= 0:
             opened = _attribute_name(text, pos + len(INVOKE), end)
             invoke_end = find(INVOKE_END, pos, end)
-            if opened is None or invoke_end < 0 or opened[1] > invoke_end:
+            stop = end if invoke_end < 0 else invoke_end  # no ``</invoke>``: its parameters count
+            if opened is None or opened[1] > stop:
                 return
             name, body = opened
             types = self._types.get(name, {})
             arguments: dict[str, Any] = {}
-            param = find(PARAMETER, body, invoke_end)
+            repeated: list[tuple[str, Any]] | None = None
+            param = find(PARAMETER, body, stop)
             while param >= 0:
-                key = _attribute_name(text, param + len(PARAMETER), invoke_end)
-                value_end = find(PARAMETER_END, param, invoke_end)
+                key = _attribute_name(text, param + len(PARAMETER), stop)
+                value_end = find(PARAMETER_END, param, stop)
                 if key is None or value_end < 0 or key[1] > value_end:
                     break
                 raw = text[key[1] : value_end].strip(_WS)
                 kinds = types.get(key[0])  # declared without a plain type ($ref, allOf): decoded untyped
-                arguments[key[0]] = convert_value(raw, kinds or (None if kinds is not None else _STRING))
-                param = find(PARAMETER, value_end + len(PARAMETER_END), invoke_end)
-            self._add(name, arguments, calls)
+                typed = convert_value(raw, kinds or (None if kinds is not None else _STRING))
+                if repeated is not None or key[0] in arguments:  # written twice: keep both (streaming)
+                    repeated = repeated if repeated is not None else list(arguments.items())
+                    repeated.append((key[0], typed))
+                arguments[key[0]] = typed
+                param = find(PARAMETER, value_end + len(PARAMETER_END), stop)
+            self._add(
+                name, arguments if repeated is None else encode_argument_pairs(repeated), calls, starts, pos
+            )
+            if invoke_end < 0:
+                return
             pos = find(INVOKE, invoke_end + len(INVOKE_END), end)

@@ -31,6 +31,7 @@ def parse(text: str, tools=None):
 
 class TestDotsConformance(ParserConformance):
     parser_name = "dots"
+    parameter_end = "</parameter>"
     samples = [
         ParserSample(
             MULTI,
@@ -134,6 +135,36 @@ def test_without_tools_values_are_text_and_names_unchecked():
     assert calls(parse(text)) == [("any", {"n": "3"})]
 
 
-def test_unclosed_block_is_content():
+def test_cut_off_block_keeps_the_invoke_with_its_complete_parameters():
+    """A stream sends an invoke's name once its tag closes and each parameter once closed, so a cut-off
+    invoke stays a call with those (the cut-off value left out), as does one whose ``</invoke>`` is
+    missing from a closed block; an invoke cut inside its tag is none."""
     text = 'Text <dots_function_call><invoke name="search"><parameter name="query">chai'
-    assert parse(text).tool_calls == [] and parse(text).content == text
+    assert calls(parse(text)) == [("search", {})] and parse(text).content == "Text"
+    text = text.replace("chai", 'chairs</parameter><parameter name="page">2</parameter><parameter name="x">')
+    assert calls(parse(text)) == [("search", {"query": "chairs", "page": "2"})]
+    assert calls(parse(text + "</dots_function_call>")) == [("search", {"query": "chairs", "page": "2"})]
+    cut = 'Text <dots_function_call><invoke name="sea'
+    assert parse(cut).tool_calls == [] and parse(cut).content == cut
+
+
+def test_parameters_stream_one_by_one_before_the_block_ends():
+    """Issue 21: the header once the invoke's tag closes, then each parameter once closed; of 20 KB in
+    20 parameters, >= 90 % is sent before ``</invoke>``."""
+    part = "\n".join(f"    line {i}: print('x' * {i}) < > &" for i in range(40))[:1000]
+    body = "".join(f'<parameter name="part_{i}">{part}</parameter>\n' for i in range(20))
+    block = f'<dots_function_call>\n<invoke name="write_files">\n{body}</invoke>\n</dots_function_call>'
+    text = "Writing." + block
+    parser = get_hermes().parser("dots")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert len(json.loads(final)) == 20
+    stream = parser.stream()
+    names, sent = [], ""
+    stop = text.index("</invoke>")
+    for start in range(0, stop, 16):
+        for delta in stream.feed(text[start : min(start + 16, stop)]):
+            names += [p.name for p in delta.tool_calls if p.name]
+            sent += "".join(p.arguments or "" for p in delta.tool_calls)
+            if start < text.index("</parameter>") - 16:
+                assert names in ([], ["write_files"]) and sent in ("", "{")
+    assert names == ["write_files"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
