@@ -33,7 +33,9 @@ def _environment(name: str, settings_json: str) -> Environment:
 def environment_for(name: str, settings: dict[str, Any]) -> Environment:
     """One instance per environment and settings (an environment serves many concurrent episodes)."""
     if not name:
-        raise HermesError("no hermes environment named: pass --env.taskset.environment NAME (hermes env list)")
+        raise HermesError(
+            "no hermes environment named: pass --env.taskset.environment NAME (hermes env list)"
+        )
     return _environment(name, json.dumps(settings, sort_keys=True))
 
 

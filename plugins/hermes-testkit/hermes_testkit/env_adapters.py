@@ -254,9 +254,10 @@ class AdapterRewardConformance:
         """Every adapter's sandboxes on the ``local`` backend."""
 
     @pytest.fixture(scope="class")
-    def served(self) -> Iterator[str]:
+    @classmethod
+    def served(cls) -> Iterator[str]:
         pytest.importorskip("openenv", reason="the OpenEnv adapter needs openenv-core")
-        with served_environment(self.environment_name) as url:
+        with served_environment(cls.environment_name) as url:
             yield url
 
     def test_in_process(self, case: Any, reward: float) -> None:
