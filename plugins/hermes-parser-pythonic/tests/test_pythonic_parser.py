@@ -225,6 +225,12 @@ def test_fast_scanner_agrees_with_the_ast_path():
         "'" + "long line" * 30 + "'",
         "'" + 'long \\n \\\\ \\" line' * 30 + "'",
         "'" + "long line\x01" * 30 + "'",
+        "12345678901234567",
+        "-0",
+        "True(1)",
+        "'x' 'y'",
+        "'''x'''",
+        "'é \u2028 \x7f'",
         r"'\\d+ \\\\ \\\n \\\' \\\"" + "'",
         r"'say \"hi\" and \"bye\"' ",
         r"'a\\\"b \"c\" \'d\''",
@@ -250,10 +256,15 @@ def test_fast_scanner_agrees_with_the_ast_path():
 
     def call():
         name = rng.choice(["f", "get_weather", "ns.tool", "from", "_x"])
-        kws = ", ".join(
-            f"{rng.choice(['a', 'b', 'city', 'class'])}={value()}" for _ in range(rng.randint(0, 3))
+
+        def space():
+            return rng.choice(["", "", " ", "\n  "])
+
+        kws = ("," + space()).join(
+            f"{rng.choice(['a', 'b', 'city', 'class'])}{space()}={space()}{value()}{space()}"
+            for _ in range(rng.randint(0, 3))
         )
-        return f"{name}({kws}{rng.choice(['', ','])})" if kws else f"{name}()"
+        return f"{name}({space()}{kws}{rng.choice(['', ','])})" if kws else f"{name}()"
 
     answered = 0
     for _ in range(3000):
