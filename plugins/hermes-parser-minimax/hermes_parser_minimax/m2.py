@@ -28,8 +28,9 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import open_calls_view
-from hermes_core.parsing_scan import NextFinder, schema_typed
+from hermes_core.parsing_scan import schema_typed
 from hermes_core.parsing_values import schema_types
+from hermes_parser_minimax.calls_start import calls_start
 
 BLOCK = "<minimax:tool_call>"
 BLOCK_END = "</minimax:tool_call>"
@@ -37,8 +38,6 @@ INVOKE = "<invoke name="
 INVOKE_END = "</invoke>"
 PARAMETER = "<parameter name="
 PARAMETER_END = "</parameter>"
-THINK = "<think>"
-THINK_END = "</think>"
 
 
 def _unquote(name: str) -> str:
@@ -62,35 +61,10 @@ def typed_value(raw: str, spec: Any) -> Any:
     return raw
 
 
-def calls_start(text: str) -> int:
-    """Where the calls begin: the first block outside a ``<think>`` block whose first invoke name was
-    written before any ``</think>`` came (a call that began is never taken back by a later ``</think>``:
-    a stream sent it); a block quoted inside an open ``<think>``, or cut by ``</think>`` before a name,
-    is reasoning. None such: the first block (as before: a block after the last ``</think>`` wins)."""
-    first = text.find(BLOCK)
-    if first < 0 or first > text.rfind(THINK_END):
-        return first  # no ``</think>`` after it (the common case): one scan
-    next_end, next_open = NextFinder(text, THINK_END), NextFinder(text, THINK)
-    pos = first
-    closed_until = 0  # explicit ``<think>`` blocks are skipped whole
-    while pos >= 0:
-        opened = next_open(closed_until)
-        if 0 <= opened < pos:
-            think_end = next_end(opened)
-            if think_end < 0:
-                break  # inside reasoning that has not ended
-            closed_until = think_end + len(THINK_END)
-            if pos < closed_until:
-                pos = text.find(BLOCK, closed_until)
-            continue
-        think_end = next_end(pos)
-        if think_end < 0:
-            return pos
-        invoke = text.find(INVOKE, pos, think_end)
-        if invoke >= 0 and text.find(">", invoke + len(INVOKE), think_end) >= 0:
-            return pos
-        pos = text.find(BLOCK, pos + len(BLOCK))
-    return first
+def _invoke_named(text: str, pos: int, stop: int) -> bool:
+    """An ``<invoke name=...>`` tag complete before ``stop``: the call began."""
+    invoke = text.find(INVOKE, pos, stop)
+    return invoke >= 0 and text.find(">", invoke + len(INVOKE), stop) >= 0
 
 
 class MinimaxM2Parser(ToolCallParser):
@@ -117,7 +91,7 @@ class MinimaxM2Parser(ToolCallParser):
         return self.extract(text, starts), starts
 
     def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
-        first = calls_start(text)
+        first = calls_start(text, BLOCK, _invoke_named)
         if first < 0:
             return None
         calls: list[ToolCall] = []

@@ -11,8 +11,7 @@
 Every tag carries the ``]<]minimax[>[`` marker, so text in values never looks like a tag. An element with
 child elements is an object (a repeated child becomes a list) or, when the schema says ``array``, the list
 of its children; a leaf is text, typed by the request's tool schema when it has one (nested ``properties``,
-``items`` and ``additionalProperties`` included). A malformed or cut-off invoke is dropped, the invokes
-before it kept. One pass over the markers: linear.
+``items`` and ``additionalProperties`` included). One pass over the markers: linear.
 """
 
 from __future__ import annotations
@@ -28,8 +27,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_values import convert_value, schema_types
+from hermes_parser_minimax.calls_start import calls_start
 
 NS = "]<]minimax[>["
 TOOL_CALL = f"{NS}<tool_call>"
@@ -78,15 +78,39 @@ def object_of(children: list[_Node], spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _invoke_named(text: str, pos: int, stop: int) -> bool:
+    """An ``<invoke name="...">`` tag complete before ``stop``: the call began."""
+    invoke = text.find(NS + "<" + _INVOKE, pos, stop)
+    return invoke >= 0 and text.find('">', invoke, stop) >= 0
+
+
 class MinimaxM3Parser(ToolCallParser):
-    """MiniMax-M3."""
+    """MiniMax-M3.
+
+    Streams the name: an invoke counts once its ``<invoke name="...">`` tag is written, and keeps the
+    elements that closed, whatever follows (cut off, a stray closing tag, the next invoke or the block's
+    end): vLLM 0.34's engine (``test_truncated_invoke_keeps_completed_params``). Its arguments go out
+    once ``</invoke>`` is in, not element by element: an element written again later turns the first
+    value into a list, so no value is certain before the invoke ends.
+    """
 
     name = "minimax_m3"
     aliases = ("minimax-m3",)
     start_markers = (TOOL_CALL,)
+    call_end_markers = (NS + "</invoke>",)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, TOOL_CALL)
+    def partial_calls(self, text: str, pos: int):
+        calls, resume = open_calls_view(text, pos, self._read_with_starts)
+        if calls and not calls[-1].closed and text.find(NS + "</invoke>", resume) < 0:
+            calls[-1].arguments = ""  # not ended: any element may still turn into a list
+        return calls, resume
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+        first = calls_start(text, TOOL_CALL, _invoke_named)
         if first < 0:
             return None
         calls: list[ToolCall] = []
@@ -94,7 +118,7 @@ class MinimaxM3Parser(ToolCallParser):
         while pos >= 0:
             body = pos + len(TOOL_CALL)
             stop = text.find(TOOL_CALL_END, body)
-            self._invokes(text, body, stop if stop >= 0 else len(text), calls)
+            self._invokes(text, body, stop if stop >= 0 else len(text), calls, starts)
             if stop < 0:
                 break
             pos = text.find(TOOL_CALL, stop + len(TOOL_CALL_END))
@@ -102,15 +126,29 @@ class MinimaxM3Parser(ToolCallParser):
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _invokes(self, text: str, pos: int, stop: int, calls: list[ToolCall]) -> None:
-        """Walk the markers of one block: an element stack per invoke."""
+    def _invokes(
+        self, text: str, pos: int, stop: int, calls: list[ToolCall], starts: list[int] | None
+    ) -> None:
+        """Walk the markers of one block: an element stack per invoke. An invoke ends at ``</invoke>``,
+        a malformed tag, the next invoke or the block's end, with the elements that closed."""
         find = text.find
         name: str | None = None  # the open invoke's tool name
         stack: list[_Node] = []
+        start = -1  # where the open invoke begins
+
+        def end_invoke() -> None:
+            if name:
+                properties = self.tool_schema(name) if self.tools else {}
+                arguments = object_of(stack[0].children, {"properties": properties})
+                calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+                if starts is not None:
+                    starts.append(start)
+
         while True:
             at = find(NS, pos, stop)
             if at < 0:
-                return  # an invoke still open here is cut off
+                end_invoke()  # still open here: cut off, or the block ended
+                return
             if stack:
                 stack[-1].texts.append(text[pos:at])
             tag_start = at + len(NS)
@@ -118,12 +156,10 @@ class MinimaxM3Parser(ToolCallParser):
             pos = tag_end + 1 if tag_end >= 0 else tag_start
             tag = text[tag_start + 1 : tag_end] if tag_end >= 0 and text.startswith("<", tag_start) else ""
             if tag.startswith(_INVOKE) and tag.endswith('"'):
-                name, stack = tag[len(_INVOKE) : -1].strip(), [_Node("")]
+                end_invoke()
+                name, stack, start = tag[len(_INVOKE) : -1].strip(), [_Node("")], at
             elif tag == "/invoke":
-                if name and len(stack) == 1:
-                    properties = self.tool_schema(name) if self.tools else {}
-                    arguments = object_of(stack[0].children, {"properties": properties})
-                    calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
+                end_invoke()
                 name, stack = None, []
             elif not stack:
                 continue  # outside an invoke: not ours
@@ -131,9 +167,11 @@ class MinimaxM3Parser(ToolCallParser):
                 if len(stack) > 1 and stack[-1].name == tag[1:]:
                     node = stack.pop()
                     stack[-1].children.append(node)
-                else:  # a stray closing tag: this invoke is malformed
+                else:  # a stray closing tag: this invoke ends here
+                    end_invoke()
                     name, stack = None, []
             elif tag and not tag.endswith("/"):
                 stack.append(_Node(tag.strip()))
             else:
+                end_invoke()
                 name, stack = None, []

@@ -98,20 +98,38 @@ def test_partial_start_is_text():
     assert MinimaxM3Parser().parse(text).content == text
 
 
-# vLLM ...::test_streaming_error_recovery_keeps_committed_tool_call_structured
-def test_cut_off_invoke_dropped_committed_kept():
+def test_cut_off_invoke_keeps_its_closed_elements():
+    """vLLM 0.34 tests/parser/engine/test_minimax_m3.py ``test_truncated_invoke_keeps_completed_params``:
+    cut inside ``note``, the invoke keeps ``user_id``."""
+    block = f"{NS}<tool_call>\n" + invocation(1)[: -len(f"{NS}</invoke>")] + f"{NS}<note>x"
+    assert calls(MinimaxM3Parser().parse(block, tools=TOOLS)) == [("create_order", {"user_id": 1})]
     text = f'plain {NS}<tool_call>\n{invocation(1)}\n{NS}<invoke name="create_order">{NS}<user_id>2'
-    assert calls(MinimaxM3Parser().parse(text, tools=TOOLS)) == [("create_order", {"user_id": 1})]
+    assert calls(MinimaxM3Parser().parse(text, tools=TOOLS)) == [
+        ("create_order", {"user_id": 1}),
+        ("create_order", {}),
+    ]
+    assert MinimaxM3Parser().parse(f'{NS}<tool_call>{NS}<invoke name="create_ord').tool_calls == []
 
 
-# vLLM ...::test_streaming_parse_error_emits_buffer_and_later_deltas
-def test_stray_closing_tag_is_not_a_call():
+def test_stray_closing_tag_ends_the_invoke():
     text = f"{NS}<tool_call>\n{NS}</user_id> after error"
     assert MinimaxM3Parser().parse(text).tool_calls == []
     broken = (
-        f'{NS}<tool_call>{NS}<invoke name="f">{NS}<a>1{NS}</b>{NS}</invoke>{invocation(3)}{NS}</tool_call>'
+        f'{NS}<tool_call>{NS}<invoke name="f">{NS}<a>1{NS}</a>{NS}<b>2{NS}</c>{NS}</invoke>'
+        f"{invocation(3)}{NS}</tool_call>"
     )
-    assert calls(MinimaxM3Parser().parse(broken)) == [("create_order", {"user_id": "3"})]
+    assert calls(MinimaxM3Parser().parse(broken)) == [("f", {"a": "1"}), ("create_order", {"user_id": "3"})]
+
+
+def test_name_streams_at_once_arguments_when_the_invoke_ends():
+    """A repeated element turns the first value into a list: values wait for ``</invoke>``."""
+    stream = MinimaxM3Parser().stream(tools=TOOLS)
+    head = ORDER_CALL.index("<user_id>")
+    parts = [p for d in stream.feed("I will create it.\n" + ORDER_CALL[:head]) for p in d.tool_calls]
+    assert [(p.name, p.arguments) for p in parts] == [("create_order", "")]
+    end = ORDER_CALL.index(f"{NS}</invoke>") + len(f"{NS}</invoke>")
+    parts = [p for d in stream.feed(ORDER_CALL[head:end]) for p in d.tool_calls]
+    assert ORDER_CALL[end:].strip() and parts and parts[-1].arguments.startswith('{"user_id": 42')
 
 
 def test_without_schema_leaves_are_text():
