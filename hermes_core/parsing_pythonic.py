@@ -239,6 +239,13 @@ class PythonicListParser(ToolCallParser):
     ``open_token`` / ``close_tokens`` wrap the list (Llama 4's ``<|python_start|>`` ... ``<|python_end|>``);
     ``trailing_tokens`` are end-of-turn tokens tolerated after it. Text before ``open_token`` is content;
     text after the list makes the whole completion content, as in vLLM (its ``ast.parse`` fails).
+
+    Streaming sends the calls when the text ends, not as they are written: until the list is whole no
+    call is certain. vLLM's own tests drop a call for what follows its name (``bad(x=b'z')``,
+    ``calc(x=1e999)``, a broken quote: ``test_bad_sibling_call_does_not_drop_good_calls`` and its
+    neighbours) or the whole list for a wrong bracket (``test_streaming_mismatched_brackets_reported_once``),
+    and a non-call element or prose after the list makes it content; a name sent early could not be
+    taken back. The formats with an end token (``lfm2``, ``olmo3``) send theirs at that token.
     """
 
     open_token: str = ""

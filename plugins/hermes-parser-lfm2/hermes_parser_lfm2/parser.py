@@ -44,7 +44,9 @@ class Lfm2Parser(ToolCallParser):
     name = "lfm2"
     aliases = ("lfm2_5", "liquid")
     start_markers = (START,)
-    call_end_markers = (END,)  # a call that ended is sent at once when streaming
+    # streaming sends the block's calls at ``<|tool_call_end|>``: before it a later element can still
+    # drop a call or the whole block (see :class:`hermes_core.parsing_pythonic.PythonicListParser`)
+    call_end_markers = (END,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = text.find(START)

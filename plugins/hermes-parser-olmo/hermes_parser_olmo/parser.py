@@ -39,7 +39,9 @@ class Olmo3Parser(ToolCallParser):
     name = "olmo3"
     aliases = ("olmo_3",)
     start_markers = (OPEN,)
-    call_end_markers = (CLOSE,)  # a call that ended is sent at once when streaming
+    # streaming sends the block's calls at ``</function_calls>``: before it a later line can still drop
+    # a call or the whole block (see :class:`hermes_core.parsing_pythonic.PythonicListParser`)
+    call_end_markers = (CLOSE,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = first_marker(text, OPEN)
