@@ -14,6 +14,10 @@ name is the text before the first newline or ``<`` and must be followed by ``<ar
 the call. A value whose parameter the tool's schema types as ``string`` is kept exactly as written
 (whitespace is significant in code); any other is stripped and decoded as JSON, then as a Python
 literal, else kept as text. Every search is bounded by the end of the current call: linear time.
+
+Streaming: the name goes out once ``<arg_key>`` follows it and each argument once its ``</arg_value>``
+is in, so a call cut off by the end of the text keeps its complete arguments, the cut-off value left
+out (vLLM's tests ask nothing of a cut-off call; its stream sends the name early).
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
     schema_properties,
 )
+from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_values import convert_value
 
 CALL = "<tool_call>"
@@ -50,7 +56,15 @@ class PoolsideV1Parser(ToolCallParser):
     start_markers = (CALL,)
     call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        """``parse()`` of a cut-off text keeps the open call with its complete arguments: the certain view."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         first = text.find(CALL)
         if first < 0:
             return None
@@ -59,17 +73,21 @@ class PoolsideV1Parser(ToolCallParser):
         start = first
         while start >= 0:
             end = find(CALL_END, start + len(CALL))
-            if end < 0:
-                break  # no later call can close either
-            call = self._call(text, start + len(CALL), end)
+            call = self._call(text, start + len(CALL), len(text) if end < 0 else end, end < 0)
             if call is not None:
                 calls.append(call)
+                if starts is not None:
+                    starts.append(start)
+            if end < 0:
+                break  # cut off: no later call
             start = find(CALL, end + len(CALL_END))
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _call(self, text: str, pos: int, end: int) -> ToolCall | None:
+    def _call(self, text: str, pos: int, end: int, cut: bool) -> ToolCall | None:
+        """The call between ``pos`` and ``end``; ``cut``: the text stopped inside it, so it counts once
+        ``<arg_key>`` follows its name (then nothing later can make it none)."""
         while pos < end and text[pos] in _WS:
             pos += 1
         name_end = pos
@@ -79,10 +97,13 @@ class PoolsideV1Parser(ToolCallParser):
         pos = name_end
         while pos < end and text[pos] in _WS:
             pos += 1
-        if not name or not _NOT_IN_NAMES.isdisjoint(name) or (pos < end and not text.startswith(KEY, pos)):
-            return None  # vLLM's detail regex does not match: not a call
+        if not name or not _NOT_IN_NAMES.isdisjoint(name):
+            return None
+        if (cut or pos < end) and not text.startswith(KEY, pos):
+            return None  # vLLM's detail regex does not match: not a call (or not yet)
         string_keys = self._string_keys(name)
         arguments: dict[str, Any] = {}
+        repeated: list[tuple[str, Any]] | None = None
         find = text.find
         pos = find(KEY, pos, end)
         while pos >= 0:
@@ -96,11 +117,16 @@ class PoolsideV1Parser(ToolCallParser):
             if value_end >= 0:
                 key = text[pos + len(KEY) : key_end].strip(_WS)
                 raw = text[value_at + len(VALUE) : value_end]
-                arguments[key] = raw if key in string_keys else convert_value(raw.strip(_WS), None)
+                value = raw if key in string_keys else convert_value(raw.strip(_WS), None)
+                if repeated is not None or key in arguments:  # written twice: keep both (streaming)
+                    repeated = repeated if repeated is not None else list(arguments.items())
+                    repeated.append((key, value))
+                arguments[key] = value
                 pos = find(KEY, value_end + len(VALUE_END), end)
             else:
                 pos = find(KEY, key_end + len(KEY_END), end)
-        return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
+        encoded = encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+        return ToolCall(make_call_id(), FunctionCall(name, encoded))
 
     def _string_keys(self, name: str) -> frozenset[str]:
         """The parameters of tool ``name`` whose schema ``type`` is exactly ``"string"`` (as vLLM)."""

@@ -7,6 +7,7 @@ import json
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import WEATHER_TOOL
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -21,13 +22,7 @@ WRITE_FILE = {
         },
     },
 }
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+WEATHER = WEATHER_TOOL
 CODE = "    def f():\n        return 1\n"
 WRITE = f"<tool_call>write_file\n<arg_key>content</arg_key>\n<arg_value>{CODE}</arg_value>\n</tool_call>"
 COMPACT = "<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>"
@@ -39,6 +34,7 @@ def parse(text: str, tools=None):
 
 class TestPoolsideV1Conformance(ParserConformance):
     parser_name = "poolside_v1"
+    parameter_end = "</arg_value>"
     samples = [
         ParserSample(WRITE, [("write_file", {"content": CODE})], tools=[WRITE_FILE]),
         ParserSample(COMPACT, [("get_weather", {"city": "Paris"})], tools=[WEATHER]),
@@ -115,12 +111,40 @@ def test_untyped_values_json_then_literal_then_text():
     assert calls(parse(text)) == [("f", {"a": [1, 2], "b": {"k": True}, "c": "plain text"})]
 
 
-def test_unclosed_call_is_content():
+def test_cut_off_call_keeps_its_complete_arguments():
+    """A stream sends the name once ``<arg_key>`` follows it and each argument once closed, so a cut-off
+    call stays a call with those (the cut-off value left out); before ``<arg_key>`` it is none yet."""
     text = "Sure.<tool_call>get_weather<arg_key>city</arg_key><arg_value>Par"
     parsed = parse(text)
-    assert parsed.tool_calls == [] and parsed.content == text
+    assert calls(parsed) == [("get_weather", {})] and parsed.content == "Sure."
+    assert calls(parse(WRITE.replace("</arg_value>", "</arg_value><arg_key>mode</arg_key>"))) == [
+        ("write_file", {"content": CODE.strip()})
+    ]
+    for cut in ("Sure.<tool_call>get_weather", "Sure.<tool_call>get_weather\n<arg_k"):
+        assert parse(cut).tool_calls == [] and parse(cut).content == cut
 
 
 def test_hermes_json_in_the_same_tags_is_not_a_call():
     text = '<tool_call>\n{"name": "f", "arguments": {}}\n</tool_call>'
     assert parse(text).tool_calls == [] and parse(text).content == text
+
+
+def test_arguments_stream_one_by_one_before_the_call_ends():
+    """Issue 21: the header once ``<arg_key>`` follows the name, then each argument once closed; of
+    20 KB in 20 arguments, >= 90 % is sent before ``</tool_call>``."""
+    part = "\n".join(f"    line {i}: print('x' * {i}) < > &" for i in range(40))[:1000]
+    body = "".join(f"<arg_key>part_{i}</arg_key>\n<arg_value>{part}</arg_value>\n" for i in range(20))
+    text = f"Writing.\n<tool_call>write_files\n{body}</tool_call>"
+    parser = get_hermes().parser("poolside_v1")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert len(json.loads(final)) == 20
+    stream = parser.stream()
+    names, sent = [], ""
+    first_value_end = text.index("</arg_value>")
+    for start in range(0, text.index("</tool_call>"), 16):
+        for delta in stream.feed(text[start : min(start + 16, text.index("</tool_call>"))]):
+            names += [p.name for p in delta.tool_calls if p.name]
+            sent += "".join(p.arguments or "" for p in delta.tool_calls)
+        if start + 16 < first_value_end:
+            assert sent in ("", "{")
+    assert names == ["write_files"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
