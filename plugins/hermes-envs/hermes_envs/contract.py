@@ -14,9 +14,9 @@ An environment says four things and nothing about who trains on it:
   command line that runs the environment).
 
 Adapters — atroposlib (:mod:`hermes_envs.atropos`), OpenEnv (``hermes env serve``), TRL
-(:mod:`hermes_envs.trl`), verifiers (:mod:`hermes_envs.verifiers`) — drive this contract; none of them is
-imported here, and this module imports no trainer. Register an environment class lazily with the
-``register_environments`` hook::
+(:mod:`hermes_envs.trl`), verifiers (``hermes_envs_verifiers``, a distribution of its own) — drive this
+contract; none of them is imported here, and this module imports no trainer. Register an environment
+class lazily with the ``register_environments`` hook::
 
     @hookimpl
     def register_environments(register):
