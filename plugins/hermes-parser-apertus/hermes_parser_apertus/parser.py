@@ -5,10 +5,16 @@
 The suffix is optional, and a list cut off by the token limit still yields its calls (vLLM completes
 it with ``partial_json_parser``; here :func:`close_partial_json` closes the open strings and brackets
 in one pass). Text around the block is content: before it, then what follows, joined by a newline.
+
+Calls stream as they are written: a list opening with an object is read item by item
+(:mod:`hermes_parser_apertus.call_list`), each call's arguments kept as written, so a list cut off keeps
+its calls closed at the last commit point of the JSON (a cut-off ``1`` may still become ``12``: it is
+left out, where ``partial_json_parser`` would keep it). A suffix not complete yet is held back.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hermes_core.parsing import (
@@ -20,11 +26,15 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import JSON_ERRORS, scan_json
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
+from hermes_parser_apertus.call_list import read_call_list
 
 PREFIX = "<|tools_prefix|>"
 SUFFIX = "<|tools_suffix|>"
 _CLOSERS = {"[": "]", "{": "}"}
+_FIRST_OBJECT = re.compile(r"[ \t\r\n]*(?:\[[ \t\r\n]*)?(\{)")
+_HEAD = re.compile(r'\{[ \t\r\n]*"(?P<name>[^"\\]*)"[ \t\r\n]*:[ \t\r\n]*(?=\{)')
 
 
 def close_partial_json(text: str) -> tuple[str, int]:
@@ -75,16 +85,23 @@ class ApertusParser(ToolCallParser):
         body = start + len(PREFIX)
         suffix = text.find(SUFFIX, body)
         block_end = len(text) if suffix < 0 else suffix
-        while body < block_end and text[body] in " \t\r\n":
-            body += 1
-        try:
-            decoded, json_end = scan_json(text, body)
-        except JSON_ERRORS:
-            decoded, json_end = self._partial(text[body:block_end]), block_end
-        if json_end > block_end:  # the JSON ran over the suffix: only what precedes the suffix counts
-            decoded, json_end = self._partial(text[body:block_end]), block_end
-        items = decoded if type(decoded) is list else [decoded] if decoded else []
-        calls = [call for call in map(_call, items) if call is not None]
+        listed = _FIRST_OBJECT.match(text, body, block_end)
+        if listed is not None:  # read as it streams: item by item
+            block = text if suffix < 0 else text[:suffix]
+            found, stop = read_call_list(block, json_document(block), listed.start(1), _HEAD, _whole, True)
+            calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found]
+            json_end = stop if stop >= 0 and text[stop - 1] in "]}" else block_end
+        else:
+            while body < block_end and text[body] in " \t\r\n":
+                body += 1
+            try:
+                decoded, json_end = scan_json(text, body)
+            except JSON_ERRORS:
+                decoded, json_end = self._partial(text[body:block_end]), block_end
+            if json_end > block_end:  # the JSON ran over the suffix: only what precedes the suffix counts
+                decoded, json_end = self._partial(text[body:block_end]), block_end
+            items = decoded if type(decoded) is list else [decoded] if decoded else []
+            calls = [call for call in map(_call, items) if call is not None]
         if not calls:
             return None
         tail = [text[json_end:block_end].strip()]
@@ -92,6 +109,26 @@ class ApertusParser(ToolCallParser):
             tail.append(text[suffix + len(SUFFIX) :].replace(SUFFIX, "").strip())
         content = "\n".join(part for part in (content_before(text, start), *tail) if part)
         return ParsedCompletion(content=content or None, tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        """The calls of a list of objects as written; other shapes are read when the text ends."""
+        start = text.find(PREFIX)
+        if start < 0:
+            return [], pos
+        body = start + len(PREFIX)
+        suffix = text.find(SUFFIX, body)
+        if suffix < 0:  # a suffix being written is not argument text
+            held = next((k for k in range(len(SUFFIX) - 1, 0, -1) if text.endswith(SUFFIX[:k])), 0)
+            block = text[: len(text) - held]
+        else:
+            block = text[:suffix]
+        listed = _FIRST_OBJECT.match(block, body)
+        if listed is None:
+            return [], pos
+        found = read_call_list(block, json_document(block), listed.start(1), _HEAD, _whole, suffix >= 0)[0]
+        calls = [c for c in found if not c.closed or c.end > pos]
+        ends = [c.end for c in calls if c.closed]
+        return calls, ends[-1] if ends else pos
 
     @staticmethod
     def _partial(block: str) -> Any:
@@ -106,6 +143,12 @@ class ApertusParser(ToolCallParser):
             return scan_json(close_partial_json(block.strip()[:last_item_end])[0], 0)[0]
         except JSON_ERRORS:
             return None
+
+
+def _whole(item: Any) -> tuple[str, str, None] | None:
+    """A complete item of another shape (string or number arguments) as a call, or ``None``."""
+    call = _call(item)
+    return None if call is None else (call.function.name, call.function.arguments, None)
 
 
 def _call(item: Any) -> ToolCall | None:

@@ -9,6 +9,7 @@ from hermes_parser_apertus.parser import close_partial_json
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import assert_cuts_match_parse
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -161,3 +162,32 @@ def test_truncated_list_keeps_whole_items():
 def test_close_partial_json():
     assert close_partial_json('[{"a": "x\\"y') == ('[{"a": "x\\"y"}]', -1)
     assert close_partial_json('[{"a": 1},') == ('[{"a": 1}]', 9)
+
+
+def test_a_20kb_argument_streams_as_it_is_written():
+    """Issue 21: the header once ``{"NAME": {`` is written, a 20 KB argument as it comes (>= 90 % before
+    the list ends), a suffix being written never taken for argument text."""
+    code = "".join(f"    line_{i} = 'value \\\\ \"{i}\" — ü'\n" for i in range(700))[:20_000]
+    arguments = json.dumps({"path": "src/main.py", "content": code}, ensure_ascii=False)
+    text = f'Writing. {P}[{{"write_file": {arguments}}}, {{"run": {{"cmd": "python"}}}}]{S}'
+    parser = get_hermes().parser("apertus")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert json.loads(final) == json.loads(arguments)
+    stream = parser.stream()
+    names, sent = [], ""
+    stop = text.index('}}, {"run"')
+    for start in range(0, stop, 16):
+        for delta in stream.feed(text[start : min(start + 16, stop)]):
+            names += [p.name for p in delta.tool_calls if p.name]
+            sent += "".join(p.arguments or "" for p in delta.tool_calls)
+        if start + 16 < text.index('"src/main'):
+            assert sent in ("", "{")
+    assert names == ["write_file"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert_cuts_match_parse(parser, text, sizes=(64, 997), random_cuts=20, seed=1)
+    cut = P + '[{"f": {"a": "x<|tools_suf'
+    assert_cuts_match_parse(parser, cut + 'fix|>"}}]', sizes=(1, 2), random_cuts=10, seed=2)
+
+
+def test_cut_off_numbers_and_words_wait_for_their_end():
+    assert calls(parse(P + '[{"f": {"a": 1, "b": 2')) == [("f", {"a": 1})]
+    assert calls(parse(P + '[{"f": {"a": tru')) == [("f", {})]
