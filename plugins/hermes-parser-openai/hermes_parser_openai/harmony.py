@@ -46,6 +46,9 @@ class Message:
     body: list[str] = field(default_factory=list)
     closed: bool = False
     """Ended by ``<|end|>``, ``<|call|>`` or ``<|return|>`` (not cut off or run into the next header)."""
+    end: int = -1
+    """Where the message's text ends in what was fed (after its closing token, or where the next header
+    begins); -1 while it is open."""
 
     @property
     def text(self) -> str:
@@ -74,15 +77,18 @@ def parse_header(header: str) -> tuple[str, str | None, str | None]:
 class HarmonyReader:
     """Feed text; read ``lead`` (text before the first header), ``messages`` and their events.
 
-    Subclasses (the stream) hook :meth:`on_body_text` and :meth:`on_message_end`.
+    Subclasses (the stream) hook :meth:`on_body_text` and :meth:`on_message_end`. ``offsets``: count where
+    each message ends (``Message.end``), which a stream's view of the calls needs and ``parse()`` does not.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, offsets: bool = False) -> None:
+        self.offsets = offsets
         self.lead: list[str] = []
         self.messages: list[Message] = []
         self.state = LEAD
         self._header: list[str] = []
         self._pending = ""  # a possible token cut by the end of the last piece
+        self._at = 0  # where the piece or token being read begins in what was fed
 
     @property
     def current(self) -> Message | None:
@@ -95,10 +101,13 @@ class HarmonyReader:
         parts = _TOKEN_SPLIT(buf)
         last = parts.pop()
         on_text, on_token = self._text, self._token
-        for i in range(0, len(parts), 2):
-            if parts[i]:
-                on_text(parts[i])
-            on_token(parts[i + 1])
+        if self.offsets:
+            self._read_counting(parts)
+        else:  # parse(): the same loop without the counting (the hot path)
+            for i in range(0, len(parts), 2):
+                if parts[i]:
+                    on_text(parts[i])
+                on_token(parts[i + 1])
         if last and not final:  # a token cut by the end of this piece waits for the next one
             cut = last.rfind("<", max(0, len(last) - _LONGEST + 1))
             if cut >= 0 and (cut == len(last) - 1 or last[cut:] in _TOKEN_PREFIXES):
@@ -106,6 +115,18 @@ class HarmonyReader:
                 last = last[:cut]
         if last:
             on_text(last)
+            self._at += len(last)
+
+    def _read_counting(self, parts: list[str]) -> None:
+        at = self._at
+        for i in range(0, len(parts), 2):
+            if parts[i]:
+                self._text(parts[i])
+                at += len(parts[i])
+            self._at = at
+            self._token(parts[i + 1])
+            at += len(parts[i + 1])
+        self._at = at
 
     def close(self) -> None:
         """End of text: a partial token left over is text; an open message stays open (not closed)."""
@@ -138,6 +159,7 @@ class HarmonyReader:
         if token in (START, CHANNEL):
             if state in (LEAD, BETWEEN, BODY):
                 if state == BODY:
+                    self.messages[-1].end = self._at
                     self.on_message_end(self.messages[-1])
                 self.state = HEADER
                 self._header = [] if token == START else [CHANNEL]
@@ -157,6 +179,7 @@ class HarmonyReader:
             if state == BODY:
                 message = self.messages[-1]
                 message.closed = True
+                message.end = self._at + len(token)
                 self.state = BETWEEN
                 self.on_message_end(message)
             elif state == HEADER:

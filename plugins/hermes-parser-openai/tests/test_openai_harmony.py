@@ -1,7 +1,9 @@
 """gpt-oss harmony parser: conformance, vLLM's cases, streaming equivalence, linear time."""
 
+import json
 import random
 
+import pytest
 from hermes_parser_openai.parser import HarmonyParser
 from hermes_parser_openai.samples import (
     ANALYSIS,
@@ -150,9 +152,14 @@ def test_builtin_tool_recipients_are_not_function_calls():
     assert parsed.tool_calls == [] and parsed.content == text
 
 
-def test_cut_off_call_needs_whole_json():
-    text = '<|channel|>commentary to=functions.f <|constrain|>json<|message|>{"a": '
-    assert HarmonyParser().parse(text).tool_calls == []
+def test_cut_off_call_keeps_its_certain_arguments():
+    """A stream sends the name once the object opens (vLLM's too): the call stays, closed at its last
+    commit point; a body that is not an object still needs to be whole JSON or closed."""
+    head = "<|channel|>commentary to=functions.f <|constrain|>json<|message|>"
+    assert calls(HarmonyParser().parse(head + '{"a": 1, "b": ')) == [("f", {"a": 1})]
+    assert calls(HarmonyParser().parse(head + '{"a": "Zür')) == [("f", {"a": "Zür"})]
+    assert calls(HarmonyParser().parse(head + '{"a": 1} trailing<|call|>')) == [("f", {"a": 1})]
+    assert HarmonyParser().parse(head + "[1, ").tool_calls == []
     assert calls(HarmonyParser().parse(STOP_TOKEN_STRIPPED)) == [("read_file", {"path": "README.md"})]
 
 
@@ -199,3 +206,38 @@ def test_recipient_after_the_constraint():
         '<|start|>assistant<|channel|>commentary <|constrain|>json to=functions.f<|message|>{"k": 2}<|call|>'
     )
     assert calls(HarmonyParser().parse(text)) == [("f", {"k": 2})]
+
+
+def fed(stream, text, size=16):
+    deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])]
+    parts = [p for d in deltas for p in d.tool_calls]
+    return [p.name for p in parts if p.name], "".join(p.arguments or "" for p in parts if not p.index)
+
+
+def test_a_20_kb_argument_streams_before_the_call_ends():
+    content = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+    body = json.dumps({"path": "big.py", "content": content}, indent=1)  # re-encoded as it streams
+    text = ANALYSIS + "<|start|>assistant<|channel|>commentary to=functions.write_file <|constrain|>json"
+    text += "<|message|>" + body + "<|call|>"
+    stream = HarmonyParser().stream()
+    names, sent = fed(stream, text[: text.index('"big.py"')])
+    assert names == ["write_file"] and sent == "{", "the name goes out before the first argument ends"
+    _, more = fed(stream, text[text.index('"big.py"') : len(text) - len("}<|call|>")])
+    whole = HarmonyParser().parse(text).tool_calls[0].function.arguments
+    assert whole == json.dumps({"path": "big.py", "content": content}, ensure_ascii=False)
+    assert whole.startswith(sent + more) and len(sent + more) >= 0.9 * len(whole)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"a": 1, "b": {"c": 2, "c": 3}, "a": [4, 5]}',  # keys written twice: both pairs kept
+        '{"e": "\\ud83d\\ude00 and \\u00e9 \\" \\\\ud83d"}',  # surrogate pair, escapes
+        '{\n  "n": -1.5e3,\n  "t": true, "x": null, "s": "\\/"\n}',
+    ],
+)
+def test_streamed_arguments_equal_the_normalised_parse(body):
+    text = "<|channel|>commentary to=functions.f <|constrain|>json<|message|>" + body + "<|call|>"
+    parsed = HarmonyParser().parse(text)
+    assert json.loads(parsed.tool_calls[0].function.arguments) == json.loads(body)
+    assert_stream_matches_parse(HarmonyParser(), text)
