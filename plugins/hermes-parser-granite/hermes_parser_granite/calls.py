@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from hermes_core.parsing import FunctionCall, ToolCall, encode_arguments, make_call_id
+from hermes_parser_granite.call_objects import CallObject
+
+KEYS = ("arguments",)
 
 
-def strict_call(obj: Any) -> ToolCall | None:
+def strict_decide(obj: Any) -> tuple[str, str] | None:
     """A call when ``obj`` has a non-empty string ``name`` and an ``arguments`` key (vLLM raises else)."""
     if type(obj) is not dict or "arguments" not in obj:
         return None
     name = obj.get("name")
     if type(name) is not str or not name.strip():
         return None
-    return ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(obj["arguments"])))
+    return name.strip(), encode_arguments(obj["arguments"])
+
+
+def tool_calls(found: list[CallObject]) -> list[ToolCall]:
+    """The calls read, as ``parse()`` gives them (a cut-off one closed at its last complete value)."""
+    return [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]

@@ -8,13 +8,27 @@
 As in vLLM's ``Granite20bFCToolParser`` each object is read from just after its marker (text after it,
 up to the next marker, is ignored), every object must be a call, and the text before the first marker
 is the content.
+
+Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes where
+its object ends (:mod:`hermes_parser_granite.call_objects`). So a call that began is never taken back:
+reading stops at the first object that is not a call (the calls before it are kept, where vLLM drops
+them all), ``parse()`` of a text cut inside a call keeps it closed at its last complete value, and an
+object is read whole even where an argument holds ``<function_call>`` (vLLM splits it there).
 """
 
 from __future__ import annotations
 
-from hermes_core.parsing import ParsedCompletion, ToolCall, ToolCallParser, content_before
-from hermes_core.parsing_tags import JSON_ERRORS, first_marker, scan_json
-from hermes_parser_granite.calls import strict_call
+from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import json_document
+from hermes_parser_granite.call_objects import (
+    CallObject,
+    first_marker_outside_think,
+    read_call_object,
+    skip_space,
+    stream_view,
+)
+from hermes_parser_granite.calls import KEYS, strict_decide, tool_calls
 
 BOT = "<function_call>"
 
@@ -27,26 +41,31 @@ class Granite20bFCParser(ToolCallParser):
     start_markers = (BOT,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, BOT)
-        if first < 0:
+        first, found = _read(text)
+        if not found:
             return None
-        calls: list[ToolCall] = []
-        n = len(text)
-        pos = first
-        while pos >= 0:
-            body = pos + len(BOT)
-            while body < n and text[body].isspace():
-                body += 1
-            try:
-                obj, end = scan_json(text, body)
-            except JSON_ERRORS:
-                return None
-            following = text.find(BOT, body)
-            if 0 <= following < end:
-                return None  # the object runs into the next marker: not what vLLM decodes
-            call = strict_call(obj)
-            if call is None:
-                return None
-            calls.append(call)
-            pos = following
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        return ParsedCompletion(content=content_before(text, first), tool_calls=tool_calls(found))
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        return stream_view(_read(text)[1], pos)
+
+
+def _read(text: str) -> tuple[int, list[CallObject]]:
+    first = first_marker_outside_think(text, BOT)
+    calls: list[CallObject] = []
+    if first < 0:
+        return first, calls
+    doc = json_document(text)
+    pos = first
+    while pos >= 0:
+        body = skip_space(text, pos + len(BOT))
+        if not text.startswith("{", body):
+            break
+        found = read_call_object(text, doc, body, KEYS, strict_decide)
+        if found.name is None:
+            break
+        calls.append(found)
+        if found.end < 0 or not found.whole:
+            break
+        pos = text.find(BOT, found.end)
+    return first, calls

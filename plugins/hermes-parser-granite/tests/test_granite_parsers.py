@@ -192,7 +192,6 @@ def test_granite4_preserves_content_between_complete_tool_calls():
 @pytest.mark.parametrize(
     "text",
     [
-        '<tool_call> {"name": "a", "arguments": {}}',  # incomplete
         '<tool_call> <tool_call> {"name": "a", "arguments": {}} </tool_call>',  # two starts in a row
         'oops </tool_call> <tool_call> {"name": "a", "arguments": {}} </tool_call>',  # end without start
         '<tool_call> {"name": "a"} </tool_call>',  # no arguments (KeyError in vLLM)
@@ -202,6 +201,17 @@ def test_granite4_preserves_content_between_complete_tool_calls():
 def test_granite4_malformed_is_content(text):
     parsed = parse("granite4", text)
     assert parsed.tool_calls == [] and parsed.content == text
+
+
+def test_granite4_a_call_that_began_is_kept():
+    """A stream sends a call once its arguments hold a key: a missing end tag or a malformed block after
+    it does not take it back (vLLM makes the whole completion content); the bad block is content."""
+    assert calls(parse("granite4", '<tool_call> {"name": "a", "arguments": {}}')) == [("a", {})]
+    cut = parse("granite4", 'Sure. <tool_call> {"name": "a", "arguments": {"x": 1, "y": "tex')
+    assert calls(cut) == [("a", {"x": 1, "y": "tex"})] and cut.content == "Sure."
+    text = '<tool_call> {"name": "a", "arguments": {}} </tool_call> then <tool_call> oops </tool_call>'
+    parsed = parse("granite4", text)
+    assert calls(parsed) == [("a", {})] and parsed.content == " then <tool_call> oops </tool_call>"
 
 
 # --- granite-20b-fc ------------------------------------------------------------------------------------

@@ -18,18 +18,26 @@ or breaks. Arguments that break before their first key (``{invalid json}``) make
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
-from hermes_core.parsing_tags import JSON_ERRORS, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, scan_json
 
-__all__ = ["CallObject", "Decide", "read_call_list", "read_call_object", "skip_space", "stream_view"]
+__all__ = [
+    "CallObject",
+    "Decide",
+    "first_marker_outside_think",
+    "read_call_list",
+    "read_call_object",
+    "skip_space",
+    "stream_view",
+]
 
 _HEAD = re.compile(
     r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"[ \t\r\n]*,[ \t\r\n]*'
-    r'"(arguments|parameters)"[ \t\r\n]*:[ \t\r\n]*(\{)[ \t\r\n]*'
+    r'"(arguments|parameters)"[ \t\r\n]*:[ \t\r\n]*(?=\{)'
 )
 _SPACE = re.compile(r"[ \t\r\n]*")
 
@@ -62,23 +70,45 @@ class CallObject:
 _WAIT = CallObject(None, "", "", -1)
 
 
-def read_call_object(text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide) -> CallObject:
+def first_marker_outside_think(text: str, marker: str) -> int:
+    """The first ``marker`` not inside a ``<think>`` block (-1 while that block is open). Decided by the
+    text before the marker alone, so a later ``</think>`` (inside an argument, say) never moves it."""
+    pos = 0
+    while True:
+        found = text.find(marker, pos)
+        if found < 0:
+            return -1
+        opened = text.find("<think>", pos, found)
+        if opened < 0:
+            return found
+        closed = text.find(THINK_END, opened)
+        if closed < 0:
+            return -1
+        pos = closed + len(THINK_END)
+
+
+def read_call_object(
+    text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide, names: Container[str] | None = None
+) -> CallObject:
     """The object opening at ``text[pos]`` (a ``{``), read as far as it is certain.
 
     ``keys``: the argument keys a name-first head may use (``("arguments",)`` where ``parameters`` is
-    not one); ``doc``: ``json_document(text)``.
+    not one); ``names``: the only call names a head may have (a whitelist), else it waits for the whole
+    object and ``decide``; ``doc``: ``json_document(text)``.
     """
     head = _HEAD.match(text, pos)
     if head is not None:
-        name, key, _ = head.groups()
+        name, key = head.groups()
         name = name.strip()
-        if name and key in keys:
-            body = head.end()
-            if body >= len(text):
-                return _WAIT
-            if text[body] not in '"}':
-                return CallObject(None, "", "", body, False)  # ``{invalid json}``: not a call
-            start = head.start(3)
+        if name and key in keys and (names is None or name in names):
+            start = head.end()  # the arguments' ``{``
+            body = start + 1
+            if body >= len(text) or text[body] not in '"}':
+                body = skip_space(text, body)
+                if body >= len(text):
+                    return _WAIT
+                if text[body] not in '"}':
+                    return CallObject(None, "", "", body, False)  # ``{invalid json}``: not a call
             try:  # the common case: complete arguments, then the object's ``}``
                 value, end = scan_json(doc, start)
             except JSON_ERRORS:
@@ -127,7 +157,8 @@ def read_call_list(
     """
     calls: list[CallObject] = []
     n = len(text)
-    pos = skip_space(text, pos + 1)
+    space = _SPACE.match
+    pos = pos + 1 if text.startswith("{", pos + 1) else space(text, pos + 1).end()
     if text.startswith("]", pos):
         return calls, pos + 1
     while pos < n:
@@ -136,18 +167,20 @@ def read_call_list(
         found = read_call_object(text, doc, pos, keys, decide)
         if found.name is not None:
             calls.append(found)
-        if found.end < 0:
+        end = found.end
+        if end < 0:
             return calls, -1
         if not found.whole or (found.name is None and not skip_others):
-            return calls, found.end
-        pos = skip_space(text, found.end)
+            return calls, end
+        pos = end if end < n and text[end] not in " \t\r\n" else space(text, end).end()
         if pos >= n:
             return calls, -1
-        if text[pos] == "]":
+        char = text[pos]
+        if char == "]":
             return calls, pos + 1
-        if text[pos] != ",":
+        if char != ",":
             return calls, pos
-        pos = skip_space(text, pos + 1)
+        pos = pos + 2 if text.startswith(" {", pos + 1) else space(text, pos + 1).end()
     return calls, -1
 
 

@@ -41,9 +41,10 @@ from hermes_core.parsing import (
     encode_arguments,
 )
 from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import THINK_END, head_arguments, json_document
+from hermes_core.parsing_tags import head_arguments, json_document
 from hermes_parser_mistral.call_objects import (
     CallObject,
+    first_marker_outside_think,
     read_call_list,
     read_call_object,
     stream_view,
@@ -84,23 +85,6 @@ def _decide(obj: Any) -> tuple[str, str] | None:
     if type(name) is not str or not name.strip():
         return None
     return name.strip(), encode_arguments(obj.get("arguments"))
-
-
-def _first_call_marker(text: str) -> int:
-    """The first ``[TOOL_CALLS]`` outside a ``<think>`` block (-1 while that block is open). Decided by
-    the text before the marker alone, so a later ``</think>`` (in an argument) never moves it."""
-    pos = 0
-    while True:
-        found = text.find(BOT, pos)
-        if found < 0:
-            return -1
-        opened = text.find("<think>", pos, found)
-        if opened < 0:
-            return found
-        closed = text.find(THINK_END, opened)
-        if closed < 0:
-            return -1
-        pos = closed + len(THINK_END)
 
 
 class _Scan:
@@ -159,7 +143,7 @@ class MistralParser(ToolCallParser):
 
 def _read(text: str) -> tuple[int, list[CallObject]]:
     """The first marker and the calls after it, the last one open when the text stopped inside it."""
-    first = _first_call_marker(text)
+    first = first_marker_outside_think(text, BOT)
     calls: list[CallObject] = []
     if first < 0:
         return first, calls
