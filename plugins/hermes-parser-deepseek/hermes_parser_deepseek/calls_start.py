@@ -12,11 +12,10 @@ begun at it (``begins_call``), so a call that may have been streamed is never ta
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
 from collections.abc import Callable
 
 THINK_OPEN, THINK_END = "<think>", "</think>"
+_SHORT = 2048
 
 
 def calls_start(
@@ -27,25 +26,37 @@ def calls_start(
 ) -> int:
     """The earliest occurrence of any of ``markers`` where the calls begin, or -1. ``quoted(index)``: a
     marker that is an example (in a code fence, say), never a call."""
-    starts = [i for i in (_start(text, marker, begins_call, quoted) for marker in markers) if i >= 0]
-    return min(starts, default=-1)
+    first = -1
+    for marker in markers:  # each later marker is looked for only before the one found so far
+        found = _start(text, marker, begins_call, quoted, first if first >= 0 else len(text))
+        if found >= 0:
+            first = found
+    return first
 
 
 def _start(
-    text: str, marker: str, begins_call: Callable[[int], bool], quoted: Callable[[int], bool] | None
+    text: str,
+    marker: str,
+    begins_call: Callable[[int], bool],
+    quoted: Callable[[int], bool] | None,
+    stop: int,
 ) -> int:
-    found = text.find(marker)
-    while quoted is not None and found >= 0 and quoted(found):
-        found = text.find(marker, found + len(marker))
-    if found < 0 or (THINK_END not in text and THINK_OPEN not in text):
-        return found
-    opens = [m.start() for m in re.finditer(THINK_OPEN, text)]
-    closes = [m.start() for m in re.finditer(THINK_END, text)]
+    """The first ``marker`` before ``stop`` that is no example, not inside an open ``<think>``, and begins
+    a call or has no ``</think>`` after it. Costs a look back over the text before it, and a look through
+    the rest of the text when that is short or the marker does not begin a call."""
+    found = text.find(marker, 0, stop)
     while found >= 0:
-        last_open = opens[bisect_left(opens, found) - 1] if opens and opens[0] < found else -1
-        last_close = closes[bisect_left(closes, found) - 1] if closes and closes[0] < found else -1
-        in_reasoning = last_open > last_close or (closes[-1:] > [found] and not begins_call(found))
-        if not in_reasoning and (quoted is None or not quoted(found)):
-            return found
-        found = text.find(marker, found + len(marker))
+        if (quoted is None or not quoted(found)) and not _in_open_think(text, found):
+            # either test decides; the look for ``</think>`` first where the rest of the text is short
+            if len(text) - found < _SHORT:
+                if text.find(THINK_END, found) < 0 or begins_call(found):
+                    return found
+            elif begins_call(found) or text.find(THINK_END, found) < 0:
+                return found
+        found = text.find(marker, found + len(marker), stop)
     return -1
+
+
+def _in_open_think(text: str, index: int) -> bool:
+    last_open = text.rfind(THINK_OPEN, 0, index)
+    return last_open >= 0 and text.find(THINK_END, last_open, index) < 0

@@ -49,6 +49,7 @@ INVOKE_END = f"</{DSML}invoke>"
 PARAMETER = f"<{DSML}parameter"
 PARAMETER_END = f"</{DSML}parameter>"
 _INVOKE_HEAD = re.compile(r'\s+name="([^"]+)"\s*>')
+_ANY_INVOKE_HEAD = re.compile(re.escape(INVOKE) + r'\s+name="[^"]+"\s*/?>')
 _SELF_CLOSING = re.compile(r'\s+name="([^"]+)"\s*/>')  # a zero-argument invoke: <｜DSML｜invoke name="f"/>
 FENCE = "```"
 _PARAMETER_HEAD = re.compile(r'\s+name="([^"]+)"\s+string="(true|false)"\s*>')
@@ -151,13 +152,9 @@ class DsmlParser(ToolCallParser):
         n = len(text)
         block_end = NextFinder(text, end_tag)
 
-        def begins_call(marker: int) -> bool:  # a call was read in the block opening here
-            found: list[ToolCall] = []
+        def begins_call(marker: int) -> bool:  # an invoke head is written in the block opening here
             stop = text.find(end_tag, marker)
-            self._invokes(
-                text, marker, stop if stop >= 0 else n, NextFinder(text, INVOKE_END), found, _Trace()
-            )
-            return bool(found)
+            return _ANY_INVOKE_HEAD.search(text, marker, stop if stop >= 0 else n) is not None
 
         first = calls_start(text, (start_tag,), begins_call, (lambda i: _fenced(marks, i)) if marks else None)
         if first < 0:

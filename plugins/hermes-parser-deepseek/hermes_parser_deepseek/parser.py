@@ -39,8 +39,9 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder, find_soon
-from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
 from hermes_parser_deepseek.calls_start import calls_start
+from hermes_parser_deepseek.json_head import head_arguments_before
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"
@@ -49,6 +50,7 @@ CALL_END = "<｜tool▁call▁end｜>"
 SEP = "<｜tool▁sep｜>"
 _CALL_PREFIX = "<｜tool▁call▁"  # CALL_BEGIN and CALL_END start with it, the section markers do not
 _FENCE = "```"
+_V3_FENCE = "\n```json\n{"
 _N_CALL_BEGIN, _N_CALL_END, _N_SEP = len(CALL_BEGIN), len(CALL_END), len(SEP)
 
 _BAD_NAME_CHARS = frozenset(" \t\r\n\"'{}<>`")
@@ -63,7 +65,13 @@ def _valid_name(name: str) -> bool:
 
 def _head(text: str, start: int, sep: int) -> tuple[str, int] | None:
     """``(name, where the arguments object opens)`` for a block that has begun its arguments object."""
-    brace = _WS.match(text, sep + _N_SEP).end()
+    after = sep + _N_SEP
+    newline = text.find("\n", after, after + 256)
+    if newline > after and text.startswith(_V3_FENCE, newline):  # the chat template's V3 layout, at once
+        name = text[after:newline]
+        if _BAD_NAME_CHARS.isdisjoint(name) and name.isprintable():  # what _V3_HEAD's name reads
+            return name, newline + len(_V3_FENCE) - 1
+    brace = _WS.match(text, after).end()
     if text.startswith("{", brace):  # V3.1: NAME<｜tool▁sep｜>{ARGS}
         name = text[start:sep].strip()
         return (name, brace) if _valid_name(name) else None
@@ -136,7 +144,7 @@ class _DeepSeekParser(ToolCallParser):
             if start < 0:
                 return False
             start += _N_CALL_BEGIN
-            sep = text.find(SEP, start)
+            sep = find_soon(text, SEP, start)
             if sep >= 0 and text.find(_CALL_PREFIX, start, sep) < 0 and _head(text, start, sep) is not None:
                 return True
             return _block_end(text, start)[0] >= 0
@@ -150,8 +158,10 @@ class _DeepSeekParser(ToolCallParser):
         found, _ = self._calls(text, first, whole=True)
         if not found:
             return None
-        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found]
-        return ParsedCompletion(content_before(text, first), calls)
+        return ParsedCompletion(
+            content_before(text, first),
+            [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found],
+        )
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
         """Each call from the moment its arguments object opens (see the module docstring)."""
@@ -165,7 +175,8 @@ class _DeepSeekParser(ToolCallParser):
         (an unfinished block is read as it stands); else stop at the first call not certain yet."""
         find = text.find
         next_sep = NextFinder(text, SEP)
-        section_end = NextFinder(text, CALLS_END)
+        next_end = NextFinder(text, CALL_END)
+        section_end = None
         doc = text  # a json_document once a scan has failed (valid completions never pay the copy)
         calls: list[PartialCall] = []
         resume = pos
@@ -175,7 +186,8 @@ class _DeepSeekParser(ToolCallParser):
             sep = next_sep(start)
             head = _head(text, start, sep) if sep != -1 and find(_CALL_PREFIX, start, sep) == -1 else None
             if head is not None:
-                arguments, closure, end, ended = head_arguments(text, doc, head[1])
+                limit = next_end(head[1]) if whole else -1
+                arguments, closure, end, ended = head_arguments_before(text, doc, head[1], limit)
                 if closure and doc is text:
                     doc = json_document(text)
                 if not ended and not whole:
@@ -188,6 +200,7 @@ class _DeepSeekParser(ToolCallParser):
             if end == -1:  # not closed: the block runs to the next call, the section end or the text end
                 if not whole:
                     break
+                section_end = section_end or NextFinder(text, CALLS_END)
                 stop = min(i for i in (nxt, section_end(start), len(text)) if i != -1)
                 parsed = _parse_block(text[start:stop], closed=False)
             else:

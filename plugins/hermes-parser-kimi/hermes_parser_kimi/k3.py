@@ -83,8 +83,10 @@ class KimiK3Parser(ToolCallParser):
         return self.extract(text, starts), starts
 
     def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
-        def begins_call(marker: int) -> bool:  # a call was read in the channel opening here
-            return bool(self._calls(text, marker + len(TOOLS_OPEN), []))
+        def begins_call(marker: int) -> bool:  # a call's head is written in the channel opening here
+            call = text.find(CALL_OPEN, marker)
+            stop = text.find(TOOLS_CLOSE, marker)
+            return call >= 0 and (stop < 0 or call < stop) and text.find(SEP, call, stop) >= 0
 
         first = calls_start(text, (TOOLS_OPEN,), begins_call)
         if first < 0:

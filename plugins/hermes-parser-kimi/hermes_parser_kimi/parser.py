@@ -33,8 +33,9 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder
-from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
 from hermes_parser_kimi.calls_start import calls_start
+from hermes_parser_kimi.json_head import head_arguments_before
 
 SECTION_BEGIN = "<|tool_calls_section_begin|>"
 SECTION_BEGIN_SINGULAR = "<|tool_call_section_begin|>"  # a variant K2 checkpoints also emit (vLLM accepts it)
@@ -149,7 +150,8 @@ class KimiK2Parser(ToolCallParser):
             head = self._head(text, start, arg)
             if head is not None:
                 call_id, name, brace = head
-                arguments, closure, end, ended = head_arguments(text, doc, brace)
+                limit = next_end(brace) if whole else -1
+                arguments, closure, end, ended = head_arguments_before(text, doc, brace, limit)
                 if closure and doc is text:
                     doc = json_document(text)
                 call_id = self._unique(call_id, seen, text, pos, whole)
