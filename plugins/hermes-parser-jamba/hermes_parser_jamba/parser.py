@@ -5,12 +5,19 @@
     Sure! <tool_calls>[{"name": "get_current_weather", "arguments": {"city": "Dallas"}}]</tool_calls>
 
 As in vLLM's ``JambaToolParser`` only the first block counts, every element needs ``name`` and
-``arguments`` (or the whole text is content), and the text before the block is the content.
+``arguments``, and the text before the block is the content.
+
+Streaming: a call goes out once its arguments hold a key, the arguments as written (vLLM's
+``test_extract_tool_calls_streaming_partial_args_with_name_delta`` streams them so too), and it closes
+where its object ends (:mod:`hermes_parser_jamba.call_objects`). So a call that began is never taken
+back: the array is read up to its first element that is not a call (vLLM voids the whole array), and
+``parse()`` of a text cut inside a call (no ``</tool_calls>`` yet) keeps it, closed at its last
+complete value.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -21,10 +28,28 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import json_document
+from hermes_parser_jamba.call_objects import (
+    CallObject,
+    first_marker_outside_think,
+    read_call_list,
+    skip_space,
+    stream_view,
+)
 
 START = "<tool_calls>"
 END = "</tool_calls>"
+_KEYS = ("arguments",)
+
+
+def _decide(item: Any) -> tuple[str, str] | None:
+    if type(item) is not dict or "arguments" not in item:
+        return None
+    name = item.get("name")
+    if type(name) is not str or not name.strip():
+        return None
+    return name.strip(), encode_arguments(item["arguments"])
 
 
 class JambaParser(ToolCallParser):
@@ -32,31 +57,23 @@ class JambaParser(ToolCallParser):
 
     name = "jamba"
     start_markers = (START,)
-    call_end_markers = (END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        start = first_marker(text, START)
-        if start < 0:
+        start, found = _read(text)
+        if not found:
             return None
-        end = text.find(END, start)
-        if end < 0:
-            return None
-        try:
-            items = json.loads(text[start + len(START) : end])
-        except (ValueError, RecursionError):
-            return None
-        if type(items) is not list:
-            return None
-        calls: list[ToolCall] = []
-        for item in items:
-            if type(item) is not dict or "arguments" not in item:
-                return None
-            name = item.get("name")
-            if type(name) is not str or not name.strip():
-                return None
-            calls.append(
-                ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(item["arguments"])))
-            )
-        if not calls:
-            return None
+        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]
         return ParsedCompletion(content=content_before(text, start), tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        return stream_view(_read(text)[1], pos)
+
+
+def _read(text: str) -> tuple[int, list[CallObject]]:
+    start = first_marker_outside_think(text, START)
+    if start < 0:
+        return start, []
+    array = skip_space(text, start + len(START))
+    if not text.startswith("[", array):
+        return start, []
+    return start, read_call_list(text, json_document(text), array, _KEYS, _decide)[0]

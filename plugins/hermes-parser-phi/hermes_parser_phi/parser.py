@@ -5,9 +5,16 @@ As in vLLM's ``Phi4MiniJsonToolParser`` the first ``functools[...]`` array holds
 ``functools\\[(.*?)\\]`` regex, so nested arrays in the arguments do not cut it short (vLLM's own
 ``various_data_types`` case is marked xfail for that reason); the text before ``functools`` is kept
 as content; an empty array, arguments that are not an object, or a malformed element is no call.
+
+Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes
+where its object ends (:mod:`hermes_parser_phi.call_objects`). So a call that began is never taken
+back: the array is read up to its first element that is not a call (vLLM voids the whole array), and
+``parse()`` of a text cut inside a call keeps it, closed at its last complete value.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -18,9 +25,22 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import JSON_ERRORS, first_marker, scan_json
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import json_document
+from hermes_parser_phi.call_objects import CallObject, first_marker_outside_think, read_call_list, stream_view
 
 BOT = "functools"
+_KEYS = ("arguments", "parameters")
+
+
+def _decide(item: Any) -> tuple[str, str] | None:
+    if type(item) is not dict:
+        return None
+    name = item.get("name")
+    arguments = item["arguments"] if "arguments" in item else item.get("parameters", ...)
+    if type(name) is not str or not name.strip() or type(arguments) is not dict:
+        return None
+    return name.strip(), encode_arguments(arguments)
 
 
 class Phi4MiniJsonParser(ToolCallParser):
@@ -31,24 +51,18 @@ class Phi4MiniJsonParser(ToolCallParser):
     start_markers = (BOT + "[",)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        start = first_marker(text, BOT + "[")
-        if start < 0:
+        start, found = _read(text)
+        if not found:
             return None
-        try:
-            items, _ = scan_json(text, start + len(BOT))
-        except JSON_ERRORS:
-            return None
-        if type(items) is not list:
-            return None
-        calls: list[ToolCall] = []
-        for item in items:
-            if type(item) is not dict:
-                return None
-            name = item.get("name")
-            arguments = item["arguments"] if "arguments" in item else item.get("parameters", ...)
-            if type(name) is not str or not name.strip() or type(arguments) is not dict:
-                return None
-            calls.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(arguments))))
-        if not calls:
-            return None
+        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]
         return ParsedCompletion(content=content_before(text, start), tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        return stream_view(_read(text)[1], pos)
+
+
+def _read(text: str) -> tuple[int, list[CallObject]]:
+    start = first_marker_outside_think(text, BOT + "[")
+    if start < 0:
+        return start, []
+    return start, read_call_list(text, json_document(text), start + len(BOT), _KEYS, _decide)[0]
