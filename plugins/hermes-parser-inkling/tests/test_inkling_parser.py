@@ -23,6 +23,11 @@ def parse(text: str):
 class TestInklingConformance(ParserConformance):
     parser_name = "inkling"
     samples = [
+        ParserSample(
+            TEXT + CALL.replace('"SF"', '"San Francisco"'),
+            [("get_weather", {"city": "San Francisco"})],
+            content="Checking SF.",
+        ),
         ParserSample(THINK + TEXT + CALL, [SF], content="Checking SF."),
         ParserSample(CALL + CALL.replace("SF", "NYC"), [SF, ("get_weather", {"city": "NYC"})]),
     ]
@@ -63,3 +68,39 @@ def test_header_metadata_is_not_content():
     text = '<|message_model|>get_weather<|content_invoke_tool_json|>{"name":"get_weather","args":{}}<|end_message|>'
     parsed = parse(text)
     assert calls(parsed) == [("get_weather", {})] and parsed.content is None
+
+
+def test_a_20kb_argument_streams_as_it_is_written():
+    """Issue 21: the header once ``{"name": N, "args": {`` is written, a 20 KB argument as it comes
+    (>= 90 % before the block's end token), a token being written never taken for argument text."""
+    import json
+
+    from hermes_testkit.parser_helpers import assert_cuts_match_parse
+
+    code = "".join(f"    line_{i} = 'value \\\\ \"{i}\" <|x — ü'\n" for i in range(700))[:20_000]
+    arguments = json.dumps({"path": "src/main.py", "content": code}, ensure_ascii=False)
+    text = (
+        TEXT
+        + f'<|message_model|><|content_invoke_tool_json|>{{"name": "write_file", "args": {arguments}}}<|end_message|>'
+    )
+    parser = get_hermes().parser("inkling")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert json.loads(final) == json.loads(arguments)
+    stream = parser.stream()
+    names, sent = [], ""
+    stop = text.rindex("}}<|end_message|>")
+    for start in range(0, stop, 16):
+        for delta in stream.feed(text[start : min(start + 16, stop)]):
+            names += [p.name for p in delta.tool_calls if p.name]
+            sent += "".join(p.arguments or "" for p in delta.tool_calls)
+        if start + 16 < text.index('"src/main'):
+            assert sent in ("", "{")
+    assert names == ["write_file"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert_cuts_match_parse(parser, text, sizes=(64, 997), random_cuts=20, seed=1)
+
+
+def test_a_cut_off_call_keeps_what_was_written():
+    text = '<|content_invoke_tool_json|>{"name": "search", "args": {"q": "weather in Par'
+    assert calls(parse(text)) == [("search", {"q": "weather in Par"})]
+    token_in_a_string = '<|content_invoke_tool_json|>{"name": "f", "args": {"q": "a<|end_message|>b"}}'
+    assert calls(parse(token_in_a_string)) == [("f", {"q": "a"})]
