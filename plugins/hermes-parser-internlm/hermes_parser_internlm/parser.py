@@ -9,11 +9,17 @@ As in vLLM's ``Internlm2ToolParser`` (after its whitelist fix), the object after
 a call when tools are given; the text before the marker is the content. Unlike vLLM (one call, and a
 ``ValueError`` on a second marker), every block is read, and arguments that are not an object make the
 block content (vLLM's shared malformed-input cases).
+
+Streaming: a call goes out once its arguments hold a key (and its name is among the tools, when tools
+are given), the arguments as written, and it closes where its object ends, before ``<|action_end|>``
+(:mod:`hermes_parser_internlm.call_objects`); so ``parse()`` of a text cut inside a call keeps it,
+closed at its last complete value.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -24,11 +30,19 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_tags import JSON_ERRORS, first_marker, json_document, scan_json
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import json_document
+from hermes_parser_internlm.call_objects import (
+    CallObject,
+    first_marker_outside_think,
+    read_call_object,
+    stream_view,
+)
 
 START = "<|action_start|><|plugin|>"
 _OBJECT = re.compile(r'\{[ \t\r\n]*"')
 END = "<|action_end|>"
+_KEYS = ("parameters", "arguments")
 
 
 class InternLMParser(ToolCallParser):
@@ -37,24 +51,46 @@ class InternLMParser(ToolCallParser):
     name = "internlm"
     aliases = ("internlm2",)
     start_markers = (START,)
-    call_end_markers = (END,)  # a call that ended is sent at once when streaming
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = first_marker(text, START)
-        if first < 0:
+        first, found = self._read(text)
+        if not found:
             return None
+        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]
+        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+
+    def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
+        return stream_view(self._read(text)[1], pos)
+
+    def _read(self, text: str) -> tuple[int, list[CallObject]]:
+        """The first marker and the call of each block after it (the last one open when the text stopped
+        inside it). Reading goes on where a broken object broke: linear however much is bait."""
+        first = first_marker_outside_think(text, START)
+        calls: list[CallObject] = []
+        if first < 0:
+            return first, calls
         allowed = (
             {t.get("function", t).get("name") for t in self.tools if isinstance(t, dict)}
             if self.tools
             else None
         )
-        calls: list[ToolCall] = []
+
+        def decide(obj: Any) -> tuple[str, str] | None:
+            if type(obj) is not dict:
+                return None
+            name = obj.get("name")
+            if type(name) is not str or not name.strip() or (allowed is not None and name not in allowed):
+                return None
+            arguments = obj["parameters"] if "parameters" in obj else obj.get("arguments")
+            if arguments is not None and type(arguments) is not dict:
+                return None
+            return name, encode_arguments(arguments)
+
         n = len(text)
-        doc = json_document(text)  # a failed scan's error is O(1), not O(position)
-        budget = 4 * n + 4096  # characters failed decodes may walk (a too-deep one: all of them)
+        doc = json_document(text)
         end_at = obj_at = -1  # next END / next object start found so far (n: none): never re-scanned
         pos = first
-        while pos >= 0 and budget >= 0:
+        while pos >= 0:
             body = pos + len(START)
             if end_at < body:
                 end_at = text.find(END, body)
@@ -62,31 +98,13 @@ class InternLMParser(ToolCallParser):
             if obj_at < body:
                 match = _OBJECT.search(text, body)
                 obj_at = n if match is None else match.start()
-            after = body
-            if obj_at < end_at:
-                try:
-                    obj, after = scan_json(doc, obj_at)
-                except JSON_ERRORS as error:
-                    walked = getattr(error, "pos", obj_at) - obj_at + 1  # StopIteration: nothing walked
-                    budget -= n if isinstance(error, RecursionError) else walked
-                    after = obj_at + 1
-                else:
-                    call = self._call(obj, allowed)
-                    if call is not None:
-                        calls.append(call)
-            pos = text.find(START, after)
-        if not calls:
-            return None
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
-
-    @staticmethod
-    def _call(obj, allowed) -> ToolCall | None:
-        if type(obj) is not dict:
-            return None
-        name = obj.get("name")
-        if type(name) is not str or not name.strip() or (allowed is not None and name not in allowed):
-            return None
-        arguments = obj["parameters"] if "parameters" in obj else obj.get("arguments")
-        if arguments is not None and type(arguments) is not dict:
-            return None
-        return ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments)))
+            if obj_at >= end_at:  # no object in this block (or none yet)
+                pos = text.find(START, body) if end_at < n else -1
+                continue
+            found = read_call_object(text, doc, obj_at, _KEYS, decide, allowed)
+            if found.name is not None:
+                calls.append(found)
+            if found.end < 0:
+                break
+            pos = text.find(START, max(found.end, obj_at + 1))
+        return first, calls
