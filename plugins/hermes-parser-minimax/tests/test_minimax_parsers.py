@@ -226,6 +226,42 @@ def test_m1_unclosed_block_and_lines_without_arguments():
     assert calls(MinimaxM1Parser().parse(text)) == [("a", {}), ("b", {"x": 1})]
 
 
+def test_m1_cut_off_call_keeps_its_arguments_to_the_last_commit_point():
+    """A name-first line is a call once its head is in; cut off, its object closes at its last commit
+    point (what a stream sent), so parse() of any prefix extends what the stream sent."""
+    head = '<tool_calls>\n{"name": "a", "arguments": {"x": 1, "text": "Zürich'
+    assert calls(MinimaxM1Parser().parse(head)) == [("a", {"x": 1, "text": "Zürich"})]
+    assert calls(MinimaxM1Parser().parse(head + '", "n": 12')) == [("a", {"x": 1, "text": "Zürich"})]
+    assert calls(MinimaxM1Parser().parse('<tool_calls>\n{"name": "a", "argu')) == []
+    # the rest of a line after its object is not part of the call
+    assert calls(MinimaxM1Parser().parse('<tool_calls>\n{"name": "a", "arguments": {}} junk\n')) == [
+        ("a", {})
+    ]
+    # an end tag inside a string ends the block: the stream held back its first characters
+    text = '<tool_calls>\n{"name": "a", "arguments": {"s": "x</tool_calls>y"}}'
+    assert calls(MinimaxM1Parser().parse(text)) == [("a", {"s": "x"})]
+    assert_cuts_match_parse(MinimaxM1Parser(), text, seed=2)
+
+
+def test_m1_20kb_argument_streams_as_it_is_written():
+    """A 20 KB argument: the name at once, >= 90 % of the arguments before ``</tool_calls>``."""
+    value = "lorem ipsum dolor sit amet " * 760
+    text = (
+        '<tool_calls>\n{"name": "write_file", "arguments": {"path": "a.txt", "content": "' + value + '"}}\n'
+    )
+    text += "</tool_calls>"
+    parser = MinimaxM1Parser()
+    stream = parser.stream()
+    stop = text.rindex("</tool_calls>")
+    parts = [
+        p for i in range(0, stop, 16) for d in stream.feed(text[i : min(i + 16, stop)]) for p in d.tool_calls
+    ]
+    assert parts[0].name == "write_file"
+    sent = "".join(p.arguments or "" for p in parts)
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+
+
 @pytest.mark.parametrize("parser", [MinimaxM2Parser(), MinimaxM1Parser()])
 def test_stream_equals_parse(parser):
     for text in (M2_PARALLEL, M2_TYPED, M1_SINGLE, M1_PARALLEL):
