@@ -253,3 +253,29 @@ def test_numbers_and_nested_values_are_held_until_complete(stream_until):
         '{"n": 12, "o": {"a": 1}',
         '{"n": 12, "o": {"a": 1}, "s": "ab',
     ]
+
+
+@pytest.mark.parametrize(
+    "name,quoted,real",
+    [
+        ("gemma4", call("get_weather", f"city:{Q}Rome{Q}"), call("get_time", f"tz:{Q}UTC{Q}")),
+        (
+            "functiongemma",
+            "<start_function_call>call:get_weather{city:<escape>Rome<escape>}<end_function_call>",
+            "<start_function_call>call:get_time{tz:<escape>UTC<escape>}<end_function_call>",
+        ),
+    ],
+)
+def test_a_later_think_end_never_takes_back_a_streamed_call(name, quoted, real):
+    """Qwen3-style reasoning has no opening tag: a call written before ``</think>`` may have been streamed
+    by then, so it counts (as in vLLM's tool parsers when no reasoning parser runs first); a call inside
+    ``<think>...</think>`` is reasoning. Every cut streams what parse() gives."""
+    from hermes_testkit.parser_helpers import assert_cuts_match_parse
+
+    hermes_parser = get_hermes().parser(name)
+    text = "I could write " + quoted + " but first</think>\n\n" + real
+    assert [c.function.name for c in hermes_parser.parse(text).tool_calls] == ["get_weather", "get_time"]
+    assert_cuts_match_parse(hermes_parser, text, sizes=(1, 2, 5, 13), random_cuts=8)
+    closed = "<think>maybe " + quoted + "</think>\n" + real
+    assert [c.function.name for c in hermes_parser.parse(closed).tool_calls] == ["get_time"]
+    assert_cuts_match_parse(hermes_parser, closed, sizes=(1, 2, 5, 13), random_cuts=8)
