@@ -201,3 +201,16 @@ def test_without_tools_every_well_formed_call_is_kept():
     """Deliberate difference: vLLM reads no call without tools; hermes validates only when tools are given."""
     text = '<function name="anything"><param name="n">[1, 2]</param><param name="s">hi</param></function>'
     assert calls(parse(text)) == [("anything", {"n": [1, 2], "s": "hi"})]
+
+
+def test_a_call_streams_whole_at_its_end_marker():
+    """vLLM's ``test_incomplete_missing_function_end`` drops a call cut off before ``</function>`` (and
+    a later repeated or unnamed parameter voids the whole call): nothing of a call is certain before its
+    end marker, so ``minicpm5`` streams each call whole once ``</function>`` is in, not at the text's end."""
+    stream = get_hermes().parser("minicpm5").stream(tools=WEATHER)
+    end = INTRO.index("</function>")
+    early = [p for d in stream.feed(INTRO[:end]) for p in d.tool_calls]
+    assert early == []
+    parts = [p for d in stream.feed(INTRO[end : end + len("</function>")]) for p in d.tool_calls]
+    assert [p.name for p in parts if p.name] == ["get_weather"]
+    assert json.loads("".join(p.arguments or "" for p in parts)) == SHANGHAI[1]
