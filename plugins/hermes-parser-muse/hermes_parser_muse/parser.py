@@ -11,6 +11,11 @@ As vLLM's ``MuseGlimmerToolParser``: the output is cut into messages (a header `
 tool (not ``self``, not ``user``) hold calls, so an invoke echoed in reasoning or in the answer is not a
 call; with no header at all, ATEM markup anywhere counts. A parameter value is JSON-decoded when it is
 JSON, else kept as written. The content is the ``to=user`` and untagged bodies.
+
+Streaming: in a message to a tool, an invoke's name goes out once its tag closes and each parameter
+once its ``</atem:parameter>`` is in, so an invoke cut off (by the end of the text, or a message ended
+without ``</atem:invoke>``) keeps its complete parameters, the cut-off one left out (vLLM's suite has
+no test of this format). Markup with no header yet is read at the end: a later header would void it.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     content_before,
+    encode_argument_pairs,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import open_calls_view
 
 MESSAGE = "<|message|>"
 START = "<|start|>"
@@ -89,28 +96,39 @@ def _value(raw: str) -> Any:
     return raw
 
 
-def _invokes(text: str, pos: int, end: int, calls: list[ToolCall]) -> None:
+def _invokes(text: str, pos: int, end: int, calls: list[ToolCall], starts: list[int]) -> None:
+    """The invokes in ``text[pos:end]``; one without ``</atem:invoke>`` keeps its complete parameters."""
     find = text.find
     pos = find(INVOKE, pos, end)
     while pos >= 0:
         close = find(INVOKE_END, pos, end)
-        tag_end = find(">", pos, end if close < 0 else close)
-        if close < 0 or tag_end < 0:
-            return  # cut off: no whole invoke
+        stop = end if close < 0 else close
+        tag_end = find(">", pos, stop)
+        if tag_end < 0:
+            return  # cut off inside the tag: no invoke yet
         named = _NAME_ATTRIBUTE.search(text, pos, tag_end)
         if named is not None:
             arguments: dict[str, Any] = {}
-            param = find(PARAMETER, tag_end, close)
+            repeated: list[tuple[str, Any]] | None = None
+            param = find(PARAMETER, tag_end, stop)
             while param >= 0:
-                param_tag_end = find(">", param, close)
-                value_end = find(PARAMETER_END, param, close)
+                param_tag_end = find(">", param, stop)
+                value_end = find(PARAMETER_END, param, stop)
                 if param_tag_end < 0 or value_end < param_tag_end:
                     break
                 key = _NAME_ATTRIBUTE.search(text, param, param_tag_end)
                 if key is not None:
-                    arguments[key.group(1)] = _value(text[param_tag_end + 1 : value_end])
-                param = find(PARAMETER, value_end + len(PARAMETER_END), close)
-            calls.append(ToolCall(make_call_id(), FunctionCall(named.group(1), encode_arguments(arguments))))
+                    value = _value(text[param_tag_end + 1 : value_end])
+                    if repeated is not None or key.group(1) in arguments:  # written twice: keep both
+                        repeated = repeated if repeated is not None else list(arguments.items())
+                        repeated.append((key.group(1), value))
+                    arguments[key.group(1)] = value
+                param = find(PARAMETER, value_end + len(PARAMETER_END), stop)
+            encoded = encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+            calls.append(ToolCall(make_call_id(), FunctionCall(named.group(1), encoded)))
+            starts.append(pos)
+        if close < 0:
+            return
         pos = find(INVOKE, close + len(INVOKE_END), end)
 
 
@@ -120,18 +138,30 @@ class MuseGlimmerParser(ToolCallParser):
     name = "muse_glimmer"
     start_markers = (MESSAGE, START, "to=", FUNCTION_CALLS, INVOKE)
 
-    def extract(self, text: str) -> ParsedCompletion | None:
+    def partial_calls(self, text: str, pos: int):
+        """``parse()`` of a cut-off text keeps the open invoke with its complete parameters: the certain
+        view, once a message header is in."""
+        return open_calls_view(text, pos, self._read_with_starts)
+
+    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+        starts: list[int] = []
+        if MESSAGE not in text:
+            return None, starts  # markup with no header yet: a later header would void it
+        return self.extract(text, starts), starts
+
+    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         if INVOKE not in text:
             return None
+        starts = [] if starts is None else starts
         messages = _messages(text)
         calls: list[ToolCall] = []
         if not messages:  # no framing reached us: scan everything, as vLLM does
-            _invokes(text, 0, len(text), calls)
+            _invokes(text, 0, len(text), calls, starts)
             first = min(i for i in (text.find(FUNCTION_CALLS), text.find(INVOKE)) if i >= 0)
             return ParsedCompletion(content=content_before(text, first), tool_calls=calls) if calls else None
         for _, recipient, body, end in messages:
             if recipient is not None and recipient not in _HIDDEN:
-                _invokes(text, body, end, calls)
+                _invokes(text, body, end, calls, starts)
         if not calls:
             return None
         visible = [text[body:end] for _, recipient, body, end in messages if recipient in (None, "user")]

@@ -24,6 +24,7 @@ def parse(text: str):
 
 class TestMuseGlimmerConformance(ParserConformance):
     parser_name = "muse_glimmer"
+    parameter_end = "</atem:parameter>"
     samples = [
         ParserSample(REASONING + CALL + ANSWER, [PARIS], content="Here is the forecast."),
         ParserSample(CALL, [PARIS]),
@@ -59,6 +60,37 @@ def test_values_json_when_json_else_verbatim():
     assert calls(parse(text)) == [("t.f", {"a": {"k": [1, 2]}, "b": " spaced text ", "c": True})]
 
 
-def test_truncated_invoke_is_not_a_call():
+def test_truncated_invoke_keeps_its_complete_parameters():
+    """A stream sends an invoke's name once its tag closes and each parameter once closed, so a cut-off
+    invoke stays a call with those (the cut-off value left out); cut inside its tag it is none."""
     text = '<|start|>assistant to=t.f<|message|><atem:invoke name="t.f"><atem:parameter name="a">1'
-    assert parse(text).tool_calls == [] and parse(text).content == text
+    assert calls(parse(text)) == [("t.f", {})] and parse(text).content is None
+    text = text.replace(">1", '>1</atem:parameter><atem:parameter name="b">2')
+    assert calls(parse(text)) == [("t.f", {"a": 1})]
+    assert calls(parse(text + "<|eom|>")) == [("t.f", {"a": 1})]  # ended without </atem:invoke>
+    cut = '<|start|>assistant to=t.f<|message|><atem:invoke name="t.f'
+    assert parse(cut).tool_calls == [] and parse(cut).content == cut
+
+
+def test_parameters_stream_one_by_one():
+    """Issue 21: of 20 KB in 20 parameters, >= 90 % is sent before ``</atem:invoke>``."""
+    import json
+
+    part = "\n".join(f"    line {i}: print('x' * {i}) & more" for i in range(40))[:1000]
+    body = "".join(f'<atem:parameter name="part_{i}">{part}</atem:parameter>\n' for i in range(20))
+    text = (
+        f'<|start|>assistant to=fs.write<|message|><atem:invoke name="fs.write">{body}</atem:invoke><|eom|>'
+    )
+    parser = get_hermes().parser("muse_glimmer")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert len(json.loads(final)) == 20
+    stream = parser.stream()
+    names, sent = [], ""
+    stop = text.index("</atem:invoke>")
+    for start in range(0, stop, 16):
+        for delta in stream.feed(text[start : min(start + 16, stop)]):
+            names += [p.name for p in delta.tool_calls if p.name]
+            sent += "".join(p.arguments or "" for p in delta.tool_calls)
+        if start + 16 < text.index("</atem:parameter>"):
+            assert sent in ("", "{")
+    assert names == ["fs.write"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
