@@ -1,0 +1,201 @@
+"""Call objects ``{"name": ..., "arguments": {...}}`` read so that a stream can send them as written.
+
+The same file sits in every JSON-call parser plugin (llama, mistral, jamba, phi, xlam, internlm,
+granite) so that each installs alone; it belongs in ``hermes_core.parsing_partial`` (one copy), where
+the lead moves it.
+
+The rule that makes a call certain before it ends (and that ``parse()`` of a cut-off text follows, so
+that what a stream sent is always a prefix of the whole-text result): an object that names the call
+first (``{"name": "f", "arguments": {``) is a call once its arguments object holds something, a key
+begun (``{"``) or closed (``{}``). From there the arguments are the model's text up to the last
+commit point (the rule of :func:`hermes_core.parsing_tags.head_arguments`), closed when the text stops
+or breaks. Arguments that break before their first key (``{invalid json}``) make no call: vLLM's
+``test_extract_tool_calls_invalid_json`` (tests/parser/engine/test_llama_json.py) and the shared
+``malformed_input_outputs`` case ``{"name": "func", "arguments": {`` read as content. Any other shape
+(arguments first, a string or ``null`` as arguments) counts only once the whole object is decoded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container
+from dataclasses import dataclass
+from typing import Any
+
+from hermes_core.parsing_partial import PartialCall, json_object_prefix
+from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, scan_json
+
+__all__ = [
+    "CallObject",
+    "Decide",
+    "first_marker_outside_think",
+    "read_call_list",
+    "read_call_object",
+    "skip_space",
+    "stream_view",
+]
+
+_HEAD = re.compile(
+    r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"[ \t\r\n]*,[ \t\r\n]*'
+    r'"(arguments|parameters)"[ \t\r\n]*:[ \t\r\n]*(?=\{)'
+)
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+Decide = Callable[[Any], "tuple[str, str] | None"]
+"""A format's rule for a decoded object: ``(name, encoded arguments)`` when it is a call, else ``None``."""
+
+
+def skip_space(text: str, pos: int) -> int:
+    return _SPACE.match(text, pos).end()
+
+
+@dataclass(slots=True)
+class CallObject:
+    """What :func:`read_call_object` found. ``name`` set: a call, with ``arguments + closure`` as
+    ``parse()`` gives it (``arguments`` is what a stream may send). ``end``: where reading goes on, or
+    -1 when the text stopped inside the object (with ``name`` unset: nothing certain yet)."""
+
+    name: str | None
+    arguments: str
+    closure: str
+    end: int
+    whole: bool = True
+    """False when the object broke (bad JSON) at ``end``."""
+
+    @property
+    def call(self) -> tuple[str, str] | None:
+        return None if self.name is None else (self.name, self.arguments + self.closure)
+
+
+_WAIT = CallObject(None, "", "", -1)
+
+
+def first_marker_outside_think(text: str, marker: str) -> int:
+    """The first ``marker`` not inside a ``<think>`` block (-1 while that block is open). Decided by the
+    text before the marker alone, so a later ``</think>`` (inside an argument, say) never moves it."""
+    pos = 0
+    while True:
+        found = text.find(marker, pos)
+        if found < 0:
+            return -1
+        opened = text.find("<think>", pos, found)
+        if opened < 0:
+            return found
+        closed = text.find(THINK_END, opened)
+        if closed < 0:
+            return -1
+        pos = closed + len(THINK_END)
+
+
+def read_call_object(
+    text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide, names: Container[str] | None = None
+) -> CallObject:
+    """The object opening at ``text[pos]`` (a ``{``), read as far as it is certain.
+
+    ``keys``: the argument keys a name-first head may use (``("arguments",)`` where ``parameters`` is
+    not one); ``names``: the only call names a head may have (a whitelist), else it waits for the whole
+    object and ``decide``; ``doc``: ``json_document(text)``.
+    """
+    head = _HEAD.match(text, pos)
+    if head is not None:
+        name, key = head.groups()
+        name = name.strip()
+        if name and key in keys and (names is None or name in names):
+            start = head.end()  # the arguments' ``{``
+            body = start + 1
+            if body >= len(text) or text[body] not in '"}':
+                body = skip_space(text, body)
+                if body >= len(text):
+                    return _WAIT
+                if text[body] not in '"}':
+                    return CallObject(None, "", "", body, False)  # ``{invalid json}``: not a call
+            try:  # the common case: complete arguments, then the object's ``}``
+                value, end = scan_json(doc, start)
+            except JSON_ERRORS:
+                value = None
+            if type(value) is dict:
+                if text.startswith("}", end):
+                    return CallObject(name, text[start:end], "", end + 1)
+                arguments = text[start:end]
+            else:  # cut off or broken: kept up to the last commit point (``head_arguments``' rule)
+                found = json_object_prefix(text, start)
+                arguments = text[start : found.commit]
+                if not found.complete and found.end < 0:
+                    return CallObject(name, arguments, found.closure, -1)
+                end = max(found.end, found.commit)
+                if found.closure:  # broken inside the arguments: the call keeps what was certain
+                    return CallObject(name, arguments, found.closure, end, False)
+            after = skip_space(text, end)
+            if text.startswith("}", after):
+                return CallObject(name, arguments, "", after + 1)
+            rest = json_object_prefix(text, pos)  # more keys after the arguments: where the object ends
+            return CallObject(name, arguments, "", rest.end, rest.complete)
+    opening = skip_space(text, pos + 1)
+    if opening >= len(text):
+        return _WAIT
+    if text[opening] not in '"}':  # no JSON object opens so (``{'``, bait): nothing to decode
+        return CallObject(None, "", "", opening, False)
+    try:
+        obj, end = scan_json(doc, pos)
+    except JSON_ERRORS:
+        found = json_object_prefix(text, pos)
+        return _WAIT if found.end < 0 else CallObject(None, "", "", max(found.end, pos + 1), False)
+    call = decide(obj)
+    if call is None:
+        return CallObject(None, "", "", end)
+    return CallObject(call[0], call[1], "", end)
+
+
+def read_call_list(
+    text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide, skip_others: bool = False
+) -> tuple[list[CallObject], int]:
+    """The calls in the JSON array opening at ``text[pos]`` (a ``[``) and where reading stopped.
+
+    Reading stops after the array's ``]``, at an element that is not a call (unless ``skip_others``:
+    then it is skipped), or where the JSON broke; the end is -1 when the text stopped first (the last
+    call, if any, is then open: what follows is not known yet).
+    """
+    calls: list[CallObject] = []
+    n = len(text)
+    space = _SPACE.match
+    pos = pos + 1 if text.startswith("{", pos + 1) else space(text, pos + 1).end()
+    if text.startswith("]", pos):
+        return calls, pos + 1
+    while pos < n:
+        if text[pos] != "{":
+            return calls, pos
+        found = read_call_object(text, doc, pos, keys, decide)
+        if found.name is not None:
+            calls.append(found)
+        end = found.end
+        if end < 0:
+            return calls, -1
+        if not found.whole or (found.name is None and not skip_others):
+            return calls, end
+        pos = end if end < n and text[end] not in " \t\r\n" else space(text, end).end()
+        if pos >= n:
+            return calls, -1
+        char = text[pos]
+        if char == "]":
+            return calls, pos + 1
+        if char != ",":
+            return calls, pos
+        pos = pos + 2 if text.startswith(" {", pos + 1) else space(text, pos + 1).end()
+    return calls, -1
+
+
+def stream_view(found: list[CallObject], pos: int, make_id: Callable[[], str] | None = None):
+    """``partial_calls``' answer from every call read so far: those that ended after ``pos`` (the
+    earlier ones were sent), then the open one; ``resume``: where the last one that ended ends."""
+    calls = [
+        PartialCall(c.name, c.arguments + c.closure, True, c.end)
+        if c.end >= 0
+        else PartialCall(c.name, c.arguments)
+        for c in found
+        if c.end < 0 or c.end > pos
+    ]
+    if make_id is not None:
+        for call in calls:
+            call.id = make_id()
+    closed = [c.end for c in calls if c.closed]
+    return calls, closed[-1] if closed else pos
