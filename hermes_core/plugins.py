@@ -36,7 +36,7 @@ from hermes_core import hookspecs
 from hermes_core.compat import Dist, incompatible_with_core, version_of
 from hermes_core.containment import Snapshot, contained, describe, session, undo
 from hermes_core.extension_points import BUILTIN
-from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY, install_hint
+from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY, install_hint, provider
 from hermes_core.registrar import Registrar, check_hooks, commit
 from hermes_core.registry import Entry, HermesError, Registry
 
@@ -88,7 +88,7 @@ class Hermes:
         self.pm.add_hookspecs(hookspecs)
         self._records: dict[str, PluginRecord] = {}
         self._deferred: dict[str, list[tuple[PluginRecord, Any, Any]]] = {}  # registry -> hooks to run
-        self._lock = threading.RLock()
+        self._lock, self._filling = threading.RLock(), set[str]()
         self._targets: dict[str, str] = {hook: point.attribute for hook, point in BUILTIN.items()}
         self._registries: dict[str, Registry] = {}
         for point in BUILTIN.values():  # host.tools, host.parsers, ...
@@ -274,21 +274,27 @@ class Hermes:
 
         self._run(record, "registering", step)
 
-    def _run_deferred(self, attr: str) -> None:
+    def _run_deferred(self, attr: str, name: str | None = None) -> None:
         """Run the hooks deferred to registry ``attr``'s first read, in load order, each as at load:
-        contained, all-or-nothing, a failure failing the whole plugin. Other threads wait for it."""
+        contained, all-or-nothing, a failure failing the whole plugin. For one ``name`` a first-party
+        plugin provides, that plugin's alone (first-party names never clash). Other threads wait."""
         with self._lock:
-            pending = self._deferred.pop(attr, None)
-            if pending is None:  # done, or running further up this thread's stack
+            pending = self._deferred.get(attr, [])
+            if attr in self._filling or not pending:  # done, or running further up this thread's stack
                 return
-            for record, plugin, hook_caller in pending:
-                if record.status == "ok":
-                    self._run(
-                        record,
-                        hook_caller.name,
-                        functools.partial(self._commit, [hook_caller], plugin, record),
-                    )
-            self._registries[attr].deferred = None
+            wanted = provider(attr, name) if name else None
+            batch = [p for p in pending if p[0].name == wanted] or pending
+            self._deferred[attr] = [p for p in pending if p not in batch]
+            self._filling.add(attr)
+            try:
+                for record, plugin, hook_caller in batch:
+                    if record.status == "ok":
+                        step = functools.partial(self._commit, [hook_caller], plugin, record)
+                        self._run(record, hook_caller.name, step)
+            finally:
+                self._filling.discard(attr)
+            if not self._deferred[attr]:
+                self._registries[attr].deferred = None
 
     def _commit(self, hook_callers: list[Any], plugin: Any, record: PluginRecord) -> None:
         """Stage what ``plugin``'s ``hook_callers`` register and commit it, all or nothing."""

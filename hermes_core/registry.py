@@ -60,13 +60,14 @@ class Registry(Generic[T]):
         self._aliases: dict[str, str] = {}
         self.missing_hint: Callable[[str], str] | None = None
         """Set by the host: what to install or enable for a name that is not here."""
-        self.deferred: Callable[[], None] | None = None
+        self.deferred: Callable[[str | None], None] | None = None
         """Set by the host: runs the registrations deferred until this registry is first read."""
 
-    def load_deferred(self) -> None:
-        """Run the registrations deferred until now (every read does this first)."""
+    def load_deferred(self, name: str | None = None) -> None:
+        """Run the registrations deferred until now (every read does this first); for one ``name``, the
+        host may run only those of the plugin known to provide it, and the rest when it is not there."""
         if self.deferred is not None:
-            self.deferred()
+            self.deferred(name)
 
     def check(self, entry: Entry[T]) -> None:
         """Raise :class:`NameConflict` if ``entry`` (or an alias) clashes with what is registered."""
@@ -90,12 +91,20 @@ class Registry(Generic[T]):
                 self._aliases.pop(alias, None)
 
     def _owner_of(self, key: str) -> str | None:
-        entry = self._entries.get(key) or self._entries.get(self._aliases.get(key, ""))
+        entry = self._find(key)
         return entry.plugin if entry else None
 
+    def _find(self, name: str) -> Entry[T] | None:
+        return self._entries.get(name) or self._entries.get(self._aliases.get(name, ""))
+
+    def _lookup(self, name: str) -> Entry[T] | None:
+        self.load_deferred(name)
+        if self.deferred is not None and self._find(name) is None:
+            self.load_deferred()
+        return self._find(name)
+
     def entry(self, name: str) -> Entry[T]:
-        self.load_deferred()
-        entry = self._entries.get(name) or self._entries.get(self._aliases.get(name, ""))
+        entry = self._lookup(name)
         if entry is None:
             raise UnknownName(self.unknown_message(name))
         return entry
@@ -111,8 +120,7 @@ class Registry(Generic[T]):
         return self.entry(name).load()
 
     def __contains__(self, name: str) -> bool:
-        self.load_deferred()
-        return name in self._entries or name in self._aliases
+        return self._lookup(name) is not None
 
     def names(self) -> list[str]:
         self.load_deferred()
