@@ -122,6 +122,16 @@ class _Trace:
         self.lone_wrapper.append(lone_wrapper)
 
 
+class _NoTrace(_Trace):
+    """For a whole-text parse, which needs no trace: shared, it keeps nothing."""
+
+    def add(self, start: int, lone_wrapper: bool) -> None:
+        pass
+
+
+_NO_TRACE = _NoTrace()
+
+
 class DsmlParser(ToolCallParser):
     """Calls in ``<｜DSML｜{block}>`` blocks; subclasses name the block."""
 
@@ -153,6 +163,11 @@ class DsmlParser(ToolCallParser):
         block_end = NextFinder(text, end_tag)
 
         def begins_call(marker: int) -> bool:  # an invoke head is written in the block opening here
+            first_invoke = text.find(INVOKE, marker)
+            if first_invoke < 0:
+                return False
+            if _ANY_INVOKE_HEAD.match(text, first_invoke) is not None:  # the usual case, at once
+                return text.find(end_tag, marker, first_invoke) < 0
             stop = text.find(end_tag, marker)
             return _ANY_INVOKE_HEAD.search(text, marker, stop if stop >= 0 else n) is not None
 
@@ -161,7 +176,7 @@ class DsmlParser(ToolCallParser):
             return None
         invoke_end = NextFinder(text, INVOKE_END)
         calls: list[ToolCall] = []
-        trace = _Trace() if trace is None else trace
+        trace = _NO_TRACE if trace is None else trace
         pos = first
         while pos >= 0:
             body = pos + len(start_tag)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 THINK_OPEN, THINK_END = "<think>", "</think>"
-_SHORT = 2048
+_SHORT = 4096
 
 
 def calls_start(
@@ -26,9 +26,11 @@ def calls_start(
 ) -> int:
     """The earliest occurrence of any of ``markers`` where the calls begin, or -1. ``quoted(index)``: a
     marker that is an example (in a code fence, say), never a call."""
+    # a short text without reasoning tags: the first marker that is no example (the common case, at once)
+    plain = len(text) < _SHORT and "think>" not in text
     first = -1
     for marker in markers:  # each later marker is looked for only before the one found so far
-        found = _start(text, marker, begins_call, quoted, first if first >= 0 else len(text))
+        found = _start(text, marker, begins_call, quoted, first if first >= 0 else len(text), plain)
         if found >= 0:
             first = found
     return first
@@ -40,21 +42,27 @@ def _start(
     begins_call: Callable[[int], bool],
     quoted: Callable[[int], bool] | None,
     stop: int,
+    plain: bool = False,
 ) -> int:
     """The first ``marker`` before ``stop`` that is no example, not inside an open ``<think>``, and begins
     a call or has no ``</think>`` after it. Costs a look back over the text before it, and a look through
     the rest of the text when that is short or the marker does not begin a call."""
     found = text.find(marker, 0, stop)
     while found >= 0:
-        if (quoted is None or not quoted(found)) and not _in_open_think(text, found):
-            # either test decides; the look for ``</think>`` first where the rest of the text is short
-            if len(text) - found < _SHORT:
-                if text.find(THINK_END, found) < 0 or begins_call(found):
-                    return found
-            elif begins_call(found) or text.find(THINK_END, found) < 0:
-                return found
+        if (quoted is None or not quoted(found)) and (plain or _counts(text, found, begins_call)):
+            return found
         found = text.find(marker, found + len(marker), stop)
     return -1
+
+
+def _counts(text: str, found: int, begins_call: Callable[[int], bool]) -> bool:
+    """Not inside an open ``<think>``, and a call begins here or no ``</think>`` follows. Either test
+    decides: the look for ``</think>`` goes first where the rest of the text is short."""
+    if _in_open_think(text, found):
+        return False
+    if len(text) - found < _SHORT:
+        return text.find(THINK_END, found) < 0 or begins_call(found)
+    return begins_call(found) or text.find(THINK_END, found) < 0
 
 
 def _in_open_think(text: str, index: int) -> bool:

@@ -85,8 +85,7 @@ class KimiK3Parser(ToolCallParser):
     def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
         def begins_call(marker: int) -> bool:  # a call's head is written in the channel opening here
             call = text.find(CALL_OPEN, marker)
-            stop = text.find(TOOLS_CLOSE, marker)
-            return call >= 0 and (stop < 0 or call < stop) and text.find(SEP, call, stop) >= 0
+            return call >= 0 and text.find(TOOLS_CLOSE, marker, call) < 0 and text.find(SEP, call) >= 0
 
         first = calls_start(text, (TOOLS_OPEN,), begins_call)
         if first < 0:

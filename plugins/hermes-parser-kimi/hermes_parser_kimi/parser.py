@@ -135,7 +135,7 @@ class KimiK2Parser(ToolCallParser):
         next_begin = NextFinder(text, CALL_BEGIN)
         next_argument = NextFinder(text, ARGUMENT_BEGIN)
         next_end = NextFinder(text, CALL_END)
-        next_section_ends = (NextFinder(text, SECTION_END), NextFinder(text, SECTION_END_SINGULAR))
+        next_section_ends: tuple[NextFinder, ...] = ()
         resume = pos
         pos = next_begin(pos)
         while pos >= 0:
@@ -166,6 +166,9 @@ class KimiK2Parser(ToolCallParser):
             if not closed:  # cut off: the arguments run to the next call, the section end or the text end
                 if not whole:
                     break
+                next_section_ends = next_section_ends or tuple(
+                    NextFinder(text, marker) for marker in (SECTION_END, SECTION_END_SINGULAR)
+                )
                 stops = [i for i in (nxt, *(f(arg) for f in next_section_ends)) if i >= 0]
                 end = min(stops) if stops else n
             else:
