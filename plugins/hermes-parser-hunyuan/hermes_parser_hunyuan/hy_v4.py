@@ -51,8 +51,11 @@ class HyV4Parser(ToolCallParser):
         if section is None:
             return [], pos
         end_tag = f"</tool_call{section.group(1) or ''}>"
-        calls, resume = closed_calls_view(self, text, pos, (end_tag,))
-        return calls, max(resume, section.end(), len(text) - len(end_tag) + 1)
+        resume = max(pos, section.end(), len(text) - len(end_tag) + 1)
+        if text.find(end_tag, max(pos, section.end())) < 0:
+            return [], resume  # no end tag in the new text: nothing to read
+        calls, ended = closed_calls_view(self, text, pos, (end_tag,))
+        return calls, max(ended, resume)
 
     def extract(self, text: str) -> ParsedCompletion | None:
         section = _SECTION.search(text)
