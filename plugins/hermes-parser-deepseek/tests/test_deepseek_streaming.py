@@ -81,3 +81,15 @@ def test_a_call_quoted_before_a_later_think_end_stays_a_call_once_streamed():
     quoted = "<think>" + CALLS_BEGIN + call + "</think>" + CALLS_BEGIN + call.replace("f", "g") + CALLS_END
     assert [c.function.name for c in parser.parse(quoted).tool_calls] == ["g"]
     assert_cuts_match_parse(parser, text, sizes=(1, 5))
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_an_end_marker_inside_a_string_argument_does_not_cut_the_call(name):
+    """The arguments are read from a slice up to the call end first (faster); a marker quoted inside a
+    string makes that slice fail, and the object is read from the whole text instead."""
+    parser = _parser(name)
+    arguments = json.dumps({"note": f"the format ends with {CALL_END} then more", "n": 1})
+    text = CALLS_BEGIN + LAYOUTS[name].replace(ARGUMENTS, arguments) + CALLS_END
+    call = parser.parse(text).tool_calls[0]
+    assert call.function.arguments == arguments
+    assert_cuts_match_parse(parser, text, sizes=(1, 7))

@@ -5,7 +5,7 @@ import json
 
 from hermes_parser_kimi.parser import ARGUMENT_BEGIN, CALL_BEGIN, CALL_END, SECTION_BEGIN, SECTION_END
 
-from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse
+from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse, tool_definition
 
 CONTENT = "".join(f"    value_{i} = compute('x', {{\"k\": {i}}})  # line\n" for i in range(500))[:20_000]
 ARGUMENTS = json.dumps({"path": "src/main.py", "content": CONTENT})
@@ -60,8 +60,7 @@ def test_a_bare_counter_streams_when_the_request_has_one_tool_and_waits_when_sev
     cut = text.find("Tokyo")
     named = [p.name for p in _fed(_parser([WEATHER_TOOL]).stream(), text[:cut], size=1) if p.name]
     assert named == ["get_weather"]
-    other = {"type": "function", "function": {"name": "read_file", "parameters": {"type": "object"}}}
-    two = _parser([WEATHER_TOOL, other])
+    two = _parser([WEATHER_TOOL, tool_definition("read_file", {"path": {"type": "string"}})])
     assert not [p for p in _fed(two.stream(), text[:cut], size=1) if p.name]  # the arguments decide
     assert_cuts_match_parse(two, text, sizes=(1, 7))
 
@@ -119,3 +118,16 @@ def test_k3_every_prefix_parses_to_what_was_streamed():
             streamed = "".join(p.arguments or "" for p in sent if p.index == index)
             assert call.function.arguments.startswith(streamed), (text[:cut], streamed)
     assert json.loads(parser.parse(text).tool_calls[0].function.arguments) == {"a": "again", "n": 12}
+
+
+def test_an_end_marker_inside_a_string_argument_does_not_cut_the_call():
+    """Arguments are read from a slice up to the call end first (faster); a quoted end marker makes that
+    slice fail, and the object is read from the whole text instead."""
+    arguments = json.dumps({"note": f"ends with {CALL_END} then more", "n": 1}, ensure_ascii=False)
+    text = SECTION_BEGIN + _call("functions.f:0", arguments) + _call("functions.g:1", "{}") + SECTION_END
+    parser = _parser()
+    assert [(c.function.name, c.function.arguments) for c in parser.parse(text).tool_calls] == [
+        ("f", arguments),
+        ("g", "{}"),
+    ]
+    assert_cuts_match_parse(parser, text, sizes=(1, 7))
