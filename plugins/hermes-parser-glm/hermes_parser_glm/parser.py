@@ -53,11 +53,12 @@ _PAIR = re.compile(r"[ \t\r\n]*<arg_key>([^<]*)</arg_key>[ \t\r\n]*<arg_value>")
 _SPACE = re.compile(r"[ \t\r\n]*")
 
 
-def calls_start(text: str) -> int:
+def calls_start(text: str, fallback: bool = True) -> int:
     """Where the calls begin: the first ``<tool_call>`` outside a ``<think>`` block whose name was complete
     before any ``</think>`` came (a call that began is never taken back by a later ``</think>``: a stream
     sent it, and vLLM's GLM-4.7 engine ends the reasoning at a tool call); a call quoted inside an open
-    ``<think>``, or cut by ``</think>`` before its name ended, is reasoning. None such: the first one.
+    ``<think>``, or cut by ``</think>`` before its name ended, is reasoning. None such: the first one
+    (calls quoted in reasoning count when none follows), or -1 when not ``fallback`` (a stream's view).
     """
     first = text.find(TOOL_CALL)
     if first < 0 or first > text.rfind(THINK_END):
@@ -84,7 +85,7 @@ def calls_start(text: str) -> int:
         if text.find(KEY, pos + step, stop) >= 0 or text.find(TOOL_CALL_END, pos + step, stop) >= 0:
             return pos
         pos = following
-    return first
+    return first if fallback else -1
 
 
 class Glm47Parser(ToolCallParser):
@@ -113,6 +114,8 @@ class Glm47Parser(ToolCallParser):
 
     def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
         starts: list[int] = []
+        if calls_start(text, fallback=False) < 0:
+            return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
         return self.extract(text, starts), starts
 
     def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:

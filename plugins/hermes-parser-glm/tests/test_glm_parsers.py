@@ -3,8 +3,8 @@ import json
 from hermes_parser_glm.parser import Glm45Parser, Glm47Parser
 from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
 
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
 from hermes_testkit.parser_helpers import decoded_calls as calls
-from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 TOOLS = [
@@ -220,6 +220,11 @@ def test_a_call_that_began_is_not_taken_back_by_a_later_think_end():
     assert calls(parsed) == [("b", {})] and parsed.content == "<think>quoting " + call + "</think>Sure."
     # cut by ``</think>`` before its name ended: reasoning
     assert calls(Glm47Parser().parse("<tool_call>a</think>" + later)) == [("b", {})]
+    # a call quoted in reasoning is not sent while no call follows: a later one would void it
+    text = "<think>x" + call + "<think>y</think>" + later
+    assert calls(Glm47Parser().parse(text)) == [("b", {})]
+    assert calls(Glm47Parser().parse(text[: text.index("</think>") + 8])) == [("a", {"k": 1})]
+    assert_cuts_match_parse(Glm47Parser(), text, seed=5)
 
 
 def _share_streamed_before(parser, text: str, marker: str) -> float:

@@ -18,10 +18,11 @@ THINK = "<think>"
 THINK_END = "</think>"
 
 
-def calls_start(text: str, marker: str, began: Callable[[str, int, int], bool]) -> int:
+def calls_start(text: str, marker: str, began: Callable[[str, int, int], bool], fallback: bool = True) -> int:
     """The first ``marker`` outside an explicit ``<think>`` block for which ``began(text, at, stop)``
     (its call's name is complete before ``stop``: the next ``</think>``), or with no ``</think>`` after
-    it; else the first ``marker`` (as before: one after the last ``</think>`` wins); -1 without one."""
+    it; else the first ``marker`` (as before: calls quoted in reasoning count when none follows it), or
+    -1 when not ``fallback`` (a stream's view: a later call would void those); -1 without one."""
     first = text.find(marker)
     if first < 0 or first > text.rfind(THINK_END):
         return first  # no ``</think>`` after it (the common case): one scan
@@ -42,4 +43,4 @@ def calls_start(text: str, marker: str, began: Callable[[str, int, int], bool]) 
         if think_end < 0 or began(text, pos, think_end):
             return pos
         pos = text.find(marker, pos + len(marker))
-    return first
+    return first if fallback else -1

@@ -71,7 +71,7 @@ class MinimaxM1Parser(ToolCallParser):
         """Name-first lines as they are written; a line of any other shape holds the view until it ends."""
         if text.rfind("<think>") > text.rfind("</think>"):
             return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
-        lines = list(self._calls(text, calls_start(text, BLOCK, _any_block), whole=False))
+        lines = self._calls(text, calls_start(text, BLOCK, _any_block, fallback=False), whole=False)
         done = bisect_left([line[3] for line in lines], pos) if pos > 0 else 0
         out: list[PartialCall] = []
         resume = pos

@@ -88,6 +88,8 @@ class MinimaxM2Parser(ToolCallParser):
 
     def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
         starts: list[int] = []
+        if calls_start(text, BLOCK, _invoke_named, fallback=False) < 0:
+            return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
         return self.extract(text, starts), starts
 
     def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:

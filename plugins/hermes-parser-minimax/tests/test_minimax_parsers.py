@@ -181,6 +181,11 @@ def test_m2_a_call_that_began_is_not_taken_back_by_a_later_think_end():
     parsed = MinimaxM2Parser().parse("<think>quoting " + first + "</think>Sure." + later)
     assert calls(parsed) == [("b", {})] and parsed.content == "<think>quoting " + first + "</think>Sure."
     assert calls(MinimaxM2Parser().parse("<minimax:tool_call><inv</think>" + later)) == [("b", {})]
+    # a block quoted in reasoning is not sent while no call follows: a later one would void it
+    text = "<think>x" + first + "<think>y</think>" + later
+    assert calls(MinimaxM2Parser().parse(text)) == [("b", {})]
+    assert calls(MinimaxM2Parser().parse(text[: text.index("</think>") + 8])) == [("a", {})]
+    assert_cuts_match_parse(MinimaxM2Parser(), text, seed=5)
 
 
 def test_m2_20kb_call_streams_parameter_by_parameter():
