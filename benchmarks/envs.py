@@ -8,7 +8,9 @@ calling the ``python`` tool (the program really runs in the episode's own local 
 scored. Served: ``hermes env serve gsm8k`` in a child process, 32 concurrent sessions through openenv-core's
 ``GenericEnvClient`` (one WebSocket session each, as a trainer's workers would hold them). In-process: the
 same episodes through :class:`hermes_envs.episode.Episode`, 32 at once on one event loop. Both measured in
-this run; the ratio is served / in-process.
+this run; the ratio is served / in-process. Where ``hermes-envs-verifiers`` is installed (its own venv:
+verifiers pins openai<3), the same episodes also run through verifiers' own evaluation (``run_eval``, what
+``vf-eval`` runs; 32 at once), the model a scripted OpenAI server, and its ratio to in-process is printed.
 """
 
 from __future__ import annotations
@@ -99,6 +101,44 @@ def served(episodes: int, url: str) -> tuple[float, list[float]]:
     return elapsed, rewards
 
 
+def through_verifiers(episodes: int) -> tuple[float, list[float]] | None:
+    """The episodes as GSM8K test tasks 0..N-1 of ``vf-eval hermes-envs-verifiers``; ``None`` without it."""
+    try:
+        from verifiers.v1.cli.eval.runner import run_eval
+        from verifiers.v1.configs.cli.eval import EvalConfig
+    except ImportError:
+        return None
+    from hermes_env_gsm8k.environment import GSM8K
+
+    from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
+
+    rows = GSM8K().rows("test")[:episodes]
+
+    def respond(body: dict) -> Reply:
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        index = next(i for i, row in enumerate(rows) if row["question"] in str(user))
+        turn = messages(rows[index]["gold"], index)[sum(m["role"] == "assistant" for m in body["messages"])]
+        return Reply(content=turn["content"], tool_calls=turn.get("tool_calls") or [])
+
+    with ScriptedOpenAIServer() as server, tempfile.TemporaryDirectory() as out:
+        server.responder = respond
+        config = EvalConfig(
+            env={"taskset": {"id": "hermes-envs-verifiers", "environment": "gsm8k", "split": "test"}},
+            select={"limit": episodes},
+            max_concurrent=CONCURRENCY,
+            model=server.model,
+            client={"base_url": server.base_url, "api_key_var": "HERMES_BENCH_NO_KEY"},
+            rich=None,
+            push=False,
+            output_dir=out,
+        )
+        started = time.perf_counter()
+        records = asyncio.run(run_eval(config))
+        elapsed = time.perf_counter() - started
+    traces = sorted((t for r in records for t in r.traces), key=lambda t: t.task.data.idx)
+    return elapsed, [t.reward for t in traces]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="32 episodes each way")
@@ -111,6 +151,7 @@ def main() -> None:
     from hermes_testkit.env_adapters import served_environment
 
     expected = [1.0 if i % 2 == 0 else 0.0 for i in range(episodes)]
+    in_process(CONCURRENCY)  # warm-up, as for the served leg: first imports, first sandboxes
     local_seconds, local_rewards = in_process(episodes)
     assert local_rewards == expected, "in-process rewards differ from the script"
     with served_environment("gsm8k", "--max-sessions", str(2 * CONCURRENCY)) as url:
@@ -126,6 +167,16 @@ def main() -> None:
         f"  hermes env serve + GenericEnvClient:      {served_rate:8.1f} episodes/s ({served_seconds:.1f} s)"
     )
     print(f"  ratio served / in-process:                {served_rate / local_rate:8.2f}")
+    verifiers = through_verifiers(CONCURRENCY) and through_verifiers(episodes)  # after a warm-up
+    if verifiers is None:
+        print("  verifiers: not installed here (hermes-envs-verifiers has its own venv)")
+        return
+    verifiers_seconds, verifiers_rewards = verifiers
+    assert verifiers_rewards == expected, "verifiers rewards differ from the script"
+    verifiers_rate = episodes / verifiers_seconds
+    rate = f"{verifiers_rate:8.1f} episodes/s ({verifiers_seconds:.1f} s)"
+    print(f"  verifiers run_eval (hermes-envs-verifiers): {rate}")
+    print(f"  ratio verifiers / in-process:               {verifiers_rate / local_rate:8.2f}")
 
 
 if __name__ == "__main__":
