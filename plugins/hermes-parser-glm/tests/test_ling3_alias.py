@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from hermes_core.plugins import get_hermes
-from hermes_testkit.parser_helpers import tool_definition
+from hermes_testkit.parser_helpers import WEATHER_TOOL
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
-TOOLS = [tool_definition("get_weather", {"city": {"type": "string"}, "days": {"type": "integer"}})]
+TOOLS = [WEATHER_TOOL]
 THINK_THEN_CALL = (
     "<think>The user wants the weather.</think>Checking."
     "<tool_call>get_weather<arg_key>city</arg_key><arg_value>Hangzhou</arg_value>"

@@ -6,7 +6,7 @@ import pytest
 from hermes_parser_step.step3 import Step3Parser
 from hermes_parser_step.step3p5 import Step3p5Parser
 
-from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
+from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse, tool_definition
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -35,7 +35,7 @@ STEP3P5_PARALLEL = (
     "<parameter=days>3</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=get_time>\n"
     "<parameter=timezone>Europe/Paris</parameter>\n</function>\n</tool_call>"
 )
-TOOLS = [tool_definition("get_weather", {"city": {"type": "string"}, "days": {"type": "integer"}})]
+TOOLS = [WEATHER_TOOL]
 EDIT_TOOLS = [
     tool_definition(
         "edit_file",
