@@ -72,7 +72,7 @@ class KimiK2Parser(ToolCallParser):
     call_end_markers = (CALL_END,)  # a call that ended is sent at once when streaming
 
     def _first(self, text: str) -> int:
-        """The section marker (either spelling), or a bare call block."""
+        """The section marker (either spelling) or a bare call block, whichever comes first."""
 
         def begins_call(marker: int) -> bool:  # its first block's arguments have begun, or it is closed
             start = text.find(CALL_BEGIN, marker)
@@ -86,11 +86,8 @@ class KimiK2Parser(ToolCallParser):
             end = text.find(CALL_END, start)
             return end >= 0 and (nxt < 0 or end < nxt)
 
-        for markers in (self.start_markers[:2], self.start_markers[2:]):
-            first = calls_start(text, markers, begins_call)
-            if first >= 0:
-                return first
-        return -1
+        # the earliest of them: a stream may have sent a bare block's call before a section marker came
+        return calls_start(text, self.start_markers, begins_call)
 
     def extract(self, text: str) -> ParsedCompletion | None:
         first = self._first(text)
