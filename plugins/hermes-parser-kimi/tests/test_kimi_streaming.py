@@ -131,3 +131,12 @@ def test_an_end_marker_inside_a_string_argument_does_not_cut_the_call():
         ("g", "{}"),
     ]
     assert_cuts_match_parse(parser, text, sizes=(1, 7))
+
+
+def test_a_bare_block_before_a_section_marker_stays_a_call():
+    """The stream sends a bare block's call before any section marker is written: a section marker that
+    comes later does not turn it into content."""
+    text = _call("functions.f:0", '{"a": 1}') + SECTION_BEGIN + _call("functions.g:1", "{}") + SECTION_END
+    parser = _parser()
+    assert [c.function.name for c in parser.parse(text).tool_calls] == ["f", "g"]
+    assert_cuts_match_parse(parser, text, sizes=(1, 7))
