@@ -17,6 +17,7 @@ or breaks. Arguments that break before their first key (``{invalid json}``) make
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass
@@ -37,8 +38,11 @@ __all__ = [
 
 _HEAD = re.compile(
     r'\{[ \t\r\n]*"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"[ \t\r\n]*,[ \t\r\n]*'
-    r'"(arguments|parameters)"[ \t\r\n]*:[ \t\r\n]*(?=\{)'
+    r'"(arguments|parameters)"[ \t\r\n]*:[ \t\r\n]*(?=[{"])'
 )
+# a JSON string's body as far as it is complete (no cut escape), and a cut escape at the very end
+_STRING_BODY = re.compile(r'(?:[^"\\\x00-\x1f]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+_CUT_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?")
 _SPACE = re.compile(r"[ \t\r\n]*")
 
 Decide = Callable[[Any], "tuple[str, str] | None"]
@@ -88,48 +92,49 @@ def first_marker_outside_think(text: str, marker: str) -> int:
 
 
 def read_call_object(
-    text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide, names: Container[str] | None = None
+    text: str,
+    doc: str,
+    pos: int,
+    keys: tuple[str, ...],
+    decide: Decide,
+    names: Container[str] | None = None,
+    string_arguments: bool = False,
 ) -> CallObject:
     """The object opening at ``text[pos]`` (a ``{``), read as far as it is certain.
 
     ``keys``: the argument keys a name-first head may use (``("arguments",)`` where ``parameters`` is
     not one); ``names``: the only call names a head may have (a whitelist), else it waits for the whole
-    object and ``decide``; ``doc``: ``json_document(text)``.
+    object and ``decide``; ``string_arguments``: arguments written as a JSON string that holds an object
+    (``"arguments": "{\\"a\\": 1}"``, vLLM's granite4 test) stream too, the object as written inside
+    the string; ``doc``: ``json_document(text)``.
     """
     head = _HEAD.match(text, pos)
     if head is not None:
         name, key = head.groups()
         name = name.strip()
         if name and key in keys and (names is None or name in names):
-            start = head.end()  # the arguments' ``{``
-            body = start + 1
-            if body >= len(text) or text[body] not in '"}':
-                body = skip_space(text, body)
-                if body >= len(text):
+            start = head.end()  # the arguments' ``{`` (or ``"``)
+            if text[start] == "{":
+                opens = _opens(text, start)
+                if opens < 0:
+                    return _WAIT if opens == -1 else CallObject(None, "", "", start + 1, False)
+                arguments, closure, end, state = _object(text, doc, start)
+                if state == _CUT:
+                    return CallObject(name, arguments, closure, -1)
+                if state == _BROKEN:  # the call keeps what was certain
+                    return CallObject(name, arguments, closure, end, False)
+                if text.startswith("}", end):  # the common case: the object ends with its arguments
+                    return CallObject(name, arguments, "", end + 1)
+                return _rest(text, pos, name, arguments, "", end)
+            if string_arguments:
+                found = _string_object(text, doc, start)
+                if found is _WAIT:
                     return _WAIT
-                if text[body] not in '"}':
-                    return CallObject(None, "", "", body, False)  # ``{invalid json}``: not a call
-            try:  # the common case: complete arguments, then the object's ``}``
-                value, end = scan_json(doc, start)
-            except JSON_ERRORS:
-                value = None
-            if type(value) is dict:
-                if text.startswith("}", end):
-                    return CallObject(name, text[start:end], "", end + 1)
-                arguments = text[start:end]
-            else:  # cut off or broken: kept up to the last commit point (``head_arguments``' rule)
-                found = json_object_prefix(text, start)
-                arguments = text[start : found.commit]
-                if not found.complete and found.end < 0:
-                    return CallObject(name, arguments, found.closure, -1)
-                end = max(found.end, found.commit)
-                if found.closure:  # broken inside the arguments: the call keeps what was certain
-                    return CallObject(name, arguments, found.closure, end, False)
-            after = skip_space(text, end)
-            if text.startswith("}", after):
-                return CallObject(name, arguments, "", after + 1)
-            rest = json_object_prefix(text, pos)  # more keys after the arguments: where the object ends
-            return CallObject(name, arguments, "", rest.end, rest.complete)
+                if found is not None:
+                    arguments, closure, end = found
+                    if end < 0:
+                        return CallObject(name, arguments, closure, -1)
+                    return _rest(text, pos, name, arguments, closure, end)
     opening = skip_space(text, pos + 1)
     if opening >= len(text):
         return _WAIT
@@ -146,8 +151,87 @@ def read_call_object(
     return CallObject(call[0], call[1], "", end)
 
 
+_COMPLETE, _CUT, _BROKEN = 0, 1, 2
+
+
+def _opens(text: str, start: int) -> int:
+    """After the ``{`` at ``start``: 1 when a key begins or the object closes (the call is certain), -1
+    when the text stops first, -2 when anything else follows (``{invalid json}``: no call)."""
+    body = start + 1
+    if body < len(text) and text[body] in '"}':
+        return 1
+    body = skip_space(text, body)
+    if body >= len(text):
+        return -1
+    return 1 if text[body] in '"}' else -2
+
+
+def _object(text: str, doc: str, start: int) -> tuple[str, str, int, int]:
+    """The arguments object at ``text[start]``: ``(as written, closure, end, state)``; cut off or broken,
+    kept up to its last commit point (the rule of ``head_arguments``)."""
+    try:
+        value, end = scan_json(doc, start)
+    except JSON_ERRORS:
+        value = None
+    if type(value) is dict:
+        return text[start:end], "", end, _COMPLETE
+    found = json_object_prefix(text, start)
+    arguments = text[start : found.commit]
+    if not found.complete and found.end < 0:
+        return arguments, found.closure, -1, _CUT
+    return arguments, found.closure, max(found.end, found.commit), _BROKEN if found.closure else _COMPLETE
+
+
+def _string_object(text: str, doc: str, start: int):
+    """String-encoded arguments at ``text[start]`` (a ``"``): ``(object as written inside, closure, end of
+    the string or -1)``, ``_WAIT``, or ``None`` when the string does not hold an object (read whole)."""
+    try:
+        value, end = scan_json(doc, start)
+    except JSON_ERRORS:
+        value = None
+    if type(value) is str:
+        inner = value
+    else:
+        body = _STRING_BODY.match(text, start + 1)
+        rest = text[body.end() : body.end() + 6]
+        inner = json.loads('"' + body.group() + '"')
+        if rest and not (body.end() + len(rest) == len(text) and _CUT_ESCAPE.fullmatch(rest)):
+            end = body.end()  # broken (a raw control character, a bad escape): final where it broke
+        else:
+            end = -1  # cut off: a high surrogate may still get its pair
+            if inner and "\ud800" <= inner[-1] <= "\udbff":
+                inner = inner[:-1]
+    first = skip_space(inner, 0)
+    if first >= len(inner):
+        return _WAIT if end < 0 else None
+    if inner[first] != "{":
+        return None
+    opens = _opens(inner, first)
+    if opens == -1 and end < 0:
+        return _WAIT
+    if opens < 0:
+        return None
+    arguments, closure, _, _ = _object(inner, inner, first)
+    return arguments, closure, end
+
+
+def _rest(text: str, pos: int, name: str, arguments: str, closure: str, end: int) -> CallObject:
+    """The call whose arguments end at ``end``: where its object ends (more keys may follow)."""
+    after = skip_space(text, end)
+    if text.startswith("}", after):
+        return CallObject(name, arguments, closure, after + 1)
+    rest = json_object_prefix(text, pos)
+    return CallObject(name, arguments, closure, rest.end, rest.complete)
+
+
 def read_call_list(
-    text: str, doc: str, pos: int, keys: tuple[str, ...], decide: Decide, skip_others: bool = False
+    text: str,
+    doc: str,
+    pos: int,
+    keys: tuple[str, ...],
+    decide: Decide,
+    skip_others: bool = False,
+    string_arguments: bool = False,
 ) -> tuple[list[CallObject], int]:
     """The calls in the JSON array opening at ``text[pos]`` (a ``[``) and where reading stopped.
 
@@ -164,7 +248,7 @@ def read_call_list(
     while pos < n:
         if text[pos] != "{":
             return calls, pos
-        found = read_call_object(text, doc, pos, keys, decide)
+        found = read_call_object(text, doc, pos, keys, decide, None, string_arguments)
         if found.name is not None:
             calls.append(found)
         end = found.end

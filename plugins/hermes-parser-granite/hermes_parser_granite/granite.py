@@ -51,7 +51,9 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
     if found is None:
         return -1, []
     start, array = found
-    return start, read_call_list(text, json_document(text), array, KEYS, strict_decide)[0]
+    return start, read_call_list(
+        text, json_document(text), array, KEYS, strict_decide, string_arguments=True
+    )[0]
 
 
 def _array_start(text: str) -> tuple[int, int] | None:

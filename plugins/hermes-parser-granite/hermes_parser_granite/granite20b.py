@@ -61,7 +61,7 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
         body = skip_space(text, pos + len(BOT))
         if not text.startswith("{", body):
             break
-        found = read_call_object(text, doc, body, KEYS, strict_decide)
+        found = read_call_object(text, doc, body, KEYS, strict_decide, string_arguments=True)
         if found.name is None:
             break
         calls.append(found)

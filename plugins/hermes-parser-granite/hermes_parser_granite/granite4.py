@@ -61,7 +61,7 @@ def _read(text: str) -> tuple[list[CallObject], list[str]]:
         body = skip_space(text, start + len(TC_START))
         if not text.startswith("{", body):
             break
-        found = read_call_object(text, doc, body, KEYS, strict_decide)
+        found = read_call_object(text, doc, body, KEYS, strict_decide, string_arguments=True)
         if found.name is None:
             cut = n if found.end < 0 else cut  # cut off before it is certain: not content yet
             break

@@ -81,3 +81,23 @@ def test_a_cut_off_call_keeps_what_was_certain(name):
     assert calls(get_hermes().parser(name).parse(text)) == [("a", {"x": 1, "y": "tex"})]
     before_a_key = head + '{"name": "a", "arguments": {'
     assert get_hermes().parser(name).parse(before_a_key).tool_calls == []  # vLLM's malformed case
+
+
+def test_string_encoded_arguments_stream_as_written_inside_the_string():
+    """vLLM's granite4 test writes the arguments as a JSON string holding the object
+    (``create_complex_input(True)``): the object inside streams too, decoded as it comes (an escape or a
+    surrogate pair cut in two is held back), and parse() gives that object as written."""
+    inner = json.dumps({"path": "src/main.py", "content": CODE + " 😀"}, ensure_ascii=True)
+    text = f'<tool_call> {{"name": "write_file", "arguments": {json.dumps(inner)}}} </tool_call>'
+    parser = get_hermes().parser("granite4")
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final == inner
+    names, sent = fed(parser, text, text.index("path"))
+    assert names == ["write_file"] and sent == "{"
+    names, sent = fed(parser, text, text.rindex("}") - 2)
+    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert_cuts_match_parse(parser, text, sizes=(997,), random_cuts=40, seed=3)
+    cut = '<tool_call> {"name": "a", "arguments": "{\\"x\\": 1, \\"y\\": \\"t\\u00e9\\ud83d'
+    assert calls(parser.parse(cut)) == [("a", {"x": 1, "y": "té"})]
+    for text in ['<tool_call> {"name": "a", "arguments": "not json"} </tool_call>']:
+        assert json.loads(parser.parse(text).tool_calls[0].function.arguments) == "not json"  # vLLM's dumps

@@ -76,4 +76,4 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
     array = skip_space(text, start + len(START))
     if not text.startswith("[", array):
         return start, []
-    return start, read_call_list(text, json_document(text), array, _KEYS, _decide)[0]
+    return start, read_call_list(text, json_document(text), array, _KEYS, _decide, string_arguments=True)[0]

@@ -128,7 +128,7 @@ def _read_calls(text: str, pos: int) -> tuple[list[tuple[int, CallObject]], bool
     match = search(text, pos)
     while match is not None:
         start = match.start()
-        found = read_call_object(text, doc, start, _KEYS, _decide)
+        found = read_call_object(text, doc, start, _KEYS, _decide, string_arguments=True)
         if found.name is not None:
             calls.append((start, found))
         if found.end < 0:

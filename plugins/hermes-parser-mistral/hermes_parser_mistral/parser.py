@@ -167,13 +167,13 @@ def _segment(scan: _Scan, pos: int, out: list[CallObject]) -> int:
             return pos
         ch = text[pos]
         if ch == "[":  # pre-v11 array: element by element, so a cut-off one keeps what was certain
-            calls, end = read_call_list(text, doc, pos, _KEYS, _decide, skip_others=True)
+            calls, end = read_call_list(text, doc, pos, _KEYS, _decide, True, string_arguments=True)
             out.extend(calls)
             return end
         if ch == "{":  # a bare object instead of an array (vLLM fails on it)
             if _OBJECT_START.match(text, pos) is None:
                 return -1 if _skip_space(text, pos + 1, n) >= n else pos + 1
-            found = read_call_object(text, doc, pos, _KEYS, _decide)
+            found = read_call_object(text, doc, pos, _KEYS, _decide, string_arguments=True)
             if found.name is not None:
                 out.append(found)
             if found.end < 0 or found.name is None or not found.whole:

@@ -105,7 +105,7 @@ def _read(text: str) -> tuple[int, int, list[CallObject]] | None:
         if text[array] != "[":
             pos = begin + max(len(marker), 1)
             continue
-        calls, end = read_call_list(text, doc, array, _KEYS, _decide, skip_others=True)
+        calls, end = read_call_list(text, doc, array, _KEYS, _decide, True, string_arguments=True)
         if calls or end < 0:
             closer = _CLOSERS.get(marker)
             close = text.find(closer, end) if closer and end >= 0 else -1
