@@ -29,50 +29,48 @@ __all__ = [
     "calls_start",
     "calls_view",
     "could_be_json",
-    "encode_pair",
     "extract_calls",
     "held_suffix",
-    "open_string_pair",
 ]
 
 _encode_string = json.encoder.encode_basestring  # ensure_ascii=False, as encode_arguments
 _encode_other = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def encode_pair(key: str, value: Any) -> str:
-    """``"key": value`` as the core's encoder writes it inside an object."""
-    if type(value) is str:
-        return _encode_string(key) + ": " + _encode_string(value)
-    return _encode_string(key) + ": " + _encode_other(value)
-
-
-def open_string_pair(key: str, certain: str) -> str:
-    """``"key": "certain`` (no closing quote): a string value still being written."""
-    return _encode_string(key) + ": " + _encode_string(certain)[:-1]
-
-
 @dataclass(slots=True)
 class ArgumentsText:
-    """One call's arguments as read so far: complete pairs, the string pair the text stops inside (as
-    ``parse()`` gives it and its certain part), and ``end``: where the call's text ends (-1 while the
-    text stops inside the call)."""
+    """One call's arguments as read so far, as pieces of JSON text: the complete pairs, the string pair
+    the text stops inside (as ``parse()`` gives it, and its certain part), and ``end``: where the call's
+    text ends (-1 while the text stops inside the call). Joined once, the way the core's encoder joins."""
 
-    pairs: list[str] = field(default_factory=list)
-    tail: str = ""
-    certain_tail: str = ""
+    pieces: list[str] = field(default_factory=list)
+    tail: list[str] = field(default_factory=list)
+    certain_tail: list[str] = field(default_factory=list)
     end: int = -1
+
+    def add(self, key: str, value: Any) -> None:
+        """A complete ``key: value`` pair."""
+        if self.pieces:
+            self.pieces.append(", ")
+        encoded = _encode_string(value) if type(value) is str else _encode_other(value)
+        self.pieces += (_encode_string(key), ": ", encoded)
+
+    def open_string(self, key: str, value: str, certain: str | None = None) -> None:
+        """The text stops inside the string ``value`` of ``key``; ``certain``: the part of it no later text
+        changes (``None``: none, the pair is not sent before the call ends)."""
+        separator = ", " if self.pieces else ""
+        key = _encode_string(key)
+        self.tail = [separator, key, ": ", _encode_string(value)]
+        if certain is not None:
+            self.certain_tail = [separator, key, ": ", _encode_string(certain)[:-1]]
 
     def final(self) -> str:
         """The arguments ``parse()`` gives."""
-        pairs = [*self.pairs, self.tail] if self.tail else self.pairs
-        return "{" + ", ".join(pairs) + "}"
+        return "".join(["{", *self.pieces, *self.tail, "}"])
 
     def certain(self) -> str:
         """The prefix of :meth:`final` that no later text changes (no closing brace)."""
-        text = "{" + ", ".join(self.pairs)
-        if self.certain_tail:
-            text += (", " if self.pairs else "") + self.certain_tail
-        return text
+        return "".join(["{", *self.pieces, *self.certain_tail])
 
 
 def held_suffix(text: str, end: int, markers: tuple[str, ...]) -> int:
@@ -124,7 +122,7 @@ def calls_start(text: str, marker: str, name: re.Pattern[str]) -> int:
     is never taken back (a call quoted in Qwen3-style reasoning, with no opening tag, counts, as vLLM's
     tool parsers count it when no reasoning parser runs first)."""
     found = text.find(marker)
-    if found < 0 or ("<think>" not in text and "</think>" not in text):
+    if found < 0 or text.rfind("think>") < 0:  # neither ``<think>`` nor ``</think>`` (one look)
         return found
     opens = [m.start() for m in re.finditer("<think>", text)]
     closes = [m.start() for m in re.finditer("</think>", text)]

@@ -25,10 +25,8 @@ from hermes_parser_gemma.arguments import (
     ArgumentsText,
     calls_view,
     could_be_json,
-    encode_pair,
     extract_calls,
     held_suffix,
-    open_string_pair,
 )
 
 START = "<start_function_call>"
@@ -133,7 +131,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
             if end < 0:
                 _open_string(found, key, text, opened, stop, final)
                 return found
-            found.pairs.append(encode_pair(key, _decode(text[opened:end], bare=False)))
+            found.add(key, _decode(text[opened:end], bare=False))
             pos = end + len(ESCAPE)
             continue
         try:
@@ -142,7 +140,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
             return found
         if pos >= stop and not final and text[value_start] not in "{[":
             return found  # a bare value at the very end may go on (``1`` -> ``12``)
-        found.pairs.append(encode_pair(key, value))
+        found.add(key, value)
     return found
 
 
@@ -152,12 +150,11 @@ def _open_string(found: ArgumentsText, key: str, text: str, opened: int, stop: i
     if final:
         value = text[opened:stop]
         if not could_be_json(value):
-            found.tail = encode_pair(key, value)
+            found.open_string(key, value)
         return
     certain = text[opened : stop - held_suffix(text, stop, (ESCAPE, "}" + END))]
     if not could_be_json(certain):
-        found.tail = encode_pair(key, text[opened:stop])
-        found.certain_tail = open_string_pair(key, certain)
+        found.open_string(key, text[opened:stop], certain)
 
 
 class FunctionGemmaParser(ToolCallParser):

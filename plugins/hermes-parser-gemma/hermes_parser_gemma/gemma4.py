@@ -28,10 +28,8 @@ from hermes_core.parsing import ParsedCompletion, ToolCallParser
 from hermes_parser_gemma.arguments import (
     ArgumentsText,
     calls_view,
-    encode_pair,
     extract_calls,
     held_suffix,
-    open_string_pair,
 )
 
 TOOL_CALL_START = "<|tool_call>"
@@ -183,19 +181,17 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
                 opened = i + len(STRING_DELIM)
                 close = text.find(STRING_DELIM, opened)
                 if close < 0:  # the text stops inside the string: it takes the rest (vLLM)
-                    found.tail = encode_pair(key, text[opened:])
-                    found.certain_tail = open_string_pair(
-                        key, text[opened : n - held_suffix(text, n, (STRING_DELIM,))]
-                    )
+                    certain = text[opened : n - held_suffix(text, n, (STRING_DELIM,))]
+                    found.open_string(key, text[opened:], certain)
                     return found
-                found.pairs.append(encode_pair(key, text[opened:close]))
+                found.add(key, text[opened:close])
                 i = close + len(STRING_DELIM)
                 continue
             value_start = i
             value, i = reader.value(i, 1, "}")
             if i >= n and not final and text[value_start] not in "{[":
                 return found  # a bare value at the very end may go on (``1`` -> ``12``)
-            found.pairs.append(encode_pair(key, value))
+            found.add(key, value)
     except _Malformed as error:
         found.end = error.pos if error.pos < n else -1
         return found
