@@ -186,7 +186,7 @@ class _DeepSeekParser(ToolCallParser):
             sep = next_sep(start)
             head = _head(text, start, sep) if sep != -1 and find(_CALL_PREFIX, start, sep) == -1 else None
             if head is not None:
-                limit = next_end(head[1]) if whole else -1
+                limit = next_end(head[1]) if whole and not text.isascii() else -1
                 arguments, closure, end, ended = head_arguments_before(text, doc, head[1], limit)
                 if closure and doc is text:
                     doc = json_document(text)

@@ -3,7 +3,8 @@
 The DeepSeek and Kimi markers hold characters beyond Latin-1 (full-width bars, or the K2 section marker
 next to CJK content), so the completion is a 2-byte string and the JSON scanner reads it about 1.5x slower
 than the 1-byte copy a slice of ASCII arguments gives. Scanning ``text[start:limit]`` first gives the same
-object (the scanner reads the same characters and stops at the object's end) at the cost of one copy.
+object (the scanner reads the same characters and stops at the object's end) at the cost of one copy;
+callers pass no ``limit`` for a text that is ASCII already.
 (The same module is in the DeepSeek and Kimi plugins, which must install alone: a candidate for
 ``hermes_core.parsing_tags``.)
 """

@@ -79,10 +79,14 @@ class KimiK2Parser(ToolCallParser):
             if start < 0:
                 return False
             start += len(CALL_BEGIN)
-            nxt = text.find(CALL_BEGIN, start)
-            arg = text.find(ARGUMENT_BEGIN, start, nxt if nxt >= 0 else len(text))
-            if arg >= 0 and self._head(text, start, arg) is not None:
+            arg = text.find(ARGUMENT_BEGIN, start)
+            if (
+                arg >= 0
+                and text.find(CALL_BEGIN, start, arg) < 0
+                and self._head(text, start, arg) is not None
+            ):
                 return True
+            nxt = text.find(CALL_BEGIN, start)
             end = text.find(CALL_END, start)
             return end >= 0 and (nxt < 0 or end < nxt)
 
@@ -147,7 +151,7 @@ class KimiK2Parser(ToolCallParser):
             head = self._head(text, start, arg)
             if head is not None:
                 call_id, name, brace = head
-                limit = next_end(brace) if whole else -1
+                limit = next_end(brace) if whole and not text.isascii() else -1
                 arguments, closure, end, ended = head_arguments_before(text, doc, brace, limit)
                 if closure and doc is text:
                     doc = json_document(text)
