@@ -67,7 +67,7 @@ def call_arguments(message: Message, name: str | None = None) -> str | None:
     body = message.text
     kind = message.content_type
     if kind is None or "json" in kind:
-        start = _SPACE(body).end()
+        start = 0 if body[:1] == "{" else _SPACE(body).end()
         if body.startswith("{", start):
             return object_arguments(body, start)[0]
         try:
@@ -106,8 +106,9 @@ class HarmonyParser(ToolCallParser):
         reader.close()
         calls: list[ToolCall] = []
         for message in reader.messages:
-            name = call_name(message)
-            if name is not None:
+            recipient = message.recipient
+            if recipient and recipient.startswith(FUNCTIONS) and len(recipient) > len(FUNCTIONS):
+                name = recipient[len(FUNCTIONS) :]
                 arguments = call_arguments(message, name)
                 if arguments is not None:
                     calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
