@@ -4,7 +4,8 @@ They load before third-party plugins, so their names cannot be taken from them, 
 watched for changes to the core. What each provides lets a "not found" name what to install: a minimal
 install (the core and one parser) meets ``hermes run``, ``--parser auto`` or the ``local`` backend without
 the plugin that brings them, and the error then says ``pip install hermes-agent-loop`` instead of only
-"unknown". ``PROVIDES`` is kept by hand; ``tests/test_first_party.py`` checks it against what the installed
+"unknown". It also lets the host run only the parser plugin that provides a name asked for, not every
+parser hook (:meth:`hermes_core.plugins.Hermes._run_deferred`). ``PROVIDES`` is kept by hand; ``tests/test_first_party.py`` checks it against what the installed
 first-party plugins really register, so it cannot drift.
 """
 
