@@ -5,8 +5,8 @@ watched for changes to the core. What each provides lets a "not found" name what
 install (the core and one parser) meets ``hermes run``, ``--parser auto`` or the ``local`` backend without
 the plugin that brings them, and the error then says ``pip install hermes-agent-loop`` instead of only
 "unknown". It also lets the host run only the parser plugin that provides a name asked for, not every
-parser hook (:meth:`hermes_core.plugins.Hermes._run_deferred`). ``PROVIDES`` is kept by hand; ``tests/test_first_party.py`` checks it against what the installed
-first-party plugins really register, so it cannot drift.
+parser hook (``Hermes._run_deferred``). ``PROVIDES`` is kept by hand; ``tests/test_first_party.py``
+checks it against what the installed first-party plugins really register, so it cannot drift.
 """
 
 from __future__ import annotations
