@@ -115,6 +115,13 @@ def read_call_object(
         if name and key in keys and (names is None or name in names):
             start = head.end()  # the arguments' ``{`` (or ``"``)
             if text[start] == "{":
+                if text.startswith('"', start + 1):  # the common case: complete, and the object ends there
+                    try:
+                        value, end = scan_json(doc, start)
+                    except JSON_ERRORS:
+                        value = None
+                    if type(value) is dict and text.startswith("}", end):
+                        return CallObject(name, text[start:end], "", end + 1)
                 opens = _opens(text, start)
                 if opens < 0:
                     return _WAIT if opens == -1 else CallObject(None, "", "", start + 1, False)

@@ -70,6 +70,11 @@ def _read(text: str) -> tuple[int, int, list[CallObject]] | None:
     ``None``: no block (yet)."""
     n = len(text)
     doc = json_document(text)
+    opening = skip_space(text, 0)
+    if text.startswith("[", opening):  # the common case: the array opens the completion, before any marker
+        calls, end = read_call_list(text, doc, opening, _KEYS, _decide, True, string_arguments=True)
+        if calls or end < 0:
+            return opening, end, calls
     think_open = text.find("<think>")
     think_close = text.find(THINK_END, think_open) if think_open >= 0 else -1
     bare = [skip_space(text, 0)]
