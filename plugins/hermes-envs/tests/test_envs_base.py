@@ -30,7 +30,7 @@ from hermes_envs.base import (
     server_config_from_env,
     summarise,
 )
-from hermes_testkit.envs import build_tokenizer, collect_group
+from hermes_testkit.envs import collect_group
 from hermes_testkit.envs import make_env as kit_make_env
 from hermes_testkit.openai_server import error, reply
 
@@ -87,13 +87,8 @@ class Writer:
         return reply(tool_calls=[("terminal", {"command": f"printf {text} > out.txt"})])
 
 
-@pytest.fixture(scope="module")
-def tokenizer_dir(tmp_path_factory):
-    return str(build_tokenizer(tmp_path_factory.mktemp("tok")))
-
-
-def make_env(cls, server, tokenizer_dir, **overrides):
-    env = kit_make_env(cls, server.base_url, tokenizer_dir, **{"enabled_toolsets": ["terminal"], **overrides})
+def make_env(cls, server, tokenizer, **overrides):
+    env = kit_make_env(cls, server.base_url, tokenizer, **{"enabled_toolsets": ["terminal"], **overrides})
     env.seen_cwds = []
     return env
 
@@ -149,11 +144,10 @@ def test_config_defaults_match_the_issue():
     assert config.tool_pool_size > 0 and config.use_managed_server is None
 
 
-def test_terminal_settings_are_exported_for_the_sandbox_table(server, tokenizer_dir, monkeypatch):
+def test_terminal_settings_are_exported_for_the_sandbox_table(server, env_tokenizer_dir, monkeypatch):
     monkeypatch.delenv("TERMINAL_TIMEOUT", raising=False)
-    make_env(
-        FileEnv, server, tokenizer_dir, terminal_backend="local", terminal_timeout=12.5, terminal_lifetime=300
-    )
+    timeouts = {"terminal_timeout": 12.5, "terminal_lifetime": 300}
+    make_env(FileEnv, server, env_tokenizer_dir, terminal_backend="local", **timeouts)
     assert os.environ["TERMINAL_ENV"] == "local"
     assert os.environ["TERMINAL_TIMEOUT"] == "12.5"
     assert os.environ["TERMINAL_LIFETIME_SECONDS"] == "300"
@@ -162,9 +156,9 @@ def test_terminal_settings_are_exported_for_the_sandbox_table(server, tokenizer_
 # -- rollouts (phase 1) ---------------------------------------------------------------------------------
 
 
-def test_group_scores_tokens_masks_and_messages(server, tokenizer_dir, caplog):
+def test_group_scores_tokens_masks_and_messages(server, env_tokenizer_dir, caplog):
     server.responder = Writer()
-    env = make_env(FileEnv, server, tokenizer_dir)
+    env = make_env(FileEnv, server, env_tokenizer_dir)
     with caplog.at_level(logging.INFO, logger="hermes.envs"):
         group, backlog = collect(env)
     assert backlog == []
@@ -188,20 +182,20 @@ def test_group_scores_tokens_masks_and_messages(server, tokenizer_dir, caplog):
     assert first["temperature"] == 1.0
 
 
-def test_system_prompt_and_message_list_prompts(server, tokenizer_dir):
-    env = make_env(FileEnv, server, tokenizer_dir, system_prompt="Be terse.")
+def test_system_prompt_and_message_list_prompts(server, env_tokenizer_dir):
+    env = make_env(FileEnv, server, env_tokenizer_dir, system_prompt="Be terse.")
     assert env.initial_messages({"path": "a", "text": "b"})[0] == {"role": "system", "content": "Be terse."}
     env.format_prompt = lambda item: [{"role": "user", "content": "given"}]
     assert env.initial_messages({}) == [{"role": "user", "content": "given"}]
 
 
-def test_metrics_reach_wandb_when_enabled(server, tokenizer_dir, monkeypatch):
+def test_metrics_reach_wandb_when_enabled(server, env_tokenizer_dir, monkeypatch):
     import atroposlib.envs.base as atropos_base
 
     logged = []
     monkeypatch.setattr(atropos_base.wandb, "log", lambda metrics, step=None: logged.append(metrics))
     server.responder = Writer()
-    env = make_env(FileEnv, server, tokenizer_dir)
+    env = make_env(FileEnv, server, env_tokenizer_dir)
     collect(env)
     asyncio.run(env.wandb_log({}))
     assert logged == []  # use_wandb is off: nothing sent
@@ -234,9 +228,9 @@ def test_summarise_rates():
     assert summarise([]) == {}
 
 
-def test_evaluate_items_logs_metrics_and_samples(server, tokenizer_dir, tmp_path):
+def test_evaluate_items_logs_metrics_and_samples(server, env_tokenizer_dir, tmp_path):
     server.responder = Writer()
-    env = make_env(FileEnv, server, tokenizer_dir, data_dir_to_save_evals=str(tmp_path / "evals"))
+    env = make_env(FileEnv, server, env_tokenizer_dir, data_dir_to_save_evals=str(tmp_path / "evals"))
 
     async def go():
         await env.setup()
@@ -255,9 +249,9 @@ def test_evaluate_items_logs_metrics_and_samples(server, tokenizer_dir, tmp_path
 # -- failures: the sandbox is released on every path -------------------------------------------------
 
 
-def test_reward_that_raises_drops_the_group_and_cleans_up(server, tokenizer_dir, caplog):
+def test_reward_that_raises_drops_the_group_and_cleans_up(server, env_tokenizer_dir, caplog):
     server.responder = Writer()
-    env = make_env(RaisingRewardEnv, server, tokenizer_dir, max_consecutive_failures=2)
+    env = make_env(RaisingRewardEnv, server, env_tokenizer_dir, max_consecutive_failures=2)
     with caplog.at_level(logging.WARNING, logger="hermes.envs"):
         group, _ = collect(env)
     assert group is None
@@ -269,7 +263,7 @@ def test_reward_that_raises_drops_the_group_and_cleans_up(server, tokenizer_dir,
 
 
 @pytest.mark.slow
-def test_server_failing_mid_rollout_still_cleans_up(server, tokenizer_dir):
+def test_server_failing_mid_rollout_still_cleans_up(server, env_tokenizer_dir):
     first_turns = itertools.count()
 
     def flaky(body):
@@ -279,7 +273,7 @@ def test_server_failing_mid_rollout_still_cleans_up(server, tokenizer_dir):
         return reply(tool_calls=[("terminal", {"command": "printf hello > out.txt"})])
 
     server.responder = flaky
-    env = make_env(FileEnv, server, tokenizer_dir)
+    env = make_env(FileEnv, server, env_tokenizer_dir)
     group, _ = collect(env)
     # the tool ran and the file is right, so the partial trajectories are scored; the sandboxes are gone
     assert group is not None and group["scores"] == [1.0, 1.0]
@@ -287,18 +281,18 @@ def test_server_failing_mid_rollout_still_cleans_up(server, tokenizer_dir):
 
 
 @pytest.mark.slow
-def test_no_reply_at_all_is_a_failed_rollout(server, tokenizer_dir, caplog):
+def test_no_reply_at_all_is_a_failed_rollout(server, env_tokenizer_dir, caplog):
     server.responder = lambda body: error(400, "bad request, always")
-    env = make_env(FileEnv, server, tokenizer_dir)
+    env = make_env(FileEnv, server, env_tokenizer_dir)
     with caplog.at_level(logging.WARNING, logger="hermes.envs"):
         group, _ = collect(env)
     assert group is None and "no model reply" in caplog.text
     assert leftover_sandboxes("filetest") == []
 
 
-def test_cancelled_rollout_cleans_up(server, tokenizer_dir):
+def test_cancelled_rollout_cleans_up(server, env_tokenizer_dir):
     server.responder = lambda body: reply(tool_calls=[("terminal", {"command": "touch started; sleep 30"})])
-    env = make_env(FileEnv, server, tokenizer_dir)
+    env = make_env(FileEnv, server, env_tokenizer_dir)
 
     async def go():
         await env.setup()
@@ -316,8 +310,8 @@ def test_cancelled_rollout_cleans_up(server, tokenizer_dir):
     assert leftover_sandboxes("filetest") == []
 
 
-def test_tool_pool_size_sizes_the_default_executor(server, tokenizer_dir):
-    env = make_env(FileEnv, server, tokenizer_dir, tool_pool_size=3)
+def test_tool_pool_size_sizes_the_default_executor(server, env_tokenizer_dir):
+    env = make_env(FileEnv, server, env_tokenizer_dir, tool_pool_size=3)
 
     async def go():
         env._ensure_executor()

@@ -79,23 +79,18 @@ class NoTokensEnv(CountEnv):
     server_cls = NoTokensServer
 
 
-@pytest.fixture(scope="module")
-def tokenizer_dir(tmp_path_factory):
-    return str(build_tokenizer(tmp_path_factory.mktemp("tok")))
-
-
-def make_env(cls, base_url, tokenizer_dir, server_type="vllm", **overrides):
+def make_env(cls, base_url, env_tokenizer_dir, server_type="vllm", **overrides):
     settings = {"enabled_toolsets": ["terminal"], "model_name": "raw-model", **overrides}
-    return kit_make_env(cls, base_url, tokenizer_dir, server_type, **settings)
+    return kit_make_env(cls, base_url, env_tokenizer_dir, server_type, **settings)
 
 
 def collect(env):
     return collect_group(env)[1:]
 
 
-def test_phase2_exact_tokens_masks_logprobs_and_parsed_tool_calls(tokenizer_dir):
-    with TokenServer(tokenizer_dir, RawModel()) as server:
-        env = make_env(CountEnv, server.base_url, tokenizer_dir)
+def test_phase2_exact_tokens_masks_logprobs_and_parsed_tool_calls(env_tokenizer_dir):
+    with TokenServer(env_tokenizer_dir, RawModel()) as server:
+        env = make_env(CountEnv, server.base_url, env_tokenizer_dir)
         assert env.phase2_unavailable_reason() is None
         group, _ = collect(env)
         requests = list(server.requests)
@@ -129,9 +124,9 @@ def test_phase2_exact_tokens_masks_logprobs_and_parsed_tool_calls(tokenizer_dir)
     assert [t for t in sandbox_table().active() if t.startswith("phase2test")] == []
 
 
-def test_second_turn_prompt_extends_the_first_sequence(tokenizer_dir):
-    with TokenServer(tokenizer_dir, RawModel()) as server:
-        env = make_env(CountEnv, server.base_url, tokenizer_dir, group_size=1)
+def test_second_turn_prompt_extends_the_first_sequence(env_tokenizer_dir):
+    with TokenServer(env_tokenizer_dir, RawModel()) as server:
+        env = make_env(CountEnv, server.base_url, env_tokenizer_dir, group_size=1)
         collect(env)
         first, second = server.requests
     completion = server.tokenizer.encode(
@@ -144,10 +139,10 @@ def test_second_turn_prompt_extends_the_first_sequence(tokenizer_dir):
     assert first["temperature"] == 1.0 and first["max_tokens"] == env.config.max_token_length
 
 
-def test_openai_server_means_phase1_and_a_forced_phase2_warns(tokenizer_dir, caplog):
+def test_openai_server_means_phase1_and_a_forced_phase2_warns(env_tokenizer_dir, caplog):
     with ScriptedOpenAIServer() as server:
         env = make_env(
-            CountEnv, server.base_url, tokenizer_dir, server_type="openai", use_managed_server=True
+            CountEnv, server.base_url, env_tokenizer_dir, server_type="openai", use_managed_server=True
         )
         with caplog.at_level(logging.INFO, logger="hermes.envs"):
             reason = env.phase2_unavailable_reason()
@@ -155,14 +150,14 @@ def test_openai_server_means_phase1_and_a_forced_phase2_warns(tokenizer_dir, cap
     assert any(r.levelno == logging.WARNING and "phase 1" in r.message for r in caplog.records)
 
 
-def test_use_managed_server_off_keeps_phase1(tokenizer_dir):
+def test_use_managed_server_off_keeps_phase1(env_tokenizer_dir):
     with ScriptedOpenAIServer() as server:
-        env = make_env(NoTokensEnv, server.base_url, tokenizer_dir, use_managed_server=False)
+        env = make_env(NoTokensEnv, server.base_url, env_tokenizer_dir, use_managed_server=False)
         assert env.phase2_unavailable_reason() == "use_managed_server is off"
 
 
 @pytest.mark.slow
-def test_server_without_token_ids_falls_back_to_phase1_with_a_reason(tokenizer_dir, caplog):
+def test_server_without_token_ids_falls_back_to_phase1_with_a_reason(env_tokenizer_dir, caplog):
     def model(body):
         if any(m["role"] == "tool" for m in body["messages"]):
             return reply("Lines: 3")
@@ -170,7 +165,7 @@ def test_server_without_token_ids_falls_back_to_phase1_with_a_reason(tokenizer_d
 
     with ScriptedOpenAIServer() as server:
         server.responder = model
-        env = make_env(NoTokensEnv, server.base_url, tokenizer_dir)
+        env = make_env(NoTokensEnv, server.base_url, env_tokenizer_dir)
         assert env.phase2_unavailable_reason() is None  # nothing tells in advance
         with caplog.at_level(logging.WARNING, logger="hermes.envs"):
             group, _ = collect(env)
@@ -182,9 +177,9 @@ def test_server_without_token_ids_falls_back_to_phase1_with_a_reason(tokenizer_d
     assert [t for t in sandbox_table().active() if t.startswith("notokenstest")] == []
 
 
-def test_missing_parser_plugin_means_phase1(tokenizer_dir, caplog):
-    with TokenServer(tokenizer_dir, RawModel()) as server:
-        env = make_env(CountEnv, server.base_url, tokenizer_dir, tool_call_parser="no_such_parser")
+def test_missing_parser_plugin_means_phase1(env_tokenizer_dir, caplog):
+    with TokenServer(env_tokenizer_dir, RawModel()) as server:
+        env = make_env(CountEnv, server.base_url, env_tokenizer_dir, tool_call_parser="no_such_parser")
         with caplog.at_level(logging.WARNING, logger="hermes.envs"):
             reason = env.phase2_unavailable_reason()
     assert reason == "tool-call parser 'no_such_parser' is not installed"
@@ -199,7 +194,7 @@ def test_templates_that_drop_old_reasoning_still_extend_the_sequence(tmp_path):
         "{{ m.content or '' }}", "{{ (m.content or '').split('</think>')[-1] }}"
     )
     assert forgetful != CHAT_TEMPLATE
-    tokenizer_dir = str(build_tokenizer(tmp_path / "tok", chat_template=forgetful))
+    env_tokenizer_dir = str(build_tokenizer(tmp_path / "tok", chat_template=forgetful))
 
     def thinking(prompt: str) -> str:
         if "<tool_response>" not in prompt:
@@ -207,8 +202,8 @@ def test_templates_that_drop_old_reasoning_still_extend_the_sequence(tmp_path):
             return f"<think>count with wc</think>Counting.<tool_call>{json.dumps(call)}</tool_call>"
         return "Lines: 3"
 
-    with TokenServer(tokenizer_dir, thinking) as server:
-        env = make_env(CountEnv, server.base_url, tokenizer_dir, group_size=1)
+    with TokenServer(env_tokenizer_dir, thinking) as server:
+        env = make_env(CountEnv, server.base_url, env_tokenizer_dir, group_size=1)
         group, _ = collect(env)
         first, second = server.requests
     assert group["scores"] == [1.0]
