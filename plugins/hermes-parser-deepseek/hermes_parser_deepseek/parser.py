@@ -27,6 +27,7 @@ its last commit point (``{"y": "unfini`` gives ``{"y": "unfini"}``) where a whol
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -119,6 +120,10 @@ def _parse_block(block: str, closed: bool) -> tuple[str, str] | None:
     return name, encode_arguments(value)
 
 
+def _tool_call(name: str, arguments: str, closed: bool, end: int) -> ToolCall:
+    return ToolCall(make_call_id(), FunctionCall(name, arguments))
+
+
 def _block_end(text: str, start: int) -> tuple[int, int]:
     """``(end, next)``: the call end closing the block at ``start`` (-1: none before the next call) and
     the next call's begin. Both markers share a prefix, so one scan finds whichever comes first."""
@@ -155,13 +160,8 @@ class _DeepSeekParser(ToolCallParser):
         first = self._first(text)
         if first == -1:
             return None
-        found, _ = self._calls(text, first, whole=True)
-        if not found:
-            return None
-        return ParsedCompletion(
-            content_before(text, first),
-            [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments)) for c in found],
-        )
+        calls, _ = self._calls(text, first, whole=True)
+        return ParsedCompletion(content_before(text, first), calls) if calls else None
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
         """Each call from the moment its arguments object opens (see the module docstring)."""
@@ -170,9 +170,11 @@ class _DeepSeekParser(ToolCallParser):
         start = self._first(text) if pos < 0 else pos
         return self._calls(text, start, whole=False) if start >= 0 else ([], pos)
 
-    def _calls(self, text: str, pos: int, whole: bool) -> tuple[list[PartialCall], int]:
+    def _calls(self, text: str, pos: int, whole: bool) -> tuple[list[Any], int]:
         """The calls from ``pos`` on and where the last one that ended ends. ``whole``: the text is final
-        (an unfinished block is read as it stands); else stop at the first call not certain yet."""
+        (an unfinished block is read as it stands), the calls are ``ToolCall``s; else ``PartialCall``s,
+        stopping at the first call not certain yet."""
+        call = _tool_call if whole else PartialCall
         find = text.find
         next_sep = NextFinder(text, SEP)
         next_end = NextFinder(text, CALL_END)
@@ -193,7 +195,7 @@ class _DeepSeekParser(ToolCallParser):
                 if not ended and not whole:
                     calls.append(PartialCall(head[0], arguments))
                     break
-                calls.append(PartialCall(head[0], arguments + closure, True, end))
+                calls.append(call(head[0], arguments + closure, True, end))
                 resume, pos = end, find(CALL_BEGIN, end)
                 continue
             end, nxt = _block_end(text, start)
@@ -207,7 +209,7 @@ class _DeepSeekParser(ToolCallParser):
                 parsed = _parse_block(text[start:end], closed=True)
                 resume = end + _N_CALL_END
             if parsed is not None:
-                calls.append(PartialCall(*parsed, True, resume))
+                calls.append(call(*parsed, True, resume))
             pos = nxt
         return calls, resume
 

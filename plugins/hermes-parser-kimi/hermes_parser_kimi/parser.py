@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from hermes_core.parsing import (
     FunctionCall,
@@ -97,11 +98,8 @@ class KimiK2Parser(ToolCallParser):
         first = self._first(text)
         if first < 0:
             return None
-        found, _ = self._calls(text, first, whole=True)
-        if not found:
-            return None
-        calls = [ToolCall(id=c.id, function=FunctionCall(name=c.name, arguments=c.arguments)) for c in found]
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        calls, _ = self._calls(text, first, whole=True)
+        return ParsedCompletion(content_before(text, first), calls) if calls else None
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
         """Each call from the moment its arguments object opens (see the module docstring)."""
@@ -126,9 +124,11 @@ class KimiK2Parser(ToolCallParser):
             return None
         return call_id, name, brace
 
-    def _calls(self, text: str, pos: int, whole: bool) -> tuple[list[PartialCall], int]:
+    def _calls(self, text: str, pos: int, whole: bool) -> tuple[list[Any], int]:
         """The calls from ``pos`` on and where the last one that ended ends. ``whole``: the text is final
-        (an unfinished block is read as it stands); else stop at the first call not certain yet."""
+        (an unfinished block is read as it stands), the calls are ``ToolCall``s; else ``PartialCall``s,
+        stopping at the first call not certain yet."""
+        make = _tool_call if whole else PartialCall
         calls: list[PartialCall] = []
         seen: set[str] = set()
         n = len(text)
@@ -159,7 +159,7 @@ class KimiK2Parser(ToolCallParser):
                 if not ended and not whole:
                     calls.append(PartialCall(name, arguments, id=call_id))
                     break
-                calls.append(PartialCall(name, arguments + closure, True, end, call_id))
+                calls.append(make(name, arguments + closure, True, end, call_id))
                 resume, pos = end, next_begin(end)
                 continue
             end = next_end(arg)
@@ -177,7 +177,13 @@ class KimiK2Parser(ToolCallParser):
             call = self._call(text[start:arg].strip(), text, arg + len(ARGUMENT_BEGIN), end, closed)
             if call is not None:
                 call_id = self._unique(call.id, seen, text, pos, whole)
-                calls.append(PartialCall(call.function.name, call.function.arguments, True, resume, call_id))
+                if whole:
+                    call.id = call_id
+                    calls.append(call)
+                else:
+                    calls.append(
+                        PartialCall(call.function.name, call.function.arguments, True, resume, call_id)
+                    )
             pos = nxt
         return calls, resume
 
@@ -227,6 +233,10 @@ class KimiK2Parser(ToolCallParser):
             return None
         fits = [name for name in names if set(arguments) <= set(self.tool_schema(name))]
         return fits[0] if len(fits) == 1 else None
+
+
+def _tool_call(name: str, arguments: str, closed: bool, end: int, call_id: str) -> ToolCall:
+    return ToolCall(call_id, FunctionCall(name, arguments))
 
 
 def _tool_name(tool: object) -> str | None:
