@@ -42,6 +42,7 @@ ANSWER_TAGS = (("<|START_RESPONSE|>", "<|END_RESPONSE|>"), ("<|START_TEXT|>", "<
 THINKING = "<|START_THINKING|>"
 _CITATION_TAG = re.compile(r"<co>|</co(?::[^>]{0,200})?>")
 _WS = " \t\r\n"
+_SPACES = re.compile(r"[ \t\r\n]*")
 _LIST_OF_OBJECTS = re.compile(r"[ \t\r\n]*\[[ \t\r\n]*(\{)")
 _HEAD = re.compile(
     r'\{[ \t\r\n]*(?:"tool_call_id"[ \t\r\n]*:[ \t\r\n]*(?P<id>"[^"\\]*"|-?[0-9]+)[ \t\r\n]*,[ \t\r\n]*)?'
@@ -144,7 +145,7 @@ def _may_still_hold_calls(text: str, body: int) -> bool:
         return True
     if text[body] == "{":
         return json_object_prefix(text, body).end < 0
-    return text[body] == "[" and not text[body + 1 :].strip(_WS)
+    return text[body] == "[" and _SPACES.match(text, body + 1).end() == len(text)
 
 
 def _whole(item: Any) -> tuple[str, str, str | None] | None:
