@@ -23,6 +23,7 @@ inside a value does not end the call (vLLM's ``<tool_call>.*?</tool_call>`` rege
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hermes_core.parsing import (
@@ -35,7 +36,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import open_calls_view
+from hermes_core.parsing_partial import PartialCall, open_calls_view
 from hermes_core.parsing_scan import NextFinder
 from hermes_core.parsing_values import convert_value, tool_property_types
 
@@ -88,6 +89,30 @@ def calls_start(text: str, fallback: bool = True) -> int:
     return first if fallback else -1
 
 
+def ended_calls_view(
+    text: str, pos: int, read: Callable[[str], tuple[Any, list[int], list[int]]]
+) -> tuple[list[PartialCall], int]:
+    """:func:`open_calls_view`, and the last call closed (whole, ``}`` included) once its end marker is
+    in: ``read(text)`` also gives where each call ended for good (-1: not yet). (Every key/value plugin
+    of this task holds this helper; the lead may move it to ``hermes_core.parsing_partial``.)"""
+    ends: list[int] = []
+
+    def read_starts(current: str) -> tuple[Any, list[int]]:
+        parsed, starts, found = read(current)
+        ends[:] = found
+        return parsed, starts
+
+    calls, resume = open_calls_view(text, pos, read_starts)
+    if not calls:
+        return calls, max(pos, resume)  # nothing after a call that closed: stay after it
+    last = calls[-1]
+    if not last.closed and ends and ends[-1] >= 0:
+        last.arguments += "}"
+        last.closed, last.end = True, ends[-1]
+        resume = ends[-1]
+    return calls, resume
+
+
 class Glm47Parser(ToolCallParser):
     """GLM-4.7 (and 4.5 / 4.6): ``<tool_call>NAME[<arg_key>K</arg_key><arg_value>V</arg_value>]...``.
 
@@ -109,16 +134,20 @@ class Glm47Parser(ToolCallParser):
         self._types = tool_property_types(self.tools) if self.tools else {}
 
     def partial_calls(self, text: str, pos: int):
-        """The name once its tag follows, each pair once its ``</arg_value>`` is in."""
-        return open_calls_view(text, pos, self._read_with_starts)
+        """The name once its tag follows, each pair once its ``</arg_value>`` is in, the call closed at
+        its ``</tool_call>``."""
+        return ended_calls_view(text, pos, self._read_with_ends)
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
+        ends: list[int] = []
         if calls_start(text, fallback=False) < 0:
-            return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
-        return self.extract(text, starts), starts
+            return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
+        return self.extract(text, starts, ends), starts, ends
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> ParsedCompletion | None:
         first = calls_start(text)
         if first < 0:
             return None
@@ -128,7 +157,7 @@ class Glm47Parser(ToolCallParser):
         find = text.find
         while start >= 0:
             following = find(TOOL_CALL, start + step)
-            call = self._block(text, start + step, len(text) if following < 0 else following)
+            call = self._block(text, start + step, len(text) if following < 0 else following, ends)
             if call is not None:
                 calls.append(call)
                 if starts is not None:
@@ -138,8 +167,9 @@ class Glm47Parser(ToolCallParser):
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
-    def _block(self, text: str, start: int, end: int) -> ToolCall | None:
-        """The call in ``text[start:end]`` (just after ``<tool_call>``, up to the next one), or ``None``."""
+    def _block(self, text: str, start: int, end: int, ends: list[int] | None = None) -> ToolCall | None:
+        """The call in ``text[start:end]`` (just after ``<tool_call>``, up to the next one), or ``None``;
+        ``ends`` gets where it ended for good (after its ``</tool_call>``; -1: not yet)."""
         find = text.find
         startswith = text.startswith
         name_end = find(KEY, start, end)
@@ -159,6 +189,7 @@ class Glm47Parser(ToolCallParser):
         pair = _PAIR.match
         space = _SPACE.match
         pos = name_end
+        closed_at = -1
         while True:
             found = pair(text, pos, end)
             if found is not None:
@@ -177,17 +208,20 @@ class Glm47Parser(ToolCallParser):
                 continue
             pos = space(text, pos, end).end()
             if startswith(TOOL_CALL_END, pos):
+                closed_at = pos + len(TOOL_CALL_END)
                 break
             # stray text between pairs, or a key without its value (vLLM's findall skips both): on to
             # the next key or the end
             next_key = find(KEY, pos + 1, end)
             close = find(TOOL_CALL_END, pos, end if next_key < 0 else next_key)
             if close >= 0:
-                pos = close
+                pos = close  # read as the end just above
             elif next_key >= 0:
                 pos = next_key
             else:
                 break  # cut off: the pairs so far
+        if ends is not None:
+            ends.append(closed_at)
         return ToolCall(make_call_id(), FunctionCall(name, self._encode(raw, repeated, types)))
 
     @staticmethod

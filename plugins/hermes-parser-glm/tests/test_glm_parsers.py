@@ -227,6 +227,16 @@ def test_a_call_that_began_is_not_taken_back_by_a_later_think_end():
     assert_cuts_match_parse(Glm47Parser(), text, seed=5)
 
 
+def test_a_call_closes_once_its_end_marker_is_in():
+    """The whole call, ``}`` included, goes out at the stream's next read after ``</tool_call>`` (it reads
+    as the text grows by a sixteenth), not only when the next call begins or the stream ends."""
+    for parser, call in ((Glm47Parser(), BEIJING), (Glm45Parser(), GLM45_SINGLE)):
+        text = call + "\nThat is the call; now some words while it runs." * 4
+        stream = parser.stream()
+        sent = "".join(p.arguments or "" for c in text for d in stream.feed(c) for p in d.tool_calls)
+        assert sent == parser.parse(text).tool_calls[0].function.arguments
+
+
 def _share_streamed_before(parser, text: str, marker: str) -> float:
     """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
     stream = parser.stream()
