@@ -15,6 +15,7 @@ is converted by that type, any other value stays text; one newline around a valu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hermes_core.parsing import (
@@ -27,7 +28,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import open_calls_view
+from hermes_core.parsing_partial import PartialCall, open_calls_view
 from hermes_core.parsing_scan import trimmed_newline_value
 
 TOOL_CALL = "<seed:tool_call>"
@@ -57,16 +58,19 @@ class SeedOssParser(ToolCallParser):
     call_end_markers = (FUNCTION_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return open_calls_view(text, pos, self._read_with_starts)
+        return ended_calls_view(text, pos, self._read_with_ends)
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
+        ends: list[int] = []
         begin = _calls_begin(text)
         if begin < 0 or text.find(TOOL_CALL, begin) < 0:
-            return None, starts  # reasoning still open, or bare functions only (a block would void them)
-        return self.extract(text, starts), starts
+            return None, starts, ends  # reasoning still open, or bare functions only (a block voids them)
+        return self.extract(text, starts, ends), starts, ends
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> ParsedCompletion | None:
         begin = max(_calls_begin(text), 0)
         first = text.find(TOOL_CALL, begin)
         calls: list[ToolCall] = []
@@ -74,23 +78,29 @@ class SeedOssParser(ToolCallParser):
             first = text.find(FUNCTION, begin)
             if first < 0:
                 return None
-            self._functions(text, first, len(text), calls, starts)
+            self._functions(text, first, len(text), calls, starts, ends)
         else:
             pos = first
             while pos >= 0:
                 body = pos + len(TOOL_CALL)
                 stop = text.find(TOOL_CALL_END, body)
                 if stop < 0:
-                    self._functions(text, body, len(text), calls, starts)
+                    self._functions(text, body, len(text), calls, starts, ends)
                     break
-                self._functions(text, body, stop, calls, starts)
+                self._functions(text, body, stop, calls, starts, ends)
                 pos = text.find(TOOL_CALL, stop + len(TOOL_CALL_END))
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
     def _functions(
-        self, text: str, pos: int, stop: int, calls: list[ToolCall], starts: list[int] | None
+        self,
+        text: str,
+        pos: int,
+        stop: int,
+        calls: list[ToolCall],
+        starts: list[int] | None,
+        ends: list[int] | None = None,
     ) -> None:
         find = text.find
         while True:
@@ -106,6 +116,8 @@ class SeedOssParser(ToolCallParser):
                 calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
                 if starts is not None:
                     starts.append(start)
+                if ends is not None:
+                    ends.append(end + len(FUNCTION_END) if end >= 0 else -1)
             if end < 0:
                 return  # not closed: its whole parameters are the call's (the text ends, or the block)
             pos = end + len(FUNCTION_END)
@@ -136,6 +148,30 @@ class SeedOssParser(ToolCallParser):
                 repeated.append((key, value))
             arguments[key] = value
         return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+
+
+def ended_calls_view(
+    text: str, pos: int, read: Callable[[str], tuple[Any, list[int], list[int]]]
+) -> tuple[list[PartialCall], int]:
+    """:func:`open_calls_view`, and the last call closed (whole, ``}`` included) once its end marker is
+    in: ``read(text)`` also gives where each call ended for good (-1: not yet). (Every key/value plugin
+    of this task holds this helper; the lead may move it to ``hermes_core.parsing_partial``.)"""
+    ends: list[int] = []
+
+    def read_starts(current: str) -> tuple[Any, list[int]]:
+        parsed, starts, found = read(current)
+        ends[:] = found
+        return parsed, starts
+
+    calls, resume = open_calls_view(text, pos, read_starts)
+    if not calls:
+        return calls, max(pos, resume)  # nothing after a call that closed: stay after it
+    last = calls[-1]
+    if not last.closed and ends and ends[-1] >= 0:
+        last.arguments += "}"
+        last.closed, last.end = True, ends[-1]
+        resume = ends[-1]
+    return calls, resume
 
 
 def _calls_begin(text: str) -> int:

@@ -155,6 +155,18 @@ def test_reasoning_that_quotes_a_call_streams_nothing_until_it_ends():
     assert [p.name for d in deltas for p in d.tool_calls] == ["get_weather"]
 
 
+def test_a_call_closes_once_its_end_marker_is_in():
+    """The whole call, ``}`` included, goes out at the stream's next read after ``</function>`` (it reads as
+    the text grows by a sixteenth), not only when the next call begins or the stream ends."""
+    for parser, call in ((SeedOssParser(), NO_BUDGET), (SeedOssParser(tools=WEATHER_TOOLS), PARALLEL_TYPED)):
+        text = call + "\nThat is the call; now some words while it runs." * 4
+        stream = parser.stream()
+        parts = [p for c in text for d in stream.feed(c) for p in d.tool_calls if p.index == 0]
+        assert (
+            "".join(p.arguments or "" for p in parts) == parser.parse(text).tool_calls[0].function.arguments
+        )
+
+
 def _share_streamed_before(parser, text: str, marker: str) -> float:
     """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
     stream = parser.stream()
