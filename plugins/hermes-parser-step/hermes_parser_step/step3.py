@@ -24,8 +24,8 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_scan import schema_typed
+from hermes_parser_step.views import ended_calls_view
 
 CALLS_BEGIN = "<｜tool_calls_begin｜>"
 CALLS_END = "<｜tool_calls_end｜>"
@@ -45,7 +45,8 @@ class Step3Parser(ToolCallParser):
     by the end of the text, or by the next call) keeps its whole parameters. vLLM's legacy ``step3``
     parser drops a block until ``<｜tool_calls_end｜>`` arrives; its tests ask nothing of cut-off output
     (``malformed_input_outputs`` must only not raise), and its streaming sends the name at once, as
-    every vLLM 0.34 engine parser keeps a cut-off call: so does this one (:func:`open_calls_view`).
+    every vLLM 0.34 engine parser keeps a cut-off call: so does this one
+    (:func:`~hermes_parser_step.views.ended_calls_view`).
     """
 
     name = "step3"
@@ -54,13 +55,16 @@ class Step3Parser(ToolCallParser):
     call_end_markers = (CALL_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return open_calls_view(text, pos, self._read_with_starts)
+        return ended_calls_view(text, pos, self._read_with_ends)
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
-        return self.extract(text, starts), starts
+        ends: list[int] = []
+        return self.extract(text, starts, ends), starts, ends
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> ParsedCompletion | None:
         begin = text.find(CALLS_BEGIN)
         if begin < 0:
             return None
@@ -80,6 +84,8 @@ class Step3Parser(ToolCallParser):
                 calls.append(call)
                 if starts is not None:
                     starts.append(pos)
+                if ends is not None:
+                    ends.append(end + len(CALL_END) if end >= 0 else -1)
             pos = nxt
         if not calls:
             return None

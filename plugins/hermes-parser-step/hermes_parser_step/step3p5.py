@@ -26,8 +26,8 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_scan import NextFinder, trimmed_newline_value
+from hermes_parser_step.views import ended_calls_view
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
@@ -52,7 +52,7 @@ class Step3p5Parser(ToolCallParser):
     text, or a block closed first) keeps its whole parameters, a nameless function is skipped. That is
     vLLM 0.34's Step-3.5 engine (qwen3 grammar, ``_qwen3_arg_converter(raw, partial=False)``; its
     ``finish()`` ends an open call), and it makes ``parse()`` of any prefix the certain part of the calls
-    (:func:`open_calls_view`).
+    (:func:`~hermes_parser_step.views.ended_calls_view`).
     """
 
     name = "step3p5"
@@ -61,13 +61,16 @@ class Step3p5Parser(ToolCallParser):
     call_end_markers = (FUNCTION_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return open_calls_view(text, pos, self._read_with_starts)
+        return ended_calls_view(text, pos, self._read_with_ends)
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
-        return self.extract(text, starts), starts
+        ends: list[int] = []
+        return self.extract(text, starts, ends), starts, ends
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> ParsedCompletion | None:
         next_block, next_function = NextFinder(text, TOOL_CALL), NextFinder(text, FUNCTION)
         next_block_end, next_function_end = NextFinder(text, TOOL_CALL_END), NextFinder(text, FUNCTION_END)
         calls: list[ToolCall] = []
@@ -87,12 +90,14 @@ class Step3p5Parser(ToolCallParser):
             if start == block:
                 end = next_block_end(block + len(TOOL_CALL))
                 body_end = end if end >= 0 else n  # not closed: its functions so far
-                found = self._functions(text, block + len(TOOL_CALL), body_end, next_function_end, starts)
+                found = self._functions(
+                    text, block + len(TOOL_CALL), body_end, next_function_end, starts, ends
+                )
                 stop = end + len(TOOL_CALL_END) if end >= 0 else n
             else:
                 end = next_function_end(bare)
                 stop = end + len(FUNCTION_END) if end >= 0 else n
-                found = self._functions(text, bare, stop, next_function_end, starts)
+                found = self._functions(text, bare, stop, next_function_end, starts, ends)
                 rest = stop
                 while rest < n and text[rest] in " \t\r\n":
                     rest += 1
@@ -111,7 +116,13 @@ class Step3p5Parser(ToolCallParser):
         return ParsedCompletion(content=joined if joined.strip() else None, tool_calls=calls)
 
     def _functions(
-        self, text: str, pos: int, stop: int, next_function_end: NextFinder, starts: list[int] | None
+        self,
+        text: str,
+        pos: int,
+        stop: int,
+        next_function_end: NextFinder,
+        starts: list[int] | None,
+        ends: list[int] | None = None,
     ) -> list[ToolCall]:
         found: list[ToolCall] = []
         find = text.find
@@ -130,6 +141,8 @@ class Step3p5Parser(ToolCallParser):
                 found.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
                 if starts is not None:
                     starts.append(start)
+                if ends is not None:
+                    ends.append(end + len(FUNCTION_END) if closed else -1)
             if not closed:
                 return found
             pos = end + len(FUNCTION_END)

@@ -191,6 +191,18 @@ def test_step3p5_repeated_parameter_keeps_both_in_order():
     )
 
 
+def test_a_call_closes_once_its_end_marker_is_in():
+    """The whole call, ``}`` included, goes out at the stream's next read after its end marker (it reads
+    as the text grows by a sixteenth), not only when the next call begins or the stream ends."""
+    for parser, call in ((Step3Parser(), STEP3_SINGLE), (Step3p5Parser(), STEP3P5_SINGLE)):
+        text = call + "\nThat is the call; now some words while it runs." * 4
+        stream = parser.stream()
+        parts = [p for c in text for d in stream.feed(c) for p in d.tool_calls if p.index == 0]
+        assert (
+            "".join(p.arguments or "" for p in parts) == parser.parse(text).tool_calls[0].function.arguments
+        )
+
+
 def _share_streamed_before(parser, text: str, marker: str) -> float:
     """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
     stream = parser.stream()
