@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
 from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import THINK_END, json_document
+from hermes_core.parsing_tags import THINK_END
 from hermes_parser_granite.call_objects import CallObject, read_call_list, skip_space, stream_view
 from hermes_parser_granite.calls import KEYS, strict_decide, tool_calls
 
@@ -50,10 +50,10 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
     found = _array_start(text)
     if found is None:
         return -1, []
+    # the array is read up to its first broken element: a scan or two fail at most, so the text
+    # itself is the scan document (no copy of a long completion)
     start, array = found
-    return start, read_call_list(
-        text, json_document(text), array, KEYS, strict_decide, string_arguments=True
-    )[0]
+    return start, read_call_list(text, text, array, KEYS, strict_decide, string_arguments=True)[0]
 
 
 def _array_start(text: str) -> tuple[int, int] | None:

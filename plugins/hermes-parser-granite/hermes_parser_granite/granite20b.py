@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
 from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import json_document
 from hermes_parser_granite.call_objects import (
     CallObject,
     first_marker_outside_think,
@@ -55,13 +54,14 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
     calls: list[CallObject] = []
     if first < 0:
         return first, calls
-    doc = json_document(text)
     pos = first
     while pos >= 0:
         body = skip_space(text, pos + len(BOT))
         if not text.startswith("{", body):
             break
-        found = read_call_object(text, doc, body, KEYS, strict_decide, string_arguments=True)
+        # reading stops at the first object that is not a whole call, so at most one scan fails: the
+        # text itself serves as the scan document (no copy of a long completion)
+        found = read_call_object(text, text, body, KEYS, strict_decide, string_arguments=True)
         if found.name is None:
             break
         calls.append(found)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
 from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import json_document
 from hermes_parser_granite.call_objects import CallObject, read_call_object, skip_space, stream_view
 from hermes_parser_granite.calls import KEYS, strict_decide, tool_calls
 
@@ -52,7 +51,7 @@ def _read(text: str) -> tuple[list[CallObject], list[str]]:
     if start < 0 or find(TC_END, 0, start) >= 0:
         return calls, segments  # no block, or an end tag before the first one
     n = len(text)
-    doc = json_document(text)
+    doc = text  # reading stops at the first malformed block: at most a scan or two fail (no copy)
     cut = 0
     close = -2  # the next end tag at or after the current object (-2: not looked for yet)
     while start >= 0:

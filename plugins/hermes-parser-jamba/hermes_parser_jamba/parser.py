@@ -29,7 +29,6 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import json_document
 from hermes_parser_jamba.call_objects import (
     CallObject,
     first_marker_outside_think,
@@ -76,4 +75,6 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
     array = skip_space(text, start + len(START))
     if not text.startswith("[", array):
         return start, []
-    return start, read_call_list(text, json_document(text), array, _KEYS, _decide, string_arguments=True)[0]
+    # the array is read up to its first broken element: a scan or two fail at most, so the text
+    # itself is the scan document (no copy of a long completion)
+    return start, read_call_list(text, text, array, _KEYS, _decide, string_arguments=True)[0]

@@ -26,7 +26,6 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import json_document
 from hermes_parser_phi.call_objects import CallObject, first_marker_outside_think, read_call_list, stream_view
 
 BOT = "functools"
@@ -65,4 +64,6 @@ def _read(text: str) -> tuple[int, list[CallObject]]:
     start = first_marker_outside_think(text, BOT + "[")
     if start < 0:
         return start, []
-    return start, read_call_list(text, json_document(text), start + len(BOT), _KEYS, _decide)[0]
+    # the array is read up to its first broken element: a scan or two fail at most, so the text
+    # itself is the scan document (no copy of a long completion)
+    return start, read_call_list(text, text, start + len(BOT), _KEYS, _decide)[0]
