@@ -122,11 +122,14 @@ class ApertusParser(ToolCallParser):
             block = text[: len(text) - held]
         else:
             block = text[:suffix]
-        listed = _FIRST_OBJECT.match(block, body)
-        if listed is None:
-            return [], pos
-        found = read_call_list(block, json_document(block), listed.start(1), _HEAD, _whole, suffix >= 0)[0]
-        calls = [c for c in found if not c.closed or c.end > pos]
+        doc, final = json_document(block), suffix >= 0
+        if pos > 0:  # read on from the last call that ended: each item is read once
+            calls = read_call_list(block, doc, pos, _HEAD, _whole, final, resume=True)[0]
+        else:
+            listed = _FIRST_OBJECT.match(block, body)
+            if listed is None:
+                return [], pos
+            calls = read_call_list(block, doc, listed.start(1), _HEAD, _whole, final)[0]
         ends = [c.end for c in calls if c.closed]
         return calls, ends[-1] if ends else pos
 

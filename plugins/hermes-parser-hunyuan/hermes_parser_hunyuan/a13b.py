@@ -72,11 +72,14 @@ class HunyuanA13BParser(ToolCallParser):
         return ParsedCompletion(content=content_before(text, block), tool_calls=calls)
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
-        """The calls of the first list block as written (see :mod:`hermes_parser_hunyuan.call_list`)."""
+        """The calls of the first list block as written (see :mod:`hermes_parser_hunyuan.call_list`),
+        read on from the last call that ended: each item is read once."""
         if text.rfind(THINK) > text.rfind(THINK_END):
             return [], pos  # a block quoted while reasoning is not one: wait for the reasoning to end
-        found, _ = self._read(text, final=False)
-        calls = [c for c in found if not c.closed or c.end > pos]
+        if pos > 0:  # only the first list block's calls end before the text does
+            calls = read_call_list(text, json_document(text), pos, _HEAD, _whole, False, resume=True)[0]
+        else:
+            calls = self._read(text, final=False)[0]
         ends = [c.end for c in calls if c.closed]
         return calls, ends[-1] if ends else pos
 
