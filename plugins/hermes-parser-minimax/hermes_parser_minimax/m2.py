@@ -27,10 +27,10 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_scan import schema_typed
 from hermes_core.parsing_values import schema_types
 from hermes_parser_minimax.calls_start import calls_start
+from hermes_parser_minimax.views import ended_calls_view
 
 BLOCK = "<minimax:tool_call>"
 BLOCK_END = "</minimax:tool_call>"
@@ -75,7 +75,8 @@ class MinimaxM2Parser(ToolCallParser):
     an invoke not closed (cut off by the end of the text or of its block) keeps those. That is vLLM
     0.34's MiniMax-M2 engine (``_minimax_m2_parse_args(raw, partial=False)``; its ``finish()`` ends an
     open call), and it makes ``parse()`` of any prefix the certain part of the calls
-    (:func:`open_calls_view`). A key written twice keeps both, in order (decoded, the last value wins).
+    (:func:`~hermes_parser_minimax.views.ended_calls_view`). A key written twice keeps both, in order
+    (decoded, the last value wins).
     """
 
     name = "minimax_m2"
@@ -84,15 +85,18 @@ class MinimaxM2Parser(ToolCallParser):
     call_end_markers = (INVOKE_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return open_calls_view(text, pos, self._read_with_starts)
+        return ended_calls_view(text, pos, self._read_with_ends)
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
+        ends: list[int] = []
         if calls_start(text, BLOCK, _invoke_named, fallback=False) < 0:
-            return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
-        return self.extract(text, starts), starts
+            return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
+        return self.extract(text, starts, ends), starts, ends
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> ParsedCompletion | None:
         first = calls_start(text, BLOCK, _invoke_named)
         if first < 0:
             return None
@@ -102,16 +106,22 @@ class MinimaxM2Parser(ToolCallParser):
             body = pos + len(BLOCK)
             stop = text.find(BLOCK_END, body)
             if stop < 0:
-                self._invokes(text, body, len(text), calls, starts)  # not closed: its invokes so far
+                self._invokes(text, body, len(text), calls, starts, ends)  # not closed: its invokes so far
                 break
-            self._invokes(text, body, stop, calls, starts)
+            self._invokes(text, body, stop, calls, starts, ends)
             pos = text.find(BLOCK, stop + len(BLOCK_END))
         if not calls:
             return None
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
     def _invokes(
-        self, text: str, pos: int, stop: int, calls: list[ToolCall], starts: list[int] | None
+        self,
+        text: str,
+        pos: int,
+        stop: int,
+        calls: list[ToolCall],
+        starts: list[int] | None,
+        ends: list[int] | None = None,
     ) -> None:
         find = text.find
         while True:
@@ -129,6 +139,8 @@ class MinimaxM2Parser(ToolCallParser):
                     calls.append(ToolCall(make_call_id(), FunctionCall(name, arguments)))
                     if starts is not None:
                         starts.append(start)
+                    if ends is not None:
+                        ends.append(end + len(INVOKE_END) if end >= 0 else -1)
             if end < 0:
                 return
             pos = end + len(INVOKE_END)

@@ -27,9 +27,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import open_calls_view
 from hermes_core.parsing_values import convert_value, schema_types
 from hermes_parser_minimax.calls_start import calls_start
+from hermes_parser_minimax.views import ended_calls_view
 
 NS = "]<]minimax[>["
 TOOL_CALL = f"{NS}<tool_call>"
@@ -100,18 +100,21 @@ class MinimaxM3Parser(ToolCallParser):
     call_end_markers = (NS + "</invoke>",)
 
     def partial_calls(self, text: str, pos: int):
-        calls, resume = open_calls_view(text, pos, self._read_with_starts)
-        if calls and not calls[-1].closed and text.find(NS + "</invoke>", resume) < 0:
+        calls, resume = ended_calls_view(text, pos, self._read_with_ends)
+        if calls and not calls[-1].closed:
             calls[-1].arguments = ""  # not ended: any element may still turn into a list
         return calls, resume
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
+        ends: list[int] = []
         if calls_start(text, TOOL_CALL, _invoke_named, fallback=False) < 0:
-            return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
-        return self.extract(text, starts), starts
+            return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
+        return self.extract(text, starts, ends), starts, ends
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
+    ) -> ParsedCompletion | None:
         first = calls_start(text, TOOL_CALL, _invoke_named)
         if first < 0:
             return None
@@ -120,7 +123,7 @@ class MinimaxM3Parser(ToolCallParser):
         while pos >= 0:
             body = pos + len(TOOL_CALL)
             stop = text.find(TOOL_CALL_END, body)
-            self._invokes(text, body, stop if stop >= 0 else len(text), calls, starts)
+            self._invokes(text, body, stop if stop >= 0 else len(text), calls, starts, ends)
             if stop < 0:
                 break
             pos = text.find(TOOL_CALL, stop + len(TOOL_CALL_END))
@@ -129,7 +132,13 @@ class MinimaxM3Parser(ToolCallParser):
         return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
 
     def _invokes(
-        self, text: str, pos: int, stop: int, calls: list[ToolCall], starts: list[int] | None
+        self,
+        text: str,
+        pos: int,
+        stop: int,
+        calls: list[ToolCall],
+        starts: list[int] | None,
+        ends: list[int] | None = None,
     ) -> None:
         """Walk the markers of one block: an element stack per invoke. An invoke ends at ``</invoke>``,
         a malformed tag, the next invoke or the block's end, with the elements that closed."""
@@ -138,13 +147,16 @@ class MinimaxM3Parser(ToolCallParser):
         stack: list[_Node] = []
         start = -1  # where the open invoke begins
 
-        def end_invoke() -> None:
+        def end_invoke(ended_at: int = -1) -> None:
+            """Emit the open invoke; ``ended_at``: where it ended for good (-1: cut off, or not yet)."""
             if name:
                 properties = self.tool_schema(name) if self.tools else {}
                 arguments = object_of(stack[0].children, {"properties": properties})
                 calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
                 if starts is not None:
                     starts.append(start)
+                if ends is not None:
+                    ends.append(ended_at)
 
         while True:
             at = find(NS, pos, stop)
@@ -158,10 +170,10 @@ class MinimaxM3Parser(ToolCallParser):
             pos = tag_end + 1 if tag_end >= 0 else tag_start
             tag = text[tag_start + 1 : tag_end] if tag_end >= 0 and text.startswith("<", tag_start) else ""
             if tag.startswith(_INVOKE) and tag.endswith('"'):
-                end_invoke()
+                end_invoke(at)
                 name, stack, start = tag[len(_INVOKE) : -1].strip(), [_Node("")], at
             elif tag == "/invoke":
-                end_invoke()
+                end_invoke(pos)
                 name, stack = None, []
             elif not stack:
                 continue  # outside an invoke: not ours

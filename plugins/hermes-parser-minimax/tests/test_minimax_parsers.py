@@ -188,6 +188,16 @@ def test_m2_a_call_that_began_is_not_taken_back_by_a_later_think_end():
     assert_cuts_match_parse(MinimaxM2Parser(), text, seed=5)
 
 
+def test_m2_a_call_closes_once_its_end_marker_is_in():
+    """The whole call, ``}`` included, goes out at the stream's next read after ``</invoke>`` (it reads as
+    the text grows by a sixteenth), not only when the next call begins or the stream ends."""
+    text = M2_TYPED + "\nThat is the call; now some words while it runs." * 4
+    parser = MinimaxM2Parser(tools=SETTINGS)
+    stream = parser.stream()
+    parts = [p for c in text for d in stream.feed(c) for p in d.tool_calls if p.index == 0]
+    assert "".join(p.arguments or "" for p in parts) == parser.parse(text).tool_calls[0].function.arguments
+
+
 def test_m2_20kb_call_streams_parameter_by_parameter():
     """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</invoke>``, the name at once."""
     value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
