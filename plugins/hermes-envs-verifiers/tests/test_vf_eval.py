@@ -90,3 +90,15 @@ def test_every_row_of_the_split_becomes_a_task_with_the_episodes_starting_messag
         assert task.data.row == row and task.data.environment == "gsm8k"
         assert task.data.name == f"gsm8k/test/{index}"
         assert [m.role for m in task.data.prompt] == [m["role"] for m in environment.start(row).messages]
+
+
+def test_a_verifiers_turn_limit_ends_the_episode_which_scores_as_it_stands(server, tmp_path):
+    server.responder = Gsm8kSolver(policy=lambda question, attempt: True, splits=("test",)).chat_responder
+    taskset = ["--env.taskset.environment", "gsm8k", "--env.taskset.split", "test", "-n", "1"]
+    done = vf_eval(server.base_url, tmp_path, *taskset, "--env.agent.max-turns", "1")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (trace,) = episodes(tmp_path).values()
+    assert trace["stop_condition"] == "max_turns" and not trace["errors"]
+    assert [n["message"]["role"] for n in trace["nodes"]] == ["system", "user", "assistant"]  # the tool call
+    assert trace["rewards"]["reward"]["score"] == 0.0  # no answer yet
+    assert len(server.requests) == 1
