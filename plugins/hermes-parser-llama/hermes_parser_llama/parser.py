@@ -32,7 +32,13 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
-from hermes_parser_llama.call_objects import CallObject, read_call_object, skip_space, stream_view
+from hermes_parser_llama.call_objects import (
+    CallObject,
+    first_marker_outside_think,
+    read_call_object,
+    skip_space,
+    stream_view,
+)
 
 PYTHON_TAG = "<|python_tag|>"
 _KEYS = ("arguments", "parameters")
@@ -96,25 +102,23 @@ class Llama3JsonParser(ToolCallParser):
 
 
 def _calls_region(text: str) -> tuple[int, int] | None:
-    """``(python tag or -1, where the calls begin)``, or ``None``.
+    """``(python tag or -1, where the calls begin)``, or ``None`` (none, or not known yet).
 
     As vLLM 0.34's ``llama_json`` grammar: an answer that opens with ``{`` (after any reasoning), or
     after ``<|python_tag|>``; a brace in prose is text (``test_brace_in_plain_text_is_not_a_tool_call``).
-    The reasoning ends at the first ``</think>`` (a later one may sit inside a call's arguments), and an
-    answer that opens with ``{`` is never reread as reasoning.
+    Of the candidates (``{`` opening the text, the first tag outside a ``<think>`` block, ``{`` right
+    after the first ``</think>``) the first in the text wins: decided by the text up to it, so a later
+    ``</think>`` (inside an argument, say) never moves the calls.
     """
     opening = skip_space(text, 0)
     if text.startswith("{", opening):
         return -1, opening
+    tag = first_marker_outside_think(text, PYTHON_TAG)
     think_end = text.find(THINK_END)
-    origin = think_end + len(THINK_END) if think_end >= 0 else 0
-    if think_end >= 0:
-        opening = skip_space(text, origin)
-        if text.startswith("{", opening):
-            return -1, opening
-    tag = text.find(PYTHON_TAG, origin)
-    if tag < 0 and think_end >= 0:
-        tag = text.find(PYTHON_TAG)
+    if think_end >= 0 and (tag < 0 or think_end < tag):
+        answer = skip_space(text, think_end + len(THINK_END))
+        if text.startswith("{", answer):
+            return -1, answer
     return None if tag < 0 else (tag, tag + len(PYTHON_TAG))
 
 
