@@ -70,46 +70,53 @@ class CohereCommand3Parser(ToolCallParser):
         return ParsedCompletion(content=content or None, tool_calls=calls)
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
-        """The calls as far as they are written, each action's from its start (see ``_read``)."""
-        calls = [c for c in self._read(text, final=False) if not c.closed or c.end > pos]
+        """The calls as far as they are written, read on from the last call that ended (see ``_read``)."""
+        calls = self._read(text, final=False, pos=pos)
         ends = [c.end for c in calls if c.closed]
         return calls, ends[-1] if ends else pos
 
     @staticmethod
-    def _read(text: str, final: bool) -> list[PartialCall]:
-        """The calls of every action, ids made unique (``final``: the text is complete, a call cut off is
-        closed); while ``final`` is false, reading stops at the first action not complete yet."""
+    def _read(text: str, final: bool, pos: int = -1) -> list[PartialCall]:
+        """The calls of every action from ``pos`` (the end of a call that ended in an earlier read; -1:
+        from the first action), ids made unique (``final``: the text is complete, a call cut off is
+        closed); while ``final`` is false, reading stops at the first call or action not complete yet."""
         calls: list[PartialCall] = []
         doc = json_document(text)
-        pos = text.find(ACTION)
-        while pos >= 0:
-            body = pos + len(ACTION)
+        action = text.find(ACTION)
+        if pos > 0:
+            action = text.find(ACTION, pos)
+            if text[pos - 1] not in "]}":  # inside a list: its next item
+                found, stop = read_call_list(text, doc, pos, _HEAD, _whole, final, resume=True)
+                calls += found
+                action = -1 if stop < 0 or (found and not found[-1].closed) else text.find(ACTION, stop)
+        while action >= 0:
+            body = action + len(ACTION)
             listed = _LIST_OF_OBJECTS.match(text, body)
             if listed is not None:
                 found, stop = read_call_list(text, doc, listed.start(1), _HEAD, _whole, final)
                 calls += found
-                if stop < 0:
-                    break
-                pos = text.find(ACTION, stop)
+                if stop < 0 or (found and not found[-1].closed):
+                    break  # the list goes on, or a call of it stands open until the text ends
+                action = text.find(ACTION, stop)
                 continue
             while body < len(text) and text[body] in _WS:
                 body += 1
             if not final and _may_still_hold_calls(text, body):
                 break  # not complete yet
             try:
-                decoded, pos = scan_json(doc, body)
+                decoded, action = scan_json(doc, body)
             except JSON_ERRORS:  # not JSON, or JSON that holds no call: skipped
-                pos = body
+                action = body
             else:
                 for item in decoded if type(decoded) is list else [decoded]:
                     made = _whole(item)
                     if made is not None:
-                        calls.append(PartialCall(made[0], made[1], True, pos, made[2]))
-            pos = text.find(ACTION, pos)
+                        calls.append(PartialCall(made[0], made[1], True, action, made[2]))
+            action = text.find(ACTION, action)
         seen_ids: set[str] = set()
         for call in calls:
             call_id = call.id.strip('"') if call.id is not None else ""
-            if not call_id.strip() or call_id in seen_ids:
+            if not call_id.strip() or call_id in seen_ids or _written_before(text, pos, call_id):
                 call_id = make_call_id()
             seen_ids.add(call_id)
             call.id = call_id
@@ -136,6 +143,17 @@ class CohereCommand4Parser(CohereCommand3Parser):
 
     name = "cohere_command4"
     aliases = ("cohere",)
+
+
+def _written_before(text: str, pos: int, call_id: str) -> bool:
+    """Whether ``text[:pos]`` (calls a stream sent already) names ``call_id`` as a ``tool_call_id``: a
+    stream must not send an id twice. One search, only for a call that ends now."""
+    if pos <= 0:
+        return False
+    value = re.escape(call_id)
+    numeric = call_id.lstrip("-").isdigit()  # ``5`` and ``"5"`` are the same id
+    value = f'(?:{value}(?![0-9])|"{value}")' if numeric else f'"{value}"'
+    return re.compile(r'"tool_call_id"[ \t\r\n]*:[ \t\r\n]*' + value).search(text, 0, pos) is not None
 
 
 def _may_still_hold_calls(text: str, body: int) -> bool:

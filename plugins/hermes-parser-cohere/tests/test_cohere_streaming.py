@@ -47,3 +47,20 @@ def test_a_cut_off_action_keeps_its_calls():
     assert [(c.id, c.function.name, c.function.arguments) for c in parsed.tool_calls] == [
         ("0", "search", '{"q": "wea"}')
     ]
+
+
+def test_a_stream_never_sends_an_id_twice():
+    """Each read goes on from the last call that ended, so an id written before it is looked up in the
+    text: ``3`` and ``"3"`` are one id, the second call gets a fresh one (as ``parse()`` gives)."""
+    items = [
+        '{"tool_call_id": 3, "tool_name": "a", "parameters": {"q": 1}}',
+        '{"tool_call_id": "3", "tool_name": "b", "parameters": {}}',
+        '{"tool_call_id": "4", "tool_name": "c", "parameters": {}}',
+    ]
+    text = "<|START_ACTION|>[" + ", ".join(items) + "]<|END_ACTION|>"
+    parser = get_hermes().parser("cohere_command3")
+    for size in (1, 5, 64):
+        stream = parser.stream()
+        deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])]
+        ids = [p.id for d in deltas + stream.finish() for p in d.tool_calls if p.id]
+        assert len(ids) == 3 and len(set(ids)) == 3 and ids[0] == "3" and ids[2] == "4", (size, ids)
