@@ -17,6 +17,7 @@ pytest.importorskip(
 )
 from hermes_env_gsm8k.environment import GSM8K
 from hermes_env_gsm8k.testing import Gsm8kSolver
+from hermes_env_terminal_tasks.environment import TerminalTasks
 from hermes_envs_verifiers import HermesTaskset, HermesTasksetConfig
 
 from hermes_core.registry import HermesError
@@ -102,3 +103,24 @@ def test_a_verifiers_turn_limit_ends_the_episode_which_scores_as_it_stands(serve
     assert [n["message"]["role"] for n in trace["nodes"]] == ["system", "user", "assistant"]  # the tool call
     assert trace["rewards"]["reward"]["score"] == 0.0  # no answer yet
     assert len(server.requests) == 1
+
+
+def test_the_episodes_sandbox_holds_the_agents_file_when_scored_and_is_released_after():
+    import glob
+    import tempfile
+
+    from hermes_core.sandboxes import sandbox_table
+    from hermes_testkit.env_adapters import reward_via_verifiers
+    from hermes_testkit.openai_server import tool_call
+
+    environment = TerminalTasks()
+    row = environment.rows()[0]
+    call = tool_call("write_file", {"path": "hello.txt", "content": "Hello, hermes!"})
+    transcript = [
+        *environment.start(row).messages,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "assistant", "content": "Wrote it."},
+    ]
+    assert reward_via_verifiers("terminal_tasks", row, transcript) == 1.0  # the score read the file back
+    assert [t for t in sandbox_table().active() if t.startswith("terminal_tasks")] == []
+    assert glob.glob(os.path.join(tempfile.gettempdir(), f"hermes-{os.getpid()}-terminal_tasks*")) == []
