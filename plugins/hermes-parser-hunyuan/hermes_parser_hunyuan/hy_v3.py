@@ -49,19 +49,23 @@ class HyV3Parser(ToolCallParser):
 
     def partial_calls(self, text: str, pos: int):
         """``parse()`` of a cut-off text keeps the open call with its complete arguments: the certain view."""
-        return open_calls_view(text, pos, self._read_with_starts)
+        return open_calls_view(text, pos, lambda whole: self._read_with_starts(whole, pos))
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_starts(self, text: str, resume: int) -> tuple[ParsedCompletion | None, list[int]]:
         starts: list[int] = []
-        return self.extract(text, starts), starts
+        return self.extract(text, starts, resume), starts
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, resume: int = -1
+    ) -> ParsedCompletion | None:
+        """``resume`` (streaming): the start of the last call an earlier read found, the calls before it
+        ended: read on from there, so that each call is read once."""
         first = text.find(SECTION)
         if first < 0:
             return None
         calls: list[ToolCall] = []
         find = text.find
-        pos = find(CALL, first + len(SECTION))
+        pos = resume if resume > first else find(CALL, first + len(SECTION))
         while pos >= 0:
             start = pos + len(CALL)
             end = find(CALL_END, start)
