@@ -76,13 +76,17 @@ class DotsParser(ToolCallParser):
     def partial_calls(self, text: str, pos: int):
         """``parse()`` of a cut-off text keeps the open invoke with its complete parameters: the certain
         view."""
-        return open_calls_view(text, pos, self._read_with_starts)
+        return open_calls_view(text, pos, lambda whole: self._read_with_starts(whole, pos))
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_starts(self, text: str, resume: int) -> tuple[ParsedCompletion | None, list[int]]:
         starts: list[int] = []
-        return self.extract(text, starts), starts
+        return self.extract(text, starts, resume), starts
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, resume: int = -1
+    ) -> ParsedCompletion | None:
+        """``resume`` (streaming): the start of the last call an earlier read found (an invoke, or a JSON
+        block's body), the calls before it ended: read on from there, so that each call is read once."""
         first = text.find(BLOCK)
         if first < 0:
             return None
@@ -90,6 +94,13 @@ class DotsParser(ToolCallParser):
         starts = [] if starts is None else starts
         doc = json_document(text)  # a failed JSON scan then costs O(1), however far into the text
         start = first
+        if resume > first:  # inside the block that holds it: the rest of that block first
+            end = text.find(BLOCK_END, resume)
+            if text.startswith(INVOKE, resume):
+                self._invokes(text, resume, len(text) if end < 0 else end, calls, starts)
+            elif end >= 0:
+                self._json(doc, resume, end, calls, starts)
+            start = -1 if end < 0 else text.find(BLOCK, end + len(BLOCK_END))
         while start >= 0:
             end = text.find(BLOCK_END, start + len(BLOCK))
             stop = len(text) if end < 0 else end  # cut off: its complete invokes and parameters count
