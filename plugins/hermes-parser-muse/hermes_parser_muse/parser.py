@@ -141,15 +141,19 @@ class MuseGlimmerParser(ToolCallParser):
     def partial_calls(self, text: str, pos: int):
         """``parse()`` of a cut-off text keeps the open invoke with its complete parameters: the certain
         view, once a message header is in."""
-        return open_calls_view(text, pos, self._read_with_starts)
+        return open_calls_view(text, pos, lambda whole: self._read_with_starts(whole, pos))
 
-    def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
+    def _read_with_starts(self, text: str, resume: int) -> tuple[ParsedCompletion | None, list[int]]:
         starts: list[int] = []
         if MESSAGE not in text:
             return None, starts  # markup with no header yet: a later header would void it
-        return self.extract(text, starts), starts
+        return self.extract(text, starts, resume), starts
 
-    def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
+    def extract(
+        self, text: str, starts: list[int] | None = None, resume: int = -1
+    ) -> ParsedCompletion | None:
+        """``resume`` (streaming): the start of the last invoke an earlier read found, the calls before
+        it ended: its message is read on from there, so that each invoke is read once."""
         if INVOKE not in text:
             return None
         starts = [] if starts is None else starts
@@ -160,8 +164,8 @@ class MuseGlimmerParser(ToolCallParser):
             first = min(i for i in (text.find(FUNCTION_CALLS), text.find(INVOKE)) if i >= 0)
             return ParsedCompletion(content=content_before(text, first), tool_calls=calls) if calls else None
         for _, recipient, body, end in messages:
-            if recipient is not None and recipient not in _HIDDEN:
-                _invokes(text, body, end, calls, starts)
+            if recipient is not None and recipient not in _HIDDEN and end >= resume:
+                _invokes(text, max(body, resume), end, calls, starts)
         if not calls:
             return None
         visible = [text[body:end] for _, recipient, body, end in messages if recipient in (None, "user")]
