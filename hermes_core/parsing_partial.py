@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["JsonPrefix", "PartialCall", "json_object_prefix", "open_calls_view"]
+__all__ = ["JsonPrefix", "PartialCall", "ended_calls_view", "json_object_prefix", "open_calls_view"]
 
 
 @dataclass(slots=True)
@@ -201,3 +201,26 @@ def open_calls_view(
     if len(calls) > done:
         out.append(PartialCall(last.function.name, last.function.arguments[:-1], False, -1, last.id))
     return out, starts[-1]
+
+
+def ended_calls_view(
+    text: str, pos: int, read: Callable[[str], tuple[Any, list[int], list[int]]]
+) -> tuple[list[PartialCall], int]:
+    """:func:`open_calls_view`, and the last call closed (whole, ``}`` included) once its end marker is
+    in: ``read(text)`` also gives where each call ended for good (-1: not yet)."""
+    ends: list[int] = []
+
+    def read_starts(current: str) -> tuple[Any, list[int]]:
+        parsed, starts, found = read(current)
+        ends[:] = found
+        return parsed, starts
+
+    calls, resume = open_calls_view(text, pos, read_starts)
+    if not calls:
+        return calls, max(pos, resume)  # nothing after a call that closed: stay after it
+    last = calls[-1]
+    if not last.closed and ends and ends[-1] >= 0:
+        last.arguments += "}"
+        last.closed, last.end = True, ends[-1]
+        resume = ends[-1]
+    return calls, resume

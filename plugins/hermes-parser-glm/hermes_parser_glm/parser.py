@@ -23,7 +23,6 @@ inside a value does not end the call (vLLM's ``<tool_call>.*?</tool_call>`` rege
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from hermes_core.parsing import (
@@ -36,7 +35,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import PartialCall, open_calls_view
+from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_scan import NextFinder
 from hermes_core.parsing_values import convert_value, tool_property_types
 
@@ -87,30 +86,6 @@ def calls_start(text: str, fallback: bool = True) -> int:
             return pos
         pos = following
     return first if fallback else -1
-
-
-def ended_calls_view(
-    text: str, pos: int, read: Callable[[str], tuple[Any, list[int], list[int]]]
-) -> tuple[list[PartialCall], int]:
-    """:func:`open_calls_view`, and the last call closed (whole, ``}`` included) once its end marker is
-    in: ``read(text)`` also gives where each call ended for good (-1: not yet). (Every key/value plugin
-    of this task holds this helper; the lead may move it to ``hermes_core.parsing_partial``.)"""
-    ends: list[int] = []
-
-    def read_starts(current: str) -> tuple[Any, list[int]]:
-        parsed, starts, found = read(current)
-        ends[:] = found
-        return parsed, starts
-
-    calls, resume = open_calls_view(text, pos, read_starts)
-    if not calls:
-        return calls, max(pos, resume)  # nothing after a call that closed: stay after it
-    last = calls[-1]
-    if not last.closed and ends and ends[-1] >= 0:
-        last.arguments += "}"
-        last.closed, last.end = True, ends[-1]
-        resume = ends[-1]
-    return calls, resume
 
 
 class Glm47Parser(ToolCallParser):

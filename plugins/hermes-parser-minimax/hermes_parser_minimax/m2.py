@@ -27,10 +27,10 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_scan import schema_typed
 from hermes_core.parsing_values import schema_types
 from hermes_parser_minimax.calls_start import calls_start
-from hermes_parser_minimax.views import ended_calls_view
 
 BLOCK = "<minimax:tool_call>"
 BLOCK_END = "</minimax:tool_call>"
@@ -75,7 +75,7 @@ class MinimaxM2Parser(ToolCallParser):
     an invoke not closed (cut off by the end of the text or of its block) keeps those. That is vLLM
     0.34's MiniMax-M2 engine (``_minimax_m2_parse_args(raw, partial=False)``; its ``finish()`` ends an
     open call), and it makes ``parse()`` of any prefix the certain part of the calls
-    (:func:`~hermes_parser_minimax.views.ended_calls_view`). A key written twice keeps both, in order
+    (:func:`~hermes_core.parsing_partial.ended_calls_view`). A key written twice keeps both, in order
     (decoded, the last value wins).
     """
 

@@ -27,9 +27,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_values import convert_value, schema_types
 from hermes_parser_minimax.calls_start import calls_start
-from hermes_parser_minimax.views import ended_calls_view
 
 NS = "]<]minimax[>["
 TOOL_CALL = f"{NS}<tool_call>"

@@ -15,7 +15,6 @@ is converted by that type, any other value stays text; one newline around a valu
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from hermes_core.parsing import (
@@ -28,7 +27,7 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
-from hermes_core.parsing_partial import PartialCall, open_calls_view
+from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_scan import trimmed_newline_value
 
 TOOL_CALL = "<seed:tool_call>"
@@ -148,30 +147,6 @@ class SeedOssParser(ToolCallParser):
                 repeated.append((key, value))
             arguments[key] = value
         return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
-
-
-def ended_calls_view(
-    text: str, pos: int, read: Callable[[str], tuple[Any, list[int], list[int]]]
-) -> tuple[list[PartialCall], int]:
-    """:func:`open_calls_view`, and the last call closed (whole, ``}`` included) once its end marker is
-    in: ``read(text)`` also gives where each call ended for good (-1: not yet). (Every key/value plugin
-    of this task holds this helper; the lead may move it to ``hermes_core.parsing_partial``.)"""
-    ends: list[int] = []
-
-    def read_starts(current: str) -> tuple[Any, list[int]]:
-        parsed, starts, found = read(current)
-        ends[:] = found
-        return parsed, starts
-
-    calls, resume = open_calls_view(text, pos, read_starts)
-    if not calls:
-        return calls, max(pos, resume)  # nothing after a call that closed: stay after it
-    last = calls[-1]
-    if not last.closed and ends and ends[-1] >= 0:
-        last.arguments += "}"
-        last.closed, last.end = True, ends[-1]
-        resume = ends[-1]
-    return calls, resume
 
 
 def _calls_begin(text: str) -> int:

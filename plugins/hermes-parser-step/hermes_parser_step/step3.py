@@ -24,8 +24,8 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_scan import schema_typed
-from hermes_parser_step.views import ended_calls_view
 
 CALLS_BEGIN = "<｜tool_calls_begin｜>"
 CALLS_END = "<｜tool_calls_end｜>"
@@ -46,7 +46,7 @@ class Step3Parser(ToolCallParser):
     parser drops a block until ``<｜tool_calls_end｜>`` arrives; its tests ask nothing of cut-off output
     (``malformed_input_outputs`` must only not raise), and its streaming sends the name at once, as
     every vLLM 0.34 engine parser keeps a cut-off call: so does this one
-    (:func:`~hermes_parser_step.views.ended_calls_view`).
+    (:func:`~hermes_core.parsing_partial.ended_calls_view`).
     """
 
     name = "step3"

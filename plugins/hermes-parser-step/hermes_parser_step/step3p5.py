@@ -26,8 +26,8 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_scan import NextFinder, trimmed_newline_value
-from hermes_parser_step.views import ended_calls_view
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
@@ -52,7 +52,7 @@ class Step3p5Parser(ToolCallParser):
     text, or a block closed first) keeps its whole parameters, a nameless function is skipped. That is
     vLLM 0.34's Step-3.5 engine (qwen3 grammar, ``_qwen3_arg_converter(raw, partial=False)``; its
     ``finish()`` ends an open call), and it makes ``parse()`` of any prefix the certain part of the calls
-    (:func:`~hermes_parser_step.views.ended_calls_view`).
+    (:func:`~hermes_core.parsing_partial.ended_calls_view`).
     """
 
     name = "step3p5"
