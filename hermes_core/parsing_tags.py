@@ -116,7 +116,7 @@ def calls_from_json(obj: Any, out: list[ToolCall]) -> None:
     out.append(ToolCall(make_call_id(), FunctionCall(name.strip(), encode_arguments(arguments))))
 
 
-def head_arguments(text: str, doc: str, start: int) -> tuple[str, str, int, bool]:
+def head_arguments(text: str, doc: str, start: int, limit: int = -1) -> tuple[str, str, int, bool]:
     """The arguments object opening at ``text[start]`` once the name is known: ``(arguments, closure,
     end, ended)``.
 
@@ -125,7 +125,20 @@ def head_arguments(text: str, doc: str, start: int) -> tuple[str, str, int, bool
     call keeps its arguments up to the last commit point, closed (``closure``): what a stream has sent by
     then (:mod:`hermes_core.parsing_partial`). ``end`` is where the next call may begin; ``ended`` is
     false only when the text stopped inside the object.
+
+    ``limit``: where the call's end marker is, when known. A completion holding characters beyond
+    Latin-1 (DeepSeek's full-width bars, Kimi's markers next to CJK content) is a 2-byte string that the
+    JSON scanner reads about 1.5x slower than the 1-byte copy a slice of ASCII arguments gives; the
+    object that ends before ``limit`` is read from ``text[start:limit]`` (same characters, same end).
     """
+    if limit > start:
+        piece = text[start:limit]
+        try:
+            value, end = scan_json(piece, 0)
+        except JSON_ERRORS:
+            value = None
+        if type(value) is dict:
+            return (piece if end == len(piece) else piece[:end]), "", start + end, True
     try:
         value, end = scan_json(doc, start)
     except JSON_ERRORS:

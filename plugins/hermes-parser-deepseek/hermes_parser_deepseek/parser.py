@@ -40,9 +40,8 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder, find_soon
-from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
 from hermes_parser_deepseek.calls_start import calls_start
-from hermes_parser_deepseek.json_head import head_arguments_before
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"
@@ -189,7 +188,7 @@ class _DeepSeekParser(ToolCallParser):
             head = _head(text, start, sep) if sep != -1 and find(_CALL_PREFIX, start, sep) == -1 else None
             if head is not None:
                 limit = next_end(head[1]) if whole and not text.isascii() else -1
-                arguments, closure, end, ended = head_arguments_before(text, doc, head[1], limit)
+                arguments, closure, end, ended = head_arguments(text, doc, head[1], limit)
                 if closure and doc is text:
                     doc = json_document(text)
                 if not ended and not whole:

@@ -34,9 +34,8 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder
-from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
+from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
 from hermes_parser_kimi.calls_start import calls_start
-from hermes_parser_kimi.json_head import head_arguments_before
 
 SECTION_BEGIN = "<|tool_calls_section_begin|>"
 SECTION_BEGIN_SINGULAR = "<|tool_call_section_begin|>"  # a variant K2 checkpoints also emit (vLLM accepts it)
@@ -152,7 +151,7 @@ class KimiK2Parser(ToolCallParser):
             if head is not None:
                 call_id, name, brace = head
                 limit = next_end(brace) if whole and not text.isascii() else -1
-                arguments, closure, end, ended = head_arguments_before(text, doc, brace, limit)
+                arguments, closure, end, ended = head_arguments(text, doc, brace, limit)
                 if closure and doc is text:
                     doc = json_document(text)
                 call_id = self._unique(call_id, seen, text, pos, whole)
