@@ -25,11 +25,11 @@ from hermes_core.parsing import (
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
-    closed_calls_view,
     content_before,
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_values import convert_value, schema_types
 
 SECTION = "<tool_calls"
@@ -45,17 +45,32 @@ class HyV4Parser(ToolCallParser):
 
     def partial_calls(self, text: str, pos: int):
         """Each call whole at its end tag (which carries the section's suffix). The view resumes just
-        before the end of the text, so the stream reads again at its next delta: an end tag is looked
-        for in the new text only."""
+        before the end of the text, so the stream reads again at its next delta and finds an end tag as
+        soon as it is in; each read looks at the new text and the calls that ended in it only."""
         section = _SECTION.search(text)
         if section is None:
             return [], pos
-        end_tag = f"</tool_call{section.group(1) or ''}>"
-        resume = max(pos, section.end(), len(text) - len(end_tag) + 1)
-        if text.find(end_tag, max(pos, section.end())) < 0:
-            return [], resume  # no end tag in the new text: nothing to read
-        calls, ended = closed_calls_view(self, text, pos, (end_tag,))
-        return calls, max(ended, resume)
+        suffix = section.group(1) or ""
+        call_tag, end_tag = f"<tool_call{suffix}>", f"</tool_call{suffix}>"
+        floor = section.end()
+        resume = max(pos, floor, len(text) - len(end_tag) + 1)
+        last = text.rfind(end_tag, max(pos, floor))  # an end tag complete only now starts at pos or later
+        if last < 0:
+            return [], resume
+        if text.rfind("<think>") > text.rfind("</think>"):
+            return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
+        sent = text.rfind(end_tag, floor, max(pos + len(end_tag) - 1, floor))  # the last one read before
+        start = text.find(call_tag, floor if sent < 0 else sent + len(end_tag))
+        calls: list[PartialCall] = []
+        while start >= 0:  # the loop of ``extract`` from there: calls that end at ``last`` at the latest
+            end = text.find(end_tag, start + len(call_tag))
+            if end < 0 or end > last:
+                break
+            found = self._call(text, start + len(call_tag), end, suffix)
+            if found is not None:
+                calls.append(PartialCall(found.function.name, found.function.arguments, True, end))
+            start = text.find(call_tag, end + len(end_tag))
+        return calls, resume
 
     def extract(self, text: str) -> ParsedCompletion | None:
         section = _SECTION.search(text)
