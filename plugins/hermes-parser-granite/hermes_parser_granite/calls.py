@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hermes_core.parsing import FunctionCall, ToolCall, encode_arguments, make_call_id
-from hermes_parser_granite.call_objects import CallObject
+from hermes_core.parsing import encode_arguments
 
 KEYS = ("arguments",)
 
@@ -18,8 +17,3 @@ def strict_decide(obj: Any) -> tuple[str, str] | None:
     if type(name) is not str or not name.strip():
         return None
     return name.strip(), encode_arguments(obj["arguments"])
-
-
-def tool_calls(found: list[CallObject]) -> list[ToolCall]:
-    """The calls read, as ``parse()`` gives them (a cut-off one closed at its last complete value)."""
-    return [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]

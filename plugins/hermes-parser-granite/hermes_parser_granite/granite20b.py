@@ -26,8 +26,9 @@ from hermes_parser_granite.call_objects import (
     read_call_object,
     skip_space,
     stream_view,
+    tool_calls,
 )
-from hermes_parser_granite.calls import KEYS, strict_decide, tool_calls
+from hermes_parser_granite.calls import KEYS, strict_decide
 
 BOT = "<function_call>"
 

@@ -15,8 +15,14 @@ from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
 from hermes_core.parsing_partial import PartialCall
-from hermes_parser_granite.call_objects import CallObject, read_call_object, skip_space, stream_view
-from hermes_parser_granite.calls import KEYS, strict_decide, tool_calls
+from hermes_parser_granite.call_objects import (
+    CallObject,
+    read_call_object,
+    skip_space,
+    stream_view,
+    tool_calls,
+)
+from hermes_parser_granite.calls import KEYS, strict_decide
 
 TC_START = "<tool_call>"
 TC_END = "</tool_call>"

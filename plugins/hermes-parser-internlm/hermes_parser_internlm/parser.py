@@ -22,13 +22,10 @@ import re
 from typing import Any
 
 from hermes_core.parsing import (
-    FunctionCall,
     ParsedCompletion,
-    ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
-    make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import json_document
@@ -37,6 +34,7 @@ from hermes_parser_internlm.call_objects import (
     first_marker_outside_think,
     read_call_object,
     stream_view,
+    tool_calls,
 )
 
 START = "<|action_start|><|plugin|>"
@@ -56,8 +54,7 @@ class InternLMParser(ToolCallParser):
         first, found = self._read(text)
         if not found:
             return None
-        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]
-        return ParsedCompletion(content=content_before(text, first), tool_calls=calls)
+        return ParsedCompletion(content=content_before(text, first), tool_calls=tool_calls(found))
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
         return stream_view(self._read(text)[1], pos)

@@ -20,13 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from hermes_core.parsing import (
-    FunctionCall,
     ParsedCompletion,
-    ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
-    make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_parser_jamba.call_objects import (
@@ -35,6 +32,7 @@ from hermes_parser_jamba.call_objects import (
     read_call_list,
     skip_space,
     stream_view,
+    tool_calls,
 )
 
 START = "<tool_calls>"
@@ -61,8 +59,7 @@ class JambaParser(ToolCallParser):
         start, found = _read(text)
         if not found:
             return None
-        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]
-        return ParsedCompletion(content=content_before(text, start), tool_calls=calls)
+        return ParsedCompletion(content=content_before(text, start), tool_calls=tool_calls(found))
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
         return stream_view(_read(text)[1], pos)

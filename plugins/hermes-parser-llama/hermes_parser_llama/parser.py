@@ -22,13 +22,10 @@ import re
 from typing import Any
 
 from hermes_core.parsing import (
-    FunctionCall,
     ParsedCompletion,
-    ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
-    make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
@@ -38,6 +35,7 @@ from hermes_parser_llama.call_objects import (
     read_call_object,
     skip_space,
     stream_view,
+    tool_calls,
 )
 
 PYTHON_TAG = "<|python_tag|>"
@@ -83,7 +81,7 @@ class Llama3JsonParser(ToolCallParser):
         found, _ = _read_calls(text, pos)
         if not found:
             return None
-        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for _, c in found]
+        calls = tool_calls([c for _, c in found])
         return ParsedCompletion(
             content=content_before(text, tag if tag >= 0 else found[0][0]), tool_calls=calls
         )

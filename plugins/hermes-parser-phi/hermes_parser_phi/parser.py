@@ -17,16 +17,19 @@ from __future__ import annotations
 from typing import Any
 
 from hermes_core.parsing import (
-    FunctionCall,
     ParsedCompletion,
-    ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
-    make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
-from hermes_parser_phi.call_objects import CallObject, first_marker_outside_think, read_call_list, stream_view
+from hermes_parser_phi.call_objects import (
+    CallObject,
+    first_marker_outside_think,
+    read_call_list,
+    stream_view,
+    tool_calls,
+)
 
 BOT = "functools"
 _KEYS = ("arguments", "parameters")
@@ -53,8 +56,7 @@ class Phi4MiniJsonParser(ToolCallParser):
         start, found = _read(text)
         if not found:
             return None
-        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]
-        return ParsedCompletion(content=content_before(text, start), tool_calls=calls)
+        return ParsedCompletion(content=content_before(text, start), tool_calls=tool_calls(found))
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
         return stream_view(_read(text)[1], pos)

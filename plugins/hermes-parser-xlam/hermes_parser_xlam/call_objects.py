@@ -11,8 +11,10 @@ begun (``{"``) or closed (``{}``). From there the arguments are the model's text
 commit point (the rule of :func:`hermes_core.parsing_tags.head_arguments`), closed when the text stops
 or breaks. Arguments that break before their first key (``{invalid json}``) make no call: vLLM's
 ``test_extract_tool_calls_invalid_json`` (tests/parser/engine/test_llama_json.py) and the shared
-``malformed_input_outputs`` case ``{"name": "func", "arguments": {`` read as content. Any other shape
-(arguments first, a string or ``null`` as arguments) counts only once the whole object is decoded.
+``malformed_input_outputs`` case ``{"name": "func", "arguments": {`` read as content. Where a format
+allows it, arguments written as a JSON string holding an object stream the same way, the object as
+written inside the string. Any other shape (arguments first, ``null`` or a plain string as arguments)
+counts only once the whole object is decoded. Each call is read once per read of the text: linear.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
+from hermes_core.parsing import FunctionCall, ToolCall, make_call_id
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
 from hermes_core.parsing_tags import JSON_ERRORS, THINK_END, scan_json
 
@@ -34,6 +37,7 @@ __all__ = [
     "read_call_object",
     "skip_space",
     "stream_view",
+    "tool_calls",
 ]
 
 _HEAD = re.compile(
@@ -65,10 +69,6 @@ class CallObject:
     end: int
     whole: bool = True
     """False when the object broke (bad JSON) at ``end``."""
-
-    @property
-    def call(self) -> tuple[str, str] | None:
-        return None if self.name is None else (self.name, self.arguments + self.closure)
 
 
 _WAIT = CallObject(None, "", "", -1)
@@ -290,3 +290,8 @@ def stream_view(found: list[CallObject], pos: int, make_id: Callable[[], str] | 
             call.id = make_id()
     closed = [c.end for c in calls if c.closed]
     return calls, closed[-1] if closed else pos
+
+
+def tool_calls(found: list[CallObject], make_id: Callable[[], str] = make_call_id) -> list[ToolCall]:
+    """The calls read, as ``parse()`` gives them (a cut-off one closed at its last complete value)."""
+    return [ToolCall(make_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in found]

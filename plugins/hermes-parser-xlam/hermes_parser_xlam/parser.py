@@ -18,16 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from hermes_core.parsing import (
-    FunctionCall,
     ParsedCompletion,
-    ToolCall,
     ToolCallParser,
     encode_arguments,
-    make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
-from hermes_parser_xlam.call_objects import CallObject, read_call_list, skip_space, stream_view
+from hermes_parser_xlam.call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 
 FENCE = "```"
 TOOL_CALLS = "[TOOL_CALLS]"
@@ -56,7 +53,7 @@ class XLamParser(ToolCallParser):
         if found is None or not found[2]:
             return None
         begin, end, items = found
-        calls = [ToolCall(make_call_id(), FunctionCall(c.name, c.arguments + c.closure)) for c in items]
+        calls = tool_calls(items)
         content = (text[:begin].rstrip() + (text[end:] if end >= 0 else "")).rstrip()
         return ParsedCompletion(content=content if content.strip() else None, tool_calls=calls)
 
