@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hermes_testkit.reasoning import ReasoningConformance, ReasoningSample
 
 S = ReasoningSample
@@ -301,8 +303,9 @@ def test_composed_split_reads_calls_after_the_reasoning_only():
         host.parser("cohere_command4"),
     )
     assert done.reasoning == "I need the weather." and done.content is None
-    assert [(c.function.name, c.function.arguments) for c in done.tool_calls] == [
-        ("get_weather", '{"city": "SF"}')
+    # the contract is about values: the arguments may be kept as the model wrote them
+    assert [(c.function.name, json.loads(c.function.arguments)) for c in done.tool_calls] == [
+        ("get_weather", {"city": "SF"})
     ]
     k3 = split_reasoning("run it" + K3_TOOLS, host.reasoning_parsers.get("kimi_k3")(), host.parser("kimi_k3"))
     assert k3.reasoning == "run it" and [c.function.name for c in k3.tool_calls] == ["python"]
