@@ -5,13 +5,11 @@ import json
 import pytest
 
 from hermes_core.plugins import get_hermes
-from hermes_testkit.parser_helpers import VARIOUS_TYPES_ARGUMENTS, tool_definition
+from hermes_testkit.parser_helpers import VARIOUS_TYPES_ARGUMENTS, WEATHER_TOOL
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
-GET_WEATHER_TOOL = tool_definition(
-    "get_weather", {"city": {"type": "string"}}, description="Get the current weather"
-)
+GET_WEATHER_TOOL = WEATHER_TOOL  # vLLM's test offers get_weather(city); only the name matters here
 
 
 def weather_output(name):
