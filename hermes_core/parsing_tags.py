@@ -151,6 +151,20 @@ def head_arguments(text: str, doc: str, start: int, limit: int = -1) -> tuple[st
     return text[start : found.commit], found.closure, len(text), False
 
 
+def _holds_call(text: str, doc: str, body: int) -> bool:
+    """Whether the block at ``text[body]`` is whole JSON holding a call (any shape); ``doc``: the
+    :func:`json_document` of ``text``."""
+    if text.startswith("{'", body) or not text.startswith(("{", "["), body):
+        return False
+    try:
+        obj, _ = scan_json(doc, body)
+    except JSON_ERRORS:
+        return False
+    found: list[ToolCall] = []
+    calls_from_json(obj, found)
+    return bool(found)
+
+
 class TaggedJsonParser(ToolCallParser):
     """``START{json}END`` repeated. Blocks that do not hold a call are skipped, not fatal.
 
@@ -179,14 +193,18 @@ class TaggedJsonParser(ToolCallParser):
             return found
         opens = [m.start() for m in re.finditer("<think>", text)]
         closes = [m.start() for m in re.finditer(THINK_END, text)]
+        doc = json_document(text)
         while found >= 0:
             last_open = opens[bisect_left(opens, found) - 1] if opens and opens[0] < found else -1
             last_close = closes[bisect_left(closes, found) - 1] if closes and closes[0] < found else -1
             if last_open <= last_close:  # not inside an open ``<think>``
                 if not closes or closes[-1] < found:
                     return found
-                head = _NAME_THEN_ARGUMENTS.match(text, _WS.match(text, found + len(start)).end())
+                body = _WS.match(text, found + len(start)).end()
+                head = _NAME_THEN_ARGUMENTS.match(text, body)
                 if head is not None and head.group(1).strip() and text.startswith("{", head.end()):
+                    return found
+                if _holds_call(text, doc, body):  # a whole call in another shape has begun too
                     return found
             found = text.find(start, found + len(start))
         return -1
@@ -244,7 +262,10 @@ class TaggedJsonParser(ToolCallParser):
         pos = self.calls_start(text) if pos < 0 else text.find(start, pos)
         calls: list[PartialCall] = []
         doc = json_document(text)
+        first = resume < 0
         while pos >= 0:
+            if calls or resume >= 0:
+                first = False
             body = _WS.match(text, pos + len(start)).end()
             head = _NAME_THEN_ARGUMENTS.match(text, body)
             name = head.group(1).strip() if head is not None else ""
@@ -257,10 +278,11 @@ class TaggedJsonParser(ToolCallParser):
                 try:
                     obj, end = scan_json(doc, body)
                 except JSON_ERRORS:  # skipped by parse() as well
-                    resume, pos = body, text.find(start, body)
-                    continue
+                    obj, end = None, body
                 whole: list[ToolCall] = []
                 calls_from_json(obj, whole)
+                if not whole and first:
+                    break  # no call: a later ``</think>`` may move the start past it (calls_start)
                 calls.extend(PartialCall(c.function.name, c.function.arguments, True, end) for c in whole)
                 resume, pos = end, text.find(start, end)
                 continue
