@@ -23,9 +23,10 @@ from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, scan_json
 __all__ = ["read_call_list"]
 
 _WS = re.compile(r"[ \t\r\n]*")
-_ITEM_CLOSE = re.compile(r"[ \t\r\n]*\}")
-# after an item: the list's ``]`` (group 1) or a ``,`` (group 2) and the space before the next item
+# after an item: the list's ``]`` (group 1) or a ``,`` (group 2) and the space before the next item;
+# _AFTER_ARGUMENTS: the same after an item's arguments, its ``}`` first (one match on the common path)
 _NEXT = re.compile(r"[ \t\r\n]*(?:(\])|(,)[ \t\r\n]*)?")
+_AFTER_ARGUMENTS = re.compile(r"[ \t\r\n]*\}[ \t\r\n]*(?:(\])|(,)[ \t\r\n]*)?")
 
 Whole = Callable[[Any], "tuple[str, str, str | None] | None"]
 """A complete item of another shape as ``(name, encoded arguments, id)``, or ``None`` (not a call)."""
@@ -62,7 +63,7 @@ def read_call_list(
         matched = head.match(text, pos)
         name = matched.group("name").strip() if matched is not None else ""
         call: tuple[str, str, str | None] | None = None
-        closed = None
+        after = None
         if name:  # the head ends at the arguments' ``{``
             call_id = matched.group("id") if has_id else None
             at = matched.end()
@@ -80,23 +81,20 @@ def read_call_list(
                     calls.append(PartialCall(name, arguments, final, len(text) if final else -1, call_id))
                     return calls, end if ended else -1
             call = (name, arguments, call_id)
-            closed = _ITEM_CLOSE.match(text, end)
-        if closed is not None:
-            item_end = closed.end()
-        else:  # another shape, or more keys after the arguments: read the item whole
+            after = _AFTER_ARGUMENTS.match(text, end)
+        if after is None:  # another shape, or more keys after the arguments: read the item whole
             found = json_object_prefix(text, pos)
             if not found.complete:
                 if call is not None:  # the arguments are whole: the call stands
                     calls.append(PartialCall(call[0], call[1], final, len(text) if final else -1, call[2]))
                 return calls, -1 if found.end < 0 else found.end
-            item_end = found.end
             if call is None:
                 try:
                     value = scan_json(doc, pos)[0]
                 except JSON_ERRORS:  # absurdly nested
                     return calls, pos
                 call = whole(value)
-        after = _NEXT.match(text, item_end)
+            after = _NEXT.match(text, found.end)
         goes_on = after.group(1) or after.group(2)
         if call is not None:
             ended = bool(goes_on) or final
