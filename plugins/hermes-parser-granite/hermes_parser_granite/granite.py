@@ -9,7 +9,7 @@ completion, and every element must be a call. Unlike vLLM, text before the marke
 text after the array is tolerated (vLLM's own ``surrounding_text`` case is marked xfail for this parser).
 
 Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes where
-its object ends (:mod:`hermes_parser_granite.call_objects`). So a call that began is never taken back:
+its object ends (:mod:`hermes_core.parsing_call_objects`). So a call that began is never taken back:
 the array is read up to its first element that is not a call (the calls before it are kept, where vLLM
 drops them all), ``parse()`` of a text cut inside a call keeps it closed at its last complete value, and
 prose after a bare array no longer voids it. The calls begin at whichever comes first of a marker
@@ -21,7 +21,7 @@ from __future__ import annotations
 from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END
-from hermes_parser_granite.call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
+from hermes_core.parsing_call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 from hermes_parser_granite.calls import KEYS, strict_decide
 
 BOT_TOKEN = "<|tool_call|>"

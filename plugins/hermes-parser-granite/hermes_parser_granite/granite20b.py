@@ -10,7 +10,7 @@ up to the next marker, is ignored), every object must be a call, and the text be
 is the content.
 
 Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes where
-its object ends (:mod:`hermes_parser_granite.call_objects`). So a call that began is never taken back:
+its object ends (:mod:`hermes_core.parsing_call_objects`). So a call that began is never taken back:
 reading stops at the first object that is not a call (the calls before it are kept, where vLLM drops
 them all), ``parse()`` of a text cut inside a call keeps it closed at its last complete value, and an
 object is read whole even where an argument holds ``<function_call>`` (vLLM splits it there).
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
 from hermes_core.parsing_partial import PartialCall
-from hermes_parser_granite.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
     read_call_object,

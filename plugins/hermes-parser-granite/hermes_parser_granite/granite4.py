@@ -5,7 +5,7 @@ block must hold one JSON object with ``name`` and ``arguments``, and an end tag 
 makes the whole completion content.
 
 Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes where
-its object ends (:mod:`hermes_parser_granite.call_objects`). So a call that began is never taken back:
+its object ends (:mod:`hermes_core.parsing_call_objects`). So a call that began is never taken back:
 where vLLM makes the whole completion content for a malformed block (bad JSON, a start without an end,
 two starts in a row), the calls before that block are kept and the block and what follows it are
 content; ``parse()`` of a text cut inside a call keeps it closed at its last complete value.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
 from hermes_core.parsing_partial import PartialCall
-from hermes_parser_granite.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     read_call_object,
     skip_space,

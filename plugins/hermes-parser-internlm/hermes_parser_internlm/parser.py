@@ -12,7 +12,7 @@ block content (vLLM's shared malformed-input cases).
 
 Streaming: a call goes out once its arguments hold a key (and its name is among the tools, when tools
 are given), the arguments as written, and it closes where its object ends, before ``<|action_end|>``
-(:mod:`hermes_parser_internlm.call_objects`); so ``parse()`` of a text cut inside a call keeps it,
+(:mod:`hermes_core.parsing_call_objects`); so ``parse()`` of a text cut inside a call keeps it,
 closed at its last complete value.
 """
 
@@ -29,7 +29,7 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import json_document
-from hermes_parser_internlm.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
     read_call_object,

@@ -9,7 +9,7 @@ As in vLLM's ``JambaToolParser`` only the first block counts, every element need
 
 Streaming: a call goes out once its arguments hold a key, the arguments as written (vLLM's
 ``test_extract_tool_calls_streaming_partial_args_with_name_delta`` streams them so too), and it closes
-where its object ends (:mod:`hermes_parser_jamba.call_objects`). So a call that began is never taken
+where its object ends (:mod:`hermes_core.parsing_call_objects`). So a call that began is never taken
 back: the array is read up to its first element that is not a call (vLLM voids the whole array), and
 ``parse()`` of a text cut inside a call (no ``</tool_calls>`` yet) keeps it, closed at its last
 complete value.
@@ -26,7 +26,7 @@ from hermes_core.parsing import (
     encode_arguments,
 )
 from hermes_core.parsing_partial import PartialCall
-from hermes_parser_jamba.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
     read_call_list,

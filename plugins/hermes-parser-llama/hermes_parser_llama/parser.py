@@ -29,7 +29,7 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
-from hermes_parser_llama.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
     read_call_object,
@@ -64,7 +64,7 @@ class Llama3JsonParser(ToolCallParser):
     """Llama 3.1 / 3.2 / 3.3 and Llama 4 JSON tool calls (``{"name": ..., "parameters": {...}}``).
 
     Streams: a name-first object goes out once its arguments object holds a key, its arguments as the
-    model writes them (see :mod:`hermes_parser_llama.call_objects`), so ``parse()`` of a text cut inside
+    model writes them (see :mod:`hermes_core.parsing_call_objects`), so ``parse()`` of a text cut inside
     such a call keeps it, its arguments closed at the last complete value. When both argument keys are
     written the first one counts (vLLM prefers ``arguments`` even when it comes second).
     """

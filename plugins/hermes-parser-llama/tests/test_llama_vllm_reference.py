@@ -193,7 +193,7 @@ def test_trailing_text_after_an_untagged_call(prefix, suffix):
 
 def test_bait_never_decodes_from_a_brace_that_cannot_start_a_call(monkeypatch):
     """``"{'" * n`` bait: no decode is attempted (a failed one costs O(position): ``JSONDecodeError``)."""
-    from hermes_parser_llama import call_objects as module
+    from hermes_core import parsing_call_objects as module
 
     attempts = []
     real = module.scan_json

@@ -18,7 +18,7 @@ arguments cost one scan.
 Streaming (both layouts): a call's header goes out once its arguments object holds a key (v11: after
 ``name[ARGS]{"``; pre-v11: ``{"name": "f", "arguments": {"``), its arguments as the model writes them,
 and the call closes where its object ends; so ``parse()`` of a text cut inside a call keeps the call, its
-arguments closed at the last complete value (:mod:`hermes_parser_mistral.call_objects`), and pre-v11
+arguments closed at the last complete value (:mod:`hermes_core.parsing_call_objects`), and pre-v11
 arguments are passed through as written too (vLLM re-encodes them; the decoded value is the same).
 
 Linear time on bait (``"[TOOL_CALLS]{'" * n``): only a brace that starts like an object is decoded, on
@@ -42,7 +42,7 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import head_arguments, json_document
-from hermes_parser_mistral.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
     read_call_list,

@@ -157,7 +157,7 @@ def test_v11_arguments_pass_through_as_written():
 
 def test_bait_decodes_nothing_that_cannot_be_an_object(monkeypatch):
     """``"[TOOL_CALLS]{'" * n``: a failed decode costs O(position), so none may be attempted per marker."""
-    from hermes_parser_mistral import call_objects as module
+    from hermes_core import parsing_call_objects as module
 
     attempts = []
     real = module.scan_json

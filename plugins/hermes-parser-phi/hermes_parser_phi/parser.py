@@ -7,7 +7,7 @@ As in vLLM's ``Phi4MiniJsonToolParser`` the first ``functools[...]`` array holds
 as content; an empty array, arguments that are not an object, or a malformed element is no call.
 
 Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes
-where its object ends (:mod:`hermes_parser_phi.call_objects`). So a call that began is never taken
+where its object ends (:mod:`hermes_core.parsing_call_objects`). So a call that began is never taken
 back: the array is read up to its first element that is not a call (vLLM voids the whole array), and
 ``parse()`` of a text cut inside a call keeps it, closed at its last complete value.
 """
@@ -23,7 +23,7 @@ from hermes_core.parsing import (
     encode_arguments,
 )
 from hermes_core.parsing_partial import PartialCall
-from hermes_parser_phi.call_objects import (
+from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
     read_call_list,

@@ -6,7 +6,7 @@ xLAM-2 models answer with the array alone, but also wrap it (vLLM's ``xLAMToolPa
 the text with the block taken out.
 
 Streaming: a call goes out once its arguments hold a key, the arguments as written, and it closes where
-its object ends (:mod:`hermes_parser_xlam.call_objects`). So the block is decided as the text comes:
+its object ends (:mod:`hermes_core.parsing_call_objects`). So the block is decided as the text comes:
 the first candidate (by position, outside ``<think>``) whose array holds a call, where vLLM takes the
 first block, by kind (fence, then marker, then tags), whose whole body is valid JSON; text after the
 array (before the closing fence or tag) no longer voids it, and ``parse()`` of a text cut inside a call
@@ -24,7 +24,7 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
-from hermes_parser_xlam.call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
+from hermes_core.parsing_call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 
 FENCE = "```"
 TOOL_CALLS = "[TOOL_CALLS]"

@@ -1,8 +1,6 @@
 """Call objects ``{"name": ..., "arguments": {...}}`` read so that a stream can send them as written.
 
-The same file sits in every JSON-call parser plugin (llama, mistral, jamba, phi, xlam, internlm,
-granite) so that each installs alone; it belongs in ``hermes_core.parsing_partial`` (one copy), where
-the lead moves it.
+Shared by the JSON-call parser plugins (llama, mistral, jamba, phi, xlam, internlm, granite).
 
 The rule that makes a call certain before it ends (and that ``parse()`` of a cut-off text follows, so
 that what a stream sent is always a prefix of the whole-text result): an object that names the call
