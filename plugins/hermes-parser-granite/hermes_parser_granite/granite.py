@@ -19,9 +19,9 @@ followed by ``[`` and a ``[`` opening the completion (or the answer after the fi
 from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
+from hermes_core.parsing_call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END
-from hermes_core.parsing_call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 from hermes_parser_granite.calls import KEYS, strict_decide
 
 BOT_TOKEN = "<|tool_call|>"

@@ -19,7 +19,6 @@ object is read whole even where an argument holds ``<function_call>`` (vLLM spli
 from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser, content_before
-from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
@@ -28,6 +27,7 @@ from hermes_core.parsing_call_objects import (
     stream_view,
     tool_calls,
 )
+from hermes_core.parsing_partial import PartialCall
 from hermes_parser_granite.calls import KEYS, strict_decide
 
 BOT = "<function_call>"

@@ -14,7 +14,6 @@ content; ``parse()`` of a text cut inside a call keeps it closed at its last com
 from __future__ import annotations
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
-from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_call_objects import (
     CallObject,
     read_call_object,
@@ -22,6 +21,7 @@ from hermes_core.parsing_call_objects import (
     stream_view,
     tool_calls,
 )
+from hermes_core.parsing_partial import PartialCall
 from hermes_parser_granite.calls import KEYS, strict_decide
 
 TC_START = "<tool_call>"

@@ -25,7 +25,6 @@ from hermes_core.parsing import (
     content_before,
     encode_arguments,
 )
-from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
@@ -34,6 +33,7 @@ from hermes_core.parsing_call_objects import (
     stream_view,
     tool_calls,
 )
+from hermes_core.parsing_partial import PartialCall
 
 START = "<tool_calls>"
 END = "</tool_calls>"

@@ -27,8 +27,6 @@ from hermes_core.parsing import (
     content_before,
     encode_arguments,
 )
-from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import THINK_END, json_document
 from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
@@ -37,6 +35,8 @@ from hermes_core.parsing_call_objects import (
     stream_view,
     tool_calls,
 )
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import THINK_END, json_document
 
 PYTHON_TAG = "<|python_tag|>"
 _KEYS = ("arguments", "parameters")

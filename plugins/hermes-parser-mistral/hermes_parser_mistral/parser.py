@@ -40,8 +40,6 @@ from hermes_core.parsing import (
     content_before,
     encode_arguments,
 )
-from hermes_core.parsing_partial import PartialCall
-from hermes_core.parsing_tags import head_arguments, json_document
 from hermes_core.parsing_call_objects import (
     CallObject,
     first_marker_outside_think,
@@ -49,6 +47,8 @@ from hermes_core.parsing_call_objects import (
     read_call_object,
     stream_view,
 )
+from hermes_core.parsing_partial import PartialCall
+from hermes_core.parsing_tags import head_arguments, json_document
 
 BOT = "[TOOL_CALLS]"
 ARGS = "[ARGS]"

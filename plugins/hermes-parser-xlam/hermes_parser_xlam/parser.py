@@ -22,9 +22,9 @@ from hermes_core.parsing import (
     ToolCallParser,
     encode_arguments,
 )
+from hermes_core.parsing_call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import THINK_END, json_document
-from hermes_core.parsing_call_objects import CallObject, read_call_list, skip_space, stream_view, tool_calls
 
 FENCE = "```"
 TOOL_CALLS = "[TOOL_CALLS]"
