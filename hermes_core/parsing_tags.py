@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left
 from typing import Any, ClassVar
 
 from hermes_core.parsing import (
@@ -24,6 +23,7 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
+from hermes_core.parsing_start import THINK_END, calls_start
 
 __all__ = [
     "JSON_ERRORS",
@@ -36,8 +36,6 @@ __all__ = [
     "json_document",
     "scan_json",
 ]
-
-THINK_END = "</think>"
 
 _WS = re.compile(r"[ \t\r\n]*")
 # The shape nearly every model writes, name first: its arguments can be passed through as written.
@@ -182,32 +180,21 @@ class TaggedJsonParser(ToolCallParser):
             cls.start_markers = (cls.start_tag,)
 
     def calls_start(self, text: str) -> int:
-        """Where the calls begin: the first start tag outside an open ``<think>`` block that begins a call
-        (``{"name": ..., "arguments": {``) or has no ``</think>`` after it (a model quotes the syntax while
-        reasoning; Qwen3-Thinking's opening ``<think>`` sits in the prompt). A call that has begun is never
-        reinterpreted by a later ``</think>``: a stream may have sent it already.
-        """
+        """Where the calls begin (:func:`hermes_core.parsing_start.calls_start`): a start tag counts once
+        a call begins in its block (``{"name": ..., "arguments": {``, or a whole call in another shape)."""
         start = self.start_tag
-        found = text.find(start)
-        if found < 0 or (THINK_END not in text and "<think>" not in text):
-            return found
-        opens = [m.start() for m in re.finditer("<think>", text)]
-        closes = [m.start() for m in re.finditer(THINK_END, text)]
-        doc = json_document(text)
-        while found >= 0:
-            last_open = opens[bisect_left(opens, found) - 1] if opens and opens[0] < found else -1
-            last_close = closes[bisect_left(closes, found) - 1] if closes and closes[0] < found else -1
-            if last_open <= last_close:  # not inside an open ``<think>``
-                if not closes or closes[-1] < found:
-                    return found
-                body = _WS.match(text, found + len(start)).end()
-                head = _NAME_THEN_ARGUMENTS.match(text, body)
-                if head is not None and head.group(1).strip() and text.startswith("{", head.end()):
-                    return found
-                if _holds_call(text, doc, body):  # a whole call in another shape has begun too
-                    return found
-            found = text.find(start, found + len(start))
-        return -1
+        doc: list[str] = []  # made once, and only when a block needs a scan
+
+        def begins_call(found: int) -> bool:
+            body = _WS.match(text, found + len(start)).end()
+            head = _NAME_THEN_ARGUMENTS.match(text, body)
+            if head is not None and head.group(1).strip() and text.startswith("{", head.end()):
+                return True
+            if not doc:
+                doc.append(json_document(text))
+            return _holds_call(text, doc[0], body)
+
+        return calls_start(text, (start,), begins_call)
 
     def extract(self, text: str) -> ParsedCompletion | None:
         start = self.start_tag

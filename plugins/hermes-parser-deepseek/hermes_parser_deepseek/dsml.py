@@ -40,8 +40,8 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall, open_calls_view
 from hermes_core.parsing_scan import NextFinder
+from hermes_core.parsing_start import calls_start
 from hermes_core.parsing_values import convert_value, schema_types
-from hermes_parser_deepseek.calls_start import calls_start
 
 DSML = "｜DSML｜"
 INVOKE = f"<{DSML}invoke"

@@ -40,8 +40,8 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder, find_soon
+from hermes_core.parsing_start import calls_start
 from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
-from hermes_parser_deepseek.calls_start import calls_start
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"

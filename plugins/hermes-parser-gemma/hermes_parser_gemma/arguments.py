@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, content_before, make_call_id
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
+from hermes_core.parsing_start import calls_start as first_call
 
 __all__ = [
     "ArgumentsText",
@@ -114,27 +114,9 @@ text is whole (``parse()``), else it may go on (a stream's view: values at the v
 
 
 def calls_start(text: str, marker: str, name: re.Pattern[str]) -> int:
-    """Where the calls begin: the first ``marker`` not inside an open ``<think>`` block that begins a call
-    (``call:NAME{`` follows) or has no ``</think>`` after it. The rule of
-    :meth:`hermes_core.parsing_tags.TaggedJsonParser.calls_start`, where
-    :func:`~hermes_core.parsing_tags.first_marker` takes the first marker after the last ``</think>``: a
-    stream may have sent a call before a later ``</think>`` made it "reasoning", so a call that has begun
-    is never taken back (a call quoted in Qwen3-style reasoning, with no opening tag, counts, as vLLM's
-    tool parsers count it when no reasoning parser runs first)."""
-    found = text.find(marker)
-    if found < 0 or text.rfind("think>") < 0:  # neither ``<think>`` nor ``</think>`` (one look)
-        return found
-    opens = [m.start() for m in re.finditer("<think>", text)]
-    closes = [m.start() for m in re.finditer("</think>", text)]
-    while found >= 0:
-        last_open = opens[bisect_left(opens, found) - 1] if opens and opens[0] < found else -1
-        last_close = closes[bisect_left(closes, found) - 1] if closes and closes[0] < found else -1
-        if last_open <= last_close and (
-            not closes or closes[-1] < found or name.match(text, found + len(marker)) is not None
-        ):
-            return found
-        found = text.find(marker, found + len(marker))
-    return -1
+    """Where the calls begin (:func:`hermes_core.parsing_start.calls_start`): a marker counts once
+    ``call:NAME{`` follows it."""
+    return first_call(text, (marker,), lambda at: name.match(text, at + len(marker)) is not None)
 
 
 def extract_calls(text: str, marker: str, name: re.Pattern[str], read: ReadArguments):

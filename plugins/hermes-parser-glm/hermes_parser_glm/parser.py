@@ -36,12 +36,11 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
-from hermes_core.parsing_scan import NextFinder
+from hermes_core.parsing_start import calls_start as first_call
 from hermes_core.parsing_values import convert_value, tool_property_types
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
-THINK = "<think>"
 THINK_END = "</think>"
 KEY = "<arg_key>"
 VALUE_END = "</arg_value>"
@@ -54,38 +53,24 @@ _SPACE = re.compile(r"[ \t\r\n]*")
 
 
 def calls_start(text: str, fallback: bool = True) -> int:
-    """Where the calls begin: the first ``<tool_call>`` outside a ``<think>`` block whose name was complete
-    before any ``</think>`` came (a call that began is never taken back by a later ``</think>``: a stream
-    sent it, and vLLM's GLM-4.7 engine ends the reasoning at a tool call); a call quoted inside an open
-    ``<think>``, or cut by ``</think>`` before its name ended, is reasoning. None such: the first one
-    (calls quoted in reasoning count when none follows), or -1 when not ``fallback`` (a stream's view).
+    """Where the calls begin (:func:`hermes_core.parsing_start.calls_start`): a ``<tool_call>`` counts once
+    its name is complete (``<arg_key>`` or ``</tool_call>`` after it, before the next ``</think>`` and the
+    next ``<tool_call>``); vLLM's GLM-4.7 engine ends the reasoning at a tool call. None such: the first
+    one (calls quoted in reasoning count when none follows), or -1 when not ``fallback`` (a stream's view).
     """
-    first = text.find(TOOL_CALL)
-    if first < 0 or first > text.rfind(THINK_END):
-        return first  # no ``</think>`` after it (the common case): one scan
-    next_end, next_open = NextFinder(text, THINK_END), NextFinder(text, THINK)
-    step = len(TOOL_CALL)
-    pos = first
-    closed_until = 0  # explicit ``<think>`` blocks are skipped whole
-    while pos >= 0:
-        opened = next_open(closed_until)
-        if 0 <= opened < pos:
-            think_end = next_end(opened)
-            if think_end < 0:
-                break  # inside reasoning that has not ended
-            closed_until = think_end + len(THINK_END)
-            if pos < closed_until:
-                pos = text.find(TOOL_CALL, closed_until)
-            continue
-        think_end = next_end(pos)
-        if think_end < 0:
-            return pos
-        following = text.find(TOOL_CALL, pos + step)
-        stop = min(think_end, following) if following >= 0 else think_end
-        if text.find(KEY, pos + step, stop) >= 0 or text.find(TOOL_CALL_END, pos + step, stop) >= 0:
-            return pos
-        pos = following
-    return first if fallback else -1
+
+    def named(pos: int) -> bool:
+        stop = text.find(THINK_END, pos)
+        following = text.find(TOOL_CALL, pos + len(TOOL_CALL))
+        stop = len(text) if stop < 0 else stop
+        if following >= 0:
+            stop = min(stop, following)
+        return (
+            text.find(KEY, pos + len(TOOL_CALL), stop) >= 0
+            or text.find(TOOL_CALL_END, pos + len(TOOL_CALL), stop) >= 0
+        )
+
+    return first_call(text, (TOOL_CALL,), named, fallback=fallback)
 
 
 class Glm47Parser(ToolCallParser):

@@ -36,7 +36,7 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall, open_calls_view
-from hermes_parser_kimi.calls_start import calls_start
+from hermes_core.parsing_start import calls_start
 
 OPEN, CLOSE, SEP = "<|open|>", "<|close|>", "<|sep|>"
 TOOLS_OPEN = f"{OPEN}tools{SEP}"

@@ -34,8 +34,8 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_scan import NextFinder
+from hermes_core.parsing_start import calls_start
 from hermes_core.parsing_tags import JSON_ERRORS, head_arguments, json_document, scan_json
-from hermes_parser_kimi.calls_start import calls_start
 
 SECTION_BEGIN = "<|tool_calls_section_begin|>"
 SECTION_BEGIN_SINGULAR = "<|tool_call_section_begin|>"  # a variant K2 checkpoints also emit (vLLM accepts it)

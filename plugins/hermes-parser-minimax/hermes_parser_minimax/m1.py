@@ -31,8 +31,8 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
+from hermes_core.parsing_start import calls_start
 from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
-from hermes_parser_minimax.calls_start import calls_start
 
 BLOCK = "<tool_calls>"
 BLOCK_END = "</tool_calls>"
@@ -40,7 +40,7 @@ _HEAD = re.compile(r'\{[ \t]*"name"[ \t]*:[ \t]*"([^"\\\n]*)"[ \t]*,[ \t]*"argum
 _SPACE = re.compile(r"[ \t\r]*")
 
 
-def _any_block(text: str, pos: int, stop: int) -> bool:
+def _any_block(at: int) -> bool:
     return True  # a block outside an explicit ``<think>`` counts, as before
 
 
@@ -58,7 +58,7 @@ class MinimaxM1Parser(ToolCallParser):
     call_end_markers = (BLOCK_END,)
 
     def extract(self, text: str) -> ParsedCompletion | None:
-        first = calls_start(text, BLOCK, _any_block)
+        first = calls_start(text, (BLOCK,), _any_block, fallback=True)
         calls = [
             ToolCall(make_call_id(), FunctionCall(name, arguments + closure))
             for name, arguments, closure, _, _ in self._calls(text, first, whole=True)
@@ -71,7 +71,7 @@ class MinimaxM1Parser(ToolCallParser):
         """Name-first lines as they are written; a line of any other shape holds the view until it ends."""
         if text.rfind("<think>") > text.rfind("</think>"):
             return [], pos  # a call quoted while reasoning is not one: wait for the reasoning to end
-        lines = self._calls(text, calls_start(text, BLOCK, _any_block, fallback=False), whole=False)
+        lines = self._calls(text, calls_start(text, (BLOCK,), _any_block), whole=False)
         done = bisect_left([line[3] for line in lines], pos) if pos > 0 else 0
         out: list[PartialCall] = []
         resume = pos

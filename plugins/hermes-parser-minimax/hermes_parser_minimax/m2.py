@@ -29,8 +29,8 @@ from hermes_core.parsing import (
 )
 from hermes_core.parsing_partial import ended_calls_view
 from hermes_core.parsing_scan import schema_typed
+from hermes_core.parsing_start import THINK_END, calls_start
 from hermes_core.parsing_values import schema_types
-from hermes_parser_minimax.calls_start import calls_start
 
 BLOCK = "<minimax:tool_call>"
 BLOCK_END = "</minimax:tool_call>"
@@ -61,8 +61,10 @@ def typed_value(raw: str, spec: Any) -> Any:
     return raw
 
 
-def _invoke_named(text: str, pos: int, stop: int) -> bool:
-    """An ``<invoke name=...>`` tag complete before ``stop``: the call began."""
+def _invoke_named(text: str, pos: int) -> bool:
+    """An ``<invoke name=...>`` tag complete before the next ``</think>``: the call began."""
+    stop = text.find(THINK_END, pos)
+    stop = len(text) if stop < 0 else stop
     invoke = text.find(INVOKE, pos, stop)
     return invoke >= 0 and text.find(">", invoke + len(INVOKE), stop) >= 0
 
@@ -90,14 +92,14 @@ class MinimaxM2Parser(ToolCallParser):
     def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
         ends: list[int] = []
-        if calls_start(text, BLOCK, _invoke_named, fallback=False) < 0:
+        if calls_start(text, (BLOCK,), lambda at: _invoke_named(text, at)) < 0:
             return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
         return self.extract(text, starts, ends), starts, ends
 
     def extract(
         self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
     ) -> ParsedCompletion | None:
-        first = calls_start(text, BLOCK, _invoke_named)
+        first = calls_start(text, (BLOCK,), lambda at: _invoke_named(text, at), fallback=True)
         if first < 0:
             return None
         calls: list[ToolCall] = []

@@ -28,8 +28,8 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
+from hermes_core.parsing_start import THINK_END, calls_start
 from hermes_core.parsing_values import convert_value, schema_types
-from hermes_parser_minimax.calls_start import calls_start
 
 NS = "]<]minimax[>["
 TOOL_CALL = f"{NS}<tool_call>"
@@ -78,8 +78,10 @@ def object_of(children: list[_Node], spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _invoke_named(text: str, pos: int, stop: int) -> bool:
-    """An ``<invoke name="...">`` tag complete before ``stop``: the call began."""
+def _invoke_named(text: str, pos: int) -> bool:
+    """An ``<invoke name="...">`` tag complete before the next ``</think>``: the call began."""
+    stop = text.find(THINK_END, pos)
+    stop = len(text) if stop < 0 else stop
     invoke = text.find(NS + "<" + _INVOKE, pos, stop)
     return invoke >= 0 and text.find('">', invoke, stop) >= 0
 
@@ -108,14 +110,14 @@ class MinimaxM3Parser(ToolCallParser):
     def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
         starts: list[int] = []
         ends: list[int] = []
-        if calls_start(text, TOOL_CALL, _invoke_named, fallback=False) < 0:
+        if calls_start(text, (TOOL_CALL,), lambda at: _invoke_named(text, at)) < 0:
             return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
         return self.extract(text, starts, ends), starts, ends
 
     def extract(
         self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
     ) -> ParsedCompletion | None:
-        first = calls_start(text, TOOL_CALL, _invoke_named)
+        first = calls_start(text, (TOOL_CALL,), lambda at: _invoke_named(text, at), fallback=True)
         if first < 0:
             return None
         calls: list[ToolCall] = []
