@@ -58,6 +58,8 @@ def _header(text: str, message: int) -> tuple[int, str | None]:
     recipient = None
     if text.startswith("to=", pos - 3) and pos < message:
         recipient, pos = text[pos:message], pos - 3
+    else:  # a word before a bare ``<|message|>`` is text (a stream forwarded it), not a recipient
+        pos = message
     while pos > 0 and text[pos - 1] in " \t":
         pos -= 1
     if text.endswith("assistant", 0, pos):

@@ -94,3 +94,11 @@ def test_parameters_stream_one_by_one():
         if start + 16 < text.index("</atem:parameter>"):
             assert sent in ("", "{")
     assert names == ["fs.write"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
+
+
+def test_a_word_before_a_bare_message_token_is_content():
+    """Found by the kit's random cuts: ``0<|message|>`` has no recipient, so the ``0`` is text before the
+    first token (a stream forwards it at once), not part of a header."""
+    text = "0<|message|>" + REASONING + CALL
+    parsed = parse(text)
+    assert calls(parsed) == [PARIS] and parsed.content == "0"
