@@ -6,7 +6,7 @@ import json
 import pytest
 from hermes_parser_deepseek.parser import CALL_BEGIN, CALL_END, CALLS_BEGIN, CALLS_END, SEP
 
-from hermes_testkit.parser_helpers import assert_cuts_match_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, assert_streams_early, fed_parts
 
 CONTENT = "".join(f"    value_{i} = compute('x', {{\"k\": {i}}})  # line\n" for i in range(500))[:20_000]
 ARGUMENTS = json.dumps({"path": "src/main.py", "content": CONTENT})
@@ -22,25 +22,13 @@ def _parser(name):
     return get_hermes().parser(name)
 
 
-def _fed(stream, text, size=16):
-    parts = []
-    for start in range(0, len(text), size):
-        parts += [p for d in stream.feed(text[start : start + size]) for p in d.tool_calls]
-    return parts
-
-
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_a_20kb_argument_streams_before_its_end_marker(name):
     parser = _parser(name)
     text = "I'll write it." + CALLS_BEGIN + LAYOUTS[name] + CALLS_END
     first_value_end = text.find('"src/main.py"') + len('"src/main.py"')
-    stream = parser.stream()
-    parts = _fed(stream, text[:first_value_end])
-    assert [p.name for p in parts if p.name] == ["write_file"], "the name waits for the first argument"
-    parts += _fed(stream, text[first_value_end : text.find(CALL_END)])
-    sent = "".join(p.arguments or "" for p in parts)
-    assert ARGUMENTS.startswith(sent)
-    assert len(sent) >= 0.9 * len(ARGUMENTS), f"{len(sent)} of {len(ARGUMENTS)} sent before the end marker"
+    assert parser.parse(text).tool_calls[0].function.arguments == ARGUMENTS
+    assert_streams_early(parser, text, name="write_file", name_by=first_value_end, end=text.find(CALL_END))
     assert_cuts_match_parse(parser, text, sizes=(16, 333), random_cuts=20)
 
 
@@ -51,7 +39,7 @@ def test_the_call_closes_at_its_end_marker_and_the_next_one_streams(name):
     second = text.find(CALL_BEGIN, text.find(CALL_END))
     stream = parser.stream()
     # the stream reads again once the text has grown by 1/16 of the open call: about 1.3 KB here
-    parts = _fed(stream, text[: second + 3000])
+    parts = fed_parts(stream, text[: second + 3000])
     assert [(p.index, p.name) for p in parts if p.name] == [(0, "write_file"), (1, "append_file")]
     assert "".join(p.arguments or "" for p in parts if p.index == 0) == ARGUMENTS
 
@@ -63,7 +51,7 @@ def test_every_prefix_parses_to_what_was_streamed(name):
     text = CALLS_BEGIN + LAYOUTS[name].replace(ARGUMENTS, '{"city": "Zürich", "days": 12, "tags": ["a"]}')
     for cut in range(len(text) + 1):
         stream = parser.stream()
-        sent = _fed(stream, text[:cut], size=1)
+        sent = fed_parts(stream, text[:cut], size=1)
         calls = parser.parse(text[:cut]).tool_calls
         names = [p.name for p in sent if p.name]
         assert [c.function.name for c in calls][: len(names)] == names, text[:cut]

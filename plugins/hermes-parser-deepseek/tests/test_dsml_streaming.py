@@ -6,7 +6,14 @@ import json
 import pytest
 from hermes_parser_deepseek.dsml import DeepSeekV4Parser, DeepSeekV32Parser
 
-from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse, tool_definition
+from hermes_testkit.parser_helpers import (
+    CODE_1KB,
+    WEATHER_TOOL,
+    assert_cuts_match_parse,
+    assert_streams_early,
+    fed_parts,
+    tool_definition,
+)
 
 INVOKE = '<｜DSML｜invoke name="{name}">\n'
 PARAMETER = '<｜DSML｜parameter name="{key}" string="{string}">{value}</｜DSML｜parameter>\n'
@@ -24,24 +31,11 @@ def _invoke(name, *parameters):
     return INVOKE.format(name=name) + body + INVOKE_END
 
 
-def _fed(stream, text, size=16):
-    parts = []
-    for start in range(0, len(text), size):
-        parts += [p for d in stream.feed(text[start : start + size]) for p in d.tool_calls]
-    return parts
-
-
 @pytest.mark.parametrize("cls", PARSERS)
 def test_a_20kb_call_of_20_parameters_streams_before_its_end_marker(cls):
     parser = cls()
-    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
-    text = _text(parser, _invoke("write_files", *[(f"part_{i}", "true", value) for i in range(20)]))
-    stream = parser.stream()
-    parts = _fed(stream, text[: text.find(INVOKE_END)])
-    assert [p.name for p in parts if p.name] == ["write_files"]
-    sent = "".join(p.arguments or "" for p in parts)
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent) and len(sent) >= 0.9 * len(final), f"{len(sent)} of {len(final)}"
+    text = _text(parser, _invoke("write_files", *[(f"part_{i}", "true", CODE_1KB) for i in range(20)]))
+    assert_streams_early(parser, text, name="write_files", end=text.find(INVOKE_END))
     assert_cuts_match_parse(parser, text, sizes=(16, 997), random_cuts=20)
 
 
@@ -55,7 +49,7 @@ def test_every_prefix_parses_to_what_was_streamed(cls):
         _invoke("get_weather", ("city", "true", "Kraków")),
     )
     for cut in range(len(text) + 1):
-        sent = _fed(parser.stream(), text[:cut], size=1)
+        sent = fed_parts(parser.stream(), text[:cut], size=1)
         calls = parser.parse(text[:cut]).tool_calls
         names = [p.name for p in sent if p.name]
         assert [c.function.name for c in calls][: len(names)] == names, text[:cut]

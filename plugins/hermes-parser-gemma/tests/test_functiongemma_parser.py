@@ -6,6 +6,7 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import CODE_20KB, stream_until
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 
@@ -181,8 +182,8 @@ def test_bare_values_and_cut_values(args_text, expected):
     assert args_of(f"<start_function_call>call:f{{{args_text}}}<end_function_call>") == expected
 
 
-def test_a_20_kb_argument_streams_before_the_call_ends(stream_until):
-    content = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+def test_a_20_kb_argument_streams_before_the_call_ends():
+    content = CODE_20KB
     text = "Writing it. " + call(
         "write_file", f"path:<escape>big.py<escape>,content:<escape>{content}<escape>,n:1"
     )
@@ -208,7 +209,7 @@ def test_a_20_kb_argument_streams_before_the_call_ends(stream_until):
         ("{not json", False),
     ],
 )
-def test_an_escape_value_streams_once_it_cannot_be_json(stream_until, value, held):
+def test_an_escape_value_streams_once_it_cannot_be_json(value, held):
     text = "<start_function_call>call:f{a:<escape>" + value
     ((_, sent),), _ = stream_until(parser(), text, [len(text)])
     assert sent == ("{" if held else "{" + '"a": ' + json.dumps(value)[:-1])

@@ -7,6 +7,7 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import CODE_20KB, stream_until
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 Q = '<|"|>'
@@ -221,8 +222,8 @@ def test_bare_opener_colon_in_content_not_broken():
     assert parsed.content == "Hello: world" and parsed.tool_calls[0].function.name == "get_weather"
 
 
-def test_a_20_kb_argument_streams_before_the_call_ends(stream_until):
-    content = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+def test_a_20_kb_argument_streams_before_the_call_ends():
+    content = CODE_20KB
     text = "Writing it. " + call("write_file", f"path:{Q}big.py{Q},content:{Q}{content}{Q},mode:420")
     first_value_ends = text.index(Q, text.index(Q) + 1)
     (names, sent), (names_later, sent_later) = stream_until(
@@ -236,7 +237,7 @@ def test_a_20_kb_argument_streams_before_the_call_ends(stream_until):
     assert json.loads(whole) == {"path": "big.py", "content": content, "mode": 420}
 
 
-def test_numbers_and_nested_values_are_held_until_complete(stream_until):
+def test_numbers_and_nested_values_are_held_until_complete():
     text = "<|tool_call>call:f{n:12,o:{a:1},s:" + Q + "ab<|"
     stops = [
         text.index("n:1") + 3,

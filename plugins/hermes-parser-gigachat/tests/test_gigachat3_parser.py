@@ -8,6 +8,7 @@ import pytest
 
 from hermes_core.parsing_stream import join_deltas
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import assert_streams_early
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 MSG_SEP = "<|message_sep|>\n\n"
@@ -126,24 +127,14 @@ def test_cut_off_call_keeps_its_name_and_certain_arguments():
     ]
 
 
-def fed(stream, text, size=16):
-    deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])]
-    parts = [p for d in deltas for p in d.tool_calls]
-    return [p.name for p in parts if p.name], "".join(p.arguments or "" for p in parts)
-
-
 @pytest.mark.parametrize("header", [MSG_SEP + HEADER_3, HEADER_31])
 def test_a_20_kb_argument_streams_before_the_call_ends(header):
     content = "\n".join(f"line {i}: print('x' * {i})" for i in range(800))[:20_000]
     arguments = {"path": "big.py", "content": content}
     text = CONTENT + header + call_json(arguments) + EOS
-    stream = parser().stream()
-    names, sent = fed(stream, text[: text.index('"path"')])
-    assert names == ["manage_user_memory"] and sent == "{", "the name goes out before any argument"
-    names, sent = fed(stream, text[text.index('"path"') : len(text) - len("}}" + EOS)])
-    whole = parser().parse(text).tool_calls[0].function.arguments
-    assert whole.startswith("{" + sent) and len(sent) >= 0.9 * len(whole)
-    stream.finish()
+    name_by, end = text.index('"path"'), len(text) - len("}}" + EOS)
+    early, _ = assert_streams_early(parser(), text, name="manage_user_memory", name_by=name_by, end=end)
+    assert early == "{", "the name goes out before any argument"
 
 
 def test_raw_newlines_stream_escaped():

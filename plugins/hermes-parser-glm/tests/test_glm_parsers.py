@@ -3,7 +3,13 @@ import json
 from hermes_parser_glm.parser import Glm45Parser, Glm47Parser
 from hermes_parser_glm.samples import GLM45_SINGLE, GLM45_THINK_PARALLEL, GLM45_TYPED, GLM47_PARALLEL
 
-from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
+from hermes_testkit.parser_helpers import (
+    CODE_1KB,
+    assert_call_closes_at_its_end_marker,
+    assert_cuts_match_parse,
+    assert_streams_early,
+    tool_definition,
+)
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -231,39 +237,17 @@ def test_a_call_closes_once_its_end_marker_is_in():
     """The whole call, ``}`` included, goes out at the stream's next read after ``</tool_call>`` (it reads
     as the text grows by a sixteenth), not only when the next call begins or the stream ends."""
     for parser, call in ((Glm47Parser(), BEIJING), (Glm45Parser(), GLM45_SINGLE)):
-        text = call + "\nThat is the call; now some words while it runs." * 4
-        stream = parser.stream()
-        sent = "".join(p.arguments or "" for c in text for d in stream.feed(c) for p in d.tool_calls)
-        assert sent == parser.parse(text).tool_calls[0].function.arguments
-
-
-def _share_streamed_before(parser, text: str, marker: str) -> float:
-    """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
-    stream = parser.stream()
-    stop = text.rindex(marker)
-    sent = "".join(
-        part.arguments or ""
-        for start in range(0, stop, 16)
-        for delta in stream.feed(text[start : min(start + 16, stop)])
-        for part in delta.tool_calls
-        if part.index == 0
-    )
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent)
-    return len(sent) / len(final)
+        assert_call_closes_at_its_end_marker(parser, call)
 
 
 def test_20kb_call_streams_pair_by_pair():
     """20 pairs of 1 KB: >= 90 % of the arguments go out before ``</tool_call>``, the name at once."""
-    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
-    body = "".join(f"<arg_key>part_{i}</arg_key><arg_value>{value}</arg_value>" for i in range(20))
+    body = "".join(f"<arg_key>part_{i}</arg_key><arg_value>{CODE_1KB}</arg_value>" for i in range(20))
     for layout in ("<tool_call>write_files{}</tool_call>", "<tool_call>write_files\n{}\n</tool_call>"):
         text = "I'll write them.\n" + layout.format(body)
-        assert _share_streamed_before(Glm47Parser(), text, "</tool_call>") >= 0.9
-        stream = Glm47Parser().stream()
-        name_end = text.index("write_files") + len("write_files")
-        parts = [p for d in stream.feed(text[: name_end + len("<arg_key>") + 1]) for p in d.tool_calls]
-        assert [p.name for p in parts] == ["write_files"]
+        name_by = text.index("write_files") + len("write_files") + len("<arg_key>") + 1
+        end = text.rindex("</tool_call>")
+        assert_streams_early(Glm47Parser(), text, name="write_files", name_by=name_by, end=end)
 
 
 def test_plain_text_is_content():

@@ -5,7 +5,14 @@ import json
 
 from hermes_parser_kimi.parser import ARGUMENT_BEGIN, CALL_BEGIN, CALL_END, SECTION_BEGIN, SECTION_END
 
-from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse, tool_definition
+from hermes_testkit.parser_helpers import (
+    CODE_1KB,
+    WEATHER_TOOL,
+    assert_cuts_match_parse,
+    assert_streams_early,
+    fed_parts,
+    tool_definition,
+)
 
 CONTENT = "".join(f"    value_{i} = compute('x', {{\"k\": {i}}})  # line\n" for i in range(500))[:20_000]
 ARGUMENTS = json.dumps({"path": "src/main.py", "content": CONTENT})
@@ -21,24 +28,14 @@ def _call(call_id, arguments):
     return f"{CALL_BEGIN}{call_id}{ARGUMENT_BEGIN}{arguments}{CALL_END}"
 
 
-def _fed(stream, text, size=16):
-    parts = []
-    for start in range(0, len(text), size):
-        parts += [p for d in stream.feed(text[start : start + size]) for p in d.tool_calls]
-    return parts
-
-
 def test_a_20kb_argument_streams_before_its_end_marker_with_the_models_id():
     parser = _parser()
     text = "I'll write it." + SECTION_BEGIN + _call("functions.write_file:0", ARGUMENTS) + SECTION_END
     first_value_end = text.find('"src/main.py"') + len('"src/main.py"')
-    stream = parser.stream()
-    parts = _fed(stream, text[:first_value_end])
+    parts = fed_parts(parser.stream(), text[:first_value_end])
     assert [(p.id, p.name) for p in parts if p.name] == [("functions.write_file:0", "write_file")]
-    parts += _fed(stream, text[first_value_end : text.find(CALL_END)])
-    sent = "".join(p.arguments or "" for p in parts)
-    assert ARGUMENTS.startswith(sent)
-    assert len(sent) >= 0.9 * len(ARGUMENTS), f"{len(sent)} of {len(ARGUMENTS)} sent before the end marker"
+    assert parser.parse(text).tool_calls[0].function.arguments == ARGUMENTS
+    assert_streams_early(parser, text, name="write_file", name_by=first_value_end, end=text.find(CALL_END))
     assert_cuts_match_parse(parser, text, sizes=(16, 333), random_cuts=20)
 
 
@@ -47,7 +44,7 @@ def test_every_prefix_parses_to_what_was_streamed():
     parser = _parser()
     text = SECTION_BEGIN + _call("functions.get_weather:0", '{"city": "Zürich", "days": 12, "tags": ["a"]}')
     for cut in range(len(text) + 1):
-        sent = _fed(parser.stream(), text[:cut], size=1)
+        sent = fed_parts(parser.stream(), text[:cut], size=1)
         calls = parser.parse(text[:cut]).tool_calls
         names = [p.name for p in sent if p.name]
         assert [c.function.name for c in calls][: len(names)] == names, text[:cut]
@@ -58,17 +55,17 @@ def test_every_prefix_parses_to_what_was_streamed():
 def test_a_bare_counter_streams_when_the_request_has_one_tool_and_waits_when_several():
     text = SECTION_BEGIN + _call("0", '{"city": "Tokyo", "days": 3}') + SECTION_END
     cut = text.find("Tokyo")
-    named = [p.name for p in _fed(_parser([WEATHER_TOOL]).stream(), text[:cut], size=1) if p.name]
+    named = [p.name for p in fed_parts(_parser([WEATHER_TOOL]).stream(), text[:cut], size=1) if p.name]
     assert named == ["get_weather"]
     two = _parser([WEATHER_TOOL, tool_definition("read_file", {"path": {"type": "string"}})])
-    assert not [p for p in _fed(two.stream(), text[:cut], size=1) if p.name]  # the arguments decide
+    assert not [p for p in fed_parts(two.stream(), text[:cut], size=1) if p.name]  # the arguments decide
     assert_cuts_match_parse(two, text, sizes=(1, 7))
 
 
 def test_a_repeated_id_streams_with_a_fresh_one():
     text = SECTION_BEGIN + _call("functions.f:0", "{}") + _call("functions.f:0", '{"a": 1}') + SECTION_END
     parser = _parser()
-    ids = [p.id for p in _fed(parser.stream(), text, size=1) if p.name]
+    ids = [p.id for p in fed_parts(parser.stream(), text, size=1) if p.name]
     assert ids[0] == "functions.f:0" and ids[1] != ids[0]
     assert_cuts_match_parse(parser, text, sizes=(1, 5))
 
@@ -90,14 +87,8 @@ def test_k3_a_20kb_call_of_20_arguments_streams_before_its_end_marker():
     from hermes_core.plugins import get_hermes
 
     parser = get_hermes().parser("kimi_k3")
-    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
-    text = _k3(_k3_call("write_files", *[(f"part_{i}", "string", value) for i in range(20)]))
-    stream = parser.stream()
-    parts = _fed(stream, text[: text.find("<|close|>call")])
-    assert [p.name for p in parts if p.name] == ["write_files"]
-    sent = "".join(p.arguments or "" for p in parts)
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent) and len(sent) >= 0.9 * len(final), f"{len(sent)} of {len(final)}"
+    text = _k3(_k3_call("write_files", *[(f"part_{i}", "string", CODE_1KB) for i in range(20)]))
+    assert_streams_early(parser, text, name="write_files", end=text.find("<|close|>call"))
     assert_cuts_match_parse(parser, text, sizes=(16, 997), random_cuts=20)
 
 
@@ -110,7 +101,7 @@ def test_k3_every_prefix_parses_to_what_was_streamed():
         _k3_call("g", ("o", "object", '{"k": [1]}')),
     )
     for cut in range(len(text) + 1):
-        sent = _fed(parser.stream(), text[:cut], size=1)
+        sent = fed_parts(parser.stream(), text[:cut], size=1)
         calls = parser.parse(text[:cut]).tool_calls
         names = [p.name for p in sent if p.name]
         assert [c.function.name for c in calls][: len(names)] == names, text[:cut]

@@ -4,7 +4,12 @@ import pytest
 from hermes_parser_minimax.m1 import MinimaxM1Parser
 from hermes_parser_minimax.m2 import MinimaxM2Parser
 
-from hermes_testkit.parser_helpers import assert_cuts_match_parse
+from hermes_testkit.parser_helpers import (
+    CODE_1KB,
+    assert_call_closes_at_its_end_marker,
+    assert_cuts_match_parse,
+    assert_streams_early,
+)
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parser_helpers import tool_definition as tool
 from hermes_testkit.parsers import ParserConformance, ParserSample
@@ -191,28 +196,17 @@ def test_m2_a_call_that_began_is_not_taken_back_by_a_later_think_end():
 def test_m2_a_call_closes_once_its_end_marker_is_in():
     """The whole call, ``}`` included, goes out at the stream's next read after ``</invoke>`` (it reads as
     the text grows by a sixteenth), not only when the next call begins or the stream ends."""
-    text = M2_TYPED + "\nThat is the call; now some words while it runs." * 4
-    parser = MinimaxM2Parser(tools=SETTINGS)
-    stream = parser.stream()
-    parts = [p for c in text for d in stream.feed(c) for p in d.tool_calls if p.index == 0]
-    assert "".join(p.arguments or "" for p in parts) == parser.parse(text).tool_calls[0].function.arguments
+    assert_call_closes_at_its_end_marker(MinimaxM2Parser(tools=SETTINGS), M2_TYPED)
 
 
 def test_m2_20kb_call_streams_parameter_by_parameter():
     """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</invoke>``, the name at once."""
-    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
-    body = "".join(f'<parameter name="part_{i}">{value}</parameter>\n' for i in range(20))
+    body = "".join(f'<parameter name="part_{i}">{CODE_1KB}</parameter>\n' for i in range(20))
     text = "I'll write them.\n" + m2(f'<invoke name="write_files">\n{body}</invoke>')
-    parser = MinimaxM2Parser()
-    stream = parser.stream()
-    stop = text.rindex("</invoke>")
-    parts = [
-        p for i in range(0, stop, 16) for d in stream.feed(text[i : min(i + 16, stop)]) for p in d.tool_calls
-    ]
-    assert parts[0].name == "write_files"
-    sent = "".join(p.arguments or "" for p in parts)
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    name_by = text.index("<parameter")
+    assert_streams_early(
+        MinimaxM2Parser(), text, name="write_files", name_by=name_by, end=text.rindex("</invoke>")
+    )
 
 
 # vLLM tests/tool_parsers/test_minimax_tool_parser.py::test_extract_tool_calls_with_thinking_tags
@@ -265,16 +259,10 @@ def test_m1_20kb_argument_streams_as_it_is_written():
         '<tool_calls>\n{"name": "write_file", "arguments": {"path": "a.txt", "content": "' + value + '"}}\n'
     )
     text += "</tool_calls>"
-    parser = MinimaxM1Parser()
-    stream = parser.stream()
-    stop = text.rindex("</tool_calls>")
-    parts = [
-        p for i in range(0, stop, 16) for d in stream.feed(text[i : min(i + 16, stop)]) for p in d.tool_calls
-    ]
-    assert parts[0].name == "write_file"
-    sent = "".join(p.arguments or "" for p in parts)
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    name_by = text.index('"a.txt"')
+    assert_streams_early(
+        MinimaxM1Parser(), text, name="write_file", name_by=name_by, end=text.rindex("</tool_calls>")
+    )
 
 
 @pytest.mark.parametrize("parser", [MinimaxM2Parser(), MinimaxM1Parser()])

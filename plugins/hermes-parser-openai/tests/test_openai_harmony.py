@@ -15,6 +15,7 @@ from hermes_parser_openai.samples import (
 )
 
 from hermes_core.parsing_stream import join_deltas
+from hermes_testkit.parser_helpers import CODE_20KB, assert_streams_early
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -208,24 +209,16 @@ def test_recipient_after_the_constraint():
     assert calls(HarmonyParser().parse(text)) == [("f", {"k": 2})]
 
 
-def fed(stream, text, size=16):
-    deltas = [d for i in range(0, len(text), size) for d in stream.feed(text[i : i + size])]
-    parts = [p for d in deltas for p in d.tool_calls]
-    return [p.name for p in parts if p.name], "".join(p.arguments or "" for p in parts if not p.index)
-
-
 def test_a_20_kb_argument_streams_before_the_call_ends():
-    content = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+    content = CODE_20KB
     body = json.dumps({"path": "big.py", "content": content}, indent=1)  # re-encoded as it streams
     text = ANALYSIS + "<|start|>assistant<|channel|>commentary to=functions.write_file <|constrain|>json"
     text += "<|message|>" + body + "<|call|>"
-    stream = HarmonyParser().stream()
-    names, sent = fed(stream, text[: text.index('"big.py"')])
-    assert names == ["write_file"] and sent == "{", "the name goes out before the first argument ends"
-    _, more = fed(stream, text[text.index('"big.py"') : len(text) - len("}<|call|>")])
     whole = HarmonyParser().parse(text).tool_calls[0].function.arguments
     assert whole == json.dumps({"path": "big.py", "content": content}, ensure_ascii=False)
-    assert whole.startswith(sent + more) and len(sent + more) >= 0.9 * len(whole)
+    name_by, end = text.index('"big.py"'), len(text) - len("}<|call|>")
+    early, _ = assert_streams_early(HarmonyParser(), text, name="write_file", name_by=name_by, end=end)
+    assert early == "{", "no argument before the first one ends"
 
 
 @pytest.mark.parametrize(

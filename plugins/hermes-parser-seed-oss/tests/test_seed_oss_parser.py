@@ -3,7 +3,13 @@
 import pytest
 from hermes_parser_seed_oss.parser import SeedOssParser
 
-from hermes_testkit.parser_helpers import assert_cuts_match_parse, tool_definition
+from hermes_testkit.parser_helpers import (
+    CODE_1KB,
+    assert_call_closes_at_its_end_marker,
+    assert_cuts_match_parse,
+    streamed_share,
+    tool_definition,
+)
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -159,36 +165,14 @@ def test_a_call_closes_once_its_end_marker_is_in():
     """The whole call, ``}`` included, goes out at the stream's next read after ``</function>`` (it reads as
     the text grows by a sixteenth), not only when the next call begins or the stream ends."""
     for parser, call in ((SeedOssParser(), NO_BUDGET), (SeedOssParser(tools=WEATHER_TOOLS), PARALLEL_TYPED)):
-        text = call + "\nThat is the call; now some words while it runs." * 4
-        stream = parser.stream()
-        parts = [p for c in text for d in stream.feed(c) for p in d.tool_calls if p.index == 0]
-        assert (
-            "".join(p.arguments or "" for p in parts) == parser.parse(text).tool_calls[0].function.arguments
-        )
-
-
-def _share_streamed_before(parser, text: str, marker: str) -> float:
-    """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
-    stream = parser.stream()
-    stop = text.rindex(marker)
-    sent = "".join(
-        part.arguments or ""
-        for start in range(0, stop, 16)
-        for delta in stream.feed(text[start : min(start + 16, stop)])
-        for part in delta.tool_calls
-        if part.index == 0
-    )
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent)
-    return len(sent) / len(final)
+        assert_call_closes_at_its_end_marker(parser, call)
 
 
 def test_20kb_call_streams_parameter_by_parameter():
     """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</function>``."""
-    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
-    body = "".join(f"<parameter=part_{i}>\n{value}\n</parameter>\n" for i in range(20))
+    body = "".join(f"<parameter=part_{i}>\n{CODE_1KB}\n</parameter>\n" for i in range(20))
     text = f"I'll write them.\n<seed:tool_call>\n<function=write_files>\n{body}</function>\n</seed:tool_call>"
-    assert _share_streamed_before(SeedOssParser(), text, "</function>") >= 0.9
+    assert streamed_share(SeedOssParser(), text, text.rindex("</function>")) >= 0.9
 
 
 def test_stream_equals_parse():

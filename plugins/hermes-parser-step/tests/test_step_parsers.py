@@ -6,7 +6,14 @@ import pytest
 from hermes_parser_step.step3 import Step3Parser
 from hermes_parser_step.step3p5 import Step3p5Parser
 
-from hermes_testkit.parser_helpers import WEATHER_TOOL, assert_cuts_match_parse, tool_definition
+from hermes_testkit.parser_helpers import (
+    CODE_1KB,
+    WEATHER_TOOL,
+    assert_call_closes_at_its_end_marker,
+    assert_cuts_match_parse,
+    streamed_share,
+    tool_definition,
+)
 from hermes_testkit.parser_helpers import decoded_calls as calls
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
@@ -139,8 +146,8 @@ def test_step3_cut_off_call_keeps_its_whole_parameters():
 
 def test_step3_20kb_call_streams_parameter_by_parameter():
     """20 parameters of 1 KB: >= 90 % of the arguments go out before the call's end marker."""
-    text = B + invoke("write_files", **{f"part_{i}": VALUE_1KB for i in range(20)}) + E
-    assert _share_streamed_before(Step3Parser(), text, CE) >= 0.9
+    text = B + invoke("write_files", **{f"part_{i}": CODE_1KB for i in range(20)}) + E
+    assert streamed_share(Step3Parser(), text, text.rindex(CE)) >= 0.9
 
 
 def test_step3p5_typed_and_untyped_values():
@@ -195,38 +202,14 @@ def test_a_call_closes_once_its_end_marker_is_in():
     """The whole call, ``}`` included, goes out at the stream's next read after its end marker (it reads
     as the text grows by a sixteenth), not only when the next call begins or the stream ends."""
     for parser, call in ((Step3Parser(), STEP3_SINGLE), (Step3p5Parser(), STEP3P5_SINGLE)):
-        text = call + "\nThat is the call; now some words while it runs." * 4
-        stream = parser.stream()
-        parts = [p for c in text for d in stream.feed(c) for p in d.tool_calls if p.index == 0]
-        assert (
-            "".join(p.arguments or "" for p in parts) == parser.parse(text).tool_calls[0].function.arguments
-        )
-
-
-def _share_streamed_before(parser, text: str, marker: str) -> float:
-    """The share of the first call's final arguments sent before ``marker`` (its end) is fed."""
-    stream = parser.stream()
-    stop = text.rindex(marker)
-    sent = "".join(
-        part.arguments or ""
-        for start in range(0, stop, 16)
-        for delta in stream.feed(text[start : min(start + 16, stop)])
-        for part in delta.tool_calls
-        if part.index == 0
-    )
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final.startswith(sent)
-    return len(sent) / len(final)
-
-
-VALUE_1KB = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+        assert_call_closes_at_its_end_marker(parser, call)
 
 
 def test_step3p5_20kb_call_streams_parameter_by_parameter():
     """20 parameters of 1 KB: >= 90 % of the arguments go out before ``</function>``."""
-    body = "".join(f"<parameter=part_{i}>\n{VALUE_1KB}\n</parameter>\n" for i in range(20))
+    body = "".join(f"<parameter=part_{i}>\n{CODE_1KB}\n</parameter>\n" for i in range(20))
     text = f"I'll write them.\n<tool_call>\n<function=write_files>\n{body}</function>\n</tool_call>"
-    assert _share_streamed_before(Step3p5Parser(), text, "</function>") >= 0.9
+    assert streamed_share(Step3p5Parser(), text, text.rindex("</function>")) >= 0.9
 
 
 @pytest.mark.parametrize("parser", [Step3Parser(), Step3p5Parser()])

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
-from hermes_core.parsing_stream import join_deltas
+from hermes_core.parsing_stream import ToolCallDelta, ToolCallStream, join_deltas
 
 __all__ = [
     "ESCAPED_STRING_ARGUMENTS",
@@ -24,12 +24,19 @@ __all__ = [
     "PYTHONIC_PARAMETERLESS",
     "PYTHONIC_SIMPLE",
     "VARIOUS_TYPES_ARGUMENTS",
+    "CODE_1KB",
+    "CODE_20KB",
     "WEATHER_TOOL",
+    "assert_call_closes_at_its_end_marker",
     "assert_cuts_match_parse",
+    "assert_streams_early",
     "decoded_calls",
     "exact_calls",
+    "fed_parts",
     "stream_cuts",
+    "stream_until",
     "streamed_calls",
+    "streamed_share",
     "tool_definition",
     "tool_definitions",
 ]
@@ -53,6 +60,12 @@ ESCAPED_STRING_ARGUMENTS: dict[str, str] = {
     "newline": "line1\nline2",
     "unicode": "emoji: 🎉",
 }
+
+# Long values for the streaming checks (issue 21: >= 90 % of a 20 KB argument before its end marker).
+CODE_1KB = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
+"""1,000 characters of code: one parameter of a 20 x 1 KB call (key/value formats stream per parameter)."""
+CODE_20KB = "\n".join(f"line {i}: print('x' * {i})  # Zürich" for i in range(800))[:20_000]
+"""20,000 characters of code with quotes, newlines and a non-ASCII letter: one 20 KB argument."""
 
 # vLLM tests/tool_parsers/test_pythonic_tool_parser.py and test_olmo3_tool_parser.py (module constants):
 # each is (the call as the model writes it, (name, arguments JSON) as parsed).
@@ -168,3 +181,73 @@ def assert_cuts_match_parse(
         assert got == expected, (cuts, got, expected)
         contents.append(content)
     return contents
+
+
+def stream_until(
+    parser: ToolCallParser, text: str, stops: Sequence[int], size: int = 16
+) -> tuple[list[tuple[list[str], str]], list[dict[str, Any]]]:
+    """Feed ``text`` to a new stream in pieces of ``size``, pausing at each index in ``stops``: at each
+    pause, the names and the first call's arguments sent so far. Then the rest and ``finish()``: the
+    calls put together (``join_deltas``)."""
+    stream = parser.stream()
+    deltas, seen, fed = [], [], 0
+    for stop in [*stops, len(text)]:
+        for i in range(fed, stop, size):
+            deltas += stream.feed(text[i : min(i + size, stop)])
+        fed = stop
+        parts = [p for d in deltas for p in d.tool_calls]
+        seen.append(
+            ([p.name for p in parts if p.name], "".join(p.arguments or "" for p in parts if not p.index))
+        )
+    deltas += stream.finish()
+    return seen[:-1], join_deltas(deltas)[1]
+
+
+def streamed_share(parser: ToolCallParser, text: str, end: int, size: int = 16) -> float:
+    """The share of the first call's final arguments a stream sent before ``text[end:]`` (its end marker)
+    came; what it sent must be a prefix of them."""
+    ((_, sent),), _ = stream_until(parser, text, [end], size)
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert final.startswith(sent), (sent[-80:], final[: len(sent)][-80:])
+    return len(sent) / len(final)
+
+
+def assert_streams_early(
+    parser: ToolCallParser,
+    text: str,
+    *,
+    name: str,
+    end: int,
+    name_by: int | None = None,
+    share: float = 0.9,
+    size: int = 16,
+) -> list[str]:
+    """Issue 21's goal for the first call in ``text``: its ``name`` (alone) goes out once ``text[:name_by]``
+    is in (default ``end``), and at least ``share`` of its final arguments before ``text[end:]`` (its end
+    marker), every piece a prefix of ``parse(text)``'s arguments. Returns the arguments sent by each stop
+    (``name_by`` when given, then ``end``)."""
+    stops = [end] if name_by is None else [name_by, end]
+    seen, _ = stream_until(parser, text, stops, size)
+    final = parser.parse(text).tool_calls[0].function.arguments
+    assert seen[0][0] == [name], f"names sent by {stops[0]}: {seen[0][0]}"
+    for _, sent in seen:
+        assert final.startswith(sent), (sent[-80:], final[: len(sent)][-80:])
+    sent = seen[-1][1]
+    assert len(sent) >= share * len(final), f"{len(sent)} of {len(final)} sent before the end marker"
+    return [arguments for _, arguments in seen]
+
+
+def assert_call_closes_at_its_end_marker(parser: ToolCallParser, call: str) -> None:
+    """The first call in ``call`` goes out whole (``}`` included) while prose still follows it, fed a
+    character at a time: at its end marker (the stream re-reads as the text grows by a sixteenth), not
+    only when the next call begins or the stream ends."""
+    text = call + "\nThat is the call; now some words while it runs." * 4
+    ((_, sent),), _ = stream_until(parser, text, [len(text)], size=1)
+    assert sent == parser.parse(text).tool_calls[0].function.arguments, sent[-80:]
+
+
+def fed_parts(stream: ToolCallStream, text: str, size: int = 16) -> list[ToolCallDelta]:
+    """Feed ``text`` to ``stream`` in pieces of ``size``: the call parts (header or arguments) it sent."""
+    return [
+        p for i in range(0, len(text), size) for d in stream.feed(text[i : i + size]) for p in d.tool_calls
+    ]
