@@ -7,7 +7,7 @@ it with ``partial_json_parser``; here :func:`close_partial_json` closes the open
 in one pass). Text around the block is content: before it, then what follows, joined by a newline.
 
 Calls stream as they are written: a list opening with an object is read item by item
-(:mod:`hermes_parser_apertus.call_list`), each call's arguments kept as written, so a list cut off keeps
+(:mod:`hermes_core.parsing_call_list`), each call's arguments kept as written, so a list cut off keeps
 its calls closed at the last commit point of the JSON (a cut-off ``1`` may still become ``12``: it is
 left out, where ``partial_json_parser`` would keep it). A suffix not complete yet is held back.
 """
@@ -26,9 +26,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_call_list import read_call_list
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
-from hermes_parser_apertus.call_list import read_call_list
 
 PREFIX = "<|tools_prefix|>"
 SUFFIX = "<|tools_suffix|>"

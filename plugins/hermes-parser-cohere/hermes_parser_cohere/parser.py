@@ -13,7 +13,7 @@ out, as vLLM moves it to the reasoning channel. With no call the text stays whol
 
 Every Cohere token is a start marker, so a stream holds back content from the first one and reconciles
 at the end: the answer text is only known once the tokens around it are. Calls stream as they are
-written: an action list opening with an object is read item by item (:mod:`hermes_parser_cohere.call_list`),
+written: an action list opening with an object is read item by item (:mod:`hermes_core.parsing_call_list`),
 ``parameters`` kept as written; a list cut off (or broken) keeps the calls before the cut, the last one
 closed at its last commit point, as a stream has sent them. Other actions count once their JSON is whole.
 """
@@ -32,9 +32,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_call_list import read_call_list
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
 from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
-from hermes_parser_cohere.call_list import read_call_list
 
 ACTION = "<|START_ACTION|>"
 ACTION_END = "<|END_ACTION|>"

@@ -9,7 +9,7 @@ As vLLM: the first closed block outside ``<think>...</think>`` whose body is JSO
 need ``name`` and ``arguments``; the content is the text before that block.
 
 Streaming: a block whose list opens with an object (``[{``) is the calls, whatever follows (a stream
-sends each call as it is written, see :mod:`hermes_parser_hunyuan.call_list`): its calls are read item by
+sends each call as it is written, see :mod:`hermes_core.parsing_call_list`): its calls are read item by
 item, arguments kept as written, and a list cut off by the end of the text (or broken) keeps the calls
 before the cut, the last one closed at its last commit point. Other blocks are read whole, as vLLM.
 """
@@ -28,9 +28,9 @@ from hermes_core.parsing import (
     encode_arguments,
     make_call_id,
 )
+from hermes_core.parsing_call_list import read_call_list
 from hermes_core.parsing_partial import PartialCall
 from hermes_core.parsing_tags import JSON_ERRORS, json_document, scan_json
-from hermes_parser_hunyuan.call_list import read_call_list
 
 BLOCK = "<tool_calls>"
 BLOCK_END = "</tool_calls>"
@@ -72,7 +72,7 @@ class HunyuanA13BParser(ToolCallParser):
         return ParsedCompletion(content=content_before(text, block), tool_calls=calls)
 
     def partial_calls(self, text: str, pos: int) -> tuple[list[PartialCall], int]:
-        """The calls of the first list block as written (see :mod:`hermes_parser_hunyuan.call_list`),
+        """The calls of the first list block as written (see :mod:`hermes_core.parsing_call_list`),
         read on from the last call that ended: each item is read once."""
         if text.rfind(THINK) > text.rfind(THINK_END):
             return [], pos  # a block quoted while reasoning is not one: wait for the reasoning to end

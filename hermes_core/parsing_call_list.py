@@ -8,8 +8,8 @@ at their last commit point (:func:`hermes_core.parsing_tags.head_arguments`), ex
 sent by then. An item of another shape counts once it is complete. A list that breaks keeps the calls
 before the break (a stream sent them; vLLM's own streaming cannot take them back either).
 
-Generic, and the same as ``hermes_parser_hunyuan.call_list`` (and cohere's): a helper for the core
-(``hermes_core.parsing_partial``), kept in each distribution until it moves there.
+Shared by the Hunyuan-A13B, Cohere and Apertus parsers. (JSON-call formats whose items are read one
+by one from the text rather than from a list: :mod:`hermes_core.parsing_call_objects`.)
 """
 
 from __future__ import annotations
