@@ -14,11 +14,3 @@ def host(hermes_empty_host):
     hermes_empty_host.register(hermes_agent_loop.plugin, name="hermes-agent-loop")
     return hermes_empty_host
 
-
-@pytest.fixture
-def server():
-    """The test kit's scripted OpenAI server on 127.0.0.1, closed after the test."""
-    from hermes_testkit.openai_server import ScriptedOpenAIServer
-
-    with ScriptedOpenAIServer() as srv:
-        yield srv
