@@ -17,6 +17,7 @@ from collections.abc import Callable
 __all__ = ["THINK_END", "THINK_OPEN", "calls_start"]
 
 THINK_OPEN, THINK_END = "<think>", "</think>"
+_SHORT = 4096
 
 
 def calls_start(
@@ -34,8 +35,14 @@ def calls_start(
     text whose calls all sit in reasoning keeps them; a stream's view passes false, as a later call
     would void those).
     """
-    last_end = text.rfind(THINK_END)
-    plain = last_end < 0 and THINK_OPEN not in text  # no reasoning tags: the first marker that is no example
+    # a short text without reasoning tags: the first marker that is no example (the common case, at once);
+    # a long one is not scanned whole for ``<think>``: the look back from each candidate decides
+    plain = len(text) < _SHORT and "think>" not in text
+    if plain and quoted is None:
+        if len(markers) == 1:
+            return text.find(markers[0])
+        return min((found for found in map(text.find, markers) if found >= 0), default=-1)
+    last_end = -1 if plain else text.rfind(THINK_END)
     for any_marker in (plain, True) if fallback and not plain else (plain,):
         first = -1
         for marker in markers:  # each later marker is looked for only before the one found so far
