@@ -42,7 +42,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 Call = tuple[str, dict[str, Any]]
 
@@ -859,19 +859,112 @@ def stream_table(args: argparse.Namespace) -> int:
     return 0
 
 
-_QWEN3_XML = (
+class _KeyValueCall(NamedTuple):
+    """One call in a key/value format: ``head`` (holding ``{name}``), one ``parameter`` (``{key}``,
+    ``{value}``) per argument joined by ``sep``, then ``tail``; taken from each parser's module docstring,
+    samples and its plugin's 20-parameter streaming test where it has one."""
+
+    head: str
+    parameter: str
+    tail: str
+    sep: str = ""
+
+
+_QWEN3_XML = _KeyValueCall(  # hermes-parser-qwen, step3p5 (test_step3p5_20kb_call_streams_parameter_by_...)
     "<tool_call>\n<function={name}>\n",
     "<parameter={key}>\n{value}\n</parameter>\n",
     "</function>\n</tool_call>",
 )
-_MANY_PARAMETERS = {"qwen3_coder": _QWEN3_XML, "mimo": _QWEN3_XML}
+_ARG_PAIR = "<arg_key>{key}</arg_key>\n<arg_value>{value}</arg_value>\n"  # hy_v3, poolside_v1 tests
+_ARG_PAIR_TIGHT = "<arg_key>{key}</arg_key><arg_value>{value}</arg_value>"  # glm47, hy_v4
+_MINIMAX_M3 = "]<]minimax[>["
+_DSML_PARAMETER = '<｜DSML｜parameter name="{key}" string="true">{value}</｜DSML｜parameter>\n'
+_STEP3_CALL = "<｜tool_calls_begin｜><｜tool_call_begin｜>function<｜tool_sep｜>"
+_MANY_PARAMETERS = {
+    "qwen3_coder": _QWEN3_XML,
+    "mimo": _QWEN3_XML,
+    "step3p5": _QWEN3_XML,
+    "seed_oss": _KeyValueCall(
+        "<seed:tool_call>\n<function={name}>\n", _QWEN3_XML.parameter, "</function>\n</seed:tool_call>"
+    ),
+    "glm45": _KeyValueCall("<tool_call>{name}\n", _ARG_PAIR, "</tool_call>"),
+    "glm47": _KeyValueCall("<tool_call>{name}", _ARG_PAIR_TIGHT, "</tool_call>"),
+    "poolside_v1": _KeyValueCall("<tool_call>{name}\n", _ARG_PAIR, "</tool_call>"),
+    "hy_v3": _KeyValueCall(
+        "<tool_calls>\n<tool_call>{name}<tool_sep>\n", _ARG_PAIR, "</tool_call>\n</tool_calls>"
+    ),
+    "hy_v4": _KeyValueCall("<tool_calls><tool_call>{name}", _ARG_PAIR_TIGHT, "</tool_call></tool_calls>"),
+    "minimax_m2": _KeyValueCall(
+        '<minimax:tool_call>\n<invoke name="{name}">\n',
+        '<parameter name="{key}">{value}</parameter>\n',
+        "</invoke>\n</minimax:tool_call>",
+    ),
+    "minimax_m3": _KeyValueCall(
+        f'{_MINIMAX_M3}<tool_call>\n{_MINIMAX_M3}<invoke name="{{name}}">',
+        f"{_MINIMAX_M3}<{{key}}>{{value}}{_MINIMAX_M3}</{{key}}>",
+        f"{_MINIMAX_M3}</invoke>\n{_MINIMAX_M3}</tool_call>",
+    ),
+    "dots": _KeyValueCall(
+        '<dots_function_call>\n<invoke name="{name}">\n',
+        '<parameter name="{key}">{value}</parameter>\n',
+        "</invoke>\n</dots_function_call>",
+    ),
+    "muse_glimmer": _KeyValueCall(
+        '<|start|>assistant to={name}<|message|><atem:invoke name="{name}">',
+        '<atem:parameter name="{key}">{value}</atem:parameter>\n',
+        "</atem:invoke><|eom|>",
+    ),
+    "step3": _KeyValueCall(
+        _STEP3_CALL + '<steptml:invoke name="{name}">',
+        '<steptml:parameter name="{key}">{value}</steptml:parameter>',
+        "</steptml:invoke><｜tool_call_end｜><｜tool_calls_end｜>",
+    ),
+    "deepseek_v32": _KeyValueCall(
+        '<｜DSML｜function_calls>\n<｜DSML｜invoke name="{name}">\n',
+        _DSML_PARAMETER,
+        "</｜DSML｜invoke>\n</｜DSML｜function_calls>",
+    ),
+    "deepseek_v4": _KeyValueCall(
+        '<｜DSML｜tool_calls>\n<｜DSML｜invoke name="{name}">\n',
+        _DSML_PARAMETER,
+        "</｜DSML｜invoke>\n</｜DSML｜tool_calls>",
+    ),
+    "kimi_k3": _KeyValueCall(
+        '<|close|>response<|sep|><|open|>tools<|sep|><|open|>call tool="{name}" index="1"<|sep|>',
+        '<|open|>argument key="{key}" type="string"<|sep|>{value}<|close|>argument<|sep|>',
+        "<|close|>call<|sep|><|close|>tools<|sep|>",
+    ),
+    "minicpm5": _KeyValueCall(
+        '<function name="{name}">', '<param name="{key}">{value}</param>\n', "</function>"
+    ),
+    "solar_open2": _KeyValueCall(
+        "<|tool_call:start|>{name}\n",
+        "<|tool_arg:start|>{key}<|tool_arg:value|>{value}<|tool_arg:end|>\n",
+        "<|tool_call:end|>",
+    ),
+    "gemma4": _KeyValueCall("<|tool_call>call:{name}{", '{key}:<|"|>{value}<|"|>', "}<tool_call|>", sep=","),
+    "functiongemma": _KeyValueCall(
+        "<start_function_call>call:{name}{", "{key}:<escape>{value}<escape>", "}<end_function_call>", sep=","
+    ),
+}
 
 
 def _many_parameters(name: str, parser: Any) -> str:
-    head, parameter, tail = _MANY_PARAMETERS[name]
-    value = "\n".join(f"    line {i}: print('x' * {i})" for i in range(40))[:1000]
-    body = "".join(parameter.format(key=f"part_{i}", value=value) for i in range(20))
-    return "I'll write the files.\n" + head.format(name="write_files") + body + tail
+    """A 20 KB ``write_files`` call of 20 one-KB code parameters in ``name``'s format, checked by parsing
+    it: a template that does not give that one call stops the run instead of printing a wrong 0 %."""
+    from hermes_testkit.parser_helpers import CODE_1KB
+
+    template = _MANY_PARAMETERS[name]
+    parameters = [template.parameter.replace("{key}", f"part_{i}") for i in range(20)]
+    body = template.sep.join(p.replace("{value}", CODE_1KB) for p in parameters)
+    text = "I'll write the files.\n" + template.head.replace("{name}", "write_files") + body + template.tail
+    calls = [(c.function.name, json.loads(c.function.arguments)) for c in parser.parse(text).tool_calls]
+    want = {f"part_{i}": CODE_1KB.strip() for i in range(20)}
+    got = [(n, {k: v.strip() if isinstance(v, str) else v for k, v in a.items()}) for n, a in calls]
+    if got != [("write_files", want)]:
+        shape = [(n, len(a)) for n, a in calls]
+        raise SystemExit(f"{name}: the 20-parameter template parses to {shape}, not 1 call of 20 parameters")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
