@@ -4,7 +4,9 @@ For each installed parser, one completion in its format with a 20 KB argument (t
 payload) is streamed:
 
 - ``name lat``: characters fed after the call's name ends until the header delta (index, id, name)
-  is sent, fed 1 character at a time (``end`` when only ``finish()`` sends it);
+  is sent, fed 1 character at a time (``end`` when only ``finish()`` sends it); the name counted is
+  the one written in the call (its last mention before the call's longest argument value, which
+  the call alone holds), not an earlier mention in reasoning or a message header;
 - ``args %``: the share of the call's argument text sent before the last 40 characters of the call
   (its end marker and closing tags) are fed, in 16-character chunks; 0 % for a parser that sends calls
   only at the end;
@@ -23,9 +25,23 @@ from typing import Any
 from hermes_core.parsing_stream import join_deltas
 
 
-def _name_latency(parser, text: str, name: str) -> str:
+def _name_end(text: str, name: str, arguments: str) -> int:
+    """Where the call's own name ends: its last mention before its longest argument value (a value the
+    call alone holds; a short one like ``5`` may appear in earlier text too)."""
+    values = json.loads(arguments or "{}")
+    values = list(values.values()) if isinstance(values, dict) and values else [None]
+    value = max(values, key=lambda v: len(json.dumps(v)))
+    forms = [json.dumps(value, ensure_ascii=False)]
+    if isinstance(value, str):
+        forms += [value.strip(), forms[0][1:-1], json.dumps(value)[1:-1]]
+    found = [at for at in (text.find(form) for form in forms if form) if at >= 0]
+    at = text.rfind(name, 0, min(found)) if found else -1
+    return (at if at >= 0 else text.find(name)) + len(name)
+
+
+def _name_latency(parser, text: str, name: str, arguments: str) -> str:
     stream = parser.stream()
-    name_end = text.find(name) + len(name)
+    name_end = _name_end(text, name, arguments)
     for fed in range(1, len(text) + 1):
         for delta in stream.feed(text[fed - 1]):
             if any(part.name for part in delta.tool_calls):
@@ -95,7 +111,7 @@ def stream_table(names: list[str], payload_for: Any, chunkings: int) -> int:
             print(f"{name:<18} (no 20 KB payload in this format)")
             continue
         call = parsed.tool_calls[0].function
-        latency = _name_latency(parser, text, call.name)
+        latency = _name_latency(parser, text, call.name, call.arguments)
         share = _argument_share(parser, text, call.arguments)
         differ = _differs(parser, text, chunkings, seed=len(name))
         ratio = _cost_ratio(parser, text)
