@@ -321,3 +321,14 @@ def test_stream_equals_parse(parser):
         )
         text = text.replace("<｜DSML｜tool_calls>", tag).replace("</｜DSML｜tool_calls>", "</" + tag[1:])
         assert_cuts_match_parse(parser, text)
+
+
+@pytest.mark.parametrize("odd", ["", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "\u2028", "東", "\ud800"])
+def test_long_value_arguments_text_is_the_core_encoders(odd):
+    """Long values skip the C string encoder when nothing needs escaping: the text must stay the same."""
+    from hermes_core.parsing import encode_arguments
+
+    value = "lorem ipsum " * 40 + odd + " dolor"
+    text = invoke("write_file", ("content", "true", value), ("path", "true", "a.txt"), ("n", "false", "3"))
+    got = DeepSeekV4Parser().parse(text.replace("function_calls", "tool_calls")).tool_calls[0]
+    assert got.function.arguments == encode_arguments({"content": value, "path": "a.txt", "n": 3})
