@@ -38,43 +38,72 @@ _INVOKE = 'invoke name="'
 _MAX_TAG = 256  # a tag name longer than this is not a tag
 
 
-class _Node:
-    __slots__ = ("children", "name", "texts")
+# A tag that finds no ``>`` of its own runs on into the next marker's when that one begins this close.
+_RUNS_ON = _MAX_TAG - NS.index(">")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.children: list[_Node] = []
-        self.texts: list[str] = []
+
+def _pieces(text: str, pos: int, stop: int) -> list[str]:
+    """The block's text cut at each marker that starts a tag, marker by marker (``NS.join`` of the
+    pieces is the block): for blocks where ``str.split`` cuts too often, see ``_RUNS_ON``."""
+    pieces = []
+    start = search = pos
+    while True:
+        at = text.find(NS, search, stop)
+        if at < 0:
+            pieces.append(text[start:stop])
+            return pieces
+        pieces.append(text[start:at])
+        start = at + len(NS)
+        tag_end = text.find(">", start, min(stop, start + _MAX_TAG))
+        search = tag_end + 1 if tag_end >= 0 else start
+
+
+# An element: [name, child elements, text pieces] (a list: cheaper to build than an object, per tag).
+_Node = list
 
 
 def value_of(node: _Node, spec: Any) -> Any:
     """The JSON value of one element, typed by its property schema ``spec`` (may be ``None``)."""
-    spec = spec if isinstance(spec, dict) else {}
+    if not spec or not isinstance(spec, dict):
+        return _untyped(node)
     types = schema_types(spec)
-    if not node.children:
-        text = "".join(node.texts)
+    children = node[1]
+    if not children:
+        text = "".join(node[2])
         return convert_value(text, types) if types else text
     if "array" in types and "object" not in types:
-        return [value_of(child, spec.get("items")) for child in node.children]
-    return object_of(node.children, spec)
+        return [value_of(child, spec.get("items")) for child in children]
+    return object_of(children, spec)
 
 
-def object_of(children: list[_Node], spec: dict[str, Any]) -> dict[str, Any]:
-    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
-    extra = spec.get("additionalProperties")
+def _untyped(node: _Node) -> Any:
+    """``value_of`` without a schema: a leaf is its text, an element with children an object."""
+    children = node[1]
+    if not children:
+        texts = node[2]
+        return texts[0] if len(texts) == 1 else "".join(texts)
+    return object_of(children, None)
+
+
+def object_of(children: list[_Node], spec: dict[str, Any] | None) -> dict[str, Any]:
+    if spec:
+        properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+        extra = spec.get("additionalProperties")
+    else:
+        properties, extra = {}, None
     out: dict[str, Any] = {}
-    seen: dict[str, int] = {}
+    repeated: set[str] = set()  # keys already turned into a list
     for child in children:
-        key = child.name
-        value = value_of(child, properties.get(key, extra))
-        count = seen.get(key, 0)
-        if count == 0:
+        key = child[0]
+        spec = properties.get(key, extra)
+        value = value_of(child, spec) if spec else _untyped(child)
+        if key not in out:
             out[key] = value
-        elif count == 1:  # a repeated element: its values become a list
-            out[key] = [out[key], value]
-        else:
+        elif key in repeated:
             out[key].append(value)
-        seen[key] = count + 1
+        else:  # a repeated element: its values become a list
+            out[key] = [out[key], value]
+            repeated.add(key)
     return out
 
 
@@ -144,7 +173,26 @@ class MinimaxM3Parser(ToolCallParser):
     ) -> None:
         """Walk the markers of one block: an element stack per invoke. An invoke ends at ``</invoke>``,
         a malformed tag, the next invoke or the block's end, with the elements that closed."""
-        find = text.find
+        counts = len(calls), len(starts or ()), len(ends or ())
+        if not self._walk(text[pos:stop].split(NS), pos, stop, calls, starts, ends):
+            del calls[counts[0] :]  # a tag ran into the next marker: cut again, marker by marker
+            if starts is not None:
+                del starts[counts[1] :]
+            if ends is not None:
+                del ends[counts[2] :]
+            self._walk(_pieces(text, pos, stop), pos, stop, calls, starts, ends)
+
+    def _walk(
+        self,
+        pieces: list[str],
+        pos: int,
+        stop: int,
+        calls: list[ToolCall],
+        starts: list[int] | None,
+        ends: list[int] | None,
+    ) -> bool:
+        """``_invokes`` over the block cut at its markers (``pieces[0]``: the text before the first);
+        false when a tag finds no ``>`` in its piece but would in the next marker (``_RUNS_ON``)."""
         name: str | None = None  # the open invoke's tool name
         stack: list[_Node] = []
         start = -1  # where the open invoke begins
@@ -152,42 +200,52 @@ class MinimaxM3Parser(ToolCallParser):
         def end_invoke(ended_at: int = -1) -> None:
             """Emit the open invoke; ``ended_at``: where it ended for good (-1: cut off, or not yet)."""
             if name:
-                properties = self.tool_schema(name) if self.tools else {}
-                arguments = object_of(stack[0].children, {"properties": properties})
+                properties = self.tool_schema(name) if self.tools else None
+                arguments = object_of(stack[0][1], {"properties": properties} if properties else None)
                 calls.append(ToolCall(make_call_id(), FunctionCall(name, encode_arguments(arguments))))
                 if starts is not None:
                     starts.append(start)
                 if ends is not None:
                     ends.append(ended_at)
 
-        while True:
-            at = find(NS, pos, stop)
-            if at < 0:
-                end_invoke()  # still open here: cut off, or the block ended
-                return
-            if stack:
-                stack[-1].texts.append(text[pos:at])
-            tag_start = at + len(NS)
-            tag_end = find(">", tag_start, min(stop, tag_start + _MAX_TAG))
-            pos = tag_end + 1 if tag_end >= 0 else tag_start
-            tag = text[tag_start + 1 : tag_end] if tag_end >= 0 and text.startswith("<", tag_start) else ""
-            if tag.startswith(_INVOKE) and tag.endswith('"'):
-                end_invoke(at)
-                name, stack, start = tag[len(_INVOKE) : -1].strip(), [_Node("")], at
-            elif tag == "/invoke":
-                end_invoke(pos)
-                name, stack = None, []
-            elif not stack:
-                continue  # outside an invoke: not ours
-            elif tag.startswith("/"):
-                if len(stack) > 1 and stack[-1].name == tag[1:]:
+        marker = len(NS)
+        at = pos + len(pieces[0]) - marker
+        for index in range(1, len(pieces)):
+            piece = pieces[index]
+            at += marker
+            head, closed, rest = piece.partition(">")
+            if not closed or len(head) >= _MAX_TAG:  # no tag: the marker alone
+                if not closed and len(piece) < _RUNS_ON and at + marker + len(piece) < stop:
+                    return False
+                tag, rest = "", piece
+            else:
+                tag = head[1:] if head[:1] == "<" else ""
+            if tag[:1] == "/":
+                if tag == "/invoke":
+                    end_invoke(at + marker + len(head) + 1)
+                    name, stack = None, []
+                elif not stack:
+                    pass  # outside an invoke: not ours
+                elif len(stack) > 1 and stack[-1][0] == tag[1:]:
                     node = stack.pop()
-                    stack[-1].children.append(node)
+                    stack[-1][1].append(node)
                 else:  # a stray closing tag: this invoke ends here
                     end_invoke()
                     name, stack = None, []
-            elif tag and not tag.endswith("/"):
-                stack.append(_Node(tag.strip()))
+            elif tag.startswith(_INVOKE) and tag[-1] == '"':
+                end_invoke(at)
+                name, stack, start = tag[len(_INVOKE) : -1].strip(), [["", [], []]], at
+            elif not stack:
+                pass  # outside an invoke: not ours
+            elif tag and tag[-1] != "/":
+                stack.append([tag.strip(), [], [rest]])
+                at += len(piece)
+                continue
             else:
                 end_invoke()
                 name, stack = None, []
+            if stack:
+                stack[-1][2].append(rest)
+            at += len(piece)
+        end_invoke()  # still open here: cut off, or the block ended
+        return True
