@@ -100,3 +100,17 @@ def test_stream_equals_parse_and_never_leaks_markers():
     for text in (K3_SINGLE, K3_PARALLEL, "Hello" + MESSAGE_CLOSE + tools(call("f", ("a", "string", "1")))):
         for content in assert_cuts_match_parse(parser, text, seed=2):
             assert "<|" not in (content or "")
+
+
+def test_long_values_and_integers_give_the_core_encoders_text():
+    """Long values skip the C string encoder when nothing needs escaping, plain integers skip json.loads:
+    the arguments text must stay what encode_arguments gives (a 5,000-digit integer stays text, as
+    json.loads refuses it)."""
+    from hermes_core.parsing import encode_arguments
+
+    for odd in ("", '"', "\\", "\n", "\x1f", "\x7f", "東", "\ud800"):
+        value = "lorem ipsum " * 40 + odd
+        big = "1" * 5000
+        text = tools(call("f", ("code", "string", value), ("n", "integer", "30"), ("big", "integer", big)))
+        got = KimiK3Parser().parse(text).tool_calls[0].function.arguments
+        assert got == encode_arguments({"code": value, "n": 30, "big": big})
