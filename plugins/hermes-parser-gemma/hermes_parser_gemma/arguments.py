@@ -33,8 +33,24 @@ __all__ = [
     "held_suffix",
 ]
 
-_encode_string = json.encoder.encode_basestring  # ensure_ascii=False, as encode_arguments
+_encode_basestring = json.encoder.encode_basestring  # ensure_ascii=False, as encode_arguments
 _encode_other = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_LONG = 256  # below this the C encoder is as fast as the checks of _encode_string
+# what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
+_MUST_ESCAPE = ('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))
+
+
+def _encode_string(value: str) -> str:
+    """``value`` as a JSON string, as the core's encoder writes it. A long value that needs no escape is
+    only quoted: one memchr-fast ``in`` per escaped character beats the C encoder's two per-character
+    passes (~3x a ``json.loads`` of the value) several times over."""
+    if len(value) >= _LONG:
+        for char in _MUST_ESCAPE:
+            if char in value:
+                break
+        else:
+            return '"' + value + '"'
+    return _encode_basestring(value)
 
 
 @dataclass(slots=True)

@@ -35,6 +35,8 @@ ESCAPE = "<escape>"
 
 _NAME = re.compile(r"call:(\w+)\{")
 _BARE_LITERALS = {"true": True, "false": False, "null": None, "None": None}
+# the first character of what json.loads reads (NaN, Infinity), or of its leading whitespace
+_JSON_FIRST = frozenset('"{[-0123456789tfnNI \t\n\r')
 
 
 class _Stop(Exception):
@@ -48,6 +50,8 @@ def _decode(raw: str, bare: bool) -> Any:
         raw = raw.strip()
         if raw in _BARE_LITERALS:
             return _BARE_LITERALS[raw]
+    if raw[:1] not in _JSON_FIRST:
+        return raw  # no JSON starts so: json.loads would raise (an exception costs more than a decode)
     try:
         return json.loads(raw)
     except ValueError:

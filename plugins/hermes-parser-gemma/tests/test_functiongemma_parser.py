@@ -228,3 +228,18 @@ def test_an_escape_value_streams_once_it_cannot_be_json(value, held):
 )
 def test_a_string_the_call_stops_inside(text, expected):
     assert args_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["lorem ipsum " * 40, "lorem\n" * 60, '"quoted"', " 42", "\ufeff1", "NaN", "Infinity"]
+)
+def test_escape_values_decode_as_json_loads_and_encode_as_the_core(value):
+    """Values no JSON can start skip json.loads, long strings skip the C encoder: the text stays the same."""
+    from hermes_core.parsing import encode_arguments
+
+    try:
+        expected = json.loads(value)
+    except ValueError:
+        expected = value
+    (got,) = parser().parse(call("f", f"code:<escape>{value}<escape>")).tool_calls
+    assert got.function.arguments == encode_arguments({"code": expected})

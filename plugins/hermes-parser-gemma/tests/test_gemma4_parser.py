@@ -280,3 +280,13 @@ def test_a_later_think_end_never_takes_back_a_streamed_call(name, quoted, real):
     closed = "<think>maybe " + quoted + "</think>\n" + real
     assert [c.function.name for c in hermes_parser.parse(closed).tool_calls] == ["get_time"]
     assert_cuts_match_parse(hermes_parser, closed, sizes=(1, 2, 5, 13), random_cuts=8)
+
+
+@pytest.mark.parametrize("odd", ["", '"', "\\", "\n", "\x1f", "\x7f", "東", "\ud800"])
+def test_long_string_arguments_text_is_the_core_encoders(odd):
+    """Long strings skip the C string encoder when nothing needs escaping: the text must stay the same."""
+    from hermes_core.parsing import encode_arguments
+
+    value = "lorem ipsum " * 40 + odd
+    (got,) = parser().parse(call("f", f'code:<|"|>{value}<|"|>,n:3')).tool_calls
+    assert got.function.arguments == encode_arguments({"code": value, "n": 3})
