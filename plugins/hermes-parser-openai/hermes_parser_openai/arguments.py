@@ -45,6 +45,21 @@ _encode_scalar = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).e
 _HIGH_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
+def _quote(text: str) -> str:
+    return '"' + text + '"'
+
+
+# Strings decoded from JSON text without a backslash hold no quote, backslash or control character (the
+# decoder is strict): their encoding is the text quoted, ~40x cheaper than escaping it char by char. The
+# same encoder as :func:`~hermes_core.parsing.encode_arguments` otherwise (separators, numbers, no ASCII).
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encode_unescaped = (
+    _make_encoder(None, json.JSONEncoder().default, _quote, None, ": ", ", ", False, False, True)
+    if _make_encoder is not None
+    else None
+)
+
+
 def _encode(value: Any) -> str:
     """The encoding of a decoded object, a key written twice kept twice."""
     if type(value) is dict or type(value) is _Repeated:
@@ -79,7 +94,10 @@ def object_arguments(body: str, start: int) -> tuple[str, str]:
         value = None
     if type(value) is dict:
         try:
-            arguments = encode_arguments(value)
+            if _encode_unescaped is not None and body.find("\\", start) < 0:
+                arguments = "".join(_encode_unescaped(value, 0))
+            else:
+                arguments = encode_arguments(value)
         except TypeError:  # a key written twice inside
             arguments = _encode(value)
         return arguments, arguments
