@@ -67,10 +67,6 @@ def trimmed_newline_value(raw: str, spec: Any) -> Any:
     return schema_typed(value, spec)
 
 
-def _same(key: str) -> str:
-    return key
-
-
 def read_parameters(
     text: str,
     pos: int,
@@ -80,30 +76,31 @@ def read_parameters(
     open_tag: str,
     close_tag: str,
     name_end: str = ">",
-    key: Callable[[str], str] = _same,
+    key: Callable[[str], str] | None = None,
     value: Callable[[str, Any], Any] = trimmed_newline_value,
     open_ends_value: bool = False,
-) -> dict[str, Any]:
-    """The arguments written as ``OPEN_TAG key NAME_END raw CLOSE_TAG`` between ``pos`` and ``stop``.
+) -> list[tuple[str, Any]]:
+    """The ``(name, value)`` pairs written as ``OPEN_TAG key NAME_END raw CLOSE_TAG`` between ``pos`` and
+    ``stop``, in order (a name written twice stays twice: ``encode_argument_pairs`` encodes them).
 
-    ``key`` turns the text between the open tag and ``name_end`` into the argument name (strip, unquote);
-    ``value(raw, properties.get(name))`` types the raw text. A parameter without ``name_end`` before its
-    close tag is skipped; one without a close tag ends the scan (cut off: its value may be cut too).
-    ``open_ends_value``: the next open tag also ends a value whose close tag is missing (vLLM's qwen3
-    grammar, ``(?:</parameter>|(?=<parameter=))``).
+    ``key`` turns the text between the open tag and ``name_end`` into the argument name (strip, unquote;
+    ``None``: that text as it is); ``value(raw, properties.get(name))`` types the raw text. A parameter
+    without ``name_end`` before its close tag is skipped; one without a close tag ends the scan (cut off:
+    its value may be cut too). ``open_ends_value``: the next open tag also ends a value whose close tag is
+    missing (vLLM's qwen3 grammar, ``(?:</parameter>|(?=<parameter=))``).
     """
-    arguments: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     find = text.find
-    head_len, close_len = len(open_tag), len(close_tag)
+    head_len, close_len, name_end_len = len(open_tag), len(close_tag), len(name_end)
     end = -1
     while True:
         start = find(open_tag, pos, stop)
         if start < 0:
-            return arguments
+            return pairs
         if end < start:  # the next close tag, found once however many opens come before it
             end = find(close_tag, start, stop)
         if end < 0:
-            return arguments
+            return pairs
         head = start + head_len
         head_end = find(name_end, head, end)
         value_end, pos = end, end + close_len
@@ -112,5 +109,5 @@ def read_parameters(
             if following >= 0:
                 value_end = pos = following
         if head_end >= 0:
-            name = key(text[head:head_end])
-            arguments[name] = value(text[head_end + len(name_end) : value_end], properties.get(name))
+            name = text[head:head_end] if key is None else key(text[head:head_end])
+            pairs.append((name, value(text[head_end + name_end_len : value_end], properties.get(name))))

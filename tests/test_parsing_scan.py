@@ -2,6 +2,7 @@
 
 import random
 
+from hermes_core.parsing import encode_argument_pairs
 from hermes_core.parsing_scan import NextFinder, find_soon, read_parameters, trimmed_newline_value
 
 
@@ -29,7 +30,7 @@ def test_read_parameters_types_by_schema_and_skips_malformed():
     got = read_parameters(
         text, 0, len(text), {"days": {"type": "integer"}}, open_tag="<parameter=", close_tag="</parameter>"
     )
-    assert got == {"days": 3, "city": "Paris", "note": None}
+    assert dict(got) == {"days": 3, "city": "Paris", "note": None}
 
 
 def test_read_parameters_key_and_value_functions():
@@ -44,12 +45,21 @@ def test_read_parameters_key_and_value_functions():
         key=lambda raw: raw.strip("\"'"),
         value=lambda raw, spec: raw.strip(),
     )
-    assert got == {"a": "1", "b": "two"}
+    assert dict(got) == {"a": "1", "b": "two"}
 
 
 def test_read_parameters_stays_inside_its_bounds():
     text = "<p=a>1</p>|<p=b>2</p>"
-    assert read_parameters(text, 0, text.index("|"), {}, open_tag="<p=", close_tag="</p>") == {"a": "1"}
+    got = read_parameters(text, 0, text.index("|"), {}, open_tag="<p=", close_tag="</p>")
+    assert dict(got) == {"a": "1"}
+
+
+def test_read_parameters_keeps_both_values_of_a_repeated_key():
+    text = "<p=a>1</p><p=b>2</p><p=a>3</p>"
+    got = read_parameters(text, 0, len(text), {"a": {"type": "integer"}}, open_tag="<p=", close_tag="</p>")
+    assert got == [("a", 1), ("b", "2"), ("a", 3)]
+    assert encode_argument_pairs(got) == '{"a": 1, "b": "2", "a": 3}'
+    assert encode_argument_pairs(got[:2]) == '{"a": 1, "b": "2"}'
 
 
 def test_trimmed_newline_value_drops_one_newline_each_side():

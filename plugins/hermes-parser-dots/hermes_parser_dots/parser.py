@@ -149,8 +149,7 @@ class DotsParser(ToolCallParser):
                 return
             name, body = opened
             types = self._types.get(name, {})
-            arguments: dict[str, Any] = {}
-            repeated: list[tuple[str, Any]] | None = None
+            arguments: list[tuple[str, Any]] = []  # every pair in order (a key written twice: both)
             param = find(PARAMETER, body, stop)
             while param >= 0:
                 key = _attribute_name(text, param + len(PARAMETER), stop)
@@ -160,14 +159,9 @@ class DotsParser(ToolCallParser):
                 raw = text[key[1] : value_end].strip(_WS)
                 kinds = types.get(key[0])  # declared without a plain type ($ref, allOf): decoded untyped
                 typed = convert_value(raw, kinds or (None if kinds is not None else _STRING))
-                if repeated is not None or key[0] in arguments:  # written twice: keep both (streaming)
-                    repeated = repeated if repeated is not None else list(arguments.items())
-                    repeated.append((key[0], typed))
-                arguments[key[0]] = typed
+                arguments.append((key[0], typed))
                 param = find(PARAMETER, value_end + len(PARAMETER_END), stop)
-            self._add(
-                name, arguments if repeated is None else encode_argument_pairs(repeated), calls, starts, pos
-            )
+            self._add(name, encode_argument_pairs(arguments), calls, starts, pos)
             if invoke_end < 0:
                 return
             pos = find(INVOKE, invoke_end + len(INVOKE_END), end)

@@ -144,8 +144,7 @@ class Glm47Parser(ToolCallParser):
         types = self._types.get(name) if self._types else None
         if types is None and self.tools:
             return None  # vLLM's engine validates names against the request's tools (when it has some)
-        raw: dict[str, str] = {}
-        repeated: list[tuple[str, str]] | None = None  # every pair in order, once a key comes twice
+        raw: list[tuple[str, str]] = []  # every pair in order, the raw strings: typed when encoded
         pair = _PAIR.match
         space = _SPACE.match
         pos = name_end
@@ -159,11 +158,7 @@ class Glm47Parser(ToolCallParser):
                     break  # cut off inside a value (or the next call began): left out
                 key = found.group(1).strip(_WS)
                 if key:  # a nameless key is skipped
-                    value = text[value_start:value_end].strip(_WS)
-                    if repeated is not None or key in raw:
-                        repeated = repeated if repeated is not None else list(raw.items())
-                        repeated.append((key, value))
-                    raw[key] = value
+                    raw.append((key, text[value_start:value_end].strip(_WS)))
                 pos = value_end + len(VALUE_END)
                 continue
             pos = space(text, pos, end).end()
@@ -182,22 +177,21 @@ class Glm47Parser(ToolCallParser):
                 break  # cut off: the pairs so far
         if ends is not None:
             ends.append(closed_at)
-        return ToolCall(make_call_id(), FunctionCall(name, self._encode(raw, repeated, types)))
+        return ToolCall(make_call_id(), FunctionCall(name, self._encode(raw, types)))
 
     @staticmethod
-    def _encode(
-        raw: dict[str, str], repeated: list[tuple[str, str]] | None, types: dict[str, Any] | None
-    ) -> str:
+    def _encode(raw: list[tuple[str, str]], types: dict[str, Any] | None) -> str:
         """Type each value (by the schema when there is one) and encode the object."""
-        if repeated is None:
+        values = dict(raw)
+        if len(values) == len(raw):
             if types is None:
-                return encode_arguments({key: convert_value(value, None) for key, value in raw.items()})
+                return encode_arguments({key: convert_value(value, None) for key, value in values.items()})
             return encode_arguments(
-                {key: convert_value(value, types.get(key, ())) for key, value in raw.items()}
+                {key: convert_value(value, types.get(key, ())) for key, value in values.items()}
             )
         typed: dict[tuple[str, str], Any] = {}  # a pair repeated many times is converted once
         pairs = []
-        for key, value in repeated:
+        for key, value in raw:
             if (key, value) not in typed:
                 typed[key, value] = convert_value(value, types.get(key, ()) if types is not None else None)
             pairs.append((key, typed[key, value]))

@@ -22,7 +22,6 @@ from hermes_core.parsing import (
     ToolCallParser,
     content_before,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import open_calls_view
@@ -88,8 +87,7 @@ class HyV3Parser(ToolCallParser):
     def _arguments(self, text: str, pos: int, stop: int, name: str) -> str:
         """The encoded arguments; a name written twice keeps both places (a stream sent the first)."""
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        repeated: list[tuple[str, Any]] | None = None
+        arguments: list[tuple[str, Any]] = []  # every pair in order (a key written twice: both)
         find = text.find
         while True:
             key = find(KEY, pos, stop)
@@ -108,10 +106,6 @@ class HyV3Parser(ToolCallParser):
             if value_end < 0:
                 break
             arg = text[key + len(KEY) : key_end]
-            typed = schema_typed(text[value + len(VALUE) : value_end], properties.get(arg))
-            if repeated is not None or arg in arguments:
-                repeated = repeated if repeated is not None else list(arguments.items())
-                repeated.append((arg, typed))
-            arguments[arg] = typed
+            arguments.append((arg, schema_typed(text[value + len(VALUE) : value_end], properties.get(arg))))
             pos = value_end + len(VALUE_END)
-        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+        return encode_argument_pairs(arguments)

@@ -24,11 +24,10 @@ from hermes_core.parsing import (
     ToolCallParser,
     content_before,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
-from hermes_core.parsing_scan import schema_typed
+from hermes_core.parsing_scan import read_parameters, schema_typed
 from hermes_core.parsing_start import THINK_END, calls_start
 from hermes_core.parsing_values import schema_types
 
@@ -151,30 +150,15 @@ class MinimaxM2Parser(ToolCallParser):
         """The encoded arguments: a value ends at ``</parameter>`` or, that missing, at the next
         ``<parameter name=`` (vLLM's ``_PARAM_RE``); one that has not ended is left out (cut off)."""
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        repeated: list[tuple[str, Any]] | None = None
-        find = text.find
-        end = -1
-        while True:
-            start = find(PARAMETER, pos, stop)
-            if start < 0:
-                break
-            if end < start:  # the next close tag, found once however many opens come before it
-                end = find(PARAMETER_END, start, stop)
-            if end < 0:
-                break
-            head = start + len(PARAMETER)
-            head_end = find(">", head, end)
-            value_end, pos = end, end + len(PARAMETER_END)
-            if head_end < 0:
-                continue
-            following = find(PARAMETER, head_end, end)
-            if following >= 0:
-                value_end = pos = following
-            key = _unquote(text[head:head_end])
-            value = typed_value(text[head_end + 1 : value_end], properties.get(key))
-            if repeated is not None or key in arguments:
-                repeated = repeated if repeated is not None else list(arguments.items())
-                repeated.append((key, value))
-            arguments[key] = value
-        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+        pairs = read_parameters(
+            text,
+            pos,
+            stop,
+            properties,
+            open_tag=PARAMETER,
+            close_tag=PARAMETER_END,
+            key=_unquote,
+            value=typed_value,
+            open_ends_value=True,
+        )
+        return encode_argument_pairs(pairs)

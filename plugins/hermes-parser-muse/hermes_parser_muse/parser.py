@@ -31,7 +31,6 @@ from hermes_core.parsing import (
     ToolCallParser,
     content_before,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import open_calls_view
@@ -110,8 +109,7 @@ def _invokes(text: str, pos: int, end: int, calls: list[ToolCall], starts: list[
             return  # cut off inside the tag: no invoke yet
         named = _NAME_ATTRIBUTE.search(text, pos, tag_end)
         if named is not None:
-            arguments: dict[str, Any] = {}
-            repeated: list[tuple[str, Any]] | None = None
+            arguments: list[tuple[str, Any]] = []  # every pair in order (a key written twice: both)
             param = find(PARAMETER, tag_end, stop)
             while param >= 0:
                 param_tag_end = find(">", param, stop)
@@ -120,14 +118,11 @@ def _invokes(text: str, pos: int, end: int, calls: list[ToolCall], starts: list[
                     break
                 key = _NAME_ATTRIBUTE.search(text, param, param_tag_end)
                 if key is not None:
-                    value = _value(text[param_tag_end + 1 : value_end])
-                    if repeated is not None or key.group(1) in arguments:  # written twice: keep both
-                        repeated = repeated if repeated is not None else list(arguments.items())
-                        repeated.append((key.group(1), value))
-                    arguments[key.group(1)] = value
+                    arguments.append((key.group(1), _value(text[param_tag_end + 1 : value_end])))
                 param = find(PARAMETER, value_end + len(PARAMETER_END), stop)
-            encoded = encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
-            calls.append(ToolCall(make_call_id(), FunctionCall(named.group(1), encoded)))
+            calls.append(
+                ToolCall(make_call_id(), FunctionCall(named.group(1), encode_argument_pairs(arguments)))
+            )
             starts.append(pos)
         if close < 0:
             return

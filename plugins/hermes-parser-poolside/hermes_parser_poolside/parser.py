@@ -31,7 +31,6 @@ from hermes_core.parsing import (
     ToolCallParser,
     content_before,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
     schema_properties,
 )
@@ -106,8 +105,7 @@ class PoolsideV1Parser(ToolCallParser):
         if (cut or pos < end) and not text.startswith(KEY, pos):
             return None  # vLLM's detail regex does not match: not a call (or not yet)
         string_keys = self._string_keys(name)
-        arguments: dict[str, Any] = {}
-        repeated: list[tuple[str, Any]] | None = None
+        arguments: list[tuple[str, Any]] = []  # every pair in order (a key written twice: both)
         find = text.find
         pos = find(KEY, pos, end)
         while pos >= 0:
@@ -122,15 +120,11 @@ class PoolsideV1Parser(ToolCallParser):
                 key = text[pos + len(KEY) : key_end].strip(_WS)
                 raw = text[value_at + len(VALUE) : value_end]
                 value = raw if key in string_keys else convert_value(raw.strip(_WS), None)
-                if repeated is not None or key in arguments:  # written twice: keep both (streaming)
-                    repeated = repeated if repeated is not None else list(arguments.items())
-                    repeated.append((key, value))
-                arguments[key] = value
+                arguments.append((key, value))
                 pos = find(KEY, value_end + len(VALUE_END), end)
             else:
                 pos = find(KEY, key_end + len(KEY_END), end)
-        encoded = encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
-        return ToolCall(make_call_id(), FunctionCall(name, encoded))
+        return ToolCall(make_call_id(), FunctionCall(name, encode_argument_pairs(arguments)))
 
     def _string_keys(self, name: str) -> frozenset[str]:
         """The parameters of tool ``name`` whose schema ``type`` is exactly ``"string"`` (as vLLM)."""

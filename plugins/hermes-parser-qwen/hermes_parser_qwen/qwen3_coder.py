@@ -28,7 +28,6 @@ from hermes_core.parsing import (
     ToolCallParser,
     content_before,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import open_calls_view
@@ -90,8 +89,7 @@ class Qwen3CoderParser(ToolCallParser):
                 break  # truncated inside the function name
             name = text[pos + 10 : name_end].strip()
             types = self._types.get(name, {})
-            arguments: dict[str, Any] = {}
-            repeated: list[tuple[str, Any]] | None = None
+            arguments: list[tuple[str, Any]] = []  # every pair in order (a key written twice: both)
             following = -1
             cursor = name_end + 1
             while True:
@@ -115,11 +113,7 @@ class Qwen3CoderParser(ToolCallParser):
                         value = value[1:]
                     if value.endswith("\n"):
                         value = value[:-1]
-                    typed = convert_value(value, types.get(key))
-                    if repeated is not None or key in arguments:  # written twice: keep both (streaming)
-                        repeated = repeated if repeated is not None else list(arguments.items())
-                        repeated.append((key, typed))
-                    arguments[key] = typed
+                    arguments.append((key, convert_value(value, types.get(key))))
                     cursor = stop.end() if stop.group() == "</parameter>" else stop.start()
                 elif tag == _FUNCTION:  # a new call before this one was closed
                     following = token.start()
@@ -129,10 +123,7 @@ class Qwen3CoderParser(ToolCallParser):
                     break
             if name and "<" not in name and "\n" not in name:
                 try:
-                    if repeated is None:
-                        encoded = encode_arguments(arguments)  # the core's prebuilt encoder
-                    else:
-                        encoded = encode_argument_pairs(repeated)
+                    encoded = encode_argument_pairs(arguments)
                 except (TypeError, ValueError):
                     encoded = None
                 if encoded is not None:

@@ -15,8 +15,6 @@ is converted by that type, any other value stays text; one newline around a valu
 
 from __future__ import annotations
 
-from typing import Any
-
 from hermes_core.parsing import (
     FunctionCall,
     ParsedCompletion,
@@ -24,11 +22,10 @@ from hermes_core.parsing import (
     ToolCallParser,
     content_before,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
-from hermes_core.parsing_scan import trimmed_newline_value
+from hermes_core.parsing_scan import read_parameters
 
 TOOL_CALL = "<seed:tool_call>"
 TOOL_CALL_END = "</seed:tool_call>"
@@ -125,28 +122,8 @@ class SeedOssParser(ToolCallParser):
         """``<parameter=KEY>VALUE</parameter>``... as the encoded arguments; a parameter without its close
         tag ends the scan (cut off); a key written twice keeps both (the last value wins decoded)."""
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        repeated: list[tuple[str, Any]] | None = None
-        find = text.find
-        while True:
-            start = find(PARAMETER, pos, stop)
-            if start < 0:
-                break
-            end = find(PARAMETER_END, start, stop)
-            if end < 0:
-                break
-            head = start + len(PARAMETER)
-            head_end = find(">", head, end)
-            pos = end + len(PARAMETER_END)
-            if head_end < 0:
-                continue
-            key = text[head:head_end]
-            value = trimmed_newline_value(text[head_end + 1 : end], properties.get(key))
-            if repeated is not None or key in arguments:
-                repeated = repeated if repeated is not None else list(arguments.items())
-                repeated.append((key, value))
-            arguments[key] = value
-        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+        pairs = read_parameters(text, pos, stop, properties, open_tag=PARAMETER, close_tag=PARAMETER_END)
+        return encode_argument_pairs(pairs)
 
 
 def _calls_begin(text: str) -> int:

@@ -21,7 +21,6 @@ from hermes_core.parsing import (
     ToolCall,
     ToolCallParser,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
@@ -102,8 +101,7 @@ class Step3Parser(ToolCallParser):
             return None
         name = invoke.group(1)
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        repeated: list[tuple[str, Any]] | None = None  # every pair in order, once a key comes twice
+        arguments: list[tuple[str, Any]] = []  # every pair in order (a key written twice: both)
         pos = invoke.end()
         while (match := _PARAMETER.search(text, pos, end)) is not None:
             # a value runs to its own close tag and may hold ``<`` (vLLM's test_step3_tool_parser.py
@@ -112,11 +110,6 @@ class Step3Parser(ToolCallParser):
             if close < 0:
                 break  # cut off: left out
             key = match.group(1)
-            value = schema_typed(text[match.end() : close], properties.get(key))
-            if repeated is not None or key in arguments:
-                repeated = repeated if repeated is not None else list(arguments.items())
-                repeated.append((key, value))
-            arguments[key] = value
+            arguments.append((key, schema_typed(text[match.end() : close], properties.get(key))))
             pos = close + len(PARAMETER_END)
-        encoded = encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
-        return ToolCall(make_call_id(), FunctionCall(name, encoded))
+        return ToolCall(make_call_id(), FunctionCall(name, encode_argument_pairs(arguments)))

@@ -15,19 +15,16 @@ Each marker kind's next position is remembered while it lies ahead: one pass on 
 
 from __future__ import annotations
 
-from typing import Any
-
 from hermes_core.parsing import (
     FunctionCall,
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
     encode_argument_pairs,
-    encode_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
-from hermes_core.parsing_scan import NextFinder, trimmed_newline_value
+from hermes_core.parsing_scan import NextFinder, read_parameters
 
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
@@ -153,30 +150,14 @@ class Step3p5Parser(ToolCallParser):
         ``test_extract_tool_calls_missing_closing_parameter_tag``); a parameter that has not ended is left
         out (cut off); a key written twice keeps both, in order (decoded, the last value wins)."""
         properties = self.tool_schema(name) if self.tools else {}
-        arguments: dict[str, Any] = {}
-        repeated: list[tuple[str, Any]] | None = None
-        find = text.find
-        end = -1
-        while True:
-            start = find(PARAMETER, pos, stop)
-            if start < 0:
-                break
-            if end < start:  # the next close tag, found once however many opens come before it
-                end = find(PARAMETER_END, start, stop)
-            if end < 0:
-                break
-            head = start + len(PARAMETER)
-            head_end = find(">", head, end)
-            value_end, pos = end, end + len(PARAMETER_END)
-            if head_end < 0:
-                continue
-            following = find(PARAMETER, head_end, end)
-            if following >= 0:
-                value_end = pos = following
-            key = text[head:head_end].strip()
-            value = trimmed_newline_value(text[head_end + 1 : value_end], properties.get(key))
-            if repeated is not None or key in arguments:
-                repeated = repeated if repeated is not None else list(arguments.items())
-                repeated.append((key, value))
-            arguments[key] = value
-        return encode_arguments(arguments) if repeated is None else encode_argument_pairs(repeated)
+        pairs = read_parameters(
+            text,
+            pos,
+            stop,
+            properties,
+            open_tag=PARAMETER,
+            close_tag=PARAMETER_END,
+            key=str.strip,
+            open_ends_value=True,
+        )
+        return encode_argument_pairs(pairs)
