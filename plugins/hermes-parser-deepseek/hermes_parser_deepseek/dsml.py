@@ -44,7 +44,9 @@ from hermes_core.parsing_scan import NextFinder
 from hermes_core.parsing_start import calls_start
 from hermes_core.parsing_values import convert_value, schema_types
 
-DSML = "｜DSML｜"
+BAR = "｜"
+DSML = f"{BAR}DSML{BAR}"
+_WINDOW = 512
 INVOKE = f"<{DSML}invoke"
 INVOKE_END = f"</{DSML}invoke>"
 PARAMETER = f"<{DSML}parameter"
@@ -77,7 +79,9 @@ def typed_value(raw: str, is_string: bool, spec: Any) -> Any:
     types = schema_types(spec)
     if not types:
         return raw if is_string else convert_value(raw, None)
-    if raw.strip().lower() == "null" and not _allows_null(spec) and not _STRING_TYPES.isdisjoint(types):
+    stripped = raw.strip()  # (no lower() of a long value: only four characters can read "null")
+    is_null = len(stripped) == 4 and stripped.lower() == "null"
+    if is_null and not _allows_null(spec) and not _STRING_TYPES.isdisjoint(types):
         return raw  # vLLM: "null" for a string-only parameter stays the text "null"
     return convert_value(raw, types)
 
@@ -127,6 +131,31 @@ def _encode(arguments: dict[str, Any]) -> str:
         for key, value in arguments.items()
     )
     return "{" + ", ".join(pairs) + "}"
+
+
+_find_in = str.find
+
+
+def _find_tag(text: str, tag: str, pos: int, stop: int) -> int:
+    """``text.find(tag, pos, stop)``, fast past a long value.
+
+    ``str.find`` of a DSML tag in a long text advances about one character a step (the tag's letters are
+    the text's letters), where a search for the full-width bar alone is memchr-fast (~13x at 20 KB) and
+    the bar is rare outside tags. So: the plain search in a window first (the tag is usually near), then
+    each bar past it is checked for the whole tag."""
+    near = pos + _WINDOW
+    if near >= stop:
+        return text.find(tag, pos, stop)
+    found = text.find(tag, pos, near)
+    if found >= 0:
+        return found
+    offset = tag.find(BAR)  # the tag starts this far before its first bar
+    bar = text.find(BAR, near - len(tag) + 1 + offset, stop)  # candidates the window could not hold
+    while bar >= 0:
+        if text.startswith(tag, bar - offset, stop):
+            return bar - offset
+        bar = text.find(BAR, bar + 1, stop)
+    return -1
 
 
 def _fence_marks(text: str) -> list[int]:
@@ -264,6 +293,8 @@ class DsmlParser(ToolCallParser):
         arguments: dict[str, Any] = {}
         pairs: list[tuple[str, Any]] | None = None  # when a name is written twice
         find = text.find
+        long = stop - pos >= _LONG  # else no value can be long: the plain search and encoder are cheaper
+        find_end = _find_tag if long else _find_in
         while True:
             start = find(PARAMETER, pos, stop)
             if start < 0:
@@ -272,7 +303,7 @@ class DsmlParser(ToolCallParser):
             if head is None:
                 pos = start + len(PARAMETER)
                 continue
-            end = find(PARAMETER_END, head.end(), stop)
+            end = find_end(text, PARAMETER_END, head.end(), stop)
             if end < 0:
                 break
             key = head.group(1)
@@ -284,10 +315,11 @@ class DsmlParser(ToolCallParser):
             pos = end + len(PARAMETER_END)
         if pairs is not None:
             return encode_argument_pairs(pairs), False
+        encode = _encode if long else encode_arguments
         if not properties:
-            return _encode(arguments), False
+            return encode(arguments), False
         lone_wrapper = len(arguments) == 1 and any(w in arguments and w not in properties for w in _WRAPPERS)
-        return _encode(_unwrap(arguments, properties)), lone_wrapper
+        return encode(_unwrap(arguments, properties)), lone_wrapper
 
 
 class DeepSeekV32Parser(DsmlParser):

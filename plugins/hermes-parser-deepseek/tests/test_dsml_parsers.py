@@ -332,3 +332,12 @@ def test_long_value_arguments_text_is_the_core_encoders(odd):
     text = invoke("write_file", ("content", "true", value), ("path", "true", "a.txt"), ("n", "false", "3"))
     got = DeepSeekV4Parser().parse(text.replace("function_calls", "tool_calls")).tool_calls[0]
     assert got.function.arguments == encode_arguments({"content": value, "path": "a.txt", "n": 3})
+
+
+@pytest.mark.parametrize("at", [0, 490, 511, 600, 2000])
+def test_long_value_with_bars_ends_at_its_parameter_end_tag(at):
+    """The end tag of a long value is found past the bars and tag-like text inside it (the search looks
+    for the full-width bar first)."""
+    value = ("x" * at + "｜</｜DSML｜param｜DSML｜" + "y" * 700)[: at + 720]
+    text = invoke("f", ("content", "true", value), ("n", "false", "3"))
+    assert args_of(DeepSeekV32Parser(), text) == [{"content": value, "n": 3}]
