@@ -4,23 +4,9 @@ name, a 20 KB parameter as it comes, the model's ``tool_call_id`` as the call's 
 import json
 
 from hermes_core.plugins import get_hermes
-from hermes_testkit.parser_helpers import assert_cuts_match_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, assert_streams_early, fed_parts
 
 CODE = "".join(f"    line_{i} = 'value \\\\ \"{i}\" — ü'\n" for i in range(700))[:20_000]
-
-
-def fed(parser, text: str, stop: int) -> tuple[list[tuple[str, str]], str]:
-    """The (id, name) headers and the first call's arguments sent once ``text[:stop]`` is fed in
-    16-character deltas."""
-    stream = parser.stream()
-    headers: list[tuple[str, str]] = []
-    arguments = ""
-    for start in range(0, stop, 16):
-        for delta in stream.feed(text[start : min(start + 16, stop)]):
-            for part in delta.tool_calls:
-                headers += [(part.id, part.name)] if part.name else []
-                arguments += (part.arguments or "") if part.index == 0 else ""
-    return headers, arguments
 
 
 def test_a_20kb_parameter_streams_as_it_is_written():
@@ -32,12 +18,12 @@ def test_a_20kb_parameter_streams_as_it_is_written():
         "]\n<|END_ACTION|>"
     )
     parser = get_hermes().parser("cohere_command4")
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert json.loads(final) == json.loads(parameters)
-    headers, sent = fed(parser, text, text.index('"src/main'))
-    assert headers == [("0", "write_file")] and sent == "{"
-    headers, sent = fed(parser, text, text.index("},\n    {"))
-    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert json.loads(parser.parse(text).tool_calls[0].function.arguments) == json.loads(parameters)
+    name_by, end = text.index('"src/main'), text.index("},\n    {")
+    assert [(p.id, p.name) for p in fed_parts(parser.stream(), text[:name_by]) if p.name] == [
+        ("0", "write_file")
+    ]
+    assert assert_streams_early(parser, text, name="write_file", name_by=name_by, end=end)[0] == "{"
     assert_cuts_match_parse(parser, text, sizes=(64, 997), random_cuts=20, seed=1)
 
 

@@ -6,27 +6,13 @@ import json
 import pytest
 
 from hermes_core.plugins import get_hermes
-from hermes_testkit.parser_helpers import assert_cuts_match_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, assert_streams_early
 from hermes_testkit.parser_helpers import decoded_calls as calls
 
 CODE = "".join(f"    line_{i} = 'value \\ \"{i}\" — ü'\n" for i in range(700))[:20_000]
 ARGUMENTS = json.dumps({"path": "src/main.py", "content": CODE}, ensure_ascii=False)
 WRITE = f'{{"name": "write_file", "arguments": {ARGUMENTS}}}'
 LS = '{"name": "ls", "arguments": {}}'
-
-
-def fed(parser, text: str, stop: int) -> tuple[list[str], str]:
-    """The names and the first call's arguments a stream has sent once fed ``text[:stop]`` in 16-character
-    deltas."""
-    stream = parser.stream()
-    names: list[str] = []
-    arguments = ""
-    for start in range(0, stop, 16):
-        for delta in stream.feed(text[start : min(start + 16, stop)]):
-            for part in delta.tool_calls:
-                names += [part.name] if part.name else []
-                arguments += (part.arguments or "") if part.index == 0 else ""
-    return names, arguments
 
 
 @pytest.mark.parametrize(
@@ -43,12 +29,12 @@ def test_a_20kb_argument_streams_as_it_is_written(name, text):
     parser = get_hermes().parser(name)
     parsed = parser.parse(text)
     assert [c.function.name for c in parsed.tool_calls] == ["write_file", "ls"]
-    final = parsed.tool_calls[0].function.arguments
-    assert final == ARGUMENTS  # passed through as written
-    names, sent = fed(parser, text, text.index('"src/main'))
-    assert names == ["write_file"] and sent == "{"  # the name before the first argument is complete
-    names, sent = fed(parser, text, text.index(ARGUMENTS) + len(ARGUMENTS) - 1)
-    assert names == ["write_file"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert parsed.tool_calls[0].function.arguments == ARGUMENTS  # passed through as written
+    name_by = text.index('"src/main')
+    sent = assert_streams_early(
+        parser, text, name="write_file", name_by=name_by, end=text.index(ARGUMENTS) + len(ARGUMENTS) - 1
+    )
+    assert sent[0] == "{"  # the name before the first argument is complete
     assert_cuts_match_parse(parser, text, sizes=(64, 997), random_cuts=20, seed=1)
 
 
@@ -90,12 +76,9 @@ def test_string_encoded_arguments_stream_as_written_inside_the_string():
     inner = json.dumps({"path": "src/main.py", "content": CODE + " 😀"}, ensure_ascii=True)
     text = f'<tool_call> {{"name": "write_file", "arguments": {json.dumps(inner)}}} </tool_call>'
     parser = get_hermes().parser("granite4")
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final == inner
-    names, sent = fed(parser, text, text.index("path"))
-    assert names == ["write_file"] and sent == "{"
-    names, sent = fed(parser, text, text.rindex("}") - 2)
-    assert final.startswith(sent) and len(sent) >= 0.9 * len(final)
+    assert parser.parse(text).tool_calls[0].function.arguments == inner
+    name_by, end = text.index("path"), text.rindex("}") - 2
+    assert assert_streams_early(parser, text, name="write_file", name_by=name_by, end=end)[0] == "{"
     assert_cuts_match_parse(parser, text, sizes=(997,), random_cuts=40, seed=3)
     cut = '<tool_call> {"name": "a", "arguments": "{\\"x\\": 1, \\"y\\": \\"t\\u00e9\\ud83d'
     assert calls(parser.parse(cut)) == [("a", {"x": 1, "y": "té"})]

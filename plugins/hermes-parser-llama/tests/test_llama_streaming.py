@@ -5,36 +5,20 @@ import json
 
 from hermes_parser_llama.parser import Llama3JsonParser
 
-from hermes_testkit.parser_helpers import assert_cuts_match_parse
+from hermes_testkit.parser_helpers import assert_cuts_match_parse, assert_streams_early, stream_until
 
 CODE = "".join(f"    line_{i} = 'value \\ \"{i}\" — ü'\n" for i in range(700))[:20_000]
-
-
-def fed(parser, text: str, stop: int) -> tuple[list[str], str]:
-    """The names and the first call's arguments a stream has sent once fed ``text[:stop]`` in 16-character
-    deltas."""
-    stream = parser.stream()
-    names: list[str] = []
-    arguments = ""
-    for start in range(0, stop, 16):
-        for delta in stream.feed(text[start : min(start + 16, stop)]):
-            for part in delta.tool_calls:
-                names += [part.name] if part.name else []
-                arguments += (part.arguments or "") if part.index == 0 else ""
-    return names, arguments
 
 
 def test_a_20kb_argument_streams_as_it_is_written():
     arguments = json.dumps({"path": "src/main.py", "content": CODE}, ensure_ascii=False)
     text = f'{{"name": "write_file", "parameters": {arguments}}}; {{"name": "ls", "parameters": {{}}}}'
     parser = Llama3JsonParser()
-    final = parser.parse(text).tool_calls[0].function.arguments
-    assert final == arguments  # passed through as written
-    names, sent = fed(parser, text, text.index('"src/main'))
-    assert names == ["write_file"] and sent == "{"  # the name before the first argument is complete
-    names, sent = fed(parser, text, text.index("}; "))
-    assert names == ["write_file"] and final.startswith(sent) and len(sent) >= 0.9 * len(final)
-    names, _ = fed(parser, text, text.index('"ls"') + 5)
+    assert parser.parse(text).tool_calls[0].function.arguments == arguments  # passed through as written
+    name_by = text.index('"src/main')
+    sent = assert_streams_early(parser, text, name="write_file", name_by=name_by, end=text.index("}; "))
+    assert sent[0] == "{"  # the name before the first argument is complete
+    ((names, _),), _ = stream_until(parser, text, [text.index('"ls"') + 5])
     assert names == ["write_file"]  # the first call closed at its end, the second not certain yet
     assert_cuts_match_parse(parser, text, sizes=(64, 997), random_cuts=20, seed=1)
 
@@ -45,6 +29,6 @@ def test_python_tag_and_reasoning_stream_the_same_way():
         '<think>Which tool?</think>\n{"name": "search", "arguments": {"q": "</think> in an argument"}}',
     ]:
         parser = Llama3JsonParser()
-        names, _ = fed(parser, text, text.index('"q"') + 3)
+        ((names, _),), _ = stream_until(parser, text, [text.index('"q"') + 3])
         assert names == ["search"]
         assert_cuts_match_parse(parser, text, sizes=(1, 5, 64), random_cuts=20, seed=2)

@@ -222,15 +222,15 @@ def assert_streams_early(
     share: float = 0.9,
     size: int = 16,
 ) -> list[str]:
-    """Issue 21's goal for the first call in ``text``: its ``name`` (alone) goes out once ``text[:name_by]``
-    is in (default ``end``), and at least ``share`` of its final arguments before ``text[end:]`` (its end
-    marker), every piece a prefix of ``parse(text)``'s arguments. Returns the arguments sent by each stop
-    (``name_by`` when given, then ``end``)."""
+    """Issue 21's goal for the first call in ``text``: its ``name`` (alone, and no other name until
+    ``end``) goes out once ``text[:name_by]`` is in (default ``end``), and at least ``share`` of its final
+    arguments before ``text[end:]`` (its end marker), every piece a prefix of ``parse(text)``'s arguments.
+    Returns the arguments sent by each stop (``name_by`` when given, then ``end``)."""
     stops = [end] if name_by is None else [name_by, end]
     seen, _ = stream_until(parser, text, stops, size)
     final = parser.parse(text).tool_calls[0].function.arguments
-    assert seen[0][0] == [name], f"names sent by {stops[0]}: {seen[0][0]}"
-    for _, sent in seen:
+    for stop, (names, sent) in zip(stops, seen, strict=True):
+        assert names == [name], f"names sent by {stop}: {names}"
         assert final.startswith(sent), (sent[-80:], final[: len(sent)][-80:])
     sent = seen[-1][1]
     assert len(sent) >= share * len(final), f"{len(sent)} of {len(final)} sent before the end marker"
