@@ -114,3 +114,12 @@ def test_long_values_and_integers_give_the_core_encoders_text():
         text = tools(call("f", ("code", "string", value), ("n", "integer", "30"), ("big", "integer", big)))
         got = KimiK3Parser().parse(text).tool_calls[0].function.arguments
         assert got == encode_arguments({"code": value, "n": 30, "big": big})
+
+
+def test_long_value_with_bars_ends_at_its_close_tag():
+    """The close tag of a long value is found past the ``|`` and tag-like text inside it (the search
+    looks for ``|`` first)."""
+    for at in (0, 490, 600, 2000):
+        value = "x" * at + "a || b <|close|>argument<|se| " + "y" * 700
+        text = tools(call("f", ("code", "string", value), ("n", "integer", "3")))
+        assert calls(KimiK3Parser().parse(text)) == [("f", {"code": value, "n": 3})]
