@@ -110,28 +110,46 @@ def _untyped(node: _Node) -> Any:
     if not children:
         texts = node[2]
         return texts[0] if len(texts) == 1 else "".join(texts)
-    return object_of(children, None)
+    return _untyped_object(children)
+
+
+def _put(out: dict[str, Any], repeated: set[str], key: str, value: Any) -> None:
+    """Add ``key``; a repeated element's values become a list (``repeated``: keys already lists)."""
+    if key not in out:
+        out[key] = value
+    elif key in repeated:
+        out[key].append(value)
+    else:
+        out[key] = [out[key], value]
+        repeated.add(key)
+
+
+def _untyped_object(children: list[_Node]) -> dict[str, Any]:
+    """``object_of`` without a schema, the leaves read in place (most elements are leaves)."""
+    out: dict[str, Any] = {}
+    repeated: set[str] = set()
+    for key, grandchildren, texts in children:
+        if grandchildren:
+            value = _untyped_object(grandchildren)
+        else:
+            value = texts[0] if len(texts) == 1 else "".join(texts)
+        if key in out:
+            _put(out, repeated, key, value)
+        else:
+            out[key] = value
+    return out
 
 
 def object_of(children: list[_Node], spec: dict[str, Any] | None) -> dict[str, Any]:
-    if spec:
-        properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
-        extra = spec.get("additionalProperties")
-    else:
-        properties, extra = {}, None
+    if not spec:
+        return _untyped_object(children)
+    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    extra = spec.get("additionalProperties")
     out: dict[str, Any] = {}
-    repeated: set[str] = set()  # keys already turned into a list
+    repeated: set[str] = set()
     for child in children:
-        key = child[0]
-        spec = properties.get(key, extra)
-        value = value_of(child, spec) if spec else _untyped(child)
-        if key not in out:
-            out[key] = value
-        elif key in repeated:
-            out[key].append(value)
-        else:  # a repeated element: its values become a list
-            out[key] = [out[key], value]
-            repeated.add(key)
+        spec = properties.get(child[0], extra)
+        _put(out, repeated, child[0], value_of(child, spec) if spec else _untyped(child))
     return out
 
 
@@ -230,7 +248,7 @@ class MinimaxM3Parser(ToolCallParser):
             if name:
                 properties = self.tool_schema(name) if self.tools else None
                 arguments = object_of(stack[0][1], {"properties": properties} if properties else None)
-                if _encode_long is not None and stop - pos > _LONG:
+                if _encode_long is not None and stop - pos > 8 * _LONG:  # else mostly short strings
                     encoded = "".join(_encode_long(arguments, 0))
                 else:
                     encoded = encode_arguments(arguments)
@@ -276,7 +294,7 @@ class MinimaxM3Parser(ToolCallParser):
             else:
                 end_invoke()
                 name, stack = None, []
-            if stack:
+            if rest and stack:
                 stack[-1][2].append(rest)
             at += len(piece)
         end_invoke()  # still open here: cut off, or the block ended
