@@ -129,7 +129,7 @@ class SolarOpen2Parser(ToolCallParser):
                 pos = following
                 continue
             value_start = value_at + len(ARG_VALUE)
-            following = find(ARG, value_start, end)
+            # ``following`` stands: the value marker ends before it, so it is the next one after the value too
             limit = end if following < 0 else following
             value_end = find(ARG_END, value_start, limit)
             key = text[key_start:value_at]
