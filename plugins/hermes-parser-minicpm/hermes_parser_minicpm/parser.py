@@ -70,7 +70,11 @@ _encode_long = (
 
 def normalize(block: str) -> str:
     """Undo byte-level tokenizer artefacts (``Ġ``, ``Ċ``) and collapsed ``<functionname=`` tags."""
-    if "\u0120" in block or "\u010a" in block or "<functionname=" in block or "<paramname=" in block:
+    if (
+        "<functionname=" in block
+        or "<paramname=" in block
+        or (not block.isascii() and ("\u0120" in block or "\u010a" in block))  # isascii: no scan
+    ):
         block = block.replace("\u0120", " ").replace("\u010a", "\n")
         block = block.replace("<functionname=", "<function name=").replace("<paramname=", "<param name=")
     return block
