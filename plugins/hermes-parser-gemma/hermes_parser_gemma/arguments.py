@@ -30,6 +30,7 @@ __all__ = [
     "calls_view",
     "could_be_json",
     "extract_calls",
+    "find_marker",
     "held_suffix",
 ]
 
@@ -68,14 +69,17 @@ class ArgumentsText:
         """A complete ``key: value`` pair."""
         if self.pieces:
             self.pieces.append(", ")
-        encoded = _encode_string(value) if type(value) is str else _encode_other(value)
-        self.pieces += (_encode_string(key), ": ", encoded)
+        if type(value) is str:
+            encoded = _encode_basestring(value) if len(value) < _LONG else _encode_string(value)
+        else:
+            encoded = _encode_other(value)
+        self.pieces += (_encode_basestring(key), ": ", encoded)
 
     def open_string(self, key: str, value: str, certain: str | None = None) -> None:
         """The text stops inside the string ``value`` of ``key``; ``certain``: the part of it no later text
         changes (``None``: none, the pair is not sent before the call ends)."""
         separator = ", " if self.pieces else ""
-        key = _encode_string(key)
+        key = _encode_basestring(key)
         self.tail = [separator, key, ": ", _encode_string(value)]
         if certain is not None:
             self.certain_tail = [separator, key, ": ", _encode_string(certain)[:-1]]
@@ -87,6 +91,32 @@ class ArgumentsText:
     def certain(self) -> str:
         """The prefix of :meth:`final` that no later text changes (no closing brace)."""
         return "".join(["{", *self.pieces, *self.certain_tail])
+
+
+_WINDOW = 512
+
+
+def find_marker(text: str, marker: str, pos: int, anchor: str, stop: int | None = None) -> int:
+    """``text.find(marker, pos, stop)``, fast past a long value.
+
+    ``str.find`` of a short marker in a long text often advances one character a step, where a search for
+    one character of it (``anchor``, rare in values) is memchr-fast (~10x at 20 KB). So: the plain search
+    in a window first (the marker is usually near), then each ``anchor`` past it is checked for the whole
+    marker."""
+    stop = len(text) if stop is None else stop
+    near = pos + _WINDOW
+    if near >= stop:
+        return text.find(marker, pos, stop)
+    found = text.find(marker, pos, near)
+    if found >= 0:
+        return found
+    offset = marker.find(anchor)  # the marker starts this far before its anchor
+    at = text.find(anchor, near - len(marker) + 1 + offset, stop)  # candidates the window could not hold
+    while at >= 0:
+        if text.startswith(marker, at - offset, stop):
+            return at - offset
+        at = text.find(anchor, at + 1, stop)
+    return -1
 
 
 def held_suffix(text: str, end: int, markers: tuple[str, ...]) -> int:

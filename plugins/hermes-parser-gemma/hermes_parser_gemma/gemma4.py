@@ -29,6 +29,7 @@ from hermes_parser_gemma.arguments import (
     ArgumentsText,
     calls_view,
     extract_calls,
+    find_marker,
     held_suffix,
 )
 
@@ -41,6 +42,7 @@ STRING_DELIM = '<|"|>'
 # ``TestBareAndMalformedOpeners::test_bare_opener_non_streaming``, vLLM issue #53431)
 _NAME = re.compile(r"(?::?call:|:)([\w\-.]+)\{")
 _MAX_DEPTH = 64
+_KEY = re.compile(r"[^:{}\[\]]*")  # a bare key runs to the first of these
 
 
 class _Malformed(Exception):
@@ -81,7 +83,7 @@ class _Reader:
 
     def string(self, i: int) -> tuple[str, int]:
         """``i`` is just after an opening ``<|"|>``."""
-        end = self.text.find(STRING_DELIM, i)
+        end = find_marker(self.text, STRING_DELIM, i, "|")
         if end < 0:
             raise _Malformed(self.n)
         return self.text[i:end], end + len(STRING_DELIM)
@@ -103,9 +105,7 @@ class _Reader:
                 if not text.startswith(":", i):
                     raise _Malformed(i)
             else:
-                colon = i
-                while colon < self.n and text[colon] not in ":{}[]":
-                    colon += 1
+                colon = _KEY.match(text, i).end()
                 if colon >= self.n or text[colon] != ":":
                     raise _Malformed(colon)
                 key = text[i:colon].strip()
@@ -169,9 +169,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
                 if not text.startswith(":", i):
                     raise _Malformed(i)
             else:
-                colon = i
-                while colon < n and text[colon] not in ":{}[]":
-                    colon += 1
+                colon = _KEY.match(text, i).end()
                 if colon >= n or text[colon] != ":":
                     raise _Malformed(colon)
                 key = text[i:colon].strip()
@@ -179,7 +177,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
             i = reader.skip(i + 1)
             if text.startswith(STRING_DELIM, i):
                 opened = i + len(STRING_DELIM)
-                close = text.find(STRING_DELIM, opened)
+                close = find_marker(text, STRING_DELIM, opened, "|")
                 if close < 0:  # the text stops inside the string: it takes the rest (vLLM)
                     certain = text[opened : n - held_suffix(text, n, (STRING_DELIM,))]
                     found.open_string(key, text[opened:], certain)

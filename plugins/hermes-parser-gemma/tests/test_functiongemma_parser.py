@@ -243,3 +243,12 @@ def test_escape_values_decode_as_json_loads_and_encode_as_the_core(value):
         expected = value
     (got,) = parser().parse(call("f", f"code:<escape>{value}<escape>")).tool_calls
     assert got.function.arguments == encode_arguments({"code": expected})
+
+
+@pytest.mark.parametrize("at", [0, 500, 600, 2000])
+def test_long_escape_value_ends_at_its_escape_past_lookalikes(at):
+    """A long ``<escape>`` value ends at its ``<escape>`` past ``<``, ``}`` and marker-like text inside it
+    (the searches look for one character of the marker first)."""
+    value = "x" * at + "a < b <esc }<end_function }} " + "y" * 700
+    (got,) = parser().parse(call("f", f"code:<escape>{value}<escape>,n:3")).tool_calls
+    assert json.loads(got.function.arguments) == {"code": value, "n": 3}

@@ -290,3 +290,12 @@ def test_long_string_arguments_text_is_the_core_encoders(odd):
     value = "lorem ipsum " * 40 + odd
     (got,) = parser().parse(call("f", f'code:<|"|>{value}<|"|>,n:3')).tool_calls
     assert got.function.arguments == encode_arguments({"code": value, "n": 3})
+
+
+@pytest.mark.parametrize("at", [0, 500, 600, 2000])
+def test_long_string_ends_at_its_delimiter_past_bars(at):
+    """A long string ends at its ``<|"|>`` past the ``|`` and delimiter-like text inside it (the search
+    looks for ``|`` first)."""
+    value = "x" * at + 'a || b <|" <"|> ' + "y" * 700
+    (got,) = parser().parse(call("f", f'code:<|"|>{value}<|"|>,n:3')).tool_calls
+    assert json.loads(got.function.arguments) == {"code": value, "n": 3}
