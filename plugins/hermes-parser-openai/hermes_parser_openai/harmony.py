@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 START = "<|start|>"
 CHANNEL = "<|channel|>"
@@ -72,6 +73,11 @@ def parse_header(header: str) -> tuple[str, str | None, str | None]:
         elif content_type is None:
             content_type = word
     return channel, recipient, content_type
+
+
+# A completion's headers are a few strings seen again and again (channels, tool names): read each once.
+_known_header = lru_cache(maxsize=512)(parse_header)
+_CACHED_HEADER = 256  # longer headers (garbage before a <|message|>) are read and not kept
 
 
 class HarmonyReader:
@@ -170,7 +176,10 @@ class HarmonyReader:
                     self._header.append(CHANNEL)
         elif token == MESSAGE:
             if state == HEADER:
-                channel, recipient, content_type = parse_header("".join(self._header))
+                header = "".join(self._header)
+                channel, recipient, content_type = (
+                    _known_header(header) if len(header) <= _CACHED_HEADER else parse_header(header)
+                )
                 self.messages.append(Message(channel, recipient, content_type))
                 self.state = BODY
             else:
