@@ -59,7 +59,7 @@ _PARAMETER_HEAD = re.compile(r'\s+name="([^"]+)"\s+string="(true|false)"\s*>')
 _WRAPPERS = ("arguments", "input")
 _LONG = 256  # below this the C encoder is as fast as the checks of _quoted
 # what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
-_MUST_ESCAPE = ('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))
+_MUST_ESCAPE = tuple(dict.fromkeys(('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))))
 _STRING_TYPES = frozenset({"string", "str", "text", "varchar", "char", "enum"})
 
 
