@@ -53,7 +53,7 @@ _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _CHANNEL_MARKERS = (RESPONSE_OPEN, RESPONSE_CLOSE, MESSAGE_CLOSE)
 _LONG = 256  # below this the C encoder is as fast as the checks of _quoted
 # what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
-_MUST_ESCAPE = ('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))
+_MUST_ESCAPE = tuple(dict.fromkeys(('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))))
 
 
 def _quoted(value: str) -> str:
