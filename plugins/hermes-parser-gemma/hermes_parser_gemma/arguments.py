@@ -38,7 +38,7 @@ _encode_basestring = json.encoder.encode_basestring  # ensure_ascii=False, as en
 _encode_other = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 _LONG = 256  # below this the C encoder is as fast as the checks of _encode_string
 # what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
-_MUST_ESCAPE = ('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))
+_MUST_ESCAPE = tuple(dict.fromkeys(('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))))
 
 
 def _encode_string(value: str) -> str:
