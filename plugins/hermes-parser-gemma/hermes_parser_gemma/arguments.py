@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +61,8 @@ class ArgumentsText:
     text ends (-1 while the text stops inside the call). Joined once, the way the core's encoder joins."""
 
     pieces: list[str] = field(default_factory=list)
-    tail: list[str] = field(default_factory=list)
-    certain_tail: list[str] = field(default_factory=list)
+    tail: Sequence[str] = ()  # replaced whole, never changed in place: no list per call
+    certain_tail: Sequence[str] = ()
     end: int = -1
 
     def add(self, key: str, value: Any) -> None:
