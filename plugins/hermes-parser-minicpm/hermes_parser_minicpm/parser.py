@@ -22,12 +22,14 @@ import re
 from typing import Any
 
 from hermes_core.parsing import (
+    LONG_TEXT,
     FunctionCall,
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
+    encode_long_arguments,
     make_call_id,
 )
 from hermes_core.parsing_values import convert_value
@@ -41,31 +43,6 @@ CDATA, CDATA_END = "<![CDATA[", "]]>"
 _FUNCTION_OPEN = re.compile(r"""<function\s+name=['"]([^'"<>]+)['"][^<>]*>""")
 _PARAM_OPEN = re.compile(r"""<param(?:\s+name=['"]([^'"<>]*)['"])?[^<>]*>""")
 _WRAPPERS = ("properties", "arguments")
-_ESCAPED = bytes(range(32)) + b'"\\'  # what JSON escapes: control characters, quote, backslash
-_LONG = 512  # below this the C encoder's escaping costs less than looking for those first
-
-
-def _encode_string(value: str) -> str:
-    """``value`` JSON-encoded as :func:`~hermes_core.parsing.encode_arguments` encodes it: a long string
-    with nothing to escape quoted as it is (one pass in C instead of the encoder's char-by-char escaping)."""
-    if len(value) >= _LONG:
-        try:
-            data = value.encode()
-        except UnicodeEncodeError:  # a lone surrogate
-            pass
-        else:
-            if len(data.translate(None, _ESCAPED)) == len(data):
-                return '"' + value + '"'
-    return _plain_string(value)
-
-
-_plain_string = json.encoder.encode_basestring
-_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-_encode_long = (
-    _make_encoder(None, json.JSONEncoder().default, _encode_string, None, ": ", ", ", False, False, True)
-    if _make_encoder is not None
-    else None
-)
 
 
 def normalize(block: str) -> str:
@@ -159,10 +136,7 @@ class MiniCPM5Parser(ToolCallParser):
             pos = block.find(PARAM, value_end + len(PARAM_END))
         if tool is not None and not tool.required <= arguments.keys():
             return None
-        if _encode_long is not None and len(block) > _LONG:
-            encoded = "".join(_encode_long(arguments, 0))
-        else:
-            encoded = encode_arguments(arguments)
+        encoded = encode_long_arguments(arguments) if len(block) > LONG_TEXT else encode_arguments(arguments)
         return ToolCall(make_call_id(), FunctionCall(name, encoded))
 
     @staticmethod

@@ -16,16 +16,17 @@ of its children; a leaf is text, typed by the request's tool schema when it has 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hermes_core.parsing import (
+    LONG_TEXT,
     FunctionCall,
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
+    encode_long_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import ended_calls_view
@@ -37,33 +38,6 @@ TOOL_CALL = f"{NS}<tool_call>"
 TOOL_CALL_END = f"{NS}</tool_call>"
 _INVOKE = 'invoke name="'
 _MAX_TAG = 256  # a tag name longer than this is not a tag
-
-
-_ESCAPED = bytes(range(32)) + b'"\\'  # what JSON escapes: control characters, quote, backslash
-_LONG = 512  # below this the C encoder's escaping costs less than looking for those first
-
-
-def _encode_string(value: str) -> str:
-    """``value`` JSON-encoded as :func:`~hermes_core.parsing.encode_arguments` encodes it: a long string
-    with nothing to escape quoted as it is (one pass in C instead of the encoder's char-by-char escaping)."""
-    if len(value) >= _LONG:
-        try:
-            data = value.encode()
-        except UnicodeEncodeError:  # a lone surrogate
-            pass
-        else:
-            if len(data.translate(None, _ESCAPED)) == len(data):
-                return '"' + value + '"'
-    return _plain_string(value)
-
-
-_plain_string = json.encoder.encode_basestring
-_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-_encode_long = (
-    _make_encoder(None, json.JSONEncoder().default, _encode_string, None, ": ", ", ", False, False, True)
-    if _make_encoder is not None
-    else None
-)
 
 
 # A tag that finds no ``>`` of its own runs on into the next marker's when that one begins this close.
@@ -248,8 +222,8 @@ class MinimaxM3Parser(ToolCallParser):
             if name:
                 properties = self.tool_schema(name) if self.tools else None
                 arguments = object_of(stack[0][1], {"properties": properties} if properties else None)
-                if _encode_long is not None and stop - pos > 8 * _LONG:  # else mostly short strings
-                    encoded = "".join(_encode_long(arguments, 0))
+                if stop - pos > 8 * LONG_TEXT:  # else mostly short strings
+                    encoded = encode_long_arguments(arguments)
                 else:
                     encoded = encode_arguments(arguments)
                 calls.append(ToolCall(make_call_id(), FunctionCall(name, encoded)))

@@ -15,16 +15,17 @@ Linear time: every search is bounded by the end of the current call.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hermes_core.parsing import (
+    LONG_TEXT,
     FunctionCall,
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
     content_before,
     encode_arguments,
+    encode_long_arguments,
     make_call_id,
 )
 from hermes_core.parsing_values import convert_value, tool_property_types
@@ -35,31 +36,6 @@ ARG = "<|tool_arg:start|>"
 ARG_VALUE = "<|tool_arg:value|>"
 ARG_END = "<|tool_arg:end|>"
 _STRING = ("string",)
-_ESCAPED = bytes(range(32)) + b'"\\'  # what JSON escapes: control characters, quote, backslash
-_LONG = 512  # below this the C encoder's escaping costs less than looking for those first
-
-
-def _encode_string(value: str) -> str:
-    """``value`` JSON-encoded as :func:`~hermes_core.parsing.encode_arguments` encodes it: a long string
-    with nothing to escape quoted as it is (one pass in C instead of the encoder's char-by-char escaping)."""
-    if len(value) >= _LONG:
-        try:
-            data = value.encode()
-        except UnicodeEncodeError:  # a lone surrogate
-            pass
-        else:
-            if len(data.translate(None, _ESCAPED)) == len(data):
-                return '"' + value + '"'
-    return _plain_string(value)
-
-
-_plain_string = json.encoder.encode_basestring
-_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-_encode_long = (
-    _make_encoder(None, json.JSONEncoder().default, _encode_string, None, ": ", ", ", False, False, True)
-    if _make_encoder is not None
-    else None
-)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -106,8 +82,8 @@ class SolarOpen2Parser(ToolCallParser):
                 name = text[body:newline].strip()
                 if name:
                     arguments = self._arguments(text, newline + 1, block_end, self._types.get(name))
-                    if _encode_long is not None and block_end - newline > _LONG:
-                        encoded = "".join(_encode_long(arguments, 0))
+                    if block_end - newline > LONG_TEXT:
+                        encoded = encode_long_arguments(arguments)
                     else:
                         encoded = encode_arguments(arguments)
                     calls.append(ToolCall(make_call_id(), FunctionCall(name, encoded)))
