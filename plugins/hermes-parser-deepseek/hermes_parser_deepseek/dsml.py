@@ -26,10 +26,10 @@ import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from hermes_core.parsing import (
+    LONG_TEXT,
     FunctionCall,
     ParsedCompletion,
     ToolCall,
@@ -37,6 +37,7 @@ from hermes_core.parsing import (
     content_before,
     encode_argument_pairs,
     encode_arguments,
+    encode_long_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall, open_calls_view
@@ -57,9 +58,6 @@ _SELF_CLOSING = re.compile(r'\s+name="([^"]+)"\s*/>')  # a zero-argument invoke:
 FENCE = "```"
 _PARAMETER_HEAD = re.compile(r'\s+name="([^"]+)"\s+string="(true|false)"\s*>')
 _WRAPPERS = ("arguments", "input")
-_LONG = 256  # below this the C encoder is as fast as the checks of _quoted
-# what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
-_MUST_ESCAPE = tuple(dict.fromkeys(('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))))
 _STRING_TYPES = frozenset({"string", "str", "text", "varchar", "char", "enum"})
 
 
@@ -102,35 +100,6 @@ def _unwrap(arguments: dict[str, Any], properties: dict[str, Any]) -> dict[str, 
         if isinstance(inner, dict) and set(inner) <= set(properties):
             return inner
     return arguments
-
-
-def _quoted(value: str) -> str:
-    """``value`` as a JSON string, as the core's encoder writes it. A long value that needs no escape is
-    only quoted: one memchr-fast ``in`` per escaped character beats the C encoder's two per-character
-    passes (~3x a ``json.loads`` of the value) several times over."""
-    if len(value) >= _LONG:
-        for char in _MUST_ESCAPE:
-            if char in value:
-                break
-        else:
-            return '"' + value + '"'
-    return encode_basestring(value)
-
-
-def _encode(arguments: dict[str, Any]) -> str:
-    """``encode_arguments(arguments)``, the same text, with long string values written by ``_quoted``
-    (core's ``encode_arguments`` is the place for this; until it does it, the parsers that meet long
-    values do)."""
-    for value in arguments.values():
-        if type(value) is str and len(value) >= _LONG:
-            break
-    else:
-        return encode_arguments(arguments)
-    pairs = (
-        f"{_quoted(key)}: {_quoted(value)}" if type(value) is str else encode_arguments({key: value})[1:-1]
-        for key, value in arguments.items()
-    )
-    return "{" + ", ".join(pairs) + "}"
 
 
 _find_in = str.find
@@ -293,7 +262,7 @@ class DsmlParser(ToolCallParser):
         arguments: dict[str, Any] = {}
         pairs: list[tuple[str, Any]] | None = None  # when a name is written twice
         find = text.find
-        long = stop - pos >= _LONG  # else no value can be long: the plain search and encoder are cheaper
+        long = stop - pos >= LONG_TEXT  # else no value can be long: the plain search and encoder are cheaper
         find_end = _find_tag if long else _find_in
         while True:
             start = find(PARAMETER, pos, stop)
@@ -315,7 +284,7 @@ class DsmlParser(ToolCallParser):
             pos = end + len(PARAMETER_END)
         if pairs is not None:
             return encode_argument_pairs(pairs), False
-        encode = _encode if long else encode_arguments
+        encode = encode_long_arguments if long else encode_arguments
         if not properties:
             return encode(arguments), False
         lone_wrapper = len(arguments) == 1 and any(w in arguments and w not in properties for w in _WRAPPERS)

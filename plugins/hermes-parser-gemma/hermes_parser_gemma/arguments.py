@@ -20,7 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, content_before, make_call_id
+from hermes_core.parsing import (
+    FunctionCall,
+    ParsedCompletion,
+    ToolCall,
+    content_before,
+    encode_string,
+    make_call_id,
+)
 from hermes_core.parsing_partial import PartialCall, json_object_prefix
 from hermes_core.parsing_start import calls_start as first_call
 
@@ -36,22 +43,6 @@ __all__ = [
 
 _encode_basestring = json.encoder.encode_basestring  # ensure_ascii=False, as encode_arguments
 _encode_other = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-_LONG = 256  # below this the C encoder is as fast as the checks of _encode_string
-# what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
-_MUST_ESCAPE = tuple(dict.fromkeys(('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))))
-
-
-def _encode_string(value: str) -> str:
-    """``value`` as a JSON string, as the core's encoder writes it. A long value that needs no escape is
-    only quoted: one memchr-fast ``in`` per escaped character beats the C encoder's two per-character
-    passes (~3x a ``json.loads`` of the value) several times over."""
-    if len(value) >= _LONG:
-        for char in _MUST_ESCAPE:
-            if char in value:
-                break
-        else:
-            return '"' + value + '"'
-    return _encode_basestring(value)
 
 
 @dataclass(slots=True)
@@ -69,10 +60,7 @@ class ArgumentsText:
         """A complete ``key: value`` pair."""
         if self.pieces:
             self.pieces.append(", ")
-        if type(value) is str:
-            encoded = _encode_basestring(value) if len(value) < _LONG else _encode_string(value)
-        else:
-            encoded = _encode_other(value)
+        encoded = encode_string(value) if type(value) is str else _encode_other(value)
         self.pieces += (_encode_basestring(key), ": ", encoded)
 
     def open_string(self, key: str, value: str, certain: str | None = None) -> None:
@@ -80,9 +68,9 @@ class ArgumentsText:
         changes (``None``: none, the pair is not sent before the call ends)."""
         separator = ", " if self.pieces else ""
         key = _encode_basestring(key)
-        self.tail = [separator, key, ": ", _encode_string(value)]
+        self.tail = [separator, key, ": ", encode_string(value)]
         if certain is not None:
-            self.certain_tail = [separator, key, ": ", _encode_string(certain)[:-1]]
+            self.certain_tail = [separator, key, ": ", encode_string(certain)[:-1]]
 
     def final(self) -> str:
         """The arguments ``parse()`` gives."""

@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import json
 import re
-from json.encoder import encode_basestring
 from typing import Any
 
 from hermes_core.parsing import (
+    LONG_TEXT,
     FunctionCall,
     ParsedCompletion,
     ToolCall,
     ToolCallParser,
     encode_argument_pairs,
     encode_arguments,
+    encode_long_arguments,
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall, open_calls_view
@@ -51,22 +52,6 @@ ARGUMENT_OPEN = f"{OPEN}argument "
 ARGUMENT_CLOSE = f"{CLOSE}argument{SEP}"
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _CHANNEL_MARKERS = (RESPONSE_OPEN, RESPONSE_CLOSE, MESSAGE_CLOSE)
-_LONG = 256  # below this the C encoder is as fast as the checks of _quoted
-# what JSON escapes in a string (ensure_ascii=False): the quote, the backslash, the control characters
-_MUST_ESCAPE = tuple(dict.fromkeys(('"', "\\", "\n", "\t", "\r", *map(chr, range(32)))))
-
-
-def _quoted(value: str) -> str:
-    """``value`` as a JSON string, as the core's encoder writes it. A long value that needs no escape is
-    only quoted: one memchr-fast ``in`` per escaped character beats the C encoder's two per-character
-    passes (~3x a ``json.loads`` of the value) several times over."""
-    if len(value) >= _LONG:
-        for char in _MUST_ESCAPE:
-            if char in value:
-                break
-        else:
-            return '"' + value + '"'
-    return encode_basestring(value)
 
 
 _WINDOW = 512
@@ -93,22 +78,6 @@ def _find_tag(text: str, tag: str, pos: int, stop: int) -> int:
             return bar - offset
         bar = text.find("|", bar + 1, stop)
     return -1
-
-
-def _encode(arguments: dict[str, Any]) -> str:
-    """``encode_arguments(arguments)``, the same text, with long string values written by ``_quoted``
-    (core's ``encode_arguments`` is the place for this; until it does it, the parsers that meet long
-    values do)."""
-    for value in arguments.values():
-        if type(value) is str and len(value) >= _LONG:
-            break
-    else:
-        return encode_arguments(arguments)
-    pairs = (
-        f"{_quoted(key)}: {_quoted(value)}" if type(value) is str else encode_arguments({key: value})[1:-1]
-        for key, value in arguments.items()
-    )
-    return "{" + ", ".join(pairs) + "}"
 
 
 def attributes(text: str) -> dict[str, str]:
@@ -189,7 +158,7 @@ class KimiK3Parser(ToolCallParser):
         arguments: dict[str, Any] = {}
         pairs: list[tuple[str, Any]] | None = None  # when a key is written twice
         find = text.find
-        long = stop - pos >= _LONG  # else no value can be long: the plain search and encoder are cheaper
+        long = stop - pos >= LONG_TEXT  # else no value can be long: the plain search and encoder are cheaper
         find_end = _find_tag if long else _find_in
         while True:
             start = find(ARGUMENT_OPEN, pos, stop)
@@ -217,4 +186,4 @@ class KimiK3Parser(ToolCallParser):
             pos = end + len(ARGUMENT_CLOSE)
         if pairs is not None:
             return encode_argument_pairs(pairs)
-        return _encode(arguments) if long else encode_arguments(arguments)
+        return encode_long_arguments(arguments) if long else encode_arguments(arguments)
