@@ -14,7 +14,14 @@ from typing import Any
 
 from hermes_core.parsing_values import convert_value, schema_types
 
-__all__ = ["NextFinder", "find_soon", "read_parameters", "schema_typed", "trimmed_newline_value"]
+__all__ = [
+    "NextFinder",
+    "find_anchored",
+    "find_soon",
+    "read_parameters",
+    "schema_typed",
+    "trimmed_newline_value",
+]
 
 
 class NextFinder:
@@ -50,6 +57,32 @@ def find_soon(text: str, marker: str, pos: int) -> int:
     """
     found = text.find(marker, pos, pos + _WINDOW)
     return found if found >= 0 else text.find(marker, pos)
+
+
+_NEAR = 512
+
+
+def find_anchored(text: str, marker: str, pos: int, anchor: str, stop: int | None = None) -> int:
+    """``text.find(marker, pos, stop)``, fast past a long value.
+
+    ``str.find`` of a short marker in a long text often advances one character a step (the marker's letters
+    are the text's letters), where a search for one character of it (``anchor``, rare in values: a
+    full-width bar, ``|``, ``<``) is memchr-fast (~10x at 20 KB). So: the plain search in a window first
+    (the marker is usually near), then each ``anchor`` past it is checked for the whole marker."""
+    stop = len(text) if stop is None else stop
+    near = pos + _NEAR
+    if near >= stop:
+        return text.find(marker, pos, stop)
+    found = text.find(marker, pos, near)
+    if found >= 0:
+        return found
+    offset = marker.find(anchor)  # the marker starts this far before its anchor
+    at = text.find(anchor, near - len(marker) + 1 + offset, stop)  # candidates the window could not hold
+    while at >= 0:
+        if text.startswith(marker, at - offset, stop):
+            return at - offset
+        at = text.find(anchor, at + 1, stop)
+    return -1
 
 
 def schema_typed(value: str, spec: Any) -> Any:

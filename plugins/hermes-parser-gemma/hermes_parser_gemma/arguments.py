@@ -37,7 +37,6 @@ __all__ = [
     "calls_view",
     "could_be_json",
     "extract_calls",
-    "find_marker",
     "held_suffix",
 ]
 
@@ -79,32 +78,6 @@ class ArgumentsText:
     def certain(self) -> str:
         """The prefix of :meth:`final` that no later text changes (no closing brace)."""
         return "".join(["{", *self.pieces, *self.certain_tail])
-
-
-_WINDOW = 512
-
-
-def find_marker(text: str, marker: str, pos: int, anchor: str, stop: int | None = None) -> int:
-    """``text.find(marker, pos, stop)``, fast past a long value.
-
-    ``str.find`` of a short marker in a long text often advances one character a step, where a search for
-    one character of it (``anchor``, rare in values) is memchr-fast (~10x at 20 KB). So: the plain search
-    in a window first (the marker is usually near), then each ``anchor`` past it is checked for the whole
-    marker."""
-    stop = len(text) if stop is None else stop
-    near = pos + _WINDOW
-    if near >= stop:
-        return text.find(marker, pos, stop)
-    found = text.find(marker, pos, near)
-    if found >= 0:
-        return found
-    offset = marker.find(anchor)  # the marker starts this far before its anchor
-    at = text.find(anchor, near - len(marker) + 1 + offset, stop)  # candidates the window could not hold
-    while at >= 0:
-        if text.startswith(marker, at - offset, stop):
-            return at - offset
-        at = text.find(anchor, at + 1, stop)
-    return -1
 
 
 def held_suffix(text: str, end: int, markers: tuple[str, ...]) -> int:

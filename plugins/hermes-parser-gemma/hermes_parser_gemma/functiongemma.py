@@ -21,12 +21,12 @@ import re
 from typing import Any
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_core.parsing_scan import find_anchored
 from hermes_parser_gemma.arguments import (
     ArgumentsText,
     calls_view,
     could_be_json,
     extract_calls,
-    find_marker,
     held_suffix,
 )
 
@@ -70,7 +70,7 @@ def _value(text: str, pos: int, end: int) -> tuple[Any, int]:
     scalar (up to ``,``, ``}`` or ``]``), and the position after it."""
     pos = _skip_space(text, pos, end)
     if text.startswith(ESCAPE, pos):
-        close = find_marker(text, ESCAPE, pos + len(ESCAPE), "<", end)
+        close = find_anchored(text, ESCAPE, pos + len(ESCAPE), "<", end)
         if close < 0:
             raise _Stop
         return _decode(text[pos + len(ESCAPE) : close], bare=False), close + len(ESCAPE)
@@ -114,7 +114,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
     hour:7,...,snooze:{minutes:5}}`` keeps every argument, nested keys nested). A value cut short or
     broken ends the arguments; the pairs before it are kept (``::test_mismatched_delimiters_stop_parsing``).
     """
-    close = find_marker(text, "}" + END, start, "}")
+    close = find_anchored(text, "}" + END, start, "}")
     found = ArgumentsText()
     if close >= 0:
         stop, found.end, final = close, close + 1 + len(END), True
@@ -132,7 +132,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
         value_start = _skip_space(text, colon + 1, stop)
         if text.startswith(ESCAPE, value_start, stop):
             opened = value_start + len(ESCAPE)
-            end = find_marker(text, ESCAPE, opened, "<", stop)
+            end = find_anchored(text, ESCAPE, opened, "<", stop)
             if end < 0:
                 _open_string(found, key, text, opened, stop, final)
                 return found

@@ -25,11 +25,11 @@ import re
 from typing import Any
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
+from hermes_core.parsing_scan import find_anchored
 from hermes_parser_gemma.arguments import (
     ArgumentsText,
     calls_view,
     extract_calls,
-    find_marker,
     held_suffix,
 )
 
@@ -83,7 +83,7 @@ class _Reader:
 
     def string(self, i: int) -> tuple[str, int]:
         """``i`` is just after an opening ``<|"|>``."""
-        end = find_marker(self.text, STRING_DELIM, i, "|")
+        end = find_anchored(self.text, STRING_DELIM, i, "|")
         if end < 0:
             raise _Malformed(self.n)
         return self.text[i:end], end + len(STRING_DELIM)
@@ -177,7 +177,7 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
             i = reader.skip(i + 1)
             if text.startswith(STRING_DELIM, i):
                 opened = i + len(STRING_DELIM)
-                close = find_marker(text, STRING_DELIM, opened, "|")
+                close = find_anchored(text, STRING_DELIM, opened, "|")
                 if close < 0:  # the text stops inside the string: it takes the rest (vLLM)
                     certain = text[opened : n - held_suffix(text, n, (STRING_DELIM,))]
                     found.open_string(key, text[opened:], certain)

@@ -38,6 +38,7 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import PartialCall, open_calls_view
+from hermes_core.parsing_scan import find_anchored
 from hermes_core.parsing_start import calls_start
 
 OPEN, CLOSE, SEP = "<|open|>", "<|close|>", "<|sep|>"
@@ -54,30 +55,12 @@ _ATTR = re.compile(r'(\w+)="([^"]*)"')
 _CHANNEL_MARKERS = (RESPONSE_OPEN, RESPONSE_CLOSE, MESSAGE_CLOSE)
 
 
-_WINDOW = 512
 _find_in = str.find
 
 
 def _find_tag(text: str, tag: str, pos: int, stop: int) -> int:
-    """``text.find(tag, pos, stop)``, fast past a long value.
-
-    ``str.find`` of an XTML tag in a long text advances about one character a step (the tag's letters are
-    the text's letters), where a search for ``|`` alone is memchr-fast and ``|`` is rare outside tags.
-    So: the plain search in a window first (the tag is usually near), then each ``|`` past it is checked
-    for the whole tag."""
-    near = pos + _WINDOW
-    if near >= stop:
-        return text.find(tag, pos, stop)
-    found = text.find(tag, pos, near)
-    if found >= 0:
-        return found
-    offset = tag.find("|")  # the tag starts this far before its first bar
-    bar = text.find("|", near - len(tag) + 1 + offset, stop)  # candidates the window could not hold
-    while bar >= 0:
-        if text.startswith(tag, bar - offset, stop):
-            return bar - offset
-        bar = text.find("|", bar + 1, stop)
-    return -1
+    """``text.find(tag, pos, stop)``, fast past a long value: the tag's rarest character is searched for."""
+    return find_anchored(text, tag, pos, "|", stop)
 
 
 def attributes(text: str) -> dict[str, str]:
