@@ -10,20 +10,13 @@ import pytest
 
 from hermes_core.cli import main
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import tool_definition
 
 HERMES = 'Let me look.\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
 QWEN3_CODER = (
     "Sure.\n<tool_call>\n<function=get_weather>\n<parameter=days>\n3\n</parameter>\n</function>\n</tool_call>"
 )
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {"type": "object", "properties": {"days": {"type": "string"}}},
-        },
-    }
-]
+TOOLS = [tool_definition("get_weather", {"days": {"type": "string"}})]
 
 
 def needs(*names: str) -> None:

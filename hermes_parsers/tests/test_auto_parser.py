@@ -9,6 +9,7 @@ import pytest
 from hermes_core import hookimpl
 from hermes_core.parsing import FunctionCall, ParsedCompletion, ToolCall, ToolCallParser, make_call_id
 from hermes_core.plugins import Hermes, get_hermes, set_hermes
+from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
 HERMES = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
@@ -36,15 +37,7 @@ FOREIGN = {
     ),
 }
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-        },
-    }
-]
+TOOLS = [tool_definition("get_weather", {"city": {"type": "string"}})]
 
 
 def auto(tools=None):

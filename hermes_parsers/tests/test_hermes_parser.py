@@ -5,17 +5,10 @@ from __future__ import annotations
 import json
 
 from hermes_core.plugins import get_hermes
+from hermes_testkit.parser_helpers import tool_definition
 from hermes_testkit.parsers import ParserConformance, ParserSample
 
-WEATHER = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-        },
-    }
-]
+WEATHER = [tool_definition("get_weather", {"city": {"type": "string"}})]
 
 
 def parse(text: str):
