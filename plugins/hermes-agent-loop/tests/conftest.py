@@ -13,4 +13,3 @@ def host(hermes_empty_host):
 
     hermes_empty_host.register(hermes_agent_loop.plugin, name="hermes-agent-loop")
     return hermes_empty_host
-
