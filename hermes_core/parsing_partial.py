@@ -204,16 +204,23 @@ def open_calls_view(
 
 
 def ended_calls_view(
-    text: str, pos: int, read: Callable[[str], tuple[Any, list[int], list[int]]]
+    text: str,
+    pos: int,
+    extract: Callable[[str, list[int], list[int]], Any],
+    ready: Callable[[str], bool] | None = None,
 ) -> tuple[list[PartialCall], int]:
     """:func:`open_calls_view`, and the last call closed (whole, ``}`` included) once its end marker is
-    in: ``read(text)`` also gives where each call ended for good (-1: not yet)."""
+    in. ``extract(text, starts, ends)`` is the parser's whole-text read, filling where each call starts and
+    where it ended for good (-1: not yet); ``ready(text)``, when given, is false while nothing may be sent
+    yet (reasoning still open, or only calls a later one may void)."""
     ends: list[int] = []
 
     def read_starts(current: str) -> tuple[Any, list[int]]:
-        parsed, starts, found = read(current)
-        ends[:] = found
-        return parsed, starts
+        starts: list[int] = []
+        ends.clear()
+        if ready is not None and not ready(current):
+            return None, starts
+        return extract(current, starts, ends), starts
 
     calls, resume = open_calls_view(text, pos, read_starts)
     if not calls:

@@ -86,14 +86,12 @@ class MinimaxM2Parser(ToolCallParser):
     call_end_markers = (INVOKE_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return ended_calls_view(text, pos, self._read_with_ends)
+        return ended_calls_view(text, pos, self.extract, self._may_send)
 
-    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
-        starts: list[int] = []
-        ends: list[int] = []
-        if calls_start(text, (BLOCK,), lambda at: _invoke_named(text, at)) < 0:
-            return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
-        return self.extract(text, starts, ends), starts, ends
+    @staticmethod
+    def _may_send(text: str) -> bool:
+        """False with no call yet, or only calls quoted in reasoning that a later one may void."""
+        return calls_start(text, (BLOCK,), lambda at: _invoke_named(text, at)) >= 0
 
     def extract(
         self, text: str, starts: list[int] | None = None, ends: list[int] | None = None

@@ -151,17 +151,15 @@ class MinimaxM3Parser(ToolCallParser):
     call_end_markers = (NS + "</invoke>",)
 
     def partial_calls(self, text: str, pos: int):
-        calls, resume = ended_calls_view(text, pos, self._read_with_ends)
+        calls, resume = ended_calls_view(text, pos, self.extract, self._may_send)
         if calls and not calls[-1].closed:
             calls[-1].arguments = ""  # not ended: any element may still turn into a list
         return calls, resume
 
-    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
-        starts: list[int] = []
-        ends: list[int] = []
-        if calls_start(text, (TOOL_CALL,), lambda at: _invoke_named(text, at)) < 0:
-            return None, starts, ends  # no call yet, or only calls quoted in reasoning a later one may void
-        return self.extract(text, starts, ends), starts, ends
+    @staticmethod
+    def _may_send(text: str) -> bool:
+        """False with no call yet, or only calls quoted in reasoning that a later one may void."""
+        return calls_start(text, (TOOL_CALL,), lambda at: _invoke_named(text, at)) >= 0
 
     def extract(
         self, text: str, starts: list[int] | None = None, ends: list[int] | None = None

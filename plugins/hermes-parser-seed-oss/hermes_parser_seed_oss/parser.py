@@ -54,15 +54,13 @@ class SeedOssParser(ToolCallParser):
     call_end_markers = (FUNCTION_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return ended_calls_view(text, pos, self._read_with_ends)
+        return ended_calls_view(text, pos, self.extract, self._may_send)
 
-    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
-        starts: list[int] = []
-        ends: list[int] = []
+    @staticmethod
+    def _may_send(text: str) -> bool:
+        """False while reasoning is still open, or with bare functions only (a block voids them)."""
         begin = _calls_begin(text)
-        if begin < 0 or text.find(TOOL_CALL, begin) < 0:
-            return None, starts, ends  # reasoning still open, or bare functions only (a block voids them)
-        return self.extract(text, starts, ends), starts, ends
+        return begin >= 0 and text.find(TOOL_CALL, begin) >= 0
 
     def extract(
         self, text: str, starts: list[int] | None = None, ends: list[int] | None = None

@@ -54,12 +54,7 @@ class Step3Parser(ToolCallParser):
     call_end_markers = (CALL_END,)
 
     def partial_calls(self, text: str, pos: int):
-        return ended_calls_view(text, pos, self._read_with_ends)
-
-    def _read_with_ends(self, text: str) -> tuple[ParsedCompletion | None, list[int], list[int]]:
-        starts: list[int] = []
-        ends: list[int] = []
-        return self.extract(text, starts, ends), starts, ends
+        return ended_calls_view(text, pos, self.extract)
 
     def extract(
         self, text: str, starts: list[int] | None = None, ends: list[int] | None = None
