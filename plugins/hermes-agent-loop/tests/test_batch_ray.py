@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -35,6 +36,19 @@ import batch_engine_jobs as jobs  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
+# Under load (two CI runs on one machine) a node takes longer than Ray's default 30 s to register, and
+# a head's dashboard agent takes the fixed port 52365 unless given another: so no fixed port (0: the
+# system picks one) and a wide deadline for nodes to join. No test depends on how long anything takes.
+NODE = {"num_cpus": 1, "node_ip_address": "127.0.0.1"}
+HEAD = {**NODE, "include_dashboard": False, "dashboard_agent_listen_port": 0}
+DEADLINE = 600  # seconds: only a hung run ever gets near it
+
+
+def add_worker_node(cluster) -> None:
+    cluster.add_node(wait=False, **NODE)
+    cluster.wait_for_nodes(timeout=DEADLINE)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     from ray.cluster_utils import Cluster
@@ -44,11 +58,10 @@ def cluster(tmp_path_factory):
     # the workers import the test job functions by name and find no ~/.hermes of the machine's user
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), saved["PYTHONPATH"]) if p)
     os.environ["HOME"], os.environ["HERMES_HOME"] = str(home), str(home / ".hermes")
-    head = {"num_cpus": 1, "include_dashboard": False, "node_ip_address": "127.0.0.1"}
-    cluster = Cluster(initialize_head=True, head_node_args=head)
+    cluster = Cluster(initialize_head=False)
     try:
-        cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
-        cluster.wait_for_nodes()
+        cluster.add_node(wait=False, **HEAD)
+        add_worker_node(cluster)
         yield cluster
     finally:
         cluster.shutdown()
@@ -173,14 +186,14 @@ def test_a_worker_killed_mid_job_leaves_no_sandbox_process_or_folder(cluster, tm
     runner = threading.Thread(target=go)
     runner.start()
     note = tmp_path / "sleeper-s1"
-    assert jobs.wait_for(note.exists, timeout=120)
+    assert jobs.wait_for(note.exists, timeout=DEADLINE)
     worker_pid = int(note.read_text())
     assert owned_by(worker_pid) and worker_pid in job_runner_pids()
     os.kill(worker_pid, signal.SIGKILL)
-    runner.join(180)
+    runner.join(DEADLINE)
     assert not runner.is_alive() and not errors
     assert [(o.key, o.result["retried"]) for o in outcomes] == [("s1", True)]
-    assert jobs.wait_for(lambda: not owned_by(worker_pid), timeout=30)
+    assert jobs.wait_for(lambda: not owned_by(worker_pid), timeout=DEADLINE)
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
     assert not list(tmp.glob(f"hermes-{worker_pid}-*"))
 
@@ -199,19 +212,24 @@ def _batch(*args) -> object:
     return CliRunner().invoke(cli, ["batch", *map(str, args)], catch_exceptions=False)
 
 
-def _slow_model(seconds: float, seen: list):
-    """Each question calls ``terminal`` once and then answers; every request takes ``seconds``."""
+def _slow_model(seconds: float, seen: list, strike=None):
+    """Each question runs ``echo N`` (and says which worker ran it) in the terminal, then answers; every
+    request takes ``seconds``. ``strike``: called with the worker's pid inside each prompt's second
+    request, that is while the prompt is surely in flight on that worker."""
     lock = threading.Lock()
 
     def respond(body):
         with lock:
             seen.append(1)
-        threading.Event().wait(seconds)
         last = body["messages"][-1]
+        if last["role"] == "tool" and strike is not None:
+            strike(int(re.search(r"owner=(\d+)", last["content"])[1]))
+        threading.Event().wait(seconds)
         if last["role"] == "user" and last["content"] == "please fail":
             return error(400, "refused")
         if last["role"] == "user":
-            return reply(tool_calls=[("terminal", {"command": f"echo {last['content'].split()[-1]}"})])
+            command = f"echo {last['content'].split()[-1]}; echo owner=$HERMES_SANDBOX_OWNER"
+            return reply(tool_calls=[("terminal", {"command": command})])
         return reply("answer")
 
     return respond
@@ -256,65 +274,68 @@ def test_ray_batch_writes_what_the_local_engine_writes_and_resumes_across_engine
     assert (summary["runs"], summary["completed"], summary["failed"]) == (7, 6, 1)
 
 
-def _kill_when(seen: list, count: int, action) -> threading.Thread:
-    def watch():
-        if jobs.wait_for(lambda: len(seen) >= count, timeout=180):
-            action()
+class Strike:
+    """``action(pid)`` once, on the first worker pid ``target(pid)`` accepts, from inside a model request
+    of a prompt running on that worker: whatever the load, a prompt is in flight where the blow lands
+    (a watcher thread counting requests could hit a worker with nothing in flight, or an old one)."""
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
+    def __init__(self, action, target=lambda pid: True) -> None:
+        self.action, self.target = action, target
+        self.lock = threading.Lock()
+        self.hit: list[int] = []
+        self.errors: list[BaseException] = []
+
+    def __call__(self, pid: int) -> None:
+        with self.lock:
+            if self.hit or not self.target(pid):
+                return
+            self.hit.append(pid)
+            try:
+                self.action(pid)
+            except BaseException as exc:  # reported by the test, not swallowed by the model server
+                self.errors.append(exc)
+
+
+def _ray_batch(prompts: Path, out: Path, endpoint, cluster) -> object:
+    return _batch(
+        prompts, "--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal", "-q",
+        "--engine", "ray", "--ray-address", cluster.address, "-w", 4,
+    )  # fmt: skip
 
 
 def test_a_worker_killed_with_sigkill_mid_batch_loses_and_doubles_nothing(cluster, endpoint, tmp_path):
     seen: list = []
-    endpoint.responder = _slow_model(1.0, seen)
-    prompts = _prompts(tmp_path / "p.jsonl", 12)
+    strike = Strike(lambda pid: os.kill(pid, signal.SIGKILL), target=lambda pid: pid in job_runner_pids())
+    endpoint.responder = _slow_model(1.0, seen, strike)
     out = tmp_path / "out"
-    killed = []
-
-    def kill_one_worker():
-        pid = job_runner_pids()[0]
-        os.kill(pid, signal.SIGKILL)
-        killed.append(pid)
-
-    watcher = _kill_when(seen, 3, kill_one_worker)
-    result = _batch(
-        prompts, "--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal", "-q",
-        "--engine", "ray", "--ray-address", cluster.address, "-w", 4,
-    )  # fmt: skip
-    watcher.join(5)
+    result = _ray_batch(_prompts(tmp_path / "p.jsonl", 12), out, endpoint, cluster)
     assert result.exit_code == 0, result.output
-    assert killed and not alive(killed[0])
+    assert strike.hit and not strike.errors and jobs.wait_for(lambda: not alive(strike.hit[0]), DEADLINE)
     assert sorted(_ids(out / "trajectories.jsonl")) == sorted(f"p{i}" for i in range(12))
     assert _ids(out / "failures.jsonl") == []
-    assert len(seen) > 24  # 2 requests per prompt, plus those of the runs the kill interrupted
+    assert len(seen) > 24  # 2 requests per prompt, plus those of the run the kill interrupted
+
+
+def _raylet_pid(node) -> int:
+    from ray._private import ray_constants
+
+    return node.all_processes[ray_constants.PROCESS_TYPE_RAYLET][0].process.pid
 
 
 def test_a_node_removed_mid_batch_loses_and_doubles_nothing(cluster, endpoint, tmp_path):
     seen: list = []
-    endpoint.responder = _slow_model(1.0, seen)
-    prompts = _prompts(tmp_path / "p.jsonl", 12)
-    out = tmp_path / "out"
     (node,) = list(cluster.worker_nodes)
-    removed = []
-
-    def remove_node():
-        cluster.remove_node(node)
-        removed.append(node)
-
-    watcher = _kill_when(seen, 3, remove_node)
+    # a worker of that node is a child of its raylet
+    strike = Strike(lambda pid: cluster.remove_node(node), lambda pid: pid in _descendants(_raylet_pid(node)))
+    endpoint.responder = _slow_model(1.0, seen, strike)
+    out = tmp_path / "out"
     try:
-        result = _batch(
-            prompts, "--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal",
-            "-q", "--engine", "ray", "--ray-address", cluster.address, "-w", 4,
-        )  # fmt: skip
-        watcher.join(30)
+        result = _ray_batch(_prompts(tmp_path / "p.jsonl", 12), out, endpoint, cluster)
     finally:
-        if removed:  # leave the module's cluster with two nodes
-            cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
+        if strike.hit:  # leave the module's cluster with two nodes
+            add_worker_node(cluster)
     assert result.exit_code == 0, result.output
-    assert removed
+    assert strike.hit and not strike.errors, strike.errors
     assert sorted(_ids(out / "trajectories.jsonl")) == sorted(f"p{i}" for i in range(12))
     assert _ids(out / "failures.jsonl") == []
     assert len(seen) > 24
