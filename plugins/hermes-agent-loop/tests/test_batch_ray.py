@@ -249,27 +249,37 @@ def _ids(path: Path) -> list[str]:
     return [r["id"] for r in read_jsonl(path)]
 
 
-def test_ray_batch_writes_what_the_local_engine_writes_and_resumes_across_engines(
+def test_ray_batch_writes_what_the_local_engine_writes_and_resumes_local_ray_local(
     cluster, endpoint, tmp_path
 ):
     endpoint.responder = _slow_model(0.0, [])
     prompts = _prompts(tmp_path / "p.jsonl", 6, [{"id": "bad", "prompt": "please fail"}])
     out = tmp_path / "out"
     common = ["--out", out, "--base-url", endpoint.base_url, "-m", "m", "--toolsets", "terminal", "-q"]
-    assert _batch(prompts, *common, "--limit", 3).exit_code == 0  # local: p0 p1 p2
-    on_ray = ["--resume", "--engine", "ray", "--ray-address", cluster.address]
-    ray_run = _batch(prompts, *common, *on_ray, "-w", 3)
+    on_ray = ["--engine", "ray", "--ray-address", cluster.address]
+    assert _batch(prompts, *common, "--limit", 2).exit_code == 0  # local: p0 p1
+    ray_run = _batch(prompts, *common, "--resume", *on_ray, "-w", 2, "--limit", 2)  # ray: p2 p3
     assert ray_run.exit_code == 0, ray_run.output
-    again = _batch(prompts, *common, *on_ray)
+    back = _batch(prompts, *common, "--resume")  # local again: p4 p5 bad
+    assert back.exit_code == 0 and "2 ok, 1 failed this run" in back.stderr
+    again = _batch(prompts, *common, "--resume", *on_ray)
     assert again.exit_code == 0 and "0 ok, 0 failed this run" in again.stderr
     records = list(read_jsonl(out / "trajectories.jsonl"))
+    assert [r["id"] for r in records[:2]] == ["p0", "p1"]
+    assert sorted(r["id"] for r in records[2:4]) == ["p2", "p3"]
     assert sorted(r["id"] for r in records) == [f"p{i}" for i in range(6)]
     assert _ids(out / "failures.jsonl") == ["bad"]
-    local, remote = records[0], records[-1]  # the first three lines are the local engine's
+    tool_turns = [next(c["value"] for c in r["conversations"] if c["from"] == "tool") for r in records]
+    owners = [int(re.search(r"owner=(\d+)", turn)[1]) for turn in tool_turns]
+    here = os.getpid()  # the local engine's sandboxes are this process's; a Ray worker's are its own
+    assert owners[:2] == [here, here] and here not in owners[2:4] and owners[4:] == [here, here]
+    assert all(r["id"][1:] in turn for r, turn in zip(records, tool_turns, strict=True))  # `echo N` ran
+    local, remote = records[0], records[2]
     assert set(local) == set(remote)
     assert [c["from"] for c in remote["conversations"]] == [c["from"] for c in local["conversations"]]
-    tool_turn = next(c["value"] for c in remote["conversations"] if c["from"] == "tool")
-    assert remote["id"][1:] in tool_turn  # the worker's own terminal ran `echo N`
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["trajectories.jsonl", "failures.jsonl", "tool_stats.json", "summary.json"]
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["runs"], summary["completed"], summary["failed"]) == (7, 6, 1)
 
