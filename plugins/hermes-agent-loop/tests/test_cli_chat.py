@@ -279,6 +279,54 @@ def test_flags_beat_config(session_factory, tmp_path):
     assert settings.max_turns == 9 and settings.toolsets == ["chattest"]
 
 
+CALL_AS_TEXT = '<tool_call>{"name": "shell", "arguments": {"command": "ls"}}</tool_call>'
+
+
+def test_tool_calls_written_as_text_get_a_hint_once_a_session(session_factory, server, host):
+    """Issue 23.5 for chat: a server without a tool parser answers with markup; chat says which
+    --tool-call-parser reads it (once, not on every message), and with that flag nothing is hinted."""
+    import hermes_parsers
+
+    host.register(hermes_parsers, name="hermes-parsers")
+    server.queue(reply(CALL_AS_TEXT), reply(CALL_AS_TEXT))
+    session, console, out = session_factory()
+    run_lines(session, "list files", "again")
+    assert out.getvalue().splitlines() == [CALL_AS_TEXT, CALL_AS_TEXT]
+    hints = [line for line in console.getvalue().splitlines() if line.startswith("hint:")]
+    assert len(hints) == 1 and "--tool-call-parser hermes" in hints[0]
+
+    server.queue(reply(CALL_AS_TEXT), reply("There is one file."))
+    session, console, out = session_factory(tool_call_parser="hermes")
+    run_lines(session, "list files")
+    assert out.getvalue().splitlines() == ["There is one file."]
+    assert "hint:" not in console.getvalue()
+
+
+def test_reasoning_parser_flag_splits_the_thinking_out_of_the_answer(session_factory, server, host):
+    from hermes_agent_loop.cli.chat import chat
+    from hermes_core import hookimpl
+    from hermes_core.reasoning_markers import MarkerReasoningParser
+    from hermes_core.registry import HermesError
+
+    class Think(MarkerReasoningParser):
+        name = "test_think"
+
+    class Plugin:
+        @hookimpl
+        def register_reasoning_parsers(self, register):
+            register(Think)
+
+    assert "--reasoning-parser" in [opt for p in chat.params for opt in p.opts]
+    with pytest.raises(HermesError, match="unknown reasoning parser 'test_think'"):
+        session_factory(reasoning_parser="test_think")  # refused before the session starts
+    host.register(Plugin(), name="chat-test-reasoning")
+    server.queue(reply("<think>count them first</think>Four files."))
+    session, console, out = session_factory(reasoning_parser="test_think")
+    run_lines(session, "how many files?")
+    assert out.getvalue().splitlines() == ["Four files."]
+    assert session.messages[-1]["reasoning_content"] == "count them first"
+
+
 # -- a real subprocess over a pipe -------------------------------------------------------------------
 
 

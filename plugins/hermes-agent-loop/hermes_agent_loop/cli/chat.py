@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from hermes_agent_loop.cli.interrupts import on_sigint
+from hermes_agent_loop.cli.run import _protect_from_signals, reasoning_parser_option, unread_tool_calls_hint
 from hermes_agent_loop.cli.settings import RunSettings, split_list
 from hermes_core import config as cfg
 from hermes_core.registry import HermesError
@@ -54,6 +55,7 @@ class ChatSession:
         self.messages: list[dict[str, Any]] = self._fresh()
         self._client: Any = None
         self._status: Any = None
+        self._hinted = False  # the tool-call-markup hint is shown once a session
         settings.tool_names()  # an unknown toolset or a cycle: a one-line error before the session starts
         self._prepare_sandbox()
 
@@ -174,10 +176,22 @@ class ChatSession:
         self.messages = result.messages
         if result.final_response:
             self.answer(result.final_response)
+            self._hint_unread_calls(result.final_response)
         if result.error:
             self.notice(f"error: {result.error}", "bold red")
         elif not result.final_response:
             self.notice(f"no answer after {result.turns_used} turns ({result.stop_reason})", "yellow")
+
+    def _hint_unread_calls(self, answer: str) -> None:
+        """Tool calls written as text with no ``--tool-call-parser``: say once which parser reads them."""
+        hint = (
+            None
+            if self.settings.tool_call_parser or self._hinted
+            else unread_tool_calls_hint(answer, self.tool_schemas())
+        )
+        if hint:
+            self._hinted = True
+            self.notice(hint, "yellow")
 
     def _stop_spinner(self) -> None:
         if self._status is not None:
@@ -293,43 +307,10 @@ def _masked_clip(text: str) -> str:
 # -- the two front ends ---------------------------------------------------------------------------------
 
 
-def _prompt_session(session: ChatSession) -> Any:
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
-    from prompt_toolkit.key_binding import KeyBindings
-
-    bindings = KeyBindings()
-
-    @bindings.add("escape", "enter")
-    def _newline(event) -> None:
-        event.current_buffer.insert_text("\n")
-
-    @bindings.add("enter")
-    def _submit(event) -> None:
-        buffer = event.current_buffer
-        if buffer.document.text_before_cursor.endswith("\\"):  # trailing backslash continues the line
-            buffer.delete_before_cursor(1)
-            buffer.insert_text("\n")
-        else:
-            buffer.validate_and_handle()
-
-    home = cfg.hermes_home()
-    home.mkdir(parents=True, exist_ok=True)
-
-    def toolbar() -> str:
-        toolsets = ",".join(session.settings.toolsets) or "none"
-        return f" {session.settings.model} · toolsets: {toolsets} · Esc+Enter: new line · /help"
-
-    return PromptSession(
-        history=FileHistory(str(home / "chat_history")),
-        key_bindings=bindings,
-        multiline=False,
-        bottom_toolbar=toolbar,
-    )
-
-
 def _run_tty(session: ChatSession) -> None:
-    prompt = _prompt_session(session)
+    from hermes_agent_loop.cli.chat_prompt import prompt_session
+
+    prompt = prompt_session(session)
     session.console.print(
         f"[bold]hermes chat[/bold] · {session.settings.model} · {len(session.tool_names())} tools · "
         "/help for commands, Ctrl-C interrupts a turn, Ctrl-D leaves"
@@ -365,6 +346,7 @@ def _run_pipe(session: ChatSession, stream) -> None:
 @click.option("--api-key", help="API key (else OPENAI_API_KEY / .env; local servers need none).")
 @click.option("--toolsets", "-t", help="Comma-separated toolsets (else toolsets in config); 'none' for none.")
 @click.option("--tool-call-parser", help="Parse tool calls from the reply text client-side.")
+@reasoning_parser_option
 @click.option("--max-turns", type=click.IntRange(1), help="Model calls per message (else agent.max_turns).")
 @click.option("--system", help="System prompt (else agent.system_prompt).")
 @click.option(
@@ -380,11 +362,10 @@ def chat(plain: bool, **flags: Any) -> None:
     Examples:
       hermes chat --base-url http://localhost:8000/v1 -m Qwen/Qwen3-8B -t terminal
       hermes chat -t none --system "Answer in one sentence."
+      hermes chat --tool-call-parser qwen3_coder --reasoning-parser qwen3   # a server that parses neither
       echo "list the files here" | hermes chat --plain -t terminal
     """
     from rich.console import Console
-
-    from hermes_agent_loop.cli.run import _protect_from_signals
 
     settings = RunSettings.from_flags(**flags)
     _protect_from_signals()  # a closed terminal (SIGHUP) or SIGTERM leaves no sandbox behind

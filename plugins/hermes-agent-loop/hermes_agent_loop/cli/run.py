@@ -20,6 +20,13 @@ import click
 from hermes_agent_loop.cli.settings import RunSettings
 from hermes_core.registry import HermesError
 
+reasoning_parser_option = click.option(
+    "--reasoning-parser",
+    help="Split the reply text's reasoning into reasoning_content client-side, as vLLM's "
+    "--reasoning-parser does (qwen3, deepseek_r1, ...; pip install hermes-reasoning-parsers).",
+)
+"""``--reasoning-parser``, shared by ``run``, ``batch`` and ``chat``."""
+
 
 def common_options(fn: Callable) -> Callable:
     """The options ``run`` and ``batch`` share."""
@@ -38,11 +45,7 @@ def common_options(fn: Callable) -> Callable:
             "--tool-call-parser",
             help="Parse tool calls from the reply text client-side (for servers without a tool parser).",
         ),
-        click.option(
-            "--reasoning-parser",
-            help="Split the reply text's reasoning into reasoning_content client-side, as vLLM's "
-            "--reasoning-parser does (qwen3, deepseek_r1, ...; pip install hermes-reasoning-parsers).",
-        ),
+        reasoning_parser_option,
         click.option("--temperature", type=float),
         click.option("--max-tokens", type=click.IntRange(1), help="Completion tokens per turn."),
         click.option(

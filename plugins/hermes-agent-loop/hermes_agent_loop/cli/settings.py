@@ -34,6 +34,15 @@ def _checked_round_trip(value: str | None) -> str | None:
     return value
 
 
+def _checked_reasoning_parser(name: str | None) -> str | None:
+    """An unknown ``--reasoning-parser`` is a one-line error before a run (or a chat) starts, not on its
+    first model reply."""
+    from hermes_agent_loop.reasoning import reasoning_parser
+
+    reasoning_parser(name)
+    return name
+
+
 def _with_ephemeral(content: Any, ephemeral: str) -> Any:
     """A system message's ``content`` with the ephemeral prompt appended after a blank line."""
     if isinstance(content, list):  # content parts: add a text part
@@ -99,7 +108,7 @@ class RunSettings:
             system=resolve("agent.system_prompt", options["system"]),
             ephemeral_system_prompt=options["ephemeral_system_prompt"],
             reasoning_round_trip=_checked_round_trip(options["reasoning_round_trip"]),
-            reasoning_parser=options["reasoning_parser"],
+            reasoning_parser=_checked_reasoning_parser(options["reasoning_parser"]),
         )
 
     def tool_names(self) -> list[str]:
