@@ -8,7 +8,8 @@ Every process a sandbox starts carries two lines in its environment: ``HERMES_SA
 and the sandbox's own marker. A ``setsid`` child leaves our process group but keeps its environment, so
 :func:`kill_marked` finds it; and after a ``kill -9`` of hermes itself, :func:`reclaim_orphans` (run on the
 next start) kills what carried a dead owner's pid and removes that owner's ``hermes-<pid>-*`` folders.
-A command that also drops its environment (``setsid env -i ...``) is caught by what it runs under: a
+A command that also drops its environment (``setsid env -i ...``) is found below its parent while that
+lives (a timed-out group is frozen first, so it does), and otherwise by what it runs under: a
 PID namespace (the local backend's ``bwrap``; its init keeps the markers, and killing it ends the whole
 namespace) or else a child subreaper (:mod:`hermes_core.subreaper`) whose tree is killed bottom-up.
 """
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hermes_core.builtin import DEFAULT_ENV_ALLOW
-from hermes_core.subreaper import is_reaper, kill_tree, reaper_argv
+from hermes_core.subreaper import children_table, descendants, is_reaper, kill_tree, reaper_argv
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
     PIPE_GRACE,
@@ -123,9 +124,9 @@ class ResourceLimits:
 # -- killing ---------------------------------------------------------------------------------------------
 
 
-def kill_group(pgid: int) -> None:
+def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -159,17 +160,33 @@ def _kill(pids: Iterable[int]) -> int:
     return killed
 
 
-def kill_marked(marker: str, passes: int = 3) -> int:
-    """Kill every process of ours whose environment holds the line ``marker`` (``NAME=VALUE``), and
-    everything below a marked reaper or PID-namespace init, whatever its environment; returns how many.
-    A few passes, so that a child forked during one pass dies in the next."""
-    wanted, me, killed = marker.encode(), str(os.getpid()), 0
+def kill_marked(marker: str, passes: int = 10) -> int:
+    """Kill every process of ours whose environment holds the line ``marker`` (``NAME=VALUE``) and
+    everything below one (a reaper's or PID-namespace init's tree, whatever its environment); returns how
+    many.
+
+    Each process found is stopped at once (SIGSTOP), so that it can neither fork, exit nor write while we
+    look, and the tree below a marked process is found by parent links as well as by marker: a child caught
+    inside ``execve`` has no readable environment for a moment, and one that called ``setsid`` has left the
+    process group, but neither has left its parent (a loaded machine showed both). Passes repeat until one
+    finds nothing new; then all are killed, reapers after what is below them.
+    """
+    wanted, me, stopped = marker.encode(), os.getpid(), set()
     for _ in range(passes):
-        found = _kill(int(pid) for pid in _processes() if pid != me and wanted in _environ_lines(pid))
-        killed += found
-        if not found:
+        marked = {int(pid) for pid in _processes() if int(pid) != me and wanted in _environ_lines(pid)}
+        if not marked and not stopped:
             break
-    return killed
+        found = marked.union(descendants(*marked, *stopped, children=children_table()))
+        new = found - stopped - {me}
+        if not new:
+            break
+        for pid in new:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except (ProcessLookupError, PermissionError):
+                pass
+        stopped |= new
+    return _kill(stopped)
 
 
 # -- temporary folders and orphans ----------------------------------------------------------------------
@@ -332,7 +349,10 @@ def run_process(
             proc.stdout.close()
 
     def kill_all() -> None:
-        if marker:  # first: a reaper in the group must outlive what is below it until that is dead
+        # Freeze the group first: from here on nothing in it forks, exits or writes, and a reaper in it
+        # outlives what is below it until that is dead (the marker kill finds what left the group).
+        kill_group(proc.pid, signal.SIGSTOP)
+        if marker:
             kill_marked(marker)
         kill_group(proc.pid)
         if marker:

@@ -84,15 +84,22 @@ def is_reaper(pid: int) -> bool:
         return False
 
 
-def descendants(root: int) -> list[int]:
-    """Living (not zombie) processes below ``root``."""
+def children_table() -> dict[int, list[int]]:
+    """Parent pid -> its living (not zombie) children, read once from ``/proc``."""
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
             stat = _stat(int(name))
             if stat is not None and stat[1] not in "ZX":
                 children.setdefault(stat[0], []).append(int(name))
-    found, todo = [], list(children.get(root, ()))
+    return children
+
+
+def descendants(*roots: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """Living (not zombie) processes below any of ``roots`` (``children``: a :func:`children_table`)."""
+    if children is None:
+        children = children_table()
+    found, todo = [], [pid for root in roots for pid in children.get(root, ())]
     while todo:
         pid = todo.pop()
         found.append(pid)
@@ -123,4 +130,4 @@ def kill_tree(root: int, passes: int = 50) -> int:
     return killed
 
 
-__all__ = ["REAPER_TAG", "descendants", "is_reaper", "kill_tree", "reaper_argv"]
+__all__ = ["REAPER_TAG", "children_table", "descendants", "is_reaper", "kill_tree", "reaper_argv"]
