@@ -16,7 +16,9 @@ search, which skips ahead on a mismatch): linear in the text for a given set of 
 faster than one trie-shaped regular expression over all variants (``benchmarks/secrets_mask.py``).
 A fragment of at least :data:`MIN_FRAGMENT` characters of a variant at the end of the text (a prefix)
 or at its start or right after a truncation note (a suffix) is what an output limit left of a secret,
-and is masked too.
+and is masked too. A key-like secret (letters and digits, no spaces or slashes) is also masked by any
+prefix of 12 of its characters, in any of its forms, anywhere in the text: what ``cut -c1-30 .env`` or
+``head -c`` leaves of each line (a path or URL would mask too much ordinary output that way).
 """
 
 from __future__ import annotations
@@ -90,6 +92,13 @@ class SecretMatcher:
             for form in any_case:
                 self.any_case.setdefault(form, secret)
         self.longest = max(map(len, [*self.exact, *self.any_case]), default=0)
+        # key-like secrets: each variant is searched by its head, so a prefix cut anywhere is found
+        self.heads = {
+            form: _head_length(form, secret)
+            for table in (self.exact, self.any_case)
+            for form, secret in table.items()
+            if _key_like(secret) and _head_length(form, secret) < len(form)
+        }
         # every 12-character window of every variant: a cut secret is found by its first 12 characters,
         # then checked whole (memory: about 12 characters per character of the variants)
         self.windows: dict[str, list[tuple[str, int, str]]] = {}
@@ -114,10 +123,13 @@ class SecretMatcher:
         found = []
         for table, haystack in ((self.exact, joined), (self.any_case, folded)):
             for form, secret in table.items():
-                at = haystack.find(form)
+                head = self.heads.get(form, len(form))
+                needle = form[:head]
+                at = haystack.find(needle)
                 while at != -1:
-                    found.append((at, at + len(form), secret))
-                    at = haystack.find(form, at + len(form))
+                    end = at + _common_prefix(haystack, at, form, head)
+                    found.append((at, end, secret))
+                    at = haystack.find(needle, end)
         size = len(joined)
         found += self._cut_at_end(joined, folded)
         for start in [0, *(m.end() for m in _CUT_NOTE.finditer(joined))]:
@@ -156,6 +168,38 @@ class SecretMatcher:
             done = end
         out.append(text[done:])
         return "".join(out)
+
+
+def _key_like(secret: str) -> bool:
+    """Whether a prefix of ``secret`` found anywhere is a cut secret and not ordinary text: a key or
+    token has letters and digits and no spaces or slashes (a path or URL in ``.env`` shares its
+    beginning with too much ordinary output to be masked by its prefix)."""
+    return (
+        not any(c.isspace() or c == "/" for c in secret)
+        and any(c.isdigit() for c in secret)
+        and any(c.isalpha() for c in secret)
+    )
+
+
+def _head_length(form: str, secret: str) -> int:
+    """Characters of ``form`` that encode :data:`MIN_FRAGMENT` characters of ``secret`` (hex takes
+    two per character, ``%XX`` three, base64 four per three)."""
+    return max(MIN_FRAGMENT, -(-MIN_FRAGMENT * len(form) // len(secret)))
+
+
+def _common_prefix(haystack: str, at: int, form: str, known: int) -> int:
+    """How many characters of ``form`` the text has at ``at`` (at least ``known``): binary search over
+    ``startswith``, each step in C."""
+    if haystack.startswith(form, at):
+        return len(form)
+    low, high = known, len(form) - 1  # low matches, high + 1 does not
+    while low < high:
+        middle = (low + high + 1) // 2
+        if haystack.startswith(form[:middle], at):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _without_breaks(text: str) -> tuple[str, Callable[[int], int]]:

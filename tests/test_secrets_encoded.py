@@ -112,6 +112,41 @@ def test_a_key_cut_at_the_end_of_the_output_is_masked(home, kept):
     assert KEY[:kept] not in masked and KEY[:10] not in masked and masked.startswith("head of the file")
 
 
+CUT_FORMS = {
+    "cut -c1-30 of each line": lambda env: "\n".join(line[:30] for line in env.splitlines()),
+    "head -c 20 of each value, tabbed": lambda env: "\t".join(
+        line.split("=", 1)[1][:20] + " (cut)" for line in env.splitlines()
+    ),
+    "hex of each line cut": lambda env: "\n".join(line[:34].encode().hex() for line in env.splitlines()),
+    "base64 of each line cut": lambda env: "\n".join(_b64(line[:36].encode()) for line in env.splitlines()),
+    "upper, cut": lambda env: "\n".join(line[:36].upper() + " ..." for line in env.splitlines()),
+}
+
+
+@pytest.mark.parametrize("cut", CUT_FORMS)
+def test_a_prefix_of_a_key_anywhere_in_the_output_is_masked(home, cut):
+    """Issue 22.1: a prefix of 12 characters or more of a known key is masked wherever an output limit
+    (``cut -c``, ``head -c``, a column limit) left it, not only at the very end of the output."""
+    other = "tok9Zq7Xw5Vu3Ts1Rq0PoNmLkJiH"
+    env = f"ANTHROPIC_KEY={KEY}\nSERVICE_CREDENTIALS={other}\nLAST=plain-words-only-here-xyz\n"
+    (home / ".env").write_text(env, encoding="utf-8")
+    text = CUT_FORMS[cut](env) + "\nand the command went on\n"
+    masked = mask_secrets(text)
+    for key in (KEY, other):
+        for start in (0, 3):  # the key's first 12 (and 12 from its 4th) characters, in any form
+            for form in (key[start : start + 12], key[start : start + 12].upper()):
+                assert form not in masked and form.encode().hex() not in masked, (form, masked)
+        assert _b64(key[:12].encode())[:16] not in "".join(masked.split())
+    assert masked.endswith("and the command went on\n")
+
+
+def test_paths_and_urls_in_env_are_not_masked_by_their_prefix(home):
+    (home / ".env").write_text("DATA_DIR=/home/user/Datasets2024\nMIRROR=http://localhost:11434/v1\n")
+    text = "ls /home/user/Documents\ncurl http://localhost:8000/v1/models\n"
+    assert mask_secrets(text) == text
+    assert "/home/user/Datasets2024" not in mask_secrets("cd /home/user/Datasets2024 && ls")
+
+
 def test_short_fragments_and_ordinary_text_are_left_alone(home):
     (home / ".env").write_text(f"ANTHROPIC_KEY={KEY}\n", encoding="utf-8")
     text = "log line\n" + KEY[:11]  # below the 12 characters rule
