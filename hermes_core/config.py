@@ -171,9 +171,7 @@ def check_installed(key: str, value: Any) -> None:
     registry = get_hermes().registry(declared.registry)
     for item in value if isinstance(value, list) else [value]:
         if item not in registry:
-            raise HermesError(
-                f"{key}: unknown {registry.kind} {item!r}; installed: {', '.join(registry.names()) or 'none'}"
-            )
+            raise HermesError(f"{key}: {registry.unknown_message(item)}")  # what provides it, or a near name
 
 
 # -- writing ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ can be filled late too: the host defers the parser hooks (which import their cla
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,7 +115,11 @@ class Registry(Generic[T]):
         installed: qwen, qwen3_coder`` — what was asked, what would provide it, what there is."""
         hint = self.missing_hint(name) if self.missing_hint else ""
         installed = ", ".join(self.names()) or "none"
-        return f"unknown {self.kind} {name!r}; " + (f"{hint}; " if hint else "") + f"installed: {installed}"
+        if not hint:  # a typo of an installed name or alias: "(did you mean terminal?)"
+            close = difflib.get_close_matches(name, [*self.names(), *self._aliases], n=2)
+            guess = f" (did you mean {' or '.join(close)}?)" if close else ""
+            return f"unknown {self.kind} {name!r}{guess}; installed: {installed}"
+        return f"unknown {self.kind} {name!r}; {hint}; installed: {installed}"
 
     def get(self, name: str) -> T:
         return self.entry(name).load()

@@ -60,7 +60,7 @@ def test_tools_call_prints_the_json_result(capsys, demo_host):
 @pytest.mark.parametrize(
     "argv, expected",
     [
-        (("tools", "call", "nope", "{}"), "error: unknown tool 'nope'; available: add"),
+        (("tools", "call", "nope", "{}"), "error: unknown tool 'nope'; installed: add"),
         (("tools", "call", "add", "{oops"), "error: ARGUMENTS is not valid JSON"),
         (("tools", "list", "--toolset", "loop_a"), "error: toolset cycle: loop_a -> loop_b -> loop_a"),
         (("tools", "list", "--toolset", "ghost"), "error: unknown toolset 'ghost'"),
@@ -207,6 +207,18 @@ def test_tools_show_gives_description_parameters_and_status(capsys, demo_host):
     assert shown["function"]["name"] == "add" and shown["available"] is True and shown["toolsets"] == ["math"]
     code, _, err = run_cli(capsys, "tools", "show", "no-such-tool")
     assert code == 1 and "unknown tool 'no-such-tool'" in err
+
+
+def test_an_unknown_tool_gets_a_near_name_or_the_distribution_that_provides_it(capsys, demo_host):
+    """Issue 23's "did you mean" and "not found names the distribution", for tools as for commands:
+    a typo of an installed tool, and a first-party tool whose plugin is not installed."""
+    for verb in (("tools", "show", "ad"), ("tools", "call", "ad", "{}")):
+        code, _, err = run_cli(capsys, *verb)
+        assert code == 1 and "unknown tool 'ad' (did you mean add?)" in err
+    for verb in (("tools", "show", "terminal"), ("tools", "call", "terminal", '{"command": "ls"}')):
+        code, _, err = run_cli(capsys, *verb)
+        assert code == 1
+        assert "it comes with hermes-tools-terminal: pip install hermes-tools-terminal" in err
 
 
 def test_tools_call_shares_its_task_folder_across_invocations(tmp_path):

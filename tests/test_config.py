@@ -147,6 +147,12 @@ def test_set_value_validates_and_persists(home):
     assert cfg.read_file()["toolsets"] == ["a", "b"]
     with pytest.raises(HermesError, match=r"unknown terminal backend 'nosuch'; installed: fake"):
         cfg.set_value("terminal.backend", "nosuch")
+    with pytest.raises(HermesError, match=r"unknown terminal backend 'fak' \(did you mean fake\?\)"):
+        cfg.set_value("terminal.backend", "fak")
+    with pytest.raises(
+        HermesError, match="it comes with hermes-backend-docker: pip install hermes-backend-docker"
+    ):
+        cfg.set_value("terminal.backend", "docker")  # first-party, not on this host: what to install
     with pytest.raises(HermesError, match="'sandbox' or 'pool'"):
         cfg.set_value("terminal.modal.mode", "cluster")
     with pytest.raises(HermesError, match="greater than 0"):

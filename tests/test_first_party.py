@@ -43,7 +43,9 @@ def test_every_catalogued_distribution_is_first_party():
     assert set(PROVIDES) <= FIRST_PARTY
 
 
-@pytest.mark.parametrize("kind", ["parsers", "reasoning_parsers", "backends", "environments", "commands"])
+@pytest.mark.parametrize(
+    "kind", ["parsers", "reasoning_parsers", "backends", "environments", "commands", "tools", "toolsets"]
+)
 def test_the_catalog_names_what_each_installed_first_party_plugin_registers(kind):
     records = installed_first_party()
     if not records:

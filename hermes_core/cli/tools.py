@@ -133,8 +133,8 @@ def call_tool(name: str, arguments: str, task_id: str) -> None:
         outcome = get_hermes().tools.call(name, args, task_id=task_id)
     finally:
         cleanup_task(task_id)  # the sandbox goes; a kept folder stays for the next call
-    if outcome.unknown:
-        raise HermesError(outcome.error)
+    if outcome.unknown:  # the registry's message: a near name, or the distribution that provides it
+        raise HermesError(get_hermes().tools.unknown_message(name))
     from hermes_core.secrets import mask_secrets
 
     click.echo(mask_secrets(outcome.content))  # a tool may echo the environment: keys stay off the terminal
