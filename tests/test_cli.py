@@ -221,6 +221,25 @@ def test_an_unknown_tool_gets_a_near_name_or_the_distribution_that_provides_it(c
         assert "it comes with hermes-tools-terminal: pip install hermes-tools-terminal" in err
 
 
+def test_a_minimal_install_says_which_distributions_bring_the_default_tools(capsys, host):
+    """The core alone (issue 23.6): the default toolset is empty, and both lists say what to install."""
+    import hermes_core.builtin
+
+    host.register(hermes_core.builtin, name="hermes-kernel")
+    code, out, _ = run_cli(capsys, "tools", "list")
+    assert code == 0 and out.splitlines() == [
+        "0 tools: 0 available, 0 unavailable",
+        "tools come with plugins: pip install hermes-tools-terminal hermes-tools-web",
+    ]
+    code, out, _ = run_cli(capsys, "toolsets", "list")
+    assert "default          (no tools installed: pip install hermes-tools-terminal hermes-tools-web)" in out
+    code, out, _ = run_cli(capsys, "toolsets", "list", "--json")
+    assert {row["name"]: row["install"] for row in json.loads(out)}["research"] == [
+        "hermes-tools-terminal",
+        "hermes-tools-web",
+    ]
+
+
 def test_tools_call_shares_its_task_folder_across_invocations(tmp_path):
     """As `--task-id`'s help says: `write_file` then `read_file`, two processes, one task folder."""
     env = {**__import__("os").environ, "HERMES_HOME": str(tmp_path), "TERMINAL_ENV": "local"}

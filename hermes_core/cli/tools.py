@@ -27,7 +27,8 @@ def list_tools(toolset: str | None, as_json: bool) -> None:
     rows = []
     for name in names:
         if name not in host.tools:
-            rows.append({"name": name, "plugin": None, "available": False, "reason": "no plugin provides it"})
+            reason = host.tools.missing_hint(name) or "no plugin provides it"
+            rows.append({"name": name, "plugin": None, "available": False, "reason": reason})
             continue
         entry = host.tools.entry(name)
         reason = entry.load().unavailable_reason()
@@ -37,6 +38,9 @@ def list_tools(toolset: str | None, as_json: bool) -> None:
         return
     available = sum(row["available"] for row in rows)
     click.echo(f"{len(rows)} tools: {available} available, {len(rows) - available} unavailable")
+    missing = _missing_distributions(host, toolset or "default") if not rows else []
+    if missing:  # a minimal install: say where the tools come from
+        click.echo(f"tools come with plugins: pip install {' '.join(missing)}")
     for row in rows:
         state = (
             click.style("ok", fg="green")
@@ -180,6 +184,19 @@ def _keep_task_folder(task_id: str) -> None:
         sandbox_table().set_overrides(task_id, TaskOverrides(cwd=str(folder)))
 
 
+def _missing_distributions(host, toolset: str) -> list[str]:
+    """The first-party distributions that would bring ``toolset``'s missing tools and included toolsets."""
+    from hermes_core.first_party import provider
+
+    if toolset not in host.toolsets:
+        return []
+    wanted = host.toolsets.get(toolset)
+    found = {provider("tools", t) for t in wanted.tools if t not in host.tools}
+    included = (*wanted.includes, *wanted.optional_includes)
+    found |= {provider("toolsets", t) for t in included if t not in host.toolsets}
+    return sorted(found - {None})
+
+
 @click.group()
 def toolsets() -> None:
     """List toolsets and what they resolve to."""
@@ -207,13 +224,17 @@ def list_toolsets(as_json: bool) -> None:
                 + [i for i in toolset.optional_includes if i in host.toolsets],
                 "tools": resolved,
                 "error": error,
+                "install": [] if resolved else _missing_distributions(host, entry.name),
             }
         )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
+        missing = f": pip install {' '.join(row['install'])}" if row["install"] else ""
         detail = (
-            f"error: {row['error']}" if row["error"] else ", ".join(row["tools"]) or "(no tools installed)"
+            f"error: {row['error']}"
+            if row["error"]
+            else ", ".join(row["tools"]) or f"(no tools installed{missing})"
         )
         click.echo(f"{row['name']:<16} {detail}")
