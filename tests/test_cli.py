@@ -191,6 +191,16 @@ def test_a_plugin_called_by_its_short_name_gets_a_suggestion(capsys, monkeypatch
     assert code == 1 and f"did you mean {dist}" in err
 
 
+@pytest.mark.parametrize("verb", ["enable", "disable"])
+def test_a_first_party_plugin_that_is_not_installed_says_what_to_install(capsys, monkeypatch, tmp_path, verb):
+    import hermes_core.cli.plugin_admin as admin
+
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    monkeypatch.setattr(admin, "installed_plugins", lambda: {})
+    code, _, err = run_cli(capsys, "plugins", verb, "hermes-backend-docker")
+    assert code == 1 and "install it: pip install hermes-backend-docker" in err
+
+
 @pytest.mark.parametrize("group", ["tools", "toolsets", "config", "plugins"])
 def test_a_command_group_alone_prints_its_help_like_hermes_alone(capsys, group):
     code, out, _ = run_cli(capsys, group)

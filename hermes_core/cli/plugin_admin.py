@@ -59,6 +59,10 @@ def _not_installed(name: str) -> HermesError:
         guesses = sorted({short.get(c, c) for c in close})
     if guesses:
         return HermesError(f"no installed plugin named {name!r}; did you mean {' or '.join(guesses)}?")
+    from hermes_core.first_party import FIRST_PARTY
+
+    if wanted in FIRST_PARTY:  # ours, just not installed here
+        return HermesError(f"no installed plugin named {name!r}; install it: pip install {wanted}")
     return HermesError(f"no installed plugin named {name!r}; installed: {', '.join(installed) or 'none'}")
 
 
