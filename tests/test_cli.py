@@ -310,16 +310,20 @@ def _commands(group, ctx, path=()):
 
 
 def test_every_command_that_takes_input_shows_an_example():
-    """The newcomer's rule (issue 23): a command with an argument shows how it is called in --help."""
+    """The newcomer's rule (issue 23): a command that takes input (an argument, or an option with a value)
+    shows how it is called in --help."""
     import click
 
     from hermes_core.cli import cli
+
+    def takes_input(param: click.Parameter) -> bool:
+        return isinstance(param, click.Argument) or (isinstance(param, click.Option) and not param.is_flag)
 
     ctx = click.Context(cli, info_name="hermes")
     missing = [
         " ".join(path)
         for path, command in _commands(cli, ctx)
-        if any(isinstance(p, click.Argument) for p in command.params)
+        if any(takes_input(p) for p in command.params)
         and f"hermes {' '.join(path)}" not in (command.help or "") + (command.epilog or "")
     ]
     assert missing == []

@@ -238,7 +238,14 @@ def _guarded(section: str, check, *args) -> list[Finding]:
 def doctor(
     as_json: bool, offline: bool, no_backend: bool, timeout: float, backend_timeout: float, verbose: bool
 ) -> None:
-    """Check plugins, tools, the model endpoint and the terminal backend; exit 1 if something is broken."""
+    """Check plugins, tools, the model endpoint and the terminal backend; exit 1 if something is broken.
+
+    \b
+    Examples:
+      hermes doctor --offline             # no endpoint check
+      hermes doctor --timeout 20 -v       # a slow endpoint; list every tool
+      hermes doctor --json | jq '.findings[] | select(.status != "ok")'
+    """
     from hermes_core.plugins import get_hermes
 
     findings = _guarded("config", check_config)

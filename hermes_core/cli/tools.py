@@ -19,7 +19,13 @@ def tools() -> None:
 @click.option("--toolset", "toolset", help="Only the tools of this toolset (includes resolved).")
 @click.option("--json", "as_json", is_flag=True)
 def list_tools(toolset: str | None, as_json: bool) -> None:
-    """Every registered tool, available or with the reason it is not."""
+    """Every registered tool, available or with the reason it is not.
+
+    \b
+    Examples:
+      hermes tools list --toolset default
+      hermes tools list --json | jq -r '.[] | select(.available) | .name'
+    """
     from hermes_core.plugins import get_hermes
 
     host = get_hermes()
@@ -150,7 +156,14 @@ def call_tool(name: str, arguments: str, task_id: str) -> None:
 @click.option("--task-id", default=DEFAULT_TASK, show_default=True, help="The task whose folder goes.")
 @click.option("--all", "every", is_flag=True, help="Every task folder `hermes tools call` kept.")
 def clean_tasks(task_id: str, every: bool) -> None:
-    """Remove the task folders that `hermes tools call` keeps between calls (local backend)."""
+    """Remove the task folders that `hermes tools call` keeps between calls (local backend).
+
+    \b
+    Examples:
+      hermes tools clean                  # the shared 'default' task
+      hermes tools clean --task-id demo
+      hermes tools clean --all
+    """
     import shutil
 
     folders = sorted(_tasks_root().glob("*")) if every else [_task_folder(task_id)]
