@@ -49,7 +49,7 @@ class Proxy:
             self.reasoning_class = get_hermes().reasoning_parsers.get(config.reasoning_parser)
         self.config = config
         self.parser = parser
-        self.redact = redact or Redactor((config.api_key, config.upstream_api_key))
+        self.redact = redact or Redactor.for_config(config)
         self.recorder = Recorder(config.record_dir, self.redact) if config.record_dir else None
         self.upstream = Upstream(config, self.redact(config.upstream))
         self.tokens_mode: Any = None

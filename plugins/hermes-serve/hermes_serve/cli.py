@@ -115,7 +115,7 @@ def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, log_level, **op
     from hermes_serve.redact import Redactor
     from hermes_serve.server import make_server
 
-    redact = Redactor((config.api_key, config.upstream_api_key))
+    redact = Redactor.for_config(config)
     click.echo(
         f"hermes serve: http://{config.host}:{config.port}/v1 -> {redact(config.upstream)} "
         f"(parser {parser.name})",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from hermes_core.secrets import mask_secrets, secret_values
 
@@ -22,6 +23,16 @@ class Redactor:
             self.known = secret_values()
         except Exception:  # an unreadable ~/.hermes/.env must not stop the server; key shapes still apply
             self.known = set()
+
+    @classmethod
+    def for_config(cls, config: Any) -> Redactor:
+        """The server's own secrets: ``--api-key``, ``--upstream-api-key``, and the upstream URL's
+        password also as a bare word (an agent or a model may write it outside a URL)."""
+        from urllib.parse import unquote, urlsplit
+
+        password = urlsplit(config.upstream).password
+        own = (password, unquote(password)) if password else ()
+        return cls((config.api_key, config.upstream_api_key, *own))
 
     def __call__(self, text: str) -> str:
         return mask_secrets(text, extra=self.extra, known=self.known) if text else text

@@ -69,7 +69,7 @@ def make_server(
     from hermes_serve.app import create_app
     from hermes_serve.redact import Redactor, mask_logs
 
-    redact = redact or Redactor((config.api_key, config.upstream_api_key))
+    redact = redact or Redactor.for_config(config)
     uv_config = uvicorn.Config(
         create_app(config, parser, redact),
         host=config.host,

@@ -72,9 +72,10 @@ def test_recordings_hold_no_key(serve, upstream, tmp_path, monkeypatch):
     (home / ".env").write_text(f"UPSTREAM_SERVICE_TOKEN={DOTENV_TOKEN}\n")
     monkeypatch.setenv("HERMES_HOME", str(home))
     monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
-    said = f"keys: {OPENAI_KEY} {SERVER_KEY} {DOTENV_TOKEN} {with_password('http://host/v1')}"
+    # the upstream URL's password also as a bare word, as an agent that read a config file writes it
+    said = f"keys: {OPENAI_KEY} {SERVER_KEY} {DOTENV_TOKEN} {with_password('http://host/v1')} {URL_PASSWORD}"
     upstream.responder = lambda body: __import__("serve_kit").answer(f"I repeat: {said}")
-    server = serve(record_dir=tmp_path / "rec", api_key=SERVER_KEY)
+    server = serve(record_dir=tmp_path / "rec", api_key=SERVER_KEY, upstream=with_password(upstream.base_url))
     api = openai.OpenAI(base_url=server.url + "/v1", api_key=SERVER_KEY, max_retries=0)
     messages = [{"role": "user", "content": said}]
     api.chat.completions.create(model="m", messages=messages, tools=WEATHER_TOOLS)
