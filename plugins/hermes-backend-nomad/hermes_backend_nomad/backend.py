@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from hermes_backend_nomad.executor_client import ExecutorClient, ExecutorSandbox
-from hermes_backend_nomad.jobspec import GROUP, slot_job
+from hermes_backend_nomad.jobspec import GROUP, TOKEN_ITEM, slot_job, token_variable
 from hermes_backend_nomad.nomad_api import NomadClient, NomadError, executor_address, is_running
 from hermes_core.pool import PooledBackend
 from hermes_core.sandboxes import configured
@@ -96,9 +96,10 @@ class SlotFleet(TerminalBackend):
                     slots=int(self.settings["slots"]),
                     datacenter=str(self.settings["datacenter"]),
                     driver=str(self.settings["driver"]),
-                    token=self.token,
                     cwd=str(self.settings["cwd"]),
                 )
+                # the token first: the job's tasks read it from the Variable when they start
+                self._require().put_variable(token_variable(job_id), {TOKEN_ITEM: self.token})
                 self._require().register(spec)
                 self._jobs[image] = job_id
             return job_id
@@ -170,14 +171,16 @@ class SlotFleet(TerminalBackend):
             return set(self._claimed)
 
     def close(self) -> None:
-        """Stop (purge) every job this fleet registered."""
+        """Stop (purge) every job this fleet registered, and delete its token."""
         with self._lock:
             jobs, self._jobs = list(self._jobs.values()), {}
+        nomad = self._require() if jobs else None
         for job_id in jobs:
-            try:
-                self._require().stop(job_id)
-            except NomadError:
-                pass
+            for call, argument in ((nomad.stop, job_id), (nomad.delete_variable, token_variable(job_id))):
+                try:
+                    call(argument)
+                except NomadError:
+                    pass
 
 
 class NomadBackend(PooledBackend):

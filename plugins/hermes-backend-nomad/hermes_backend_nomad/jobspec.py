@@ -1,8 +1,11 @@
 """The Nomad job of a slot fleet: one task group of N allocations, each running the sandbox executor.
 
 The executor's source travels inside the job as a template (``local/executor.py``), so the image needs
-only ``python3``; its token travels as the task's environment (readable to whoever may read the job in
-Nomad, nobody else). Allocations that fail are rescheduled by Nomad (``ReschedulePolicy``).
+only ``python3``. Its token is not in the job: it is a Nomad Variable at ``nomad/jobs/<job id>``
+(:func:`token_variable`), which only that job's own tasks may read by default (workload identity) and
+which a template renders into the task's environment (``secrets/executor.env``, ``Envvars``): whoever
+may read the job (``read-job``) does not see it. Allocations that fail are rescheduled by Nomad
+(``ReschedulePolicy``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,30 @@ DRIVERS = ("docker", "singularity")
 SECOND = 1_000_000_000  # Nomad's durations are nanoseconds
 
 
+TOKEN_ITEM = "token"
+
+
+def token_variable(job_id: str) -> str:
+    """Where the job's executor token lives: the path Nomad lets the job's tasks read (Nomad >= 1.4)."""
+    return f"nomad/jobs/{job_id}"
+
+
+def token_template(job_id: str) -> dict[str, Any]:
+    """The template that puts the token into the executor's environment when the task starts."""
+    text = f'{{{{ with nomadVar "{token_variable(job_id)}" }}}}HERMES_EXECUTOR_TOKEN={{{{ .{TOKEN_ITEM} }}}}'
+    return {
+        "EmbeddedTmpl": text + "{{ end }}\n",
+        "DestPath": "secrets/executor.env",
+        "Envvars": True,
+        "ChangeMode": "restart",
+    }
+
+
 def executor_source() -> str:
     return files("hermes_backend_nomad").joinpath("executor.py").read_text(encoding="utf-8")
 
 
-def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: str, token: str,
+def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: str,
              cwd: str, cpu_mhz: int = 500, memory_mb: int = 1024) -> dict[str, Any]:  # fmt: skip
     if driver not in DRIVERS:
         raise ValueError(f"unknown Nomad driver {driver!r}; choose one of: {', '.join(DRIVERS)}")
@@ -65,7 +87,6 @@ def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: st
                         "Name": TASK,
                         "Driver": driver,
                         "Config": config,
-                        "Env": {"HERMES_EXECUTOR_TOKEN": token},
                         "Templates": [
                             {
                                 "EmbeddedTmpl": executor_source(),
@@ -73,7 +94,8 @@ def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: st
                                 # the source is Python, not a template: delimiters it never contains
                                 "LeftDelim": "[[hermes[[",
                                 "RightDelim": "]]hermes]]",
-                            }
+                            },
+                            token_template(job_id),
                         ],
                         "Resources": {"CPU": cpu_mhz, "MemoryMB": memory_mb},
                     }

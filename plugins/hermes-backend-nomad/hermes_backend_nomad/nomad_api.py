@@ -1,9 +1,9 @@
 """Nomad's HTTP API, the few endpoints a slot job needs, in plain ``urllib``.
 
 Followed: the HTTP API of Nomad 1.9 (developer.hashicorp.com/nomad/api-docs: ``jobs``, ``allocations``,
-``status``). Plain HTTP rather than ``python-nomad``: six endpoints, each one call, and this way the
-plugin adds no dependency (python-nomad brings ``requests``), sets the ``X-Nomad-Token`` header and the
-timeout itself, and reports Nomad's own error text in one line.
+``status``, ``variables``). Plain HTTP rather than ``python-nomad``: eight endpoints, each one call,
+and this way the plugin adds no dependency (python-nomad brings ``requests``), sets the
+``X-Nomad-Token`` header and the timeout itself, and reports Nomad's own error text in one line.
 """
 
 from __future__ import annotations
@@ -83,6 +83,15 @@ class NomadClient:
         """``DELETE /v1/job/:id`` (``purge=true``: gone from the job list too)."""
         query = {"purge": "true"} if purge else None
         return self._call("DELETE", f"/v1/job/{urllib.parse.quote(job_id, safe='')}", query=query)
+
+    def put_variable(self, path: str, items: dict[str, str]) -> dict[str, Any]:
+        """``PUT /v1/var/:path``: create or replace a Nomad Variable (Nomad >= 1.4)."""
+        body = {"Path": path, "Items": items, **({"Namespace": self.namespace} if self.namespace else {})}
+        return self._call("PUT", f"/v1/var/{urllib.parse.quote(path, safe='/')}", body)
+
+    def delete_variable(self, path: str) -> None:
+        """``DELETE /v1/var/:path``."""
+        self._call("DELETE", f"/v1/var/{urllib.parse.quote(path, safe='/')}")
 
     def allocations(self, job_id: str) -> list[dict[str, Any]]:
         """``GET /v1/job/:id/allocations``: stubs with ``ID``, ``ClientStatus``, ``DesiredStatus``."""

@@ -6,7 +6,13 @@ Followed (developer.hashicorp.com/nomad/api-docs, v1.9): ``POST /v1/jobs`` (``{"
 (``Count``, ``Target.Group``), ``DELETE /v1/job/:id?purge=true``, ``GET /v1/job/:id/allocations``
 (stubs: ``ID``, ``JobID``, ``TaskGroup``, ``ClientStatus``, ``DesiredStatus``, ``PreviousAllocation``,
 ``NextAllocation``), ``GET /v1/allocation/:id`` (``AllocatedResources.Shared.Ports``: ``Label``,
-``Value``, ``HostIP``), ``GET /v1/status/leader``; ACL: ``X-Nomad-Token``, 403 ``Permission denied``.
+``Value``, ``HostIP``), ``GET /v1/status/leader``, ``PUT``/``GET``/``DELETE /v1/var/:path`` (``Path``,
+``Items``; 404 ``variable not found``); ACL: ``X-Nomad-Token``, 403 ``Permission denied``.
+
+Templates are rendered as Nomad's template runner does for the forms a slot job uses: a plain text, and
+``{{ with nomadVar "PATH" }}...{{ .ITEM }}...{{ end }}``, where a task may read only the Variables of its
+own job (``nomad/jobs/<job id>``, the workload identity's implicit policy; anything else renders empty);
+a template with ``Envvars`` sets the task's environment from its ``KEY=VALUE`` lines.
 
 Each allocation runs the job's own executor template on a free loopback port: with this Python as a
 process (``runtime="process"``), or as Nomad's docker driver does (``runtime="docker"``: ``docker run`` of
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -42,8 +49,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+NOMAD_VAR = re.compile(r'\{\{ with nomadVar "([^"]+)" \}\}(.*?)\{\{ end \}\}', re.S)
+
+
+def render(template: dict, job_id: str, variables: dict[str, dict]) -> str:
+    """A template's text with the ``nomadVar`` blocks a task of ``job_id`` may read filled in."""
+    if "LeftDelim" in template:  # other delimiters: no {{ }} action is one
+        return template["EmbeddedTmpl"]
+
+    def fill(match: re.Match) -> str:
+        path, body = match[1], match[2]
+        items = variables.get(path) if path.startswith(f"nomad/jobs/{job_id}") else None
+        if items is None:
+            return ""
+        return re.sub(r"\{\{ \.(\w+) \}\}", lambda item: items.get(item[1], ""), body)
+
+    return NOMAD_VAR.sub(fill, template["EmbeddedTmpl"])
+
+
 class Allocation:
-    def __init__(self, job: dict, index: int, previous: str | None, root: str, runtime: str) -> None:
+    def __init__(
+        self, job: dict, index: int, previous: str | None, root: str, runtime: str, variables: dict
+    ) -> None:
         self.id = str(uuid.uuid4())
         self.job_id, self.index, self.previous, self.next = job["ID"], index, previous, None
         self.client_status, self.desired_status = "pending", "run"
@@ -53,25 +80,30 @@ class Allocation:
         self.group = group["Name"]
         folder = tempfile.mkdtemp(prefix="nomad-alloc-", dir=root)
         os.makedirs(f"{folder}/local")
-        template = task["Templates"][0]
-        with open(f"{folder}/{template['DestPath']}", "w") as handle:
-            handle.write(template["EmbeddedTmpl"])
+        os.makedirs(f"{folder}/secrets")
+        task_env = dict(task.get("Env") or {})
+        for template in task["Templates"]:
+            text = render(template, self.job_id, variables)
+            with open(f"{folder}/{template['DestPath']}", "w") as handle:
+                handle.write(text)
+            if template.get("Envvars"):
+                task_env.update(line.split("=", 1) for line in text.splitlines() if "=" in line)
         args = [a.replace("${NOMAD_PORT_executor}", str(self.port)) for a in task["Config"]["args"]]
         self.container = None
         if runtime == "docker":
             self.container = f"scripted-nomad-{self.id[:12]}"
-            env = [f"--env={key}" for key in task["Env"]]
+            env = [f"--env={key}" for key in task_env]
             publish = f"--publish=127.0.0.1:{self.port}:{self.port}"  # loopback only
             volume = f"--volume={folder}/local:/local:ro"  # Nomad's docker driver mounts local/ there
             argv = ["docker", "run", "-d", "--name", self.container, publish, volume]
             argv += [*env, task["Config"]["image"], task["Config"]["command"], *args]
-            subprocess.run(argv, env={**os.environ, **task["Env"]}, check=True, capture_output=True)
+            subprocess.run(argv, env={**os.environ, **task_env}, check=True, capture_output=True)
             self.process = None
         else:
             args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]  # this agent's "host" is loopback
             workdir = args[args.index("--workdir") + 1]
             args[args.index("--workdir") + 1] = f"{folder}/{workdir.lstrip('/')}"
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **task["Env"]}
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **task_env}
             self.process = subprocess.Popen(
                 [sys.executable, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
@@ -118,6 +150,7 @@ class ScriptedNomad:
         self.reschedule_delay = reschedule_delay
         self.jobs: dict[str, dict] = {}
         self.allocations: dict[str, Allocation] = {}
+        self.variables: dict[str, dict] = {}  # path -> items
         self.calls: list[tuple[str, str]] = []
         self.lock = threading.RLock()
         self.root = tempfile.mkdtemp(prefix="scripted-nomad-")
@@ -164,7 +197,7 @@ class ScriptedNomad:
             job = self.jobs.get(failed.job_id)
             if job is None or failed.desired_status != "run":
                 return
-            replacement = Allocation(job, failed.index, failed.id, self.root, self.runtime)
+            replacement = Allocation(job, failed.index, failed.id, self.root, self.runtime, self.variables)
             failed.next = replacement.id
             self.allocations[replacement.id] = replacement
 
@@ -172,7 +205,7 @@ class ScriptedNomad:
         wanted = job["TaskGroups"][0]["Count"]
         live = [a for a in self.allocations.values() if a.job_id == job["ID"] and a.desired_status == "run"]
         for index in range(len(live), wanted):
-            alloc = Allocation(job, index, None, self.root, self.runtime)
+            alloc = Allocation(job, index, None, self.root, self.runtime, self.variables)
             self.allocations[alloc.id] = alloc
         for alloc in sorted(live, key=lambda a: a.index)[wanted:]:
             alloc.desired_status = "stop"
@@ -188,7 +221,9 @@ class ScriptedNomad:
                 pass
 
             def _send(self, status: int, value) -> None:
-                if isinstance(value, PlainText):  # Nomad's errors are plain text, its answers JSON
+                if status == 204:
+                    data, kind = b"", "application/json"
+                elif isinstance(value, PlainText):  # Nomad's errors are plain text, its answers JSON
                     data, kind = value.encode(), "text/plain"
                 else:
                     data, kind = json.dumps(value).encode(), "application/json"
@@ -215,6 +250,9 @@ class ScriptedNomad:
 
             def do_POST(self) -> None:
                 self._route("POST")
+
+            def do_PUT(self) -> None:
+                self._route("PUT")
 
             def do_DELETE(self) -> None:
                 self._route("DELETE")
@@ -250,6 +288,19 @@ class ScriptedNomad:
                 if query.get("purge") == ["true"]:
                     del self.jobs[job["ID"]]
                 return 200, {"EvalID": str(uuid.uuid4())}
+        if len(parts) >= 3 and parts[:2] == ["v1", "var"]:
+            path = "/".join(parts[2:])
+            if method == "PUT":
+                assert body["Path"] == path and isinstance(body["Items"], dict), body
+                self.variables[path] = dict(body["Items"])
+                return 200, {"Namespace": "default", "Path": path, "Items": body["Items"]}
+            if path not in self.variables:
+                return 404, PlainText("variable not found")
+            if method == "GET":
+                return 200, {"Namespace": "default", "Path": path, "Items": self.variables[path]}
+            if method == "DELETE":
+                del self.variables[path]
+                return 204, None
         if method == "GET" and len(parts) == 3 and parts[:2] == ["v1", "allocation"]:
             alloc = self.allocations.get(parts[2])
             return (200, alloc.full()) if alloc else (404, PlainText("alloc not found"))

@@ -59,13 +59,17 @@ def test_the_job_registered_runs_the_executor_with_its_own_token(nomad, nomad_op
         assert task["Driver"] == "docker" and task["Config"]["image"] == "local/python:test"
         assert task["Config"]["ports"] == ["executor"]
         assert task["Templates"][0]["EmbeddedTmpl"] == executor_source()
-        token = task["Env"]["HERMES_EXECUTOR_TOKEN"]
-        assert len(token) >= 32 and token != NOMAD_TOKEN
+        # the executor's token is a Nomad Variable only the job's tasks read, never in the job itself
+        token = nomad.variables[f"nomad/jobs/{job['ID']}"]["token"]
+        assert token == backend.fleet.token and len(token) >= 32 and token != NOMAD_TOKEN
+        assert token not in json.dumps(job) and "Env" not in task
+        assert task["Templates"][1]["Envvars"] is True and "nomadVar" in task["Templates"][1]["EmbeddedTmpl"]
         assert group["ReschedulePolicy"]["Unlimited"] is True
         sandbox.cleanup()
     finally:
         backend.close()
     assert nomad.jobs == {}, "close() stops and purges the job"
+    assert nomad.variables == {}, "close() deletes the job's token"
     assert all(a.stopped() for a in nomad.allocations.values())
     assert ("DELETE", f"/v1/job/{job['ID']}") in nomad.calls
 
