@@ -56,6 +56,7 @@ class ChatSession:
         self._client: Any = None
         self._status: Any = None
         self._hinted = False  # the tool-call-markup hint is shown once a session
+        self._error_shown = False  # the loop's error event was printed: the result's error is the same
         settings.tool_names()  # an unknown toolset or a cycle: a one-line error before the session starts
         self._prepare_sandbox()
 
@@ -138,6 +139,7 @@ class ChatSession:
         elif event.kind == "retry":
             self.notice(f"retry {data.get('attempt')}: {data.get('error')}", "yellow")
         elif event.kind == "error":
+            self._error_shown = True
             self.notice(f"error: {data.get('error')}", "bold red")
 
     def _spin(self, text: str) -> None:
@@ -152,6 +154,7 @@ class ChatSession:
         messages = [*self.messages, {"role": "user", "content": text}]
         task = asyncio.ensure_future(loop.run(messages))
         hits: list[bool] = []
+        self._error_shown = False
 
         def interrupt() -> None:
             hits.append(True)
@@ -177,7 +180,7 @@ class ChatSession:
         if result.final_response:
             self.answer(result.final_response)
             self._hint_unread_calls(result.final_response)
-        if result.error:
+        if result.error and not self._error_shown:
             self.notice(f"error: {result.error}", "bold red")
         elif not result.final_response:
             self.notice(f"no answer after {result.turns_used} turns ({result.stop_reason})", "yellow")
