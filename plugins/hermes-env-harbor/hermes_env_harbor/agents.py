@@ -10,6 +10,8 @@ A plugin adds one with the ``register_harbor_agents`` hook (declared by this plu
 An agent is a class with ``run(context) -> dict``, called in a worker thread once per trial, after the
 sandbox started and before the tests are copied in. It acts in ``context.sandbox`` (or through the core's
 tools with ``context.task_id``); the dict it returns (a trajectory, metrics) is saved with the trial.
+While it runs, every command of that sandbox runs as the task's ``[agent] user`` (as Harbor's default
+user of the agent phase), unless the class sets ``picks_users = True`` and chooses itself.
 It raises :class:`~hermes_env_harbor.task.TrialError` (``agent_timeout``, ``agent_failed``) to fail the
 trial's agent phase; the verifier still runs, as Harbor grades after such errors, but the trial's reward
 stays empty.
@@ -55,6 +57,8 @@ class HarborAgent:
     """Base of trial agents (see the module docstring)."""
 
     name: ClassVar[str] = ""
+    picks_users: ClassVar[bool] = False
+    """``True``: the trial leaves the sandbox's commands as root and the agent runs each as it must."""
 
     def run(self, context: AgentContext) -> dict[str, Any]:
         raise NotImplementedError
@@ -78,6 +82,7 @@ class OracleAgent(HarborAgent):
     """
 
     name = "oracle"
+    picks_users = True  # chmod as root, solve.sh as [agent] user: Harbor's OracleAgent
 
     def run(self, context: AgentContext) -> dict[str, Any]:
         task, sandbox = context.task, context.sandbox

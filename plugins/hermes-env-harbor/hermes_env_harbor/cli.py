@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -54,7 +55,6 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
     hermes tasks run tasks/hello --agent hermes -k 3 --model m --base-url http://127.0.0.1:8000/v1
     hermes tasks run tasks/ --job-name nightly --resume --json
     """
-    from hermes_core.sandboxes import install_signal_cleanup
     from hermes_env_harbor.agents import agent_class
     from hermes_env_harbor.job import JobOptions, plan, run_job
     from hermes_env_harbor.summary import table
@@ -69,7 +69,7 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
         job_name=job_name, resume=resume, backend=backend, engine=engine, ray_address=ray_address,
         agent_options={k: v for k, v in agent_options.items() if v is not None},
     )  # fmt: skip
-    install_signal_cleanup()
+    stop_trials_on_signals()
     os.environ["TERMINAL_POOL_MAX"] = "0"  # a trial needs a fresh container: never a pooled, reused one
     show_progress = not as_json and sys.stderr.isatty()
     if show_progress:
@@ -82,6 +82,8 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
     else:
         click.echo(table(job.trials, job.summary))
         for trial in job.trials:
+            for warning in trial.get("warnings") or ():
+                click.echo(f"warning: {trial['task']}__{trial['attempt']}: {warning}", err=True)
             if trial.get("error"):
                 click.echo(f"error: {trial['task']}__{trial['attempt']}: {trial['error']['kind']}: "
                            f"{trial['error']['message']}", err=True)  # fmt: skip
@@ -89,3 +91,27 @@ def run(paths: tuple[str, ...], agent: str, n_concurrent: int, attempts: int, jo
         click.echo(f"job: {job.job_dir}{skipped}")
     if job.summary["errors"]:
         sys.exit(1)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def stop_trials_on_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP: the trials still running are marked cut short (no ``result.json``, so
+    ``--resume`` runs them again), then the core removes every sandbox (containers included) and the
+    command exits 128 + the signal. A signal ignored when the command started (``nohup``, a background
+    job's SIGINT) stays ignored."""
+    from hermes_core.sandboxes import install_signal_cleanup
+    from hermes_env_harbor.trial import STOPPING
+
+    install_signal_cleanup(STOP_SIGNALS)
+    for signum in STOP_SIGNALS:
+        removing = signal.getsignal(signum)
+        if callable(removing) and not getattr(removing, "stops_trials", False):
+
+            def stop(number: int, frame: Any, removing: Any = removing) -> None:
+                STOPPING.set()
+                removing(number, frame)
+
+            stop.stops_trials = True  # type: ignore[attr-defined]  # installed once per process
+            signal.signal(signum, stop)

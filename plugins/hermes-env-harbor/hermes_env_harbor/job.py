@@ -126,9 +126,16 @@ async def run_trial_in_thread(task_dir: str, attempt: int, options: dict[str, An
     loop = asyncio.get_running_loop()
     done: asyncio.Future[dict[str, Any]] = loop.create_future()
 
+    def deliver(result: dict[str, Any]) -> None:
+        if not done.done():  # the job was cancelled meanwhile (Ctrl-C): nobody waits for it
+            done.set_result(result)
+
     def target() -> None:
         result = run_trial(task_dir, attempt, options)  # never raises: every failure is the trial's error
-        loop.call_soon_threadsafe(done.set_result, result)
+        try:
+            loop.call_soon_threadsafe(deliver, result)
+        except RuntimeError:  # the loop is closed: the command was interrupted
+            pass
 
     threading.Thread(target=target, name="harbor-trial", daemon=True).start()
     return await done

@@ -13,6 +13,8 @@ import io
 import shlex
 import tarfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -103,18 +105,46 @@ def upload(sandbox: Sandbox, data: bytes) -> None:
         raise SandboxError(f"cannot unpack the archive: {result.output.strip()}")
 
 
-def as_user(command: str, user: str | None = None, env: dict[str, str] | None = None) -> str:
-    """``command`` with ``env`` exported, run as ``user`` (``runuser``, else ``su``) when one is named;
-    the status is the command's, and the shell goes on after it."""
+def as_user(
+    command: str, user: str | None = None, env: dict[str, str] | None = None, shell: str = "sh"
+) -> str:
+    """``command`` with ``env`` exported, run by ``shell`` as ``user`` (``runuser``, else ``su``) when one
+    is named; the status is the command's, and the shell goes on after it."""
     exports = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in (env or {}).items())
     script = exports + command
     if not user or user in ("root", "0"):
         return f"(\n{script}\n)"
-    u, s = shlex.quote(user), shlex.quote(script)
+    u, s, sh = shlex.quote(user), shlex.quote(script), shlex.quote(shell)
     return (
-        f"if command -v runuser >/dev/null 2>&1; then runuser -u {u} -- sh -c {s}; "
-        f"else su -s /bin/sh {u} -c {s}; fi"
+        f"if command -v runuser >/dev/null 2>&1; then runuser -u {u} -- {sh} -c {s}; "
+        f'else su -s "$(command -v {sh})" {u} -c {s}; fi'
     )
+
+
+@contextmanager
+def default_user(sandbox: Sandbox, user: str | None) -> Iterator[None]:
+    """Every command given to ``sandbox`` meanwhile runs as ``user`` (``[agent] user``), whoever asks:
+    the agent itself, or the core's terminal and file tools, which get this same sandbox object from the
+    task table. Harbor's ``environment.with_default_user(task.config.agent.user)`` around the agent
+    phase (``harbor/trial/trial.py``); the verifier and the uploads afterwards run as root again."""
+    if not user or user in ("root", "0"):
+        yield
+        return
+    own = vars(sandbox).get("execute")  # an execute set on the object itself, put back afterwards
+    run_as_root = sandbox.execute
+    shell = getattr(sandbox, "shell", None) or "sh"
+
+    def execute(command: str, cwd: str | None = None, timeout: float | None = None):
+        return run_as_root(as_user(command, user, shell=shell), cwd=cwd, timeout=timeout)
+
+    sandbox.execute = execute  # type: ignore[method-assign]  # this object only, for this phase only
+    try:
+        yield
+    finally:
+        if own is None:
+            del sandbox.execute
+        else:
+            sandbox.execute = own  # type: ignore[method-assign]
 
 
 @dataclass

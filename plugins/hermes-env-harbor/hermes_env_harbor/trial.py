@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,14 @@ from typing import Any
 from hermes_env_harbor.task import TrialError, load_task
 
 RESULT_FILE = "result.json"
+STORAGE_NOT_ENFORCED = (
+    "[environment] storage_mb = {mb} is not enforced: no terminal backend sets a disk quota (Docker's "
+    "--storage-opt size= needs overlay2 on xfs mounted with pquota)"
+)
+STOPPING = threading.Event()
+"""Set when the command is interrupted (Ctrl-C, SIGTERM): the sandboxes are being removed under the
+trials still running, so what they end with is no result; they write no ``result.json`` and ``--resume``
+runs them again."""
 
 
 def trial_name(task_name: str, attempt: int) -> str:
@@ -68,6 +77,9 @@ class Trial:
         finally:
             self.seconds[name] = round(time.perf_counter() - begun, 3)
 
+    def warn(self, message: str) -> None:
+        self.result.setdefault("warnings", []).append(message)
+
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
         try:
@@ -82,15 +94,18 @@ class Trial:
         if self.result["error"] is not None:
             self.result["reward"] = None
         self.seconds["total"] = round(time.perf_counter() - started, 3)
+        if STOPPING.is_set():
+            self.result["error"] = {"kind": "interrupted", "message": f"task {self.path.name}: interrupted"}
+            return self.result  # not saved: a trial cut short is not finished
         if self.dir is not None:
             key = (self.options.get("agent_options") or {}).get("api_key")
             _write(self.dir, self.result, self.files, [key] if key and key != "EMPTY" else [])
         return self.result
 
     def _steps(self) -> None:
+        from hermes_env_harbor import sandbox as box
         from hermes_env_harbor.agents import AgentContext, agent_class
         from hermes_env_harbor.images import prepare_image
-        from hermes_env_harbor.sandbox import start_sandbox
         from hermes_env_harbor.verifier import Verdict, verify
 
         task = load_task(self.path)
@@ -106,8 +121,11 @@ class Trial:
         with self.phase("build"):
             image = prepare_image(task)
         self.result["image"] = {"tag": image.tag, "cached": image.cached}
+        if task.environment.storage_mb is not None:  # said in the result, never silently dropped
+            self.result["not_enforced"] = {"storage_mb": task.environment.storage_mb}
+            self.warn(STORAGE_NOT_ENFORCED.format(mb=task.environment.storage_mb))
         with self.phase("start"):
-            sandbox = start_sandbox(self.task_id, task, image, self.options.get("backend") or "docker")
+            sandbox = box.start_sandbox(self.task_id, task, image, self.options.get("backend") or "docker")
         logs_dir = self.dir / "agent" if self.dir is not None else None
         if logs_dir is not None:
             logs_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +133,8 @@ class Trial:
         context = AgentContext(task, sandbox, self.task_id, logs_dir, options)
         agent_error: TrialError | None = None
         outcome: dict[str, Any] = {}
-        with self.phase("agent"):
+        user = None if agent.picks_users else task.agent_user
+        with self.phase("agent"), box.default_user(sandbox, user):
             try:
                 outcome = agent.run(context) or {}
             except TrialError as exc:

@@ -30,7 +30,7 @@ def test_every_field_of_task_toml_is_read_and_unknown_keys_are_kept():
         "author_name": "hermes", "difficulty": "easy", "category": "file-operations",
         "tags": ["smoke", "fields"],
     }  # fmt: skip
-    assert (task.agent_timeout_sec, task.verifier_timeout_sec) == (120.0, 60.0)
+    assert (task.agent_timeout_sec, task.verifier_timeout_sec) == (120.0, 60.0) and task.agent_user == "agent"
     assert task.verifier_user == "tester" and task.verifier_env == {"EXPECTED_GREETING": "Hello, world!"}
     assert task.solution_env == {"GREETING": "Hello, world!"}
     env = task.environment
@@ -146,7 +146,8 @@ def test_summary_mean_pass_at_k_and_errors():
 def test_commands_as_the_verifier_user_with_its_environment():
     assert as_user("echo hi") == "(\necho hi\n)"  # a subshell: its exports do not leak
     command = as_user("echo $X", "tester", {"X": "a b'c"})
-    assert "runuser -u tester" in command and "su -s /bin/sh tester" in command
+    assert "runuser -u tester -- sh -c" in command and 'su -s "$(command -v sh)" tester' in command
+    assert "runuser -u tester -- bash -c" in as_user("echo", "tester", shell="bash")
     completed = subprocess.run(["sh", "-c", as_user('echo "$X"', None, {"X": "a b'c"})], capture_output=True)
     assert completed.stdout == b"a b'c\n"
 
@@ -192,8 +193,9 @@ for path in sys.argv[1:]:
     e = c.environment
     out[path] = {
         "schema_version": c.schema_version, "metadata": c.metadata,
-        "agent_timeout_sec": c.agent.timeout_sec, "verifier_timeout_sec": c.verifier.timeout_sec,
-        "verifier_env": c.verifier.env, "verifier_user": c.verifier.user, "solution_env": c.solution.env,
+        "agent_timeout_sec": c.agent.timeout_sec, "agent_user": c.agent.user,
+        "verifier_timeout_sec": c.verifier.timeout_sec, "verifier_env": c.verifier.env,
+        "verifier_user": c.verifier.user, "solution_env": c.solution.env,
         "build_timeout_sec": e.build_timeout_sec, "cpus": e.cpus, "memory_mb": e.memory_mb,
         "storage_mb": e.storage_mb, "gpus": e.gpus, "docker_image": e.docker_image, "workdir": e.workdir,
         "allow_internet": e.network_mode.value == "public",
@@ -215,7 +217,8 @@ def test_harbor_reads_the_same_values_from_every_valid_test_task():
         env = task.environment
         ours = {
             "schema_version": task.schema_version or "1.4", "metadata": task.metadata,
-            "agent_timeout_sec": task.agent_timeout_sec, "verifier_timeout_sec": task.verifier_timeout_sec,
+            "agent_timeout_sec": task.agent_timeout_sec, "agent_user": task.agent_user,
+            "verifier_timeout_sec": task.verifier_timeout_sec,
             "verifier_env": task.verifier_env, "verifier_user": task.verifier_user,
             "solution_env": task.solution_env, "build_timeout_sec": env.build_timeout_sec, "cpus": env.cpus,
             "memory_mb": env.memory_mb, "storage_mb": env.storage_mb, "gpus": env.gpus,

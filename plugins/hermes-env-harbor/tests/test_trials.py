@@ -82,6 +82,9 @@ def test_each_trial_writes_its_result_and_the_verifiers_files(oracle_job):
     assert (hello / "verifier" / "reward.txt").read_text().strip() == "1"
     assert "reward 1" in (hello / "verifier" / "test-stdout.txt").read_text()
     assert (hello / "agent" / "oracle.txt").exists()
+    saved = json.loads((hello / "result.json").read_text())  # a limit we cannot apply is said, not dropped
+    assert saved["not_enforced"] == {"storage_mb": 1024}
+    assert "storage_mb = 1024 is not enforced" in saved["warnings"][0]
     assert json.loads((job_dir / "result.json").read_text())["summary"] == document["summary"]
 
 
@@ -109,8 +112,9 @@ def test_attempts_pass_at_k_and_resume(oracle_job, tmp_path):
         name: (job / name / "result.json").read_text() for name in ("hello__1", "hello__3", "wrong-oracle__2")
     }
     (job / "hello__2" / "result.json").unlink()
-    code, out, _ = hermes_tasks("run", *args, "--resume")
+    code, out, err = hermes_tasks("run", *args, "--resume")
     assert code == 0 and "5 finished before, skipped" in out
+    assert "warning: hello__2: [environment] storage_mb = 1024 is not enforced" in err
     assert (job / "hello__2" / "result.json").exists()
     assert {name: (job / name / "result.json").read_text() for name in kept} == kept
     assert len(json.loads((job / "result.json").read_text())["trials"]) == 6
@@ -136,6 +140,7 @@ class ProbeAgent(HarborAgent):
             "nano_cpus": host["NanoCpus"], "memory": host["Memory"], "network": host["NetworkMode"],
             "tests": sandbox.execute("test -e /tests && echo visible || echo hidden").output.strip(),
             "pwd": sandbox.execute("pwd").output.strip(), "most_running": most,
+            "user": sandbox.execute("id -un").output.strip(),
         }  # fmt: skip
         (context.logs_dir / "probe.json").write_text(json.dumps(seen))
         return {}
@@ -167,7 +172,7 @@ def test_a_plugins_agent_sees_the_limits_no_network_no_tests_and_its_siblings(pr
     for seen_file in Path(tmp_path).glob("*/hello__*/agent/probe.json"):
         seen = json.loads(seen_file.read_text())
         assert (seen["nano_cpus"], seen["memory"], seen["network"]) == (10**9, 256 * 2**20, "none")
-        assert seen["tests"] == "hidden" and seen["pwd"] == "/app"
+        assert seen["tests"] == "hidden" and seen["pwd"] == "/app" and seen["user"] == "agent"
         assert seen["most_running"] == 3  # -n 3: the three trials ran at once
     assert len(list(Path(tmp_path).glob("*/hello__*/agent/probe.json"))) == 3
 
@@ -186,7 +191,8 @@ def test_the_hermes_agent_solves_a_task_with_its_terminal_in_the_container(oracl
     from hermes_testkit.openai_server import ScriptedOpenAIServer, reply
 
     command = (
-        "printf 'Hello, world!\\n' > /app/hello.txt && ls /sys/class/net && test ! -e /tests && echo hidden"
+        "printf 'Hello, world!\\n' > /app/hello.txt && ls /sys/class/net && test ! -e /tests && echo hidden "
+        "&& id -un && echo $BASH_VERSION | cut -c1"
     )
     with ScriptedOpenAIServer(model="worker") as server:
         server.queue(reply(tool_calls=[("terminal", {"command": command})]), reply("Done: wrote hello.txt."))
@@ -207,7 +213,8 @@ def test_the_hermes_agent_solves_a_task_with_its_terminal_in_the_container(oracl
     assert first["messages"][-1] == {"role": "user", "content": load_instruction()}
     assert {"terminal", "write_file", "read_file"} <= {t["function"]["name"] for t in first["tools"]}
     tool_result = json.loads(server.requests[1]["messages"][-1]["content"])
-    assert tool_result["exit_code"] == 0 and tool_result["output"].split() == ["lo", "hidden"]
+    # run in the container, as [agent] user, by the sandbox's own shell (bash)
+    assert tool_result["exit_code"] == 0 and tool_result["output"].split() == ["lo", "hidden", "agent", "5"]
     trial_dir = next(Path(tmp_path).glob("*/hello__1"))
     (record,) = [json.loads(line) for line in (trial_dir / "trajectory.jsonl").read_text().splitlines()]
     assert [turn["from"] for turn in record["conversations"]] == ["system", "human", "gpt", "tool", "gpt"]
