@@ -175,7 +175,30 @@ def upstream_server(tokenizer_dir: str, scale: float):
     return server.start()
 
 
-ATTACKS = ("body", "sessions", "upstream", "held")
+def sessions_attack(
+    upstream: str, source: Path | None, tokenizer: str, scale: float, idle: float = 0
+) -> tuple[str, dict]:
+    """Completions mode, 10 sessions with a 2 MB prompt each, one after another; with ``idle`` the
+    sessions are left unused for 2.5 idle periods before the figures are read."""
+    extra = ["--session-idle", str(idle)] if idle else []
+    serve = Serve(upstream, source, "--upstream-mode", "completions", "--tokenizer", tokenizer, *extra)
+    prompt = "word " * int(2 * 2**20 * scale / 5)
+    statuses = []
+    for n in range(10):
+        response = httpx.post(
+            serve.url + "/v1/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": prompt}], "max_tokens": 8},
+            headers={"X-Session-Id": f"session-{n}"},
+            timeout=600,
+        )
+        statuses.append(str(response.status_code))
+    if idle:
+        time.sleep(idle * 2.5)
+    got = ",".join(sorted(set(statuses))) + (f"; end = RSS after {idle * 2.5:g} s idle" if idle else "")
+    return got, serve.close()
+
+
+ATTACKS = ("body", "sessions", "sessions-idle", "upstream", "held")
 
 
 def attacks(
@@ -192,24 +215,12 @@ def attacks(
             got = asyncio.run(post_many(serve.url, body31, count))
             rows.append((f"31 MB body of {{}} x{count}", ", ".join(sorted(set(got))), serve.close()))
 
-    if "sessions" in only:
-        idle = 4 if source is None else 0  # this tree: sessions forgotten after 4 s (--session-idle)
-        extra = ["--session-idle", str(idle)] if idle else []
-        serve = Serve(upstream, source, "--upstream-mode", "completions", "--tokenizer", tokenizer, *extra)
-        prompt = "word " * int(2 * 2**20 * scale / 5)
-        statuses = []
-        for n in range(10):
-            response = httpx.post(
-                serve.url + "/v1/chat/completions",
-                json={"model": "m", "messages": [{"role": "user", "content": prompt}], "max_tokens": 8},
-                headers={"X-Session-Id": f"session-{n}"},
-                timeout=600,
-            )
-            statuses.append(str(response.status_code))
-        if idle:  # the sessions' idle time passes: what the process holds then
-            time.sleep(idle * 2.5)
-        got = ",".join(sorted(set(statuses))) + (f"; end = RSS after {idle * 2.5:g} s idle" if idle else "")
-        rows.append(("completions, 10 sessions x 2 MB", got, serve.close()))
+    if "sessions" in only:  # default settings, as a user starts it
+        rows.append(("completions, 10 sessions x 2 MB", *sessions_attack(upstream, source, tokenizer, scale)))
+    if "sessions-idle" in only and source is None:  # this tree: --session-idle 4, then 10 s without requests
+        rows.append(
+            ("  the same, --session-idle 4", *sessions_attack(upstream, source, tokenizer, scale, idle=4))
+        )
 
     if "upstream" in only:
         serve = Serve(upstream, source)

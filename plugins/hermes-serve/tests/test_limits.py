@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import openai
@@ -137,6 +139,12 @@ def test_completions_mode_sessions_are_bounded_in_number_and_idle_time(env_token
             server.stop()
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def raw_connection(server) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", server.config.port), timeout=20)
     return sock
@@ -206,3 +214,46 @@ def test_a_client_that_stops_reading_frees_its_stream(serve, upstream):
     assert upstream.cut_streams == 1 and upstream.open_streams == 0
     assert server.proxy.upstream.http is not None and httpx.get(server.url + "/health").status_code == 200
     stalled.close()
+
+
+def memory_of(pid: int) -> dict[str, int]:
+    """``VmRSS`` and ``VmHWM`` (peak) of a process, in MB."""
+    lines = (line.split(":") for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return {name: int(value.split()[0]) // 1024 for name, value in lines if name in ("VmRSS", "VmHWM")}
+
+
+def test_completions_mode_gives_the_tokenizers_memory_back(env_tokenizer_dir):
+    """A real ``hermes serve`` process: tokenizing a 1.5 MB prompt takes hundreds of MB, which malloc
+    kept (ten sessions held 1.6 GB for good); after a large request it goes back to the system."""
+    pytest.importorskip("hermes_envs.managed")
+    from serve_kit import serve_process
+    from transformers import AutoTokenizer
+
+    ids = AutoTokenizer.from_pretrained(env_tokenizer_dir).encode("ok", add_special_tokens=False)
+    logprobs = {"tokens": [f"token_id:{i}" for i in ids], "token_logprobs": [-0.5] * len(ids)}
+    choice = {"index": 0, "text": "ok", "token_ids": ids, "finish_reason": "stop", "logprobs": logprobs}
+    with ScriptedOpenAIServer() as upstream:
+        upstream.keep_requests = False
+        upstream.routes["/v1/completions"] = lambda body: {"id": "c", "model": "m", "choices": [choice]}
+        port = free_port()
+        command = [sys.executable, "-m", "hermes_core", "serve", "--upstream", upstream.base_url]
+        command += ["--parser", "hermes", "--port", str(port), "--upstream-mode", "completions"]
+        process = serve_process([*command, "--tokenizer", env_tokenizer_dir], port, wait=120)
+        try:
+            start = memory_of(process.pid)["VmRSS"]
+            prompt = [{"role": "user", "content": "word " * 300_000}]
+            for session in ("one", "two"):
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}{CHAT}",
+                    json={"model": "m", "messages": prompt, "max_tokens": 4},
+                    headers={"X-Session-Id": session},
+                    timeout=300,
+                )
+                assert response.status_code == 200, response.text
+            after = memory_of(process.pid)
+        finally:
+            process.terminate()
+            process.communicate(timeout=30)
+    grown = after["VmHWM"] - start
+    assert grown > 200  # the attack did cost memory while it ran
+    assert after["VmRSS"] - start < grown / 2, (start, after)  # and most of it was given back
