@@ -250,6 +250,15 @@ def test_a_minimal_install_says_which_distributions_bring_the_default_tools(caps
     ]
 
 
+def test_help_on_a_minimal_install_names_the_commands_other_plugins_add(capsys, host):
+    """`hermes --help` with the core alone: `run` is nowhere in the list, so the help says where it is."""
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    more = out.split("Commands that other plugins add:\n", 1)[1].splitlines()
+    assert "  batch, chat, run  pip install hermes-agent-loop" in more
+    assert "  env               pip install hermes-envs" in more
+
+
 def test_tools_call_shares_its_task_folder_across_invocations(tmp_path):
     """As `--task-id`'s help says: `write_file` then `read_file`, two processes, one task folder."""
     env = {**__import__("os").environ, "HERMES_HOME": str(tmp_path), "TERMINAL_ENV": "local"}

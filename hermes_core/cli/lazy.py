@@ -92,3 +92,29 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(sorted(rows))
+        missing = self._uninstalled_commands({name for name, _ in rows}) if self.plugin_commands else []
+        if missing:  # a minimal install: what `hermes run` & co. would take
+            with formatter.section("Commands that other plugins add"):
+                formatter.write_dl(missing)
+
+    @staticmethod
+    def _uninstalled_commands(present: set[str]) -> list[tuple[str, str]]:
+        """``[("batch, chat, run", "pip install hermes-agent-loop"), ...]``: first-party commands absent,
+        and what brings each (or enables it, for a disabled plugin)."""
+        from hermes_core.first_party import PROVIDES
+        from hermes_core.plugins import get_hermes
+
+        records = get_hermes().records
+        rows = []
+        for distribution, provided in PROVIDES.items():
+            absent = [c for c in provided.get("commands", ()) if c not in present]
+            record = records.get(distribution)
+            if not absent:
+                continue
+            if record is None:
+                rows.append((", ".join(absent), f"pip install {distribution}"))
+            elif record.status == "disabled":
+                rows.append((", ".join(absent), f"hermes plugins enable {distribution}"))
+            else:
+                rows.append((", ".join(absent), f"{distribution} did not load: hermes plugins list says why"))
+        return rows
