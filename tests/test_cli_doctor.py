@@ -169,3 +169,30 @@ def test_warnings_are_not_called_all_good(setup, host, monkeypatch):
     assert "all good" not in text and "1 warning(s)" in text
     monkeypatch.setenv("DOCTOR_TEST_API_KEY", "x")  # the warning's cause gone
     assert "all good" in CliRunner().invoke(cli, ["doctor"]).output
+
+
+class NamesTerminal:
+    """A toolset naming the terminal tool, whose plugin (hermes-tools-terminal) is not on the host."""
+
+    @hookimpl
+    def register_toolsets(self, register):
+        register(Toolset(name="mine", tools=("terminal",)))
+
+
+def test_a_minimal_install_says_what_brings_the_default_tools(host, tmp_path, monkeypatch):
+    """The core alone (issue 23.6): the empty default toolset is a warning naming what to install, and a
+    first-party tool the configured toolsets name is too."""
+    import hermes_core.builtin
+
+    monkeypatch.setenv("HERMES_HOME", str(tmp_path))
+    monkeypatch.delenv("HERMES_TOOLSETS", raising=False)
+    host.register(hermes_core.builtin, name="hermes-kernel")
+    _, report = doctor("--offline", "--no-backend")
+    toolsets = find(report, "tools", "toolsets")
+    assert toolsets["status"] == "warn"
+    assert toolsets["detail"] == "default: 0 tools (pip install hermes-tools-terminal hermes-tools-web)"
+    host.register(NamesTerminal(), name="hermes-doctor-listing")
+    (tmp_path / "config.yaml").write_text("toolsets: [mine]\n")
+    _, report = doctor("--offline", "--no-backend")
+    terminal = find(report, "tools", "terminal")
+    assert terminal["status"] == "warn" and "pip install hermes-tools-terminal" in terminal["detail"]

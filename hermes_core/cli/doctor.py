@@ -57,9 +57,13 @@ def check_tools(host: Any) -> list[Finding]:
     try:
         wanted = set(host.toolsets.resolve_many(toolsets)) if toolsets and toolsets != ["none"] else set()
         status = OK if wanted or toolsets == ["none"] else WARN  # a toolset with no tool is not "fine"
-        findings.append(
-            Finding("tools", status, "toolsets", f"{', '.join(toolsets) or 'none'}: {len(wanted)} tools")
-        )
+        detail = f"{', '.join(toolsets) or 'none'}: {len(wanted)} tools"
+        if status == WARN:  # a minimal install: say what brings them
+            from hermes_core.cli.tools import missing_distributions
+
+            missing = sorted({d for t in toolsets for d in missing_distributions(host, t)})
+            detail += f" (pip install {' '.join(missing)})" if missing else ""
+        findings.append(Finding("tools", status, "toolsets", detail))
     except Exception as exc:
         wanted = set()
         findings.append(Finding("tools", FAIL, "toolsets", str(exc)))
@@ -74,7 +78,10 @@ def check_tools(host: Any) -> list[Finding]:
                 Finding("tools", WARN if name in wanted else INFO, name, f"unavailable: {reason}")
             )
     for name in sorted(wanted - set(host.tools.names())):
-        findings.append(Finding("tools", WARN, name, "in the configured toolsets but no plugin provides it"))
+        hint = host.tools.missing_hint(name) if host.tools.missing_hint else ""
+        findings.append(
+            Finding("tools", WARN, name, hint or "in the configured toolsets but no plugin provides it")
+        )
     return findings
 
 

@@ -44,7 +44,7 @@ def list_tools(toolset: str | None, as_json: bool) -> None:
         return
     available = sum(row["available"] for row in rows)
     click.echo(f"{len(rows)} tools: {available} available, {len(rows) - available} unavailable")
-    missing = _missing_distributions(host, toolset or "default") if not rows else []
+    missing = missing_distributions(host, toolset or "default") if not rows else []
     if missing:  # a minimal install: say where the tools come from
         click.echo(f"tools come with plugins: pip install {' '.join(missing)}")
     for row in rows:
@@ -197,7 +197,7 @@ def _keep_task_folder(task_id: str) -> None:
         sandbox_table().set_overrides(task_id, TaskOverrides(cwd=str(folder)))
 
 
-def _missing_distributions(host, toolset: str) -> list[str]:
+def missing_distributions(host, toolset: str) -> list[str]:
     """The first-party distributions that would bring ``toolset``'s missing tools and included toolsets."""
     from hermes_core.first_party import provider
 
@@ -237,7 +237,7 @@ def list_toolsets(as_json: bool) -> None:
                 + [i for i in toolset.optional_includes if i in host.toolsets],
                 "tools": resolved,
                 "error": error,
-                "install": [] if resolved else _missing_distributions(host, entry.name),
+                "install": [] if resolved else missing_distributions(host, entry.name),
             }
         )
     if as_json:
