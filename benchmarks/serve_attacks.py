@@ -12,7 +12,10 @@ from ``/proc``, next to its RSS once started, and what the client got (status, b
    proxy's own handling of the body counts);
 2. completions mode, 10 sessions each with a 2 MB prompt;
 3. a 100 MB upstream answer (not streamed);
-4. a streamed answer that opens ``<tool_call>`` and then writes 30 MB without closing it.
+4. a streamed answer that opens ``<tool_call>`` and then writes 30 MB without closing it;
+5. a streamed answer that is one 60 MB ``data:`` line with no newline, in 64 KB writes (item 6): the
+   server's CPU time for it (``utime + stime``), with the default upstream cap (32 MB: 502 once past it)
+   and with ``--max-upstream-mb 100`` (the whole line read, then reported as a truncated stream).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -38,6 +42,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/PID/stat`` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory(pid: int) -> dict[str, float]:
@@ -154,8 +164,15 @@ def upstream_server(tokenizer_dir: str, scale: float):
     unclosed = [event({"role": "assistant", "content": "Let me look. <tool_call>{"}), *[piece] * held]
     unclosed += [event({}, "stop"), b"data: [DONE]\n\n"]
 
+    def one_line() -> Iterator[bytes]:
+        yield b'data: {"id": "x", "choices": [{"index": 0, "delta": {"content": "'
+        for _ in range(int(60 * 16 * scale)):
+            yield b"x" * 65536
+
     def respond(body: dict) -> Reply:
         attack = body.get("bench_attack")
+        if attack == "line60":
+            return Reply(raw=one_line())
         if attack == "upstream100":
             return Reply(raw=big_answer)
         if attack == "held30":
@@ -198,7 +215,7 @@ def sessions_attack(
     return got, serve.close()
 
 
-ATTACKS = ("body", "sessions", "sessions-idle", "upstream", "held")
+ATTACKS = ("body", "sessions", "sessions-idle", "upstream", "held", "line60")
 
 
 def attacks(
@@ -231,6 +248,19 @@ def attacks(
         )
         got = f"{response.status_code} ({len(response.content)} B)"
         rows.append(("100 MB upstream answer", got, serve.close()))
+
+    if "line60" in only:
+        variants = [()] if source is not None else [(), ("--max-upstream-mb", "100")]  # no cap before
+        for extra in variants:
+            serve = Serve(upstream, source, *extra)
+            before = cpu_seconds(serve.process.pid)
+            body = {"model": "m", "messages": user, "stream": True, "bench_attack": "line60"}
+            with httpx.stream("POST", serve.url + "/v1/chat/completions", json=body, timeout=600) as r:
+                lines = [line for line in r.iter_lines() if line]
+            cpu = cpu_seconds(serve.process.pid) - before
+            last = lines[-2][:120] if len(lines) > 1 else f"only {lines}, no error event"
+            name = "60 MB line, no newline" + (" (cap 100 MB)" if extra else "")
+            rows.append((name, f"{r.status_code}, CPU {cpu:.2f} s, then: {last}", serve.close()))
 
     if "held" in only:
         serve = Serve(upstream, source)
