@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -196,6 +197,20 @@ def test_a_worker_killed_mid_job_leaves_no_sandbox_process_or_folder(cluster, tm
     assert jobs.wait_for(lambda: not owned_by(worker_pid), timeout=DEADLINE)
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
     assert not list(tmp.glob(f"hermes-{worker_pid}-*"))
+
+
+def test_jobs_run_through_ray_client_at_a_ray_address():
+    """``--ray-address ray://HOST:PORT``: Ray Client (the ``ray`` extra brings its grpcio)."""
+    pytest.importorskip("grpc", reason='Ray Client needs grpcio: pip install "hermes-agent-loop[ray]"')
+    driver = subprocess.run(
+        [sys.executable, str(HERE / "ray_client_driver.py")], capture_output=True, text=True, timeout=DEADLINE
+    )
+    assert driver.returncode == 0, driver.stderr[-3000:]
+    outcomes = {o["key"]: o for o in map(json.loads, driver.stdout.splitlines())}
+    assert {k: o["result"] for k, o in outcomes.items() if k != "fails"} == {
+        str(i): {"square": i * i} for i in range(5)
+    }
+    assert outcomes["fails"]["error"] == "ValueError: no square for 3"
 
 
 # -- hermes batch --engine ray ----------------------------------------------------------------------------

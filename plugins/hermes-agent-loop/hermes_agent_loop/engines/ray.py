@@ -26,7 +26,7 @@ from hermes_agent_loop.engines.jobs import Job, Outcome, call_job, close_worker_
 
 PER_ACTOR = 32
 """Jobs one actor runs at once by default: rollouts wait on the model, so one process holds many."""
-RAY_PIN = "ray==2.60.0"
+RAY_PIN = "ray[client]==2.60.0"  # client: grpcio, for ray:// addresses
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CLOSE_SECONDS = 30.0
 ACTOR_CPUS = 0.01
