@@ -5,7 +5,8 @@ While a plugin is imported or asked for its registrations, :func:`contained`:
 - gives it a deadline (``HERMES_PLUGIN_TIMEOUT`` seconds, default 5; ``0`` switches it off): an import
   that hangs is interrupted with :class:`PluginTimeout` (SIGALRM on the main thread; from any other
   thread, an exception set asynchronously in the loading thread, delivered at its next Python
-  instruction), so no command — ``--help`` included — waits on it for longer;
+  instruction, and an import run in a helper thread waited for at most the deadline, see
+  :func:`run_step`), so no command — ``--help`` included — waits on it for longer;
 - refuses ``os._exit`` and ``os.fork`` (its failure: no command ends with empty output or prints twice)
   and makes the threads it starts daemon threads (none keeps a command alive after its work is done);
 - sends what it prints to stdout to stderr instead, so ``--json`` output stays parseable;
@@ -22,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -185,6 +186,8 @@ def contained(what: str) -> Iterator[_Session]:
             current.what, current.seconds = what, seconds
             outer = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
         watchdog = _Watchdog(what, seconds) if seconds > 0 and not timed else None
+        outer_bound = getattr(_bounds, "current", None)
+        _bounds.current = watchdog
         try:
             with contextlib.redirect_stdout(sys.stderr), _process_guards(what):
                 if watchdog is None:
@@ -193,6 +196,7 @@ def contained(what: str) -> Iterator[_Session]:
                     with watchdog:
                         yield current
         finally:
+            _bounds.current = outer_bound
             if timed:
                 current.what = ""
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -202,7 +206,41 @@ def contained(what: str) -> Iterator[_Session]:
 
 
 class _Overran(PluginTimeout):
-    """Set asynchronously in a loading thread that is not the main one (no message can go with it)."""
+    """Set asynchronously in a step left running past its deadline (no message can go with it)."""
+
+
+_bounds = threading.local()
+"""Per loading thread: the :class:`_Watchdog` of the step it runs off the main thread, if any."""
+
+
+def run_step(step: Callable[[], Any]) -> Any:
+    """``step()`` inside :func:`contained`, for a plugin's import. On the main thread it runs here
+    (SIGALRM interrupts it, a blocking call included). Off the main thread neither a signal nor the
+    watchdog's exception interrupts a blocking call (``time.sleep``, a socket read) at import, so the
+    step runs in a daemon helper thread this one waits for at most the deadline (not for hook steps:
+    they take the host's locks, which the waiting thread holds). Past it, the load goes on with :class:`PluginTimeout` and the watchdog, retargeted at the helper,
+    raises :class:`_Overran` there at its next Python instruction: what the step would do after its
+    blocking call (``os._exit`` once the guards are gone) never runs."""
+    watchdog = getattr(_bounds, "current", None)
+    if watchdog is None:
+        return step()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = step()
+        except BaseException as exc:  # handed to the loading thread (or dropped once it gave up)
+            outcome["error"] = exc
+
+    helper = threading.Thread(target=work, name="hermes-plugin-step", daemon=True)
+    helper.start()
+    watchdog.retarget(helper.ident)
+    helper.join(watchdog.seconds)
+    if helper.is_alive() or isinstance(outcome.get("error"), _Overran):
+        raise PluginTimeout(f"{watchdog.what} took longer than {watchdog.seconds:g}s (HERMES_PLUGIN_TIMEOUT)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 class _Watchdog:
@@ -226,6 +264,12 @@ class _Watchdog:
     def __enter__(self) -> None:
         self.armed = True
         self.timer.start()
+
+    def retarget(self, thread: int | None) -> None:
+        """Raise the deadline's exception in ``thread`` instead (a helper running the step)."""
+        with self.lock:
+            if not self.fired:
+                self.thread = thread
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         with self.lock:
@@ -297,6 +341,7 @@ __all__ = [
     "Snapshot",
     "contained",
     "describe",
+    "run_step",
     "session",
     "timeout_seconds",
     "undo",

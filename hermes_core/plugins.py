@@ -34,7 +34,7 @@ import pluggy
 
 from hermes_core import hookspecs
 from hermes_core.compat import Dist, incompatible_with_core, version_of
-from hermes_core.containment import Snapshot, contained, describe, session, undo
+from hermes_core.containment import Snapshot, contained, describe, run_step, session, undo
 from hermes_core.extension_points import BUILTIN
 from hermes_core.first_party import _TRUSTED, CORE_PLUGIN, FIRST_PARTY, install_hint, provider
 from hermes_core.registrar import Registrar, check_hooks, commit
@@ -164,7 +164,7 @@ class Hermes:
             if incompatible:
                 record.status, record.error = "incompatible", incompatible
                 continue
-            plugin = self._run(record, f"importing {ep.value}", ep.load)
+            plugin = self._run(record, f"importing {ep.value}", functools.partial(run_step, ep.load))
             if record.status == "ok":
                 imported.append((record, plugin))
         imported = [(r, p) for r, p in imported if self._add_hookspecs(r, p)]

@@ -353,3 +353,19 @@ def test_the_import_deadline_works_off_the_main_thread(entry_points, monkeypatch
     record = hosts[0].records["aa_spins"]
     assert record.status == "failed" and "took longer than 0.3s" in record.error
     assert hosts[0].records["bb_good"].status == "ok"
+
+
+def test_the_import_deadline_off_the_main_thread_stops_a_blocking_call(entry_points, monkeypatch):
+    """Issue 22, item 10: off the main thread no signal can interrupt a plugin's ``time.sleep`` at import;
+    the load still goes on past the deadline (the step is left behind, stopped at its next instruction)."""
+    monkeypatch.setenv("HERMES_PLUGIN_TIMEOUT", "0.3")
+    entry_points("aa_sleeps", "import time\ntime.sleep(60)\nraise SystemExit('reached after the sleep')\n")
+    entry_points("bb_good", GOOD)
+    hosts: list[Hermes] = []
+    worker = threading.Thread(target=lambda: hosts.append(loaded()), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive() and hosts, "a blocking call at import held the load off the main thread"
+    record = hosts[0].records["aa_sleeps"]
+    assert record.status == "failed" and "took longer than 0.3s" in record.error
+    assert hosts[0].records["bb_good"].status == "ok"
