@@ -53,14 +53,19 @@ def is_transient(exc: BaseException) -> bool:
     return "Timeout" in name or "Connect" in name or "RemoteProtocol" in name
 
 
+NOT_FOUND_HINT = "no such endpoint or model; check --base-url (often ending in /v1) and --model"
+
+
 def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """One line for ``AgentResult.error``, secrets masked (a 401 body may echo the key it refused)."""
     from hermes_core.secrets import mask_secrets
 
     message = getattr(exc, "message", None) or str(exc) or repr(exc)
-    if status_of(exc) is None and any(word in type(exc).__name__ for word in ("Connect", "Timeout")):
-        message = f"{message} ({_connection_detail(exc)})"
     status = status_of(exc)
+    if status is None and any(word in type(exc).__name__ for word in ("Connect", "Timeout")):
+        message = f"{message} ({_connection_detail(exc)})"
+    elif status == 404:  # a base URL missing its /v1, or a model the server does not serve
+        message = f"{message} ({_url_of(exc)}: {NOT_FOUND_HINT})"
     prefix = f"{type(exc).__name__}" + (f" ({status})" if status and str(status) not in message else "")
     line = mask_secrets(f"{prefix}: {message}".replace("\n", " "), extra=secrets)
     return line if len(line) <= 500 else line[:497] + "..."
@@ -68,15 +73,19 @@ def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
 
 def _connection_detail(exc: BaseException) -> str:
     """Where the connection went and why it failed: ``openai``'s own "Connection error." names neither."""
-    try:
-        url = str(exc.request.url)  # type: ignore[attr-defined]  # httpx already hides a URL's password
-    except Exception:
-        url = "the endpoint"
+    url = _url_of(exc)
     if is_refused(exc):
         return f"{url}: connection refused, nothing listens there; check --base-url / OPENAI_BASE_URL"
     root = _causes(exc)[-1]
     reason = str(root) or type(root).__name__
     return url if root is exc or reason in str(exc) else f"{url}: {reason}"
+
+
+def _url_of(exc: BaseException) -> str:
+    try:
+        return str(exc.request.url)  # type: ignore[attr-defined]  # httpx already hides a URL's password
+    except Exception:
+        return "the endpoint"
 
 
 def retry_after(exc: BaseException) -> float | None:

@@ -103,6 +103,17 @@ def test_run_reports_an_api_error_and_exits_non_zero(cli_host, server, capsys):
     assert exit_info.value.code == 1 and "bad key" in capsys.readouterr().err
 
 
+def test_a_404_names_the_url_and_what_to_check(cli_host, server, capsys):
+    """A 404 (a base URL without its /v1, a model the server lacks) names where the request went and what
+    to check, not only openai's "Error code: 404"."""
+    server.queue(error(404, "not found"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "hi", "--base-url", server.base_url, "-m", "m", "--toolsets", "none", "-q"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and "NotFoundError" in err
+    assert f"{server.base_url}/chat/completions: no such endpoint or model; check --base-url" in err
+
+
 def write_prompts(path: Path, n: int, extra: list | None = None) -> Path:
     with open(path, "w") as handle:
         for i in range(n):
