@@ -84,7 +84,6 @@ def prepare_image(task: HarborTask, client: Any = None) -> PreparedImage:
 
     ``[environment] docker_image`` wins over a Dockerfile, as Harbor does unless told to force a build.
     """
-    client = client or docker_client()
     compose = _compose_main(task) if task.compose_file is not None else {}
     build_context = task.environment_dir
     dockerfile = "Dockerfile"
@@ -96,8 +95,9 @@ def prepare_image(task: HarborTask, client: Any = None) -> PreparedImage:
     prebuilt = task.environment.docker_image or (compose.get("image") if "build" not in compose else None)
     environment = _compose_environment(compose.get("environment"))
     workdir = task.environment.workdir or compose.get("working_dir")
-    if prebuilt:
+    if prebuilt:  # started by name: no engine needed here (a registry image another backend pulls)
         return PreparedImage(prebuilt, workdir or _image_workdir(client, prebuilt), environment, cached=True)
+    client = client or docker_client()
     if not (build_context / dockerfile).is_file():
         raise TrialError("environment_missing", f"task {task.name}: no {dockerfile} in {build_context}")
     tag = image_tag(task)
@@ -121,9 +121,9 @@ def _image_exists(client: Any, tag: str) -> bool:
 
 def _image_workdir(client: Any, tag: str) -> str | None:
     try:
-        return client.images.get(tag).attrs.get("Config", {}).get("WorkingDir") or None
-    except Exception:  # a prebuilt image not here yet: the backend pulls it, with the container's default
-        return None
+        return (client or docker_client()).images.get(tag).attrs.get("Config", {}).get("WorkingDir") or None
+    except Exception:  # a prebuilt image not here yet (or no engine here): the backend pulls it, with the
+        return None  # container's default
 
 
 def _build(client: Any, task: HarborTask, context: Path, dockerfile: str, tag: str) -> None:

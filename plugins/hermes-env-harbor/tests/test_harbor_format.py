@@ -19,7 +19,9 @@ from hermes_env_harbor.verifier import main_reward, parse_reward_json, parse_rew
 
 from hermes_testkit.commands import CommandConformance
 
-HARBOR_PYTHON = Path(os.environ.get("HERMES_HARBOR_PYTHON", "/tmp/harborref/bin/python"))
+REPOSITORY_VENV = Path(__file__).resolve().parents[3] / ".cache" / "harbor-ref" / "bin" / "python"
+HARBOR_PYTHON = Path(os.environ.get("HERMES_HARBOR_PYTHON") or REPOSITORY_VENV)
+"""Where ``scripts/reference_tools.sh`` installs Harbor (and ``scripts/test`` points this variable)."""
 
 
 def test_every_field_of_task_toml_is_read_and_unknown_keys_are_kept():
@@ -115,6 +117,20 @@ def load_task_stub(path: Path):
     return HarborTask(path=path, name=path.name, instruction="")
 
 
+def test_a_prebuilt_image_needs_no_docker_engine_here(monkeypatch):
+    """A backend that pulls images itself (modal) runs ``docker_image`` tasks without a local engine."""
+    from hermes_env_harbor import images
+
+    def no_engine():
+        raise images.TrialError("environment_start_failed", "no engine")
+
+    monkeypatch.setattr(images, "docker_client", no_engine)
+    prepared = images.prepare_image(load_task(TASKS / "prebuilt"))
+    assert (prepared.tag, prepared.workdir, prepared.built) == ("debian:bookworm-slim", None, False)
+    with pytest.raises(images.TrialError, match="no engine"):  # a Dockerfile does need one
+        images.prepare_image(load_task(TASKS / "wrong-oracle"))
+
+
 def test_reward_files():
     assert parse_reward_text(" 0.75\n", "t") == {"reward": 0.75}
     assert main_reward(parse_reward_json('{"reward": 1, "style": 0.5}', "t"), "t") == 1.0
@@ -179,8 +195,8 @@ def test_atif_steps():
 needs_harbor = pytest.mark.skipif(
     not HARBOR_PYTHON.exists()
     or subprocess.run([str(HARBOR_PYTHON), "-c", "import harbor"], capture_output=True).returncode != 0,
-    reason=f"Harbor is not installed at {HARBOR_PYTHON} (python3.12 -m venv /tmp/harborref && "
-    "/tmp/harborref/bin/pip install harbor; or set HERMES_HARBOR_PYTHON)",
+    reason=f"Harbor is not installed at {HARBOR_PYTHON} (bash scripts/reference_tools.sh, or a Python 3.12 "
+    "venv with `pip install harbor` named by HERMES_HARBOR_PYTHON)",
 )
 
 HARBOR_READ = """

@@ -300,3 +300,27 @@ def test_the_hermes_agent_past_its_timeout_is_an_error_yet_graded(oracle_job, tm
     (trial,) = document["trials"]
     assert code == 1 and trial["error"]["kind"] == "agent_timeout" and trial["reward"] is None
     assert trial["rewards"] == {"reward": 1.0}  # the verifier still ran, as Harbor grades after a timeout
+
+
+def test_a_progress_bar_on_a_terminal_only(oracle_job, tmp_path):
+    hermes = [sys.executable, "-c", "import sys; from hermes_core.cli import main; main(sys.argv[1:])"]
+    args = [*hermes, "tasks", "run", str(TASKS / "hello"), "--agent", "nop", "--jobs-dir", str(tmp_path)]
+    terminal, stderr = os.openpty()
+    try:
+        done = subprocess.run(args, stdout=subprocess.PIPE, stderr=stderr, text=True, timeout=300)
+        os.close(stderr)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # the other end is closed and everything was read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(terminal)
+    assert done.returncode == 0 and "trials  [####" in drawn.decode() and "100%" in drawn.decode()
+    assert "hello" in done.stdout and "[#" not in done.stdout  # the table on stdout, no bar
+    code, out, err = hermes_tasks("run", str(TASKS / "hello"), "--agent", "nop", "--jobs-dir", str(tmp_path))
+    assert code == 0 and "[#" not in out + err  # stderr no terminal: no bar
