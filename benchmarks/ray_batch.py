@@ -9,9 +9,11 @@ command (``hermes batch ... -w 64``) into its own output folder, checked to hold
 Ray runs on Ray's own multi-node helper (``ray.cluster_utils.Cluster``) on 127.0.0.1: first the head
 alone, then with a second node joined. The times are whole commands (connecting to the cluster and
 starting the workers included), after one untimed warm-up batch in this process (plugins loaded).
-``startup`` is the same command on one prompt; ``steady`` counts the other rollouts over the time past
-it. Overhead per rollout: the time one of the 64 slots spends per rollout beyond the model's 50 ms,
-``(wall - startup) * workers / (rollouts - 1) - latency``.
+``rollouts/s`` is the whole command's rate. ``steady/s`` is the marginal rate, free of the start-up: the
+same command is also run on a fifth of the prompts (at least 64, so the same workers start), and
+``steady = (rollouts - fifth) / (wall - wall_fifth)``; ``startup`` is what the whole command took beyond
+``rollouts / steady``. Overhead per rollout: the time one of the 64 slots spends per rollout beyond the
+model's 50 ms, ``workers / steady - latency``.
 """
 
 from __future__ import annotations
@@ -77,32 +79,40 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ray-batch-bench-"))
     os.environ["HOME"] = str(work)  # no ~/.hermes config of the machine's user, here or in the workers
     os.environ["HERMES_HOME"] = str(work / ".hermes")
+    fifth = max(WORKERS, options.rollouts // 5)
+    if options.rollouts <= fifth:
+        raise SystemExit(f"--rollouts must be over {fifth}")
     prompts = write_prompts(work / "prompts.jsonl", options.rollouts)
+    part = write_prompts(work / "part.jsonl", fifth)
     one = write_prompts(work / "one.jsonl", 1)
     context = multiprocessing.get_context("fork")
     parent, child = context.Pipe()
     server = context.Process(target=_serve, args=(child, options.latency), daemon=True)
     server.start()
     base_url = parent.recv()
-    results: dict[str, tuple[float, float]] = {}  # engine -> (startup, wall)
+    results: dict[str, tuple[float, float]] = {}  # engine -> (wall of the fifth, wall of all)
 
     def measure(name: str, *engine: str) -> None:
         folder = work / name.replace(" ", "").replace(",", "-")
-        startup = run_batch(one, folder / "one", base_url, *engine)
-        results[name] = (startup, run_batch(prompts, folder / "all", base_url, *engine))
+        results[name] = (
+            run_batch(part, folder / "part", base_url, *engine),
+            run_batch(prompts, folder / "all", base_url, *engine),
+        )
 
     try:
         run_batch(one, work / "warm-up", base_url)
         measure("local")
-        cluster = Cluster(
-            initialize_head=True,
-            head_node_args={"num_cpus": 1, "include_dashboard": False, "node_ip_address": "127.0.0.1"},
-        )
+        # no fixed port (the head's dashboard agent takes 52365 unless told) and a wide deadline for a
+        # node to join on a loaded machine (Ray's default is 30 s)
+        cluster = Cluster(initialize_head=False)
+        node = {"num_cpus": 1, "node_ip_address": "127.0.0.1"}
+        cluster.add_node(wait=False, **node, include_dashboard=False, dashboard_agent_listen_port=0)
+        cluster.wait_for_nodes(timeout=600)
         try:
             address = ["--engine", "ray", "--ray-address", cluster.address]
             measure("ray, 1 node", *address)
-            cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
-            cluster.wait_for_nodes()
+            cluster.add_node(wait=False, **node)
+            cluster.wait_for_nodes(timeout=600)
             measure("ray, 2 nodes", *address)
         finally:
             if ray.is_initialized():
@@ -117,13 +127,14 @@ def main() -> None:
         f"{'engine':<14}{'wall s':>8}{'rollouts/s':>12}{'startup s':>11}{'steady/s':>10}"
         f"{'overhead/rollout':>18}{'steady vs local':>17}"
     )
-    local_steady = (n - 1) / max(results["local"][1] - results["local"][0], 1e-9)
-    for name, (startup, wall) in results.items():
-        steady = (n - 1) / max(wall - startup, 1e-9)
-        overhead = WORKERS / steady - latency
+    steady = {
+        name: (n - fifth) / max(wall - wall_fifth, 1e-9) for name, (wall_fifth, wall) in results.items()
+    }
+    for name, (_, wall) in results.items():
+        overhead = WORKERS / steady[name] - latency
         print(
-            f"{name:<14}{wall:>8.2f}{n / wall:>12.1f}{startup:>11.2f}{steady:>10.1f}"
-            f"{overhead * 1000:>15.1f} ms{steady / local_steady:>16.2f}x"
+            f"{name:<14}{wall:>8.2f}{n / wall:>12.1f}{wall - n / steady[name]:>11.2f}{steady[name]:>10.1f}"
+            f"{overhead * 1000:>15.1f} ms{steady[name] / steady['local']:>16.2f}x"
         )
 
 
