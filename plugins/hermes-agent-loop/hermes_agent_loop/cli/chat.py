@@ -187,11 +187,9 @@ class ChatSession:
 
     def _hint_unread_calls(self, answer: str) -> None:
         """Tool calls written as text with no ``--tool-call-parser``: say once which parser reads them."""
-        hint = (
-            None
-            if self.settings.tool_call_parser or self._hinted
-            else unread_tool_calls_hint(answer, self.tool_schemas())
-        )
+        if self.settings.tool_call_parser or self._hinted:
+            return
+        hint = unread_tool_calls_hint(answer, self.tool_schemas())
         if hint:
             self._hinted = True
             self.notice(hint, "yellow")
