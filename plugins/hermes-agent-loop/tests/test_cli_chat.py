@@ -348,6 +348,30 @@ def test_subprocess_over_a_pipe(chat_env, server):
     assert SECRET not in done.stdout + done.stderr
 
 
+def test_plain_in_a_terminal_says_what_it_waits_for(chat_env, server):
+    """`hermes chat --plain` with a terminal on stdin: a line saying how it reads, not a silent wait."""
+    import pty
+
+    server.queue(reply("pong"))
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hermes_core", "chat", "--plain"],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=chat_env,
+        )
+        os.close(follower)
+        os.write(leader, b"ping\n\x04")
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    assert process.returncode == 0 and out.decode() == "pong\n"
+    hint = err.decode().splitlines()[0]  # the first thing said, before the first message is read
+    assert "one message per line" in hint and "Ctrl-D" in hint
+
+
 # -- a real pseudo-terminal --------------------------------------------------------------------------
 
 

@@ -377,5 +377,7 @@ def chat(plain: bool, **flags: Any) -> None:
     session = ChatSession(settings, console, rich_output=interactive)
     if interactive:
         _run_tty(session)
-    else:
-        _run_pipe(session, sys.stdin)
+        return
+    if sys.stdin.isatty():  # --plain in a terminal: say what it waits for instead of waiting in silence
+        console.print("hermes chat --plain: one message per line; Ctrl-D leaves, /help lists the commands")
+    _run_pipe(session, sys.stdin)
