@@ -159,6 +159,6 @@ def create_app(
     # no redirect from ".../completions/": Starlette builds its Location from the client's Host header
     app.router.redirect_slashes = False
     app.state.proxy = proxy
-    capped = ConcurrencyCap(app, config.max_concurrent)
+    capped = ConcurrencyCap(app, config.max_concurrent, proxy.body_budget)
     capped.state = app.state  # type: ignore[attr-defined]
     return capped

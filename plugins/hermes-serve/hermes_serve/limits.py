@@ -4,7 +4,9 @@ A request body is refused (413) past ``max_body_bytes`` while it is read, and pa
 before it is decoded (a body of ``{}`` items costs ~20x its size as Python objects); nesting too deep for
 the decoder is a 400, a body sent slower than ``client_timeout`` a 408. :class:`ConcurrencyCap` answers
 429 past ``max_concurrent`` requests in flight (streams count until their last byte), and
-:class:`BodyBudget` past ``max_body_bytes_in_flight`` bytes of bodies being read and decoded at once.
+:class:`BodyBudget` past ``max_body_bytes_in_flight`` bytes of bodies held at once: a body counts from
+its first byte read until its request's last byte is sent (it and its decoded form live that long), so
+clients arriving one after another with bodies under the per-request cap cannot add up to gigabytes.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def refuse(status: int, message: str, code: str | None = None) -> ProxyError:
 
 
 class BodyBudget:
-    """Bytes of request bodies held at once by all requests (one event loop: no lock needed)."""
+    """Bytes of request bodies held at once by all requests in flight (one event loop: no lock)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -49,21 +51,17 @@ class BodyBudget:
         self.used += size
 
 
+BODY_BYTES = "hermes_serve.body_bytes"
+"""Where a request's scope notes the body bytes it holds of the budget (:class:`ConcurrencyCap` gives
+them back when the request ends)."""
+
+
 async def read_json(
-    request: Request, config: ServeConfig, budget: BodyBudget | None = None
+    request: Request, config: ServeConfig, budget: BodyBudget
 ) -> tuple[bytes, dict[str, Any]]:
-    """The request body and its decoded JSON object, within every limit."""
-    budget = budget or BodyBudget(config.max_body_bytes_in_flight)
-    taken = [0]  # what this request holds of the budget, given back once the body is decoded
-    try:
-        return await _read_json(request, config, budget, taken)
-    finally:
-        budget.used -= taken[0]
-
-
-async def _read_json(
-    request: Request, config: ServeConfig, budget: BodyBudget, taken: list[int]
-) -> tuple[bytes, dict[str, Any]]:
+    """The request body and its decoded JSON object, within every limit. The bytes taken of ``budget``
+    stay taken until the request ends (given back by :class:`ConcurrencyCap`)."""
+    scope = request.scope
     limit = config.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -76,7 +74,7 @@ async def _read_json(
                 if size > limit:
                     raise refuse(413, f"request body over {limit} bytes", "request_too_large")
                 budget.take(len(part))
-                taken[0] += len(part)
+                scope[BODY_BYTES] = scope.get(BODY_BYTES, 0) + len(part)
                 parts.append(part)
     except TimeoutError:
         raise refuse(408, f"the request body was not sent within {config.client_timeout:g} s") from None
@@ -97,12 +95,14 @@ async def _read_json(
 
 class ConcurrencyCap:
     """ASGI middleware: at most ``limit`` requests to ``/v1/`` in flight; more get 429 at once (queueing
-    them would hold their sockets and, soon, their bodies)."""
+    them would hold their sockets and, soon, their bodies). A request's share of ``budget`` is given
+    back when it ends, its last byte sent or its client gone."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, budget: BodyBudget | None = None) -> None:
         self.app = app
         self.limit = limit
         self.active = 0
+        self.budget = budget
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
@@ -119,3 +119,5 @@ class ConcurrencyCap:
             await self.app(scope, receive, send)
         finally:
             self.active -= 1
+            if self.budget is not None:
+                self.budget.used -= scope.pop(BODY_BYTES, 0)

@@ -8,7 +8,9 @@ import asyncio
 import json
 import socket
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -180,14 +182,34 @@ def test_idle_and_slow_clients_are_timed_out(serve):
 
 
 def test_bodies_in_flight_share_one_budget(serve, upstream):
-    """512 requests at once each under the body cap could still hold 16 GB: bodies share a budget."""
-    server = serve(max_body_bytes=64_000, max_body_bytes_in_flight=10_000)
-    big = {"model": "m", "messages": [{"role": "user", "content": "y" * 20_000}]}
-    response = httpx.post(server.url + CHAT, json=big)
-    assert response.status_code == 429 and error_of(response)["code"] == "overloaded"
-    assert server.proxy.body_budget.used == 0  # given back
-    small = api(server).chat.completions.create(model="m", messages=USER)  # within it: served
-    assert small.choices[0].message.content and server.proxy.body_budget.used == 0
+    """A body counts against one budget until its request ends: clients arriving one after another, each
+    under the body cap, cannot add up (before, the budget was given back once a body was decoded: 24
+    requests of 30 MB waiting on a slow upstream held 1.6 GB)."""
+    release = threading.Event()
+
+    def slow(body):
+        release.wait(60)
+        return answer("fine")
+
+    upstream.responder = slow
+    server = serve(max_body_bytes=64_000, max_body_bytes_in_flight=100_000)
+    big = {"model": "m", "messages": [{"role": "user", "content": "y" * 40_000}]}
+    with ThreadPoolExecutor(2) as pool:
+        waiting = [pool.submit(httpx.post, server.url + CHAT, json=big, timeout=60) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while len(upstream.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(upstream.requests) == 2  # both bodies read, decoded and sent on: their requests wait
+        third = httpx.post(server.url + CHAT, json=big)
+        release.set()
+        assert [f.result().status_code for f in waiting] == [200, 200]
+    assert third.status_code == 429 and error_of(third)["code"] == "overloaded"
+    assert len(upstream.requests) == 2
+    deadline = time.monotonic() + 30
+    while server.proxy.body_budget.used and time.monotonic() < deadline:  # given back as each one ends
+        time.sleep(0.02)
+    assert server.proxy.body_budget.used == 0
+    assert httpx.post(server.url + CHAT, json=big).status_code == 200
 
 
 def test_request_body_limits_still_hold(serve):
