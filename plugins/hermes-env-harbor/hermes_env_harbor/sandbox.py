@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from hermes_core import sandbox_files
 from hermes_core.sandboxes import TaskOverrides, sandbox_for, sandbox_table
-from hermes_core.terminal import Sandbox, SandboxError, timeout_note
+from hermes_core.terminal import KILL_MARKED_SCRIPT, TIMEOUT_EXIT_CODE, Sandbox, SandboxError, timeout_note
 from hermes_env_harbor.images import PreparedImage
 from hermes_env_harbor.task import HarborTask, TrialError
 
@@ -31,6 +31,8 @@ TESTS = PurePosixPath("/tests")
 SOLUTION = PurePosixPath("/solution")
 NO_LIMIT = 24 * 3600.0
 """Seconds standing for Harbor's "no timeout" where a sandbox command needs a number."""
+USER_MARK = "HERMES_HARBOR_RUN"
+"""In the environment of every command run as another user: what finds its processes after a timeout."""
 
 
 def sandbox_options(task: HarborTask, image: PreparedImage) -> dict[str, object]:
@@ -135,7 +137,12 @@ def default_user(sandbox: Sandbox, user: str | None) -> Iterator[None]:
     shell = getattr(sandbox, "shell", None) or "sh"
 
     def execute(command: str, cwd: str | None = None, timeout: float | None = None):
-        return run_as_root(as_user(command, user, shell=shell), cwd=cwd, timeout=timeout)
+        mark = uuid.uuid4().hex
+        marked = f"export {USER_MARK}={mark}\n{as_user(command, user, shell=shell)}"
+        result = run_as_root(marked, cwd=cwd, timeout=timeout)
+        if result.exit_code == TIMEOUT_EXIT_CODE and result.output.endswith(" and was killed]"):
+            kill_leftovers(run_as_root, user, mark)
+        return result
 
     sandbox.execute = execute  # type: ignore[method-assign]  # this object only, for this phase only
     try:
@@ -145,6 +152,17 @@ def default_user(sandbox: Sandbox, user: str | None) -> Iterator[None]:
             del sandbox.execute
         else:
             sandbox.execute = own  # type: ignore[method-assign]
+
+
+def kill_leftovers(run_as_root, user: str, mark: str) -> None:
+    """Kill, as ``user``, the processes a command run as ``user`` left behind past its timeout. The
+    backend's own kill runs as root, and root in a container (no ``CAP_SYS_PTRACE``) may not read another
+    user's ``/proc/PID/environ``, so it never finds them; ``user`` may."""
+    script = f"sh -c {shlex.quote(KILL_MARKED_SCRIPT)} kill {USER_MARK}={mark}"
+    try:
+        run_as_root(as_user(script, user), timeout=30)
+    except SandboxError:  # the sandbox is going anyway
+        pass
 
 
 @dataclass
@@ -166,13 +184,16 @@ def run_script(sandbox: Sandbox, script: PurePosixPath, output: PurePosixPath, t
     files in ``bring_back`` (``output`` first) come back with it, or in a second one after a timeout."""
     limit = float(timeout) if timeout else NO_LIMIT
     files = (output, *bring_back)
+    mark = uuid.uuid4().hex
     command = (
-        f"{before}\nchmod +x {shlex.quote(str(script))}\n"
+        f"{before}\nchmod +x {shlex.quote(str(script))}\nexport {USER_MARK}={mark}\n"
         f"{as_user(f'({shlex.quote(str(script))}) > {shlex.quote(str(output))} 2>&1', user, env)}\n"
         f"status=$?\n{tails_script(files)}\nexit $status"
     )
     result = sandbox.execute(command, timeout=limit)
-    timed_out = result.exit_code == 124 and result.output.endswith(timeout_note(limit))
+    timed_out = result.exit_code == TIMEOUT_EXIT_CODE and result.output.endswith(timeout_note(limit))
+    if timed_out and user and user not in ("root", "0"):
+        kill_leftovers(sandbox.execute, user, mark)
     found = read_tails(sandbox, list(files)) if timed_out else parse_tails(result.output)
     return Ran(result.exit_code, timed_out, found, result.output)
 

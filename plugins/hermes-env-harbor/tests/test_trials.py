@@ -324,3 +324,30 @@ def test_a_progress_bar_on_a_terminal_only(oracle_job, tmp_path):
     assert "hello" in done.stdout and "[#" not in done.stdout  # the table on stdout, no bar
     code, out, err = hermes_tasks("run", str(TASKS / "hello"), "--agent", "nop", "--jobs-dir", str(tmp_path))
     assert code == 0 and "[#" not in out + err  # stderr no terminal: no bar
+
+
+def test_commands_as_another_user_are_killed_whole_at_their_timeout(docker_engine):
+    """Root in a container cannot see another user's processes' environment, so the backend's own kill
+    misses what a command run as ``[agent] user`` started: the agent phase and the scripts kill it as
+    that user."""
+    from hermes_env_harbor import sandbox as box
+    from hermes_env_harbor.images import prepare_image
+    from hermes_env_harbor.task import load_task
+
+    from hermes_core.sandboxes import make_backend
+
+    image = prepare_image(load_task(TASKS / "hello")).tag  # has the users agent and tester
+    sandbox = make_backend("docker").create("harbor-user-timeouts", image=image, cwd="/app")
+    left = "cat /proc/[0-9]*/cmdline | tr '\\0' ' ' | grep -o 'sleep 3[12]' || true"  # never matches itself
+    try:
+        with box.default_user(sandbox, "agent"):
+            assert sandbox.execute("id -un").output.strip() == "agent"
+            assert sandbox.execute("sleep 31", timeout=1).exit_code == 124
+        assert sandbox.execute("id -un").output.strip() == "root"  # the phase over, root again
+        sandbox.execute("printf '#!/bin/sh\\nsleep 32\\n' > /tmp/slow.sh")
+        ran = box.run_script(sandbox, box.PurePosixPath("/tmp/slow.sh"), box.PurePosixPath("/tmp/out"), 1,
+                             user="tester")  # fmt: skip
+        assert ran.timed_out
+        assert sandbox.execute(left).output.strip() == ""
+    finally:
+        sandbox.cleanup()
