@@ -1,7 +1,7 @@
 """The Nomad job of a slot fleet: one task group of N allocations, each running the sandbox executor.
 
-The executor's source travels inside the job as a template (``local/executor.py``), so the image needs
-only ``python3``. Its token is not in the job: it is a Nomad Variable at ``nomad/jobs/<job id>``
+The executor's source travels inside the job as a template (``${NOMAD_TASK_DIR}/executor.py``), so the
+image needs only ``python3``. Its token is not in the job: it is a Nomad Variable at ``nomad/jobs/<job id>``
 (:func:`token_variable`), which only that job's own tasks may read by default (workload identity) and
 which a template renders into the task's environment (``secrets/executor.env``, ``Envvars``): whoever
 may read the job (``read-job``) does not see it. Allocations that fail are rescheduled by Nomad
@@ -40,6 +40,11 @@ def token_template(job_id: str) -> dict[str, Any]:
     }
 
 
+def singularity_image(image: str) -> str:
+    """A Docker image name as the Singularity driver takes it (a URI); a URI or a path stays."""
+    return image if "://" in image or image.startswith("/") else f"docker://{image}"
+
+
 def executor_source() -> str:
     return files("hermes_backend_nomad").joinpath("executor.py").read_text(encoding="utf-8")
 
@@ -48,8 +53,8 @@ def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: st
              cwd: str, cpu_mhz: int = 500, memory_mb: int = 1024) -> dict[str, Any]:  # fmt: skip
     if driver not in DRIVERS:
         raise ValueError(f"unknown Nomad driver {driver!r}; choose one of: {', '.join(DRIVERS)}")
-    args = ["local/executor.py", "--host", "0.0.0.0", "--port", f"${{NOMAD_PORT_{EXECUTOR_PORT}}}"]
-    args += ["--workdir", cwd]
+    args = ["${NOMAD_TASK_DIR}/executor.py", "--host", "0.0.0.0"]
+    args += ["--port", f"${{NOMAD_PORT_{EXECUTOR_PORT}}}", "--workdir", cwd]
     if driver == "docker":
         config: dict[str, Any] = {
             "image": image,
@@ -57,8 +62,8 @@ def slot_job(job_id: str, *, image: str, slots: int, datacenter: str, driver: st
             "args": args,
             "ports": [EXECUTOR_PORT],
         }
-    else:  # the Singularity/Apptainer task driver runs on the host network
-        config = {"image": image, "command": "python3", "args": args}
+    else:  # the Singularity driver (sylabs/nomad-driver-singularity): ``command`` is its action
+        config = {"image": singularity_image(image), "command": "exec", "args": ["python3", *args]}
     return {
         "ID": job_id,
         "Name": job_id,

@@ -88,7 +88,18 @@ class Allocation:
                 handle.write(text)
             if template.get("Envvars"):
                 task_env.update(line.split("=", 1) for line in text.splitlines() if "=" in line)
-        args = [a.replace("${NOMAD_PORT_executor}", str(self.port)) for a in task["Config"]["args"]]
+        config = task["Config"]
+        if task["Driver"] == "singularity":  # ``singularity exec IMAGE ARGS``: ARGS start with the program
+            program, args = config["args"][0], config["args"][1:]
+            assert config["command"] == "exec" and "://" in config["image"], config
+        else:
+            program, args = config["command"], config["args"]
+        # Nomad's interpolation: the task folder is /local inside a docker container, else on the host
+        task_dir = "/local" if runtime == "docker" else f"{folder}/local"
+        args = [
+            a.replace("${NOMAD_PORT_executor}", str(self.port)).replace("${NOMAD_TASK_DIR}", task_dir)
+            for a in args
+        ]
         self.container = None
         if runtime == "docker":
             self.container = f"scripted-nomad-{self.id[:12]}"
@@ -96,7 +107,7 @@ class Allocation:
             publish = f"--publish=127.0.0.1:{self.port}:{self.port}"  # loopback only
             volume = f"--volume={folder}/local:/local:ro"  # Nomad's docker driver mounts local/ there
             argv = ["docker", "run", "-d", "--name", self.container, publish, volume]
-            argv += [*env, task["Config"]["image"], task["Config"]["command"], *args]
+            argv += [*env, config["image"], program, *args]
             subprocess.run(argv, env={**os.environ, **task_env}, check=True, capture_output=True)
             self.process = None
         else:
@@ -104,6 +115,7 @@ class Allocation:
             workdir = args[args.index("--workdir") + 1]
             args[args.index("--workdir") + 1] = f"{folder}/{workdir.lstrip('/')}"
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **task_env}
+            assert program == "python3", program  # the image's python is this one here
             self.process = subprocess.Popen(
                 [sys.executable, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )

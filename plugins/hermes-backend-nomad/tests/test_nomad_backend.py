@@ -80,6 +80,9 @@ def test_singularity_driver_job(nomad, nomad_options):
         fleet.create("t").cleanup()
         task = _job(nomad)["TaskGroups"][0]["Tasks"][0]
         assert task["Driver"] == "singularity" and "ports" not in task["Config"]
+        # the driver's documented config: command is Singularity's action, the image a URI
+        assert task["Config"]["command"] == "exec" and task["Config"]["args"][0] == "python3"
+        assert task["Config"]["image"] == "docker://local/python:test"
     finally:
         fleet.close()
 

@@ -45,7 +45,7 @@ def test_commands_run_in_the_container_and_a_killed_container_is_replaced(docker
     try:
         sandbox = backend.create("inside")
         assert sandbox.execute("cat /proc/1/cmdline | tr '\\0' ' '").output.startswith(
-            "python3 local/executor.py"
+            "python3 /local/executor.py"
         )
         assert sandbox.cwd.startswith("/workspace/hermes_tasks/")
         lost = sandbox.inner.slot
