@@ -218,9 +218,10 @@ def run_step(step: Callable[[], Any]) -> Any:
     (SIGALRM interrupts it, a blocking call included). Off the main thread neither a signal nor the
     watchdog's exception interrupts a blocking call (``time.sleep``, a socket read) at import, so the
     step runs in a daemon helper thread this one waits for at most the deadline (not for hook steps:
-    they take the host's locks, which the waiting thread holds). Past it, the load goes on with :class:`PluginTimeout` and the watchdog, retargeted at the helper,
-    raises :class:`_Overran` there at its next Python instruction: what the step would do after its
-    blocking call (``os._exit`` once the guards are gone) never runs."""
+    they take the host's locks, which the waiting thread holds). Past it, the load goes on with
+    :class:`PluginTimeout` and the watchdog, retargeted at the helper, raises :class:`_Overran` there at
+    its next Python instruction: what the step would do after its blocking call (``os._exit`` once the
+    guards are gone) never runs."""
     watchdog = getattr(_bounds, "current", None)
     if watchdog is None:
         return step()
