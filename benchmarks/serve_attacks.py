@@ -13,7 +13,9 @@ from ``/proc``, next to its RSS once started, and what the client got (status, b
 2. completions mode, 10 sessions each with a 2 MB prompt;
 3. a 100 MB upstream answer (not streamed);
 4. a streamed answer that opens ``<tool_call>`` and then writes 30 MB without closing it;
-5. a streamed answer that is one 60 MB ``data:`` line with no newline, in 64 KB writes (item 6): the
+5. 32 clients one after another (0.5 s apart), each with a 30 MB body (one string: under every
+   per-request cap), all waiting on a slow upstream (20 s);
+6. a streamed answer that is one 60 MB ``data:`` line with no newline, in 64 KB writes (item 6): the
    server's CPU time for it (``utime + stime``), with the default upstream cap (32 MB: 502 once past it)
    and with ``--max-upstream-mb 100`` (the whole line read, then reported as a truncated stream).
 """
@@ -112,17 +114,19 @@ class Serve:
         return figures
 
 
-async def post_many(url: str, body: bytes, count: int) -> list[str]:
-    async with httpx.AsyncClient(timeout=600) as http:
+async def post_many(url: str, body: bytes, count: int, every: float = 0) -> list[str]:
+    """``count`` requests at once, or one every ``every`` seconds (each still waiting for its answer)."""
+    async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=None)) as http:
 
-        async def one() -> str:
+        async def one(n: int) -> str:
+            await asyncio.sleep(n * every)
             try:
                 response = await http.post(url + "/v1/chat/completions", content=body)
                 return f"{response.status_code} ({len(response.content)} B)"
             except httpx.HTTPError as exc:
                 return type(exc).__name__
 
-        return list(await asyncio.gather(*(one() for _ in range(count))))
+        return list(await asyncio.gather(*(one(n) for n in range(count))))
 
 
 def stream(url: str, body: dict) -> str:
@@ -171,6 +175,8 @@ def upstream_server(tokenizer_dir: str, scale: float):
 
     def respond(body: dict) -> Reply:
         attack = body.get("bench_attack")
+        if attack == "slow":
+            return Reply(content="ok", delay=20)
         if attack == "line60":
             return Reply(raw=one_line())
         if attack == "upstream100":
@@ -215,7 +221,7 @@ def sessions_attack(
     return got, serve.close()
 
 
-ATTACKS = ("body", "sessions", "sessions-idle", "upstream", "held", "line60")
+ATTACKS = ("body", "bodies", "sessions", "sessions-idle", "upstream", "held", "line60")
 
 
 def attacks(
@@ -231,6 +237,14 @@ def attacks(
             serve = Serve(closed, source)
             got = asyncio.run(post_many(serve.url, body31, count))
             rows.append((f"31 MB body of {{}} x{count}", ", ".join(sorted(set(got))), serve.close()))
+
+    if "bodies" in only:
+        serve = Serve(upstream, source)
+        long = [{"role": "user", "content": "y" * int(30 * 2**20 * scale)}]
+        body = json.dumps({"model": "m", "bench_attack": "slow", "messages": long})
+        got = asyncio.run(post_many(serve.url, body.encode(), 32, every=0.5))
+        counts = {g: got.count(g) for g in sorted(set(got))}
+        rows.append(("32 x 30 MB bodies, slow upstream", str(counts), serve.close()))
 
     if "sessions" in only:  # default settings, as a user starts it
         rows.append(("completions, 10 sessions x 2 MB", *sessions_attack(upstream, source, tokenizer, scale)))
