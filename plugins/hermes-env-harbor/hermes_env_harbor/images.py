@@ -1,9 +1,9 @@
 """The image a task's sandbox starts from: built once per content of ``environment/``, then reused.
 
 The tag is ``hermes-harbor/<task>:<hash>``, the hash over ``environment/``'s files (paths, sizes and
-bytes, in path order; ``.git``, ``__pycache__`` and ``.DS_Store`` left out), the scheme of Harbor's
-``environment_content_hash`` (``harbor/environments/definition.py``): a second run finds the tag and
-builds nothing; any edit in ``environment/`` makes a new tag.
+bytes, in path order; ``.git``, ``__pycache__`` and ``.DS_Store`` left out), Harbor's
+``environment_content_hash`` (``harbor/environments/definition.py``) truncated to 12 hex digits: a
+second run finds the tag and builds nothing; any edit in ``environment/`` makes a new tag.
 
 ``environment/docker-compose.yaml`` is Harbor's way to add services or change ``main``. Without
 ``docker compose`` we run its ``main`` service alone when that is all it asks for (build, image,
@@ -48,17 +48,27 @@ class PreparedImage:
 
 
 def content_hash(directory: Path, length: int = HASH_LENGTH) -> str:
-    """A stable hash of the files under ``directory`` (see the module docstring)."""
-    digest = hashlib.sha256()
+    """A stable hash of the files under ``directory``: Harbor's ``environment_content_hash`` byte for byte
+    (checked against it where Harbor is installed), so a tag names what Harbor's snapshot would."""
     files = sorted(
         (p.relative_to(directory).as_posix(), p)
         for p in directory.rglob("*")
         if p.is_file() and not p.is_symlink() and not IGNORED & set(p.relative_to(directory).parts)
     )
-    for relative, path in files:
+    if not files:
+        return hashlib.sha256(directory.name.encode()).hexdigest()[:length]
+    sizes = [path.stat().st_size for _, path in files]
+    digest = hashlib.sha256()
+    size_bytes = 4
+    if any(size >= 2**32 for size in sizes):
+        digest.update(b"\x01")
+        size_bytes = 8
+    for (relative, path), size in zip(files, sizes, strict=True):
         name = relative.encode()
-        digest.update(len(name).to_bytes(4, "big") + name + path.stat().st_size.to_bytes(8, "big"))
-        digest.update(path.read_bytes())
+        digest.update(len(name).to_bytes(4, "big") + name + size.to_bytes(size_bytes, "big"))
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()[:length]
 
 

@@ -256,6 +256,26 @@ def load_task_or_config(path: Path):
 
 
 @needs_harbor
+def test_the_image_hash_is_harbors_environment_content_hash(tmp_path):
+    big = tmp_path / "with-data" / "environment"
+    (big / "nested" / "__pycache__").mkdir(parents=True)
+    (big / "nested" / "data.bin").write_bytes(bytes(range(256)) * 5000)
+    (big / "nested" / "__pycache__" / "x.pyc").write_bytes(b"left out")
+    (tmp_path / "empty" / "environment").mkdir(parents=True)
+    folders = [p / "environment" for p in find_tasks([TASKS])] + [big, tmp_path / "empty" / "environment"]
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from harbor.environments.definition import environment_content_hash as h\n"
+        "print(' '.join(h(Path(p), truncate=12) for p in sys.argv[1:]))"
+    )
+    completed = subprocess.run(
+        [str(HARBOR_PYTHON), "-c", code, *map(str, folders)], capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == [content_hash(folder) for folder in folders]
+
+
+@needs_harbor
 def test_atif_validates_against_harbors_trajectory_model():
     atif = to_atif(CONVERSATION, agent="hermes", version="0.1.0", model="m", session_id="s")
     code = (
