@@ -8,7 +8,6 @@ saying so (the openai SDK raises it), never a made-up ``stop``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -68,7 +67,7 @@ class Relay:
         if data.strip() == b"[DONE]":
             self.done = True
             return b""
-        event = json.loads(data)
+        event = self.upstream.decode(data)
         check_chunk(event)
         for choice in event.get("choices") or ():
             index = choice.get("index") or 0
@@ -100,6 +99,9 @@ class Relay:
                             out.append(self._event(data))
                         except (ValueError, RecursionError) as exc:
                             yield await self._fail("malformed", malformed(str(exc)[:200]), out)
+                            return
+                        except ProxyError as exc:  # too many values to decode
+                            yield await self._fail("upstream_failed", exc, out)
                             return
                     if any(out):
                         yield b"".join(out)

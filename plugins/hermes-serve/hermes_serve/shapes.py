@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_CHOICES = 128
+"""Choices one answer may hold (OpenAI's largest ``n``): each streamed choice keeps parser state, so a
+stream naming a million indexes would take ~1 GB."""
+
 
 def _check(ok: bool, what: str) -> None:
     if not ok:
@@ -31,9 +35,12 @@ def _message(message: Any, where: str) -> None:
 def _choices(event: dict[str, Any], body: str) -> list[dict[str, Any]]:
     choices = event.get("choices")
     _optional(choices, list, "choices is not a list")
+    _check(len(choices or ()) <= MAX_CHOICES, f"over {MAX_CHOICES} choices")
     for choice in choices or ():
         _check(isinstance(choice, dict), "choices holds a non-object")
-        _optional(choice.get("index"), int, "a choice's index is not an integer")
+        index = choice.get("index")
+        _optional(index, int, "a choice's index is not an integer")
+        _check(index is None or 0 <= index < MAX_CHOICES, f"a choice's index is not under {MAX_CHOICES}")
         _optional(choice.get("finish_reason"), str, "a choice's finish_reason is not a string")
         _message(choice.get(body), f"a choice's {body}")
     return choices or []

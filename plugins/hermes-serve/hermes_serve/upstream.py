@@ -14,13 +14,16 @@ import httpx
 
 from hermes_serve.config import ServeConfig
 from hermes_serve.errors import ProxyError, from_status, from_transport, malformed
+from hermes_serve.limits import json_values
 from hermes_serve.sse import EventDecoder
 
 ERROR_BODY_BYTES = 64 * 1024  # an upstream's error answer: its message is all that is kept
+COUNT_VALUES_PAST = 64 * 1024
+"""JSON this long has its values counted before it is decoded (shorter text cannot cost much)."""
 
 
-def too_large(limit: int) -> ProxyError:
-    return ProxyError(502, f"the upstream's answer is over {limit} bytes", code="upstream_too_large")
+def too_large(limit: int, what: str = "bytes") -> ProxyError:
+    return ProxyError(502, f"the upstream's answer is over {limit} {what}", code="upstream_too_large")
 
 
 class Upstream:
@@ -82,12 +85,20 @@ class Upstream:
             raise from_status(response.status_code, await self._read(response, ERROR_BODY_BYTES))
         raw = await self._read(response, self.limit)
         try:
-            data = json.loads(raw)
+            data = self.decode(raw)
         except (ValueError, RecursionError) as exc:
             raise malformed(str(exc)[:200]) from None
         if not isinstance(data, dict):
             raise malformed("not an object")
         return data, raw
+
+    def decode(self, raw: bytes) -> Any:
+        """An answer or one stream event, decoded; past ``max_json_values`` values it is not (a 32 MB
+        answer of ``{}`` items would take ~900 MB as Python objects): 502 ``upstream_too_large``."""
+        limit = self.config.max_json_values
+        if len(raw) > COUNT_VALUES_PAST and json_values(raw) > limit:
+            raise too_large(limit, "JSON values")
+        return json.loads(raw)
 
     async def post_json(self, path: str, content: bytes) -> dict[str, Any]:
         """POST and return the upstream's JSON object."""

@@ -155,3 +155,29 @@ def test_the_decoder_follows_the_spec():
         events = decoder.feed(stream[:cut]) + decoder.feed(stream[cut:])
         assert events == [b"a\nb\n", b"c"], cut
         assert decoder.pending
+
+
+def test_an_upstream_answer_of_too_many_values_is_refused_before_decoding(serve, upstream):
+    """Under the size cap, 32 MB of ``{}`` items still took ~900 MB decoded (whole, or as one event):
+    past ``max_json_values`` the answer is a 502 / an error event, never decoded."""
+    pad = [{}] * 30_000  # 90 KB
+    whole = {"id": "x", "choices": [{"index": 0, "message": {"content": "hi"}, "finish_reason": "stop"}]}
+    server = serve(max_json_values=10_000)
+    upstream.responder = lambda body: Reply(raw=json.dumps({**whole, "pad": pad}).encode())
+    response = httpx.post(server.url + CHAT, json={"model": "m", "messages": USER})
+    assert response.status_code == 502 and response.json()["error"]["code"] == "upstream_too_large"
+    assert "JSON values" in response.json()["error"]["message"]
+    upstream.responder = lambda body: Reply(raw=sse(chunk({"content": "hi"}, pad=pad), chunk({}, "stop")))
+    lines = raw_events(server)
+    assert lines[-1] == "data: [DONE]" and "JSON values" in lines[-2] and "upstream_too_large" in lines[-2]
+    upstream.responder = lambda body: Reply(raw=json.dumps({**whole, "pad": pad[:5000]}).encode())
+    assert api(server).chat.completions.create(model="m", messages=USER).choices[0].message.content == "hi"
+
+
+@pytest.mark.parametrize("choices", [[{"index": 128, "delta": {"content": "a"}}], [{"delta": {}}] * 129])
+def test_a_stream_naming_too_many_choices_is_an_error(serve, upstream, choices):
+    """Each streamed choice keeps parser state: a million indexes took ~1 GB. OpenAI's ``n`` is at most
+    128, and so are the choices of an answer."""
+    upstream.responder = lambda body: Reply(raw=sse({"id": "x", "choices": choices}, chunk({}, "stop")))
+    lines = raw_events(serve())
+    assert lines[-1] == "data: [DONE]" and "upstream_malformed" in lines[-2] and "128" in lines[-2]
