@@ -62,6 +62,8 @@ def test_an_interrupted_job_removes_its_containers_and_saves_no_result(signum, t
     assert docker_engine.containers.list(all=True, filters={"ancestor": tag}) == []
     job = tmp_path / "jobs" / "cut"
     assert list(job.glob("**/result.json")) == []  # cut short: nothing --resume would take as finished
+    if signum != signal.SIGTERM:
+        return  # one resume is enough to show it
     (task / "solution" / "slow").unlink()
     code, out, _ = hermes_tasks("run", *args[2:], "--resume", "--json")
     assert code == 0
