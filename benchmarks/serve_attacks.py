@@ -15,7 +15,9 @@ from ``/proc``, next to its RSS once started, and what the client got (status, b
 4. a streamed answer that opens ``<tool_call>`` and then writes 30 MB without closing it;
 5. 32 clients one after another (0.5 s apart), each with a 30 MB body (one string: under every
    per-request cap), all waiting on a slow upstream (20 s);
-6. a streamed answer that is one 60 MB ``data:`` line with no newline, in 64 KB writes (item 6): the
+6. upstream answers under the size cap that cost far more decoded: 31 MB of ``{}`` items (whole, and
+   as one stream event), and a stream naming a million choice indexes;
+7. a streamed answer that is one 60 MB ``data:`` line with no newline, in 64 KB writes (item 6): the
    server's CPU time for it (``utime + stime``), with the default upstream cap (32 MB: 502 once past it)
    and with ``--max-upstream-mb 100`` (the whole line read, then reported as a truncated stream).
 """
@@ -173,8 +175,30 @@ def upstream_server(tokenizer_dir: str, scale: float):
         for _ in range(int(60 * 16 * scale)):
             yield b"x" * 65536
 
+    pad = b"{}," * int(31 * 2**20 * scale / 3) + b"{}"
+    values_whole = (
+        b'{"id": "x", "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, '
+        b'"finish_reason": "stop"}], "pad": [' + pad + b"]}"
+    )
+    values_event = [
+        b'data: {"id": "x", "choices": [{"index": 0, "delta": {"content": "a"}}], "pad": [' + pad + b"]}\n\n",
+        event({}, "stop"),
+        b"data: [DONE]\n\n",
+    ]
+
+    def many_choices() -> Iterator[bytes]:
+        for first in range(0, int(1_000_000 * scale), 10_000):
+            choices = [{"index": i, "delta": {"content": "a"}} for i in range(first, first + 10_000)]
+            yield b"data: " + json.dumps({"id": "x", "choices": choices}).encode() + b"\n\n"
+
     def respond(body: dict) -> Reply:
         attack = body.get("bench_attack")
+        if attack == "values-whole":
+            return Reply(raw=values_whole)
+        if attack == "values-event":
+            return Reply(raw=values_event)
+        if attack == "choices":
+            return Reply(raw=many_choices())
         if attack == "slow":
             return Reply(content="ok", delay=20)
         if attack == "line60":
@@ -221,7 +245,7 @@ def sessions_attack(
     return got, serve.close()
 
 
-ATTACKS = ("body", "bodies", "sessions", "sessions-idle", "upstream", "held", "line60")
+ATTACKS = ("body", "bodies", "sessions", "sessions-idle", "upstream", "held", "shapes", "line60")
 
 
 def attacks(
@@ -262,6 +286,17 @@ def attacks(
         )
         got = f"{response.status_code} ({len(response.content)} B)"
         rows.append(("100 MB upstream answer", got, serve.close()))
+
+    if "shapes" in only:
+        cases = (("values-whole", False), ("values-event", True), ("choices", True))
+        for attack, streamed in cases:
+            serve = Serve(upstream, source)
+            body = {"model": "m", "messages": user, "stream": streamed, "bench_attack": attack}
+            response = httpx.post(serve.url + "/v1/chat/completions", json=body, timeout=600)
+            tail = response.text.strip().splitlines()[-3 if streamed else -1][-90:]
+            got = f"{response.status_code} ({len(response.content)} B) {tail}"
+            name = {"values-whole": "31 MB of {} answer", "values-event": "31 MB of {} in one event"}
+            rows.append((name.get(attack, "1M choice indexes streamed"), got, serve.close()))
 
     if "line60" in only:
         variants = [()] if source is not None else [(), ("--max-upstream-mb", "100")]  # no cap before
