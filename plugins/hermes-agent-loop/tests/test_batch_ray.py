@@ -202,9 +202,18 @@ def test_a_worker_killed_mid_job_leaves_no_sandbox_process_or_folder(cluster, tm
 def test_jobs_run_through_ray_client_at_a_ray_address():
     """``--ray-address ray://HOST:PORT``: Ray Client (the ``ray`` extra brings its grpcio)."""
     pytest.importorskip("grpc", reason='Ray Client needs grpcio: pip install "hermes-agent-loop[ray]"')
-    driver = subprocess.run(
-        [sys.executable, str(HERE / "ray_client_driver.py")], capture_output=True, text=True, timeout=DEADLINE
-    )
+    # Ray's client proxy takes each client's server port from a fixed range (23000-24000), checking a
+    # port free and then binding it: two clusters on one machine (two CI runs) can both pick 23000 and
+    # one fails with the message below. That race is Ray's; another try gets another port.
+    for _ in range(3):
+        driver = subprocess.run(
+            [sys.executable, str(HERE / "ray_client_driver.py")],
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+        if "Starting Ray client server failed" not in driver.stderr:
+            break
     assert driver.returncode == 0, driver.stderr[-3000:]
     outcomes = {o["key"]: o for o in map(json.loads, driver.stdout.splitlines())}
     assert {k: o["result"] for k, o in outcomes.items() if k != "fails"} == {
@@ -280,8 +289,12 @@ def test_ray_batch_writes_what_the_local_engine_writes_and_resumes_local_ray_loc
     again = _batch(prompts, *common, "--resume", *on_ray)
     assert again.exit_code == 0 and "0 ok, 0 failed this run" in again.stderr
     records = list(read_jsonl(out / "trajectories.jsonl"))
-    assert [r["id"] for r in records[:2]] == ["p0", "p1"]
-    assert sorted(r["id"] for r in records[2:4]) == ["p2", "p3"]
+    # each run writes in the order its prompts finish
+    assert [sorted(r["id"] for r in records[i : i + 2]) for i in (0, 2, 4)] == [
+        ["p0", "p1"],
+        ["p2", "p3"],
+        ["p4", "p5"],
+    ]
     assert sorted(r["id"] for r in records) == [f"p{i}" for i in range(6)]
     assert _ids(out / "failures.jsonl") == ["bad"]
     tool_turns = [next(c["value"] for c in r["conversations"] if c["from"] == "tool") for r in records]
