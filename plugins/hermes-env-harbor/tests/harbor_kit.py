@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 TASKS = Path(__file__).parent / "tasks"
@@ -17,7 +18,11 @@ def hermes_tasks(*args: str) -> tuple[int, str, str]:
     from hermes_core.cli import cli
     from hermes_core.registry import HermesError
 
-    result = CliRunner().invoke(cli, ["tasks", *args])
+    ctrl_c = signal.getsignal(signal.SIGINT)
+    try:
+        result = CliRunner().invoke(cli, ["tasks", *args])
+    finally:  # `hermes tasks run` takes Ctrl-C over; the rest of the suite expects its own handler back
+        signal.signal(signal.SIGINT, ctrl_c)
     if isinstance(result.exception, HermesError):
         return 1, result.stdout, f"error: {result.exception}"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
