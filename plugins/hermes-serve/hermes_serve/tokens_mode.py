@@ -236,49 +236,11 @@ class TokensMode:
         tools = body.get("tools") or None
         client, lock = self.session(session, body.get("model"))
         async with lock:
-            client.parser = self.proxy.parser.with_tools(tools)
-            extra = {k: body[k] for k in SAMPLING if k in body and k != "n"}
-            completion = await client.create(
-                messages=messages,
-                tools=tools,
-                model=body.get("model"),
-                temperature=body.get("temperature"),
-                max_tokens=body.get("max_tokens")
-                or (None if body.get("max_completion_tokens") else self.proxy.config.default_max_tokens),
-                max_completion_tokens=body.get("max_completion_tokens"),
-                extra_body=extra,
-            )
-            answer = completion.model_dump(exclude_none=True)
-            upstream: CompletionsUpstream = client.managed
-            node = upstream.nodes[-1]
-            self.sizes[session] = len(node.tokens)
-            self._trim(session)
-            if self.proxy.recorder is not None:
-                traced = client.trajectory()
-                tokens, masks, logprobs = traced if traced is not None else ([], [], [])
-                choice = answer["choices"][0]
-                message = choice["message"]
-                raw = client._strip_end(upstream.last_text)  # phase 2's own end-marker rule
-                await self.proxy.recorder.record(
-                    session,
-                    {
-                        "model": body.get("model"),
-                        "messages": messages,
-                        "tools": tools or [],
-                        "raw": raw,
-                        "parsed": {
-                            "content": message.get("content"),
-                            "tool_calls": message.get("tool_calls", []),
-                        },
-                        "finish_reason": choice.get("finish_reason"),
-                        "stream": bool(body.get("stream")),
-                        "prompt_tokens": upstream.last_prompt_ids,
-                        "tokens": tokens,
-                        "masks": masks,
-                        "logprobs": logprobs,
-                        "exact_tokens": node.exact,
-                    },
-                )
+            try:
+                answer = await self._answer(client, body, session, tools)
+            except RecursionError:  # the template and the tokenizer recurse into what the client nests
+                message = "the request is nested too deeply for the chat template"
+                raise ProxyError(400, message, "invalid_request_error") from None
         if size > RELEASE_AFTER_BYTES:  # the tokenizer's working memory, kept by malloc otherwise
             release_freed_memory()
         message = answer["choices"][0]["message"]
@@ -286,6 +248,56 @@ class TokensMode:
         if body.get("stream"):
             return EventStreamResponse(_as_chunks(answer), write_timeout=self.proxy.config.client_timeout)
         return Response(json.dumps(answer, ensure_ascii=False), media_type="application/json")
+
+    async def _answer(
+        self, client: Any, body: dict[str, Any], session: str, tools: list[dict[str, Any]] | None
+    ) -> dict[str, Any]:
+        """One request through the session's phase-2 client, recorded; the OpenAI answer."""
+        messages = body["messages"]
+        client.parser = self.proxy.parser.with_tools(tools)
+        extra = {k: body[k] for k in SAMPLING if k in body and k != "n"}
+        completion = await client.create(
+            messages=messages,
+            tools=tools,
+            model=body.get("model"),
+            temperature=body.get("temperature"),
+            max_tokens=body.get("max_tokens")
+            or (None if body.get("max_completion_tokens") else self.proxy.config.default_max_tokens),
+            max_completion_tokens=body.get("max_completion_tokens"),
+            extra_body=extra,
+        )
+        answer = completion.model_dump(exclude_none=True)
+        upstream: CompletionsUpstream = client.managed
+        node = upstream.nodes[-1]
+        self.sizes[session] = len(node.tokens)
+        self._trim(session)
+        if self.proxy.recorder is not None:
+            traced = client.trajectory()
+            tokens, masks, logprobs = traced if traced is not None else ([], [], [])
+            choice = answer["choices"][0]
+            message = choice["message"]
+            raw = client._strip_end(upstream.last_text)  # phase 2's own end-marker rule
+            await self.proxy.recorder.record(
+                session,
+                {
+                    "model": body.get("model"),
+                    "messages": messages,
+                    "tools": tools or [],
+                    "raw": raw,
+                    "parsed": {
+                        "content": message.get("content"),
+                        "tool_calls": message.get("tool_calls", []),
+                    },
+                    "finish_reason": choice.get("finish_reason"),
+                    "stream": bool(body.get("stream")),
+                    "prompt_tokens": upstream.last_prompt_ids,
+                    "tokens": tokens,
+                    "masks": masks,
+                    "logprobs": logprobs,
+                    "exact_tokens": node.exact,
+                },
+            )
+        return answer
 
 
 async def _as_chunks(answer: dict[str, Any]):

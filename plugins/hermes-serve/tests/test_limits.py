@@ -141,6 +141,30 @@ def test_completions_mode_sessions_are_bounded_in_number_and_idle_time(env_token
             server.stop()
 
 
+def test_completions_mode_answers_400_to_a_body_too_deep_for_the_template(env_tokenizer_dir):
+    """Nesting the decoder takes (700 deep) still overflowed the chat template's recursion: a 500."""
+    pytest.importorskip("hermes_envs.managed")
+    with ScriptedOpenAIServer() as upstream:
+        upstream.routes["/v1/completions"] = completions_route(env_tokenizer_dir, lambda p: "Fine.", -0.5)
+        config = ServeConfig(
+            upstream=upstream.base_url, parser="hermes", port=0, upstream_mode="completions",
+            tokenizer=env_tokenizer_dir,
+        )  # fmt: skip
+        server = serve_in_thread(config)
+        try:
+            nested = "[" * 700 + "]" * 700
+            user = '{"role": "user", "content": "hi", "x": ' + nested + "}"
+            tool = '{"type": "function", "function": {"name": "f", "parameters": {"x": ' + nested + "}}}"
+            plain = '{"role": "user", "content": "hi"}'
+            for messages, tools in ((user, ""), (plain, ', "tools": [' + tool + "]")):
+                body = '{"model": "m", "messages": [' + messages + "]" + tools + "}"
+                response = httpx.post(server.url + CHAT, content=body)
+                assert response.status_code == 400 and "nested too deeply" in error_of(response)["message"]
+            assert api(server).chat.completions.create(model="m", messages=USER).choices[0].message.content
+        finally:
+            server.stop()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
