@@ -222,6 +222,12 @@ def test_jobs_run_through_ray_client_at_a_ray_address():
     assert outcomes["fails"]["error"] == "ValueError: no square for 3"
 
 
+def leftovers(owner: int) -> list:
+    """What a dead worker's sandboxes left: live processes it started, ``hermes-<pid>-*`` folders."""
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    return [*owned_by(owner), *tmp.glob(f"hermes-{owner}-*")]
+
+
 # -- hermes batch --engine ray ----------------------------------------------------------------------------
 
 
@@ -352,6 +358,7 @@ def test_a_worker_killed_with_sigkill_mid_batch_loses_and_doubles_nothing(cluste
     assert sorted(_ids(out / "trajectories.jsonl")) == sorted(f"p{i}" for i in range(12))
     assert _ids(out / "failures.jsonl") == []
     assert len(seen) > 24  # 2 requests per prompt, plus those of the run the kill interrupted
+    assert jobs.wait_for(lambda: not leftovers(strike.hit[0]), DEADLINE), leftovers(strike.hit[0])
 
 
 def _raylet_pid(node) -> int:
@@ -377,3 +384,5 @@ def test_a_node_removed_mid_batch_loses_and_doubles_nothing(cluster, endpoint, t
     assert sorted(_ids(out / "trajectories.jsonl")) == sorted(f"p{i}" for i in range(12))
     assert _ids(out / "failures.jsonl") == []
     assert len(seen) > 24
+    # the lost node's worker had made a sandbox: reclaimed by a worker restarted on this machine
+    assert jobs.wait_for(lambda: not leftovers(strike.hit[0]), DEADLINE), leftovers(strike.hit[0])
