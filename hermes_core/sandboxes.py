@@ -86,7 +86,7 @@ class SandboxTable:
         self._backends: dict[str, TerminalBackend] = {}
         self._lock = threading.Lock()
         self._task_locks: dict[str, threading.Lock] = {}
-        self._creating: dict[str, object] = {}  # task_id -> token of the creation in flight
+        self._creating: dict[str, threading.Event] = {}  # task_id -> the creation in flight, set once over
 
     def set_overrides(self, task_id: str, overrides: TaskOverrides) -> None:
         self._overrides[task_id] = overrides
@@ -116,11 +116,17 @@ class SandboxTable:
                     sandbox = self._sandboxes.get(task_id)
                     if sandbox is not None:
                         return sandbox
-                    token = self._creating[task_id] = object()
+                    token = self._creating[task_id] = threading.Event()
                     overrides = self._overrides.get(task_id, TaskOverrides())
                 return self._create(task_id, overrides, token)
 
-    def _create(self, task_id: str, overrides: TaskOverrides, token: object) -> Sandbox:
+    def _create(self, task_id: str, overrides: TaskOverrides, token: threading.Event) -> Sandbox:
+        try:
+            return self._create_or_cancel(task_id, overrides, token)
+        finally:
+            token.set()  # cleanup_all waits for this: a cancelled creation has cleaned up its sandbox
+
+    def _create_or_cancel(self, task_id: str, overrides: TaskOverrides, token: threading.Event) -> Sandbox:
         try:
             backend = self.backend(overrides.backend)
             request = SandboxRequest(
@@ -158,8 +164,14 @@ class SandboxTable:
             sandbox.cleanup()
 
     def cleanup_all(self) -> None:
-        for task_id in list(self._sandboxes):
+        """Release every sandbox, cancel every creation in flight and wait until each has cleaned up
+        what it created (``release_all`` bounds that wait on a signal), then close the backends."""
+        with self._lock:
+            tasks, in_flight = [*self._sandboxes, *self._creating], list(self._creating.values())
+        for task_id in tasks:
             self.cleanup(task_id)
+        for creation in in_flight:
+            creation.wait()
         with self._lock:
             backends, self._backends = list(self._backends.values()), {}
         for backend in backends:

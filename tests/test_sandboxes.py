@@ -115,6 +115,41 @@ def test_cleanup_during_a_slow_creation_leaks_nothing(shell, monkeypatch):
     assert len(created) == 2 and created == cleaned
 
 
+def test_cleanup_all_waits_for_a_creation_in_flight_and_leaks_nothing(shell, monkeypatch):
+    """A signal's cleanup lands while a backend is still creating a sandbox (a container starting):
+    the creation is cancelled, and cleanup_all returns only once the created sandbox is cleaned up."""
+    table = SandboxTable()
+    backend = table.backend()
+    created, cleaned = [], []
+    real_create = backend.create
+    creating, release = threading.Event(), threading.Event()
+
+    def slow_create(request):
+        creating.set()
+        release.wait(timeout=30)
+        sandbox = real_create(request)
+        created.append(sandbox)
+        real_cleanup = sandbox.cleanup
+        sandbox.cleanup = lambda: (cleaned.append(sandbox), real_cleanup())
+        return sandbox
+
+    monkeypatch.setattr(backend, "create", slow_create)
+    errors = []
+    worker = threading.Thread(target=lambda: errors.append(_capture(lambda: table.get("r"))))
+    worker.start()
+    assert creating.wait(timeout=30)
+    cleaner = threading.Thread(target=table.cleanup_all)
+    cleaner.start()
+    cleaner.join(0.5)
+    assert cleaner.is_alive(), "cleanup_all returned while a sandbox was still being created"
+    release.set()
+    cleaner.join(timeout=30)
+    worker.join(timeout=30)
+    assert not cleaner.is_alive()
+    assert len(created) == 1 and created == cleaned
+    assert isinstance(errors[0], SandboxError) and table.active() == []
+
+
 def _capture(call):
     try:
         return call()
