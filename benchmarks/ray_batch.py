@@ -9,11 +9,11 @@ command (``hermes batch ... -w 64``) into its own output folder, checked to hold
 Ray runs on Ray's own multi-node helper (``ray.cluster_utils.Cluster``) on 127.0.0.1: first the head
 alone, then with a second node joined. The times are whole commands (connecting to the cluster and
 starting the workers included), after one untimed warm-up batch in this process (plugins loaded).
-``rollouts/s`` is the whole command's rate. ``steady/s`` is the marginal rate, free of the start-up: the
-same command is also run on a fifth of the prompts (at least 64, so the same workers start), and
-``steady = (rollouts - fifth) / (wall - wall_fifth)``; ``startup`` is what the whole command took beyond
-``rollouts / steady``. Overhead per rollout: the time one of the 64 slots spends per rollout beyond the
-model's 50 ms, ``workers / steady - latency``.
+``rollouts/s`` is the whole command's rate. ``startup`` is the time until the first record is on disk
+(a thread watches the file's size); ``steady/s`` is the rate after it, ``(rollouts - 1) / (wall -
+startup)``. (Start-up varies by seconds from run to run on Ray, more than 500 rollouts take, so a rate
+from two batch sizes drowned in it.) Overhead per rollout: the time one of the 64 slots spends per
+rollout beyond the model's 50 ms, ``workers / steady - latency``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,19 +51,32 @@ def write_prompts(path: Path, n: int) -> Path:
     return path
 
 
-def run_batch(prompts: Path, out: Path, base_url: str, *engine: str) -> float:
+def run_batch(prompts: Path, out: Path, base_url: str, *engine: str) -> tuple[float, float]:
+    """``(startup, wall)`` of one ``hermes batch``: seconds to its first record on disk, and in all."""
     from hermes_agent_loop.cli.batch import batch
     from hermes_agent_loop.trajectory import read_jsonl
 
     args = [str(prompts), "--out", str(out), "--base-url", base_url, "-m", "m", "--toolsets", "none"]
+    records, first, done = out / "trajectories.jsonl", [], threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.005):
+            if records.exists() and records.stat().st_size:
+                first.append(time.perf_counter())
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
     started = time.perf_counter()
+    watcher.start()
     batch.main([*args, "-q", "-w", str(WORKERS), *engine], standalone_mode=False)
     seconds = time.perf_counter() - started
-    ids = [r["id"] for r in read_jsonl(out / "trajectories.jsonl")]
+    done.set()
+    watcher.join()
+    ids = [r["id"] for r in read_jsonl(records)]
     expected = len(prompts.read_text().splitlines())
     if len(ids) != expected or len(set(ids)) != expected:
         raise SystemExit(f"{out}: {len(ids)} records for {expected} prompts")
-    return seconds
+    return (first[0] - started if first else seconds), seconds
 
 
 def main() -> None:
@@ -79,25 +93,19 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ray-batch-bench-"))
     os.environ["HOME"] = str(work)  # no ~/.hermes config of the machine's user, here or in the workers
     os.environ["HERMES_HOME"] = str(work / ".hermes")
-    fifth = max(WORKERS, options.rollouts // 5)
-    if options.rollouts <= fifth:
-        raise SystemExit(f"--rollouts must be over {fifth}")
+    if options.rollouts < 2:
+        raise SystemExit("--rollouts must be 2 or more")
     prompts = write_prompts(work / "prompts.jsonl", options.rollouts)
-    part = write_prompts(work / "part.jsonl", fifth)
     one = write_prompts(work / "one.jsonl", 1)
     context = multiprocessing.get_context("fork")
     parent, child = context.Pipe()
     server = context.Process(target=_serve, args=(child, options.latency), daemon=True)
     server.start()
     base_url = parent.recv()
-    results: dict[str, tuple[float, float]] = {}  # engine -> (wall of the fifth, wall of all)
+    results: dict[str, tuple[float, float]] = {}  # engine -> (startup, wall)
 
     def measure(name: str, *engine: str) -> None:
-        folder = work / name.replace(" ", "").replace(",", "-")
-        results[name] = (
-            run_batch(part, folder / "part", base_url, *engine),
-            run_batch(prompts, folder / "all", base_url, *engine),
-        )
+        results[name] = run_batch(prompts, work / name.replace(" ", "").replace(",", "-"), base_url, *engine)
 
     try:
         run_batch(one, work / "warm-up", base_url)
@@ -127,13 +135,11 @@ def main() -> None:
         f"{'engine':<14}{'wall s':>8}{'rollouts/s':>12}{'startup s':>11}{'steady/s':>10}"
         f"{'overhead/rollout':>18}{'steady vs local':>17}"
     )
-    steady = {
-        name: (n - fifth) / max(wall - wall_fifth, 1e-9) for name, (wall_fifth, wall) in results.items()
-    }
-    for name, (_, wall) in results.items():
+    steady = {name: (n - 1) / max(wall - startup, 1e-9) for name, (startup, wall) in results.items()}
+    for name, (startup, wall) in results.items():
         overhead = WORKERS / steady[name] - latency
         print(
-            f"{name:<14}{wall:>8.2f}{n / wall:>12.1f}{wall - n / steady[name]:>11.2f}{steady[name]:>10.1f}"
+            f"{name:<14}{wall:>8.2f}{n / wall:>12.1f}{startup:>11.2f}{steady[name]:>10.1f}"
             f"{overhead * 1000:>15.1f} ms{steady[name] / steady['local']:>16.2f}x"
         )
 
