@@ -292,6 +292,8 @@ def attacks(
         for attack, streamed in cases:
             serve = Serve(upstream, source)
             body = {"model": "m", "messages": user, "stream": streamed, "bench_attack": attack}
+            if attack == "choices":  # parsed: each choice gets a tool parser's state
+                body["tools"] = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
             response = httpx.post(serve.url + "/v1/chat/completions", json=body, timeout=600)
             tail = response.text.strip().splitlines()[-3 if streamed else -1][-90:]
             got = f"{response.status_code} ({len(response.content)} B) {tail}"
