@@ -51,11 +51,11 @@ class ServeConfig:
     """Requests served at once; more get 429 (each may hold a body and an upstream answer in memory)."""
     max_upstream_bytes: int = DEFAULT_MAX_UPSTREAM_BYTES
     max_body_bytes_in_flight: int = 256 * 1024 * 1024
-    """Request bodies being read and decoded at once, all requests together; past it 429 (so the
-    concurrency cap times the body cap is not the memory bound)."""
+    """Request bodies held at once, all requests together, each from its first byte read to its
+    request's last byte sent; past it 429 (so the concurrency cap times the body cap is not the bound)."""
     max_json_values: int = 1_000_000
-    """JSON values (objects, arrays, numbers, strings) in one request body; a body of tiny values costs
-    ~20x its size once decoded, so the count is bounded too (413)."""
+    """JSON values (objects, arrays, numbers, strings) in one request body (413), upstream answer or
+    stream event (502); tiny values cost ~20x their size once decoded, so the count is bounded too."""
     max_held_chars: int = 1024 * 1024
     """Text held back after a tool-call start marker that no call closes; past it, it goes out as content."""
     client_timeout: float = 60.0
