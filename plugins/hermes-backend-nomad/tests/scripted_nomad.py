@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,16 +36,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 NOMAD_TOKEN = "nomad-acl-token-for-tests"
+CONTAINER_PORT = 8080
 
 
 class PlainText(str):
     """An error body as Nomad sends it: text, not JSON."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 NOMAD_VAR = re.compile(r'\{\{ with nomadVar "([^"]+)" \}\}(.*?)\{\{ end \}\}', re.S)
@@ -74,7 +68,7 @@ class Allocation:
         self.id = str(uuid.uuid4())
         self.job_id, self.index, self.previous, self.next = job["ID"], index, previous, None
         self.client_status, self.desired_status = "pending", "run"
-        self.port = _free_port()
+        self.port = 0  # known once the executor listens (no port picked ahead and raced for)
         group = job["TaskGroups"][0]
         task = group["Tasks"][0]
         self.group = group["Name"]
@@ -94,22 +88,31 @@ class Allocation:
             assert config["command"] == "exec" and "://" in config["image"], config
         else:
             program, args = config["command"], config["args"]
-        # Nomad's interpolation: the task folder is /local inside a docker container, else on the host
+        # Nomad's interpolation: the task folder is /local inside a docker container, else on the host;
+        # the port: a fixed one inside the container's own network (docker publishes it on a free port
+        # of 127.0.0.1), else 0 (the executor binds a free one and says which)
         task_dir = "/local" if runtime == "docker" else f"{folder}/local"
+        port = str(CONTAINER_PORT) if runtime == "docker" else "0"
         args = [
-            a.replace("${NOMAD_PORT_executor}", str(self.port)).replace("${NOMAD_TASK_DIR}", task_dir)
-            for a in args
+            arg.replace("${NOMAD_PORT_executor}", port).replace("${NOMAD_TASK_DIR}", task_dir) for arg in args
         ]
         self.container = None
         if runtime == "docker":
             self.container = f"scripted-nomad-{self.id[:12]}"
             env = [f"--env={key}" for key in task_env]
-            publish = f"--publish=127.0.0.1:{self.port}:{self.port}"  # loopback only
+            publish = f"--publish=127.0.0.1::{CONTAINER_PORT}"  # loopback only, a free host port
             volume = f"--volume={folder}/local:/local:ro"  # Nomad's docker driver mounts local/ there
             argv = ["docker", "run", "-d", "--name", self.container, publish, volume]
             argv += [*env, config["image"], program, *args]
             subprocess.run(argv, env={**os.environ, **task_env}, check=True, capture_output=True)
             self.process = None
+            mapped = subprocess.run(
+                ["docker", "port", self.container, f"{CONTAINER_PORT}/tcp"],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            self.port = int(mapped.stdout.split()[0].rsplit(":", 1)[1])
         else:
             args = [a if a != "0.0.0.0" else "127.0.0.1" for a in args]  # this agent's "host" is loopback
             workdir = args[args.index("--workdir") + 1]
@@ -119,7 +122,8 @@ class Allocation:
             self.process = subprocess.Popen(
                 [sys.executable, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
-            self.process.stdout.readline()  # "executor listening on ..."
+            listening = self.process.stdout.readline().decode()  # "executor listening on HOST:PORT"
+            self.port = int(listening.strip().rsplit(":", 1)[1])
         self.client_status = "running"
 
     def stub(self) -> dict:
