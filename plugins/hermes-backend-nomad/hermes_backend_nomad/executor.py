@@ -12,9 +12,10 @@ Every request carries ``Authorization: Bearer <token>``, the job's own token (``
 without a token the executor refuses to start, so it never serves unauthenticated, loopback or not.
 
 A command runs as ``sh -c`` (bash when the image has it) in its own session with a unique
-``HERMES_EXEC_ID`` in its environment; on timeout its process group and every process carrying that
-marker (``setsid`` children too) are killed. Output keeps the last ``max_output`` characters with the
-same note as ``hermes_core.terminal.cap_output`` (copied: this file runs without hermes).
+``HERMES_EXEC_ID`` in its environment; on timeout its process tree (frozen first, parent links), its
+process group and every process carrying that marker (``setsid`` children too) are killed. Output
+keeps the last ``max_output`` characters with the same note as ``hermes_core.terminal.cap_output``
+(copied: this file runs without hermes).
 """
 
 from __future__ import annotations
@@ -80,8 +81,51 @@ def _marked(marker: bytes) -> list[int]:
     return found
 
 
+def _children() -> dict[int, list[int]]:
+    """``{parent pid: [child pids]}`` from ``/proc/*/stat``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def _freeze_tree(root: int) -> set[int]:
+    """Stop ``root`` and every descendant (parent links, followed before anything dies and re-parents),
+    again until no new one appears: what ``setsid env -i`` took out of the group and the markers."""
+    frozen: set[int] = set()
+    for _ in range(10):
+        children, found, todo = _children(), {root}, [root]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        new = found - frozen
+        if not new:
+            break
+        for pid in new:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except OSError:
+                pass
+        frozen |= new
+    return frozen
+
+
 def kill_command(process: subprocess.Popen, marker: str) -> None:
-    """The command's process group, then whatever still carries its marker (it left the group)."""
+    """The command's process tree (frozen first), its process group, then whatever still carries its
+    marker (it left the group and was re-parented)."""
+    for pid in _freeze_tree(process.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
