@@ -66,6 +66,13 @@ from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPSTREAM_BYT
 )
 @click.option("--max-concurrent", default=512, show_default=True, type=int, help="More requests get 429.")
 @click.option(
+    "--max-bodies-mb",
+    default=256.0,
+    show_default=True,
+    type=float,
+    help="Request bodies held at once by all requests in flight; past it 429.",
+)
+@click.option(
     "--client-timeout",
     default=60.0,
     show_default=True,
@@ -81,7 +88,7 @@ from hermes_serve.config import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPSTREAM_BYT
     help="Completions mode: seconds after which an unused session's tokens are forgotten.",
 )
 @click.option("--log-level", default="warning", show_default=True)
-def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, log_level, **options):
+def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, max_bodies_mb, log_level, **options):
     """An OpenAI-compatible endpoint in front of --upstream whose answers get real tool_calls.
 
     \b
@@ -98,6 +105,7 @@ def serve(parser_name, record_dir, max_body_mb, max_upstream_mb, log_level, **op
             record_dir=record_dir,
             max_body_bytes=int(max_body_mb * 2**20),
             max_upstream_bytes=int(max_upstream_mb * 2**20),
+            max_body_bytes_in_flight=int(max_bodies_mb * 2**20),
             **options,
         )
         parser = get_hermes().parser(config.parser)

@@ -79,7 +79,8 @@ class ServeConfig:
                 f"binding {self.host} exposes the model beyond this machine: give --api-key KEY "
                 "(clients then send Authorization: Bearer KEY)"
             )
-        for name in ("max_body_bytes", "max_upstream_bytes", "max_concurrent", "max_sessions"):
+        positive = ("max_body_bytes", "max_body_bytes_in_flight", "max_upstream_bytes", "max_concurrent")
+        for name in (*positive, "max_sessions"):
             if getattr(self, name) <= 0:
                 raise HermesError(f"{name} must be positive, got {getattr(self, name)}")
 

@@ -66,6 +66,7 @@ def test_unsafe_or_incomplete_settings_are_one_line_errors():
         (["--upstream-mode", "completions", "--tokenizer", "/nonexistent/tok"], "no such directory"),
         (["--parser", "no-such-parser"], "no-such-parser"),
         (["--reasoning-parser", "no-such-thinker"], "no-such-thinker"),
+        (["--max-bodies-mb", "0"], "max_body_bytes_in_flight must be positive"),
         (["--upstream", "ftp://admin:Hidden-Pa55word-77@h/v1"], "admin:"),  # one line, password masked
     ]
     for extra, needle in cases:
