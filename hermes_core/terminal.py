@@ -41,19 +41,31 @@ CLIENT_GRACE = 10.0
 KILLED_BY_TIMEOUT = (124, 137)
 """Exit codes of coreutils ``timeout``: 124 on TERM, 128+9 when the signal is KILL."""
 
-KILL_MARKED_SCRIPT = (
-    "if printf 'x\\0' | grep -qzxF x 2>/dev/null; then "
-    'marked() { grep -lsxzF -- "$1" /proc/[0-9]*/environ | cut -d/ -f3; }; '
-    "else marked() { for p in /proc/[0-9]*; do "
-    "tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qxF -- \"$1\" && echo \"${p#/proc/}\"; done; }; fi; "
-    'for _ in 1 2 3; do pids=$(marked "$1" | grep -vx "$$"); '
-    '[ -z "$pids" ] && exit 0; kill -9 $pids 2>/dev/null; sleep 0.1; done'
-)
-"""``sh -c KILL_MARKED_SCRIPT kill NAME=VALUE``: kill every process whose environment holds that line.
+KILL_MARKED_SCRIPT = r"""m=$1; me=$$; all=" "
+if printf 'x\0' | grep -qzxF x 2>/dev/null; then
+  marked() { grep -lsxzF -- "$m" /proc/[0-9]*/environ | cut -d/ -f3; }
+else
+  marked() { for p in /proc/[0-9]*; do
+    tr '\0' '\n' 2>/dev/null < $p/environ | grep -qxF -- "$m" && echo "${p#/proc/}"; done; }
+fi
+below() { for p in /proc/[0-9]*; do read -r s 2>/dev/null < $p/stat || continue; s=${s##*) }
+  set -- $s; [ "$1" = Z ] && continue; case "$all" in *" $2 "*) echo "${p#/proc/}";; esac; done; }
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  new=" "; for p in $(marked) $(below); do
+    case "$all$new" in *" $p "*) ;; *) [ "$p" = "$me" ] || new="$new$p ";; esac; done
+  [ "$new" = " " ] && break; kill -STOP $new 2>/dev/null; all="$all${new# }"
+done
+[ "$all" = " " ] || kill -9 $all 2>/dev/null; exit 0
+"""
+"""``sh -c KILL_MARKED_SCRIPT kill NAME=VALUE``: kill every process whose environment holds that line,
+and every process below one.
 
-Works in any image with ``/proc`` and a POSIX shell (busybox included); a few passes, so that a process
-forked during one pass dies in the next. Backends put a marker in each command's environment and so can
-kill what a command started even after its process group lost its leader (``setsid``, double forks).
+Works in any image with ``/proc`` and a POSIX shell (dash, bash, busybox). Like
+:func:`hermes_core.process.kill_marked`, it stops each process as it finds it (nothing forks or exits
+while it looks) and follows parent links as well as markers (a child inside ``execve``, or one run with
+``env -i``, has no readable marker but still has its parent); passes repeat until one finds nothing new,
+then all are killed. Backends put a marker in each command's environment and so kill what a command
+started even after its process group lost its leader (``setsid``, double forks).
 """
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hermes_core.terminal import SandboxError
-from hermes_testkit.backends import BackendConformance
+from hermes_testkit.backends import REMOTE_TIMEOUT_ORPHANS, BackendConformance
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fake_modal
@@ -32,6 +32,7 @@ def fake(monkeypatch):
 
 
 class TestModalConformanceWithFake(BackendConformance):
+    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
     backend_name = "modal"
 
     @pytest.fixture(autouse=True)
@@ -41,6 +42,8 @@ class TestModalConformanceWithFake(BackendConformance):
 
 class TestModalPoolConformanceWithFake(BackendConformance):
     """The same contract holds when tasks share pooled sandboxes."""
+
+    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
 
     backend_name = "modal"
 
@@ -181,6 +184,7 @@ def test_plugin_imports_do_not_load_sdks():
     reason="real Modal needs MODAL_TOKEN_ID and MODAL_TOKEN_SECRET (opt-in integration test)",
 )
 class TestModalReal(BackendConformance):
+    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
     backend_name = "modal"
 
 

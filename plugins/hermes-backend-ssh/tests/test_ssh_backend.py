@@ -9,10 +9,11 @@ import time
 import pytest
 from hermes_backend_ssh.backend import SSHBackend
 
-from hermes_testkit.backends import BackendConformance
+from hermes_testkit.backends import REMOTE_TIMEOUT_ORPHANS, BackendConformance
 
 
 class TestSSHConformance(BackendConformance):
+    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
     backend_name = "ssh"
 
     @pytest.fixture(autouse=True)
