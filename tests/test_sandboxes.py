@@ -81,73 +81,62 @@ def test_a_bad_timeout_setting_is_one_clear_line(shell, monkeypatch):
         SandboxTable().get("t")
 
 
+class SlowCreation:
+    """The table's backend creates ``"r"``'s sandbox only once :attr:`release` is set, in a worker
+    thread (events, not sleeps: no race on timing); records what was created and cleaned up."""
+
+    def __init__(self, table: SandboxTable, monkeypatch) -> None:
+        backend = table.backend()
+        self.created, self.cleaned, self.errors = [], [], []
+        self.creating, self.release = threading.Event(), threading.Event()
+        real_create = backend.create
+
+        def slow_create(request):
+            self.creating.set()
+            self.release.wait(timeout=30)
+            sandbox = real_create(request)
+            self.created.append(sandbox)
+            real_cleanup = sandbox.cleanup
+            sandbox.cleanup = lambda: (self.cleaned.append(sandbox), real_cleanup())
+            return sandbox
+
+        monkeypatch.setattr(backend, "create", slow_create)
+        self.worker = threading.Thread(target=lambda: self.errors.append(_capture(lambda: table.get("r"))))
+        self.worker.start()
+        assert self.creating.wait(timeout=30)
+
+
 def test_cleanup_during_a_slow_creation_leaks_nothing(shell, monkeypatch):
     """A rollout whose tool timed out cleans up while the backend is still creating its sandbox."""
     table = SandboxTable()
-    backend = table.backend()
-    created, cleaned = [], []
-    real_create = backend.create
-    creating, cleanup_called = threading.Event(), threading.Event()
-
-    def slow_create(request):
-        creating.set()
-        cleanup_called.wait(timeout=30)  # the creation ends only after the cleanup: no race on timing
-        sandbox = real_create(request)
-        created.append(sandbox)
-        real_cleanup = sandbox.cleanup
-        sandbox.cleanup = lambda: (cleaned.append(sandbox), real_cleanup())
-        return sandbox
-
-    monkeypatch.setattr(backend, "create", slow_create)
-    errors = []
-    worker = threading.Thread(target=lambda: errors.append(_capture(lambda: table.get("r"))))
-    worker.start()
-    assert creating.wait(timeout=30)
+    slow = SlowCreation(table, monkeypatch)
     table.cleanup("r")
-    cleanup_called.set()
-    worker.join()
-    assert isinstance(errors[0], SandboxError) and "cleaned up while" in str(errors[0])
+    slow.release.set()
+    slow.worker.join()
+    assert isinstance(slow.errors[0], SandboxError) and "cleaned up while" in str(slow.errors[0])
     assert table.active() == []
-    assert created == cleaned  # the orphan was cleaned by its creator
+    assert slow.created == slow.cleaned  # the orphan was cleaned by its creator
     table.get("r")  # the task id is usable again
     assert table.active() == ["r"]
     table.cleanup_all()
-    assert len(created) == 2 and created == cleaned
+    assert len(slow.created) == 2 and slow.created == slow.cleaned
 
 
 def test_cleanup_all_waits_for_a_creation_in_flight_and_leaks_nothing(shell, monkeypatch):
     """A signal's cleanup lands while a backend is still creating a sandbox (a container starting):
     the creation is cancelled, and cleanup_all returns only once the created sandbox is cleaned up."""
     table = SandboxTable()
-    backend = table.backend()
-    created, cleaned = [], []
-    real_create = backend.create
-    creating, release = threading.Event(), threading.Event()
-
-    def slow_create(request):
-        creating.set()
-        release.wait(timeout=30)
-        sandbox = real_create(request)
-        created.append(sandbox)
-        real_cleanup = sandbox.cleanup
-        sandbox.cleanup = lambda: (cleaned.append(sandbox), real_cleanup())
-        return sandbox
-
-    monkeypatch.setattr(backend, "create", slow_create)
-    errors = []
-    worker = threading.Thread(target=lambda: errors.append(_capture(lambda: table.get("r"))))
-    worker.start()
-    assert creating.wait(timeout=30)
+    slow = SlowCreation(table, monkeypatch)
     cleaner = threading.Thread(target=table.cleanup_all)
     cleaner.start()
     cleaner.join(0.5)
     assert cleaner.is_alive(), "cleanup_all returned while a sandbox was still being created"
-    release.set()
+    slow.release.set()
     cleaner.join(timeout=30)
-    worker.join(timeout=30)
+    slow.worker.join(timeout=30)
     assert not cleaner.is_alive()
-    assert len(created) == 1 and created == cleaned
-    assert isinstance(errors[0], SandboxError) and table.active() == []
+    assert len(slow.created) == 1 and slow.created == slow.cleaned
+    assert isinstance(slow.errors[0], SandboxError) and table.active() == []
 
 
 def _capture(call):
