@@ -171,14 +171,17 @@ def test_config_show_lists_every_declared_key_with_its_source_secrets_masked(hom
     monkeypatch.setenv("TERMINAL_POOL_MAX", "2")
     shown = invoke("config", "show", "--sources")
     assert shown.exit_code == 0, shown.output
-    lines = {line.split()[0]: line.split()[1:] for line in shown.output.splitlines()}
+    lines = {line.split()[0]: line.split()[1:] for line in shown.output.splitlines()}  # key, source, value
     assert set(lines) == set(cfg.settings_keys())  # every declared key, the core's and the plugin's
-    assert lines["terminal.pool.max"] == ["2", "env", "TERMINAL_POOL_MAX"]
-    assert lines["terminal.pool.mode"] == ["cold", "config.yaml"]
-    assert lines["terminal.pool.verbose"] == ["false", "default"]
+    assert lines["terminal.pool.max"] == ["env", "TERMINAL_POOL_MAX", "2"]
+    assert lines["terminal.pool.mode"] == ["config.yaml", "cold"]
+    assert lines["terminal.pool.verbose"] == ["default", "false"]
+    defaults = [line for line in shown.output.splitlines() if "default" in line]
+    value_columns = {len(line) - len(line.split()[-1]) for line in defaults}
+    assert len(value_columns) == 1, "values start in one column, however long the one before"
     plain = {line.split()[0]: line.split()[1:] for line in invoke("config", "show").output.splitlines()}
     assert plain["terminal.pool.max"] == ["2"]  # the source column only with --sources
-    assert lines["terminal.pool.token"][-2:] == [".env", "POOL_TOKEN"]
+    assert lines["terminal.pool.token"][:2] == [".env", "POOL_TOKEN"]
     as_json = json.loads(invoke("config", "show", "--json", "--sources").output)
     assert as_json["terminal.pool.max"] == {"value": 2, "source": "env TERMINAL_POOL_MAX"}
     for args in (["config", "show"], ["config", "show", "--json"], ["config", "show", "--json", "--sources"]):

@@ -80,12 +80,14 @@ def show(as_json: bool, sources: bool) -> None:
         return
     width = max(map(len, rows), default=0)
     values = {key: _format(value) or "-" for key, (value, _) in rows.items()}
-    # the source column starts after the longest value that is not an outlier (a long URL wraps past it)
-    value_width = max((len(v) for v in values.values() if len(v) <= 40), default=1)
+    if sources:  # the value last, so that a long one (a URL, a list) never pushes a column out of line
+        source_width = max((len(source) for _, source in rows.values()), default=0)
+        for key, (_, source) in rows.items():
+            click.echo(f"{key:<{width}}  {source:<{source_width}}  {values[key]}")
+        return
     for key, (_, source) in rows.items():
         line = f"{key:<{width}}  {values[key]}"
-        shown_source = sources or source.startswith("error:")  # a bad value is always explained
-        click.echo(f"{line:<{width + 2 + value_width}}  {source}" if shown_source else line)
+        click.echo(f"{line}  ({source})" if source.startswith("error:") else line)  # a bad value explained
 
 
 @config.command("get")
