@@ -103,14 +103,16 @@ def resolve(choice: str | None) -> tuple[str, str | None]:
 
 
 def describe(mode: str, note: str | None) -> str:
+    home = os.path.expanduser("~")
+    folders = ", ".join(dict.fromkeys(["~/.hermes", str(hermes_home()).replace(home, "~", 1)]))
     if mode == "bwrap":
         return (
-            "commands run in a bwrap PID namespace: hermes's environment and ~/.hermes are out of reach, "
-            "every process they start ends at cleanup"
+            f"commands run in a bwrap PID namespace: hermes's environment and folders ({folders}) are out "
+            "of reach, every process they start ends at cleanup"
         )
     return (
-        f"commands run unisolated: {note}. They can read hermes's environment (/proc) and ~/.hermes; "
-        "output masking and a child subreaper are all that stand in the way"
+        f"commands run unisolated: {note}. They can read hermes's environment (/proc) and folders "
+        f"({folders}); output masking and a child subreaper are all that stand in the way"
     )
 
 
