@@ -174,14 +174,35 @@ def remote_seconds(timeout: float) -> int:
     return max(1, math.ceil(timeout))
 
 
-def remote_script(command: str, cwd: str | None, timeout: float, shell: str = "bash") -> str:
-    """``command`` under ``timeout -s KILL`` so that it dies on the remote side even if the client is gone.
+EXEC_MARKER = "HERMES_EXEC_ID"
+"""The variable a remote backend exports with each command's own id (``HERMES_EXEC_ID=<hex>``)."""
 
+_GUARD = (  # $0: the shell, $1: the command, $2: KILL_MARKED_SCRIPT
+    '"$0" -c "$1" & c=$!; '
+    f'trap \'env -u {EXEC_MARKER} sh -c "$2" kill "{EXEC_MARKER}=${EXEC_MARKER}"; '
+    "kill -KILL $c 2>/dev/null; exit 124' TERM; wait $c"
+)
+
+
+def remote_script(command: str, cwd: str | None, timeout: float, shell: str = "bash") -> str:
+    """``command`` under a remote ``timeout``, so that it dies on the remote side even if the client is gone.
+
+    At the deadline ``timeout`` signals only a small guard shell (``--foreground``), which runs
+    :data:`KILL_MARKED_SCRIPT` for the command's :data:`EXEC_MARKER` while the command's own shell still
+    lives: what it started is found by marker and by parent link, ``setsid env -i`` children included
+    (a group kill first would orphan those out of reach). ``-k`` is the backstop should the guard hang.
+    A ``timeout`` without ``--foreground`` (busybox) kills the command's group instead, as before.
     ``; exit $?`` keeps the outer shell from exec'ing ``timeout``, so a KILL arrives as status 137, not as
     an exit signal some clients report as -1.
     """
-    inner = shell_command(command, cwd)
-    return f"timeout -s KILL {remote_seconds(timeout)} {shell} -c {shlex.quote(inner)}; exit $?"
+    seconds = remote_seconds(timeout)
+    guarded = f'sh -c {shlex.quote(_GUARD)} {shell} "$c" {shlex.quote(KILL_MARKED_SCRIPT)}'
+    return (
+        f"c={shlex.quote(shell_command(command, cwd))}; "
+        f"if timeout --foreground 1 true 2>/dev/null; "
+        f"then timeout --foreground -k {CLIENT_GRACE:g} -s TERM {seconds} {guarded}; "
+        f'else timeout -s KILL {seconds} {shell} -c "$c"; fi; exit $?'
+    )
 
 
 def remote_timed_out(exit_code: int | None, started: float, timeout: float) -> bool:

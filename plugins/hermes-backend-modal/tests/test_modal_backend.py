@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hermes_core.terminal import SandboxError
-from hermes_testkit.backends import REMOTE_TIMEOUT_ORPHANS, BackendConformance
+from hermes_testkit.backends import BackendConformance
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fake_modal
@@ -32,7 +32,6 @@ def fake(monkeypatch):
 
 
 class TestModalConformanceWithFake(BackendConformance):
-    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
     backend_name = "modal"
 
     @pytest.fixture(autouse=True)
@@ -42,8 +41,6 @@ class TestModalConformanceWithFake(BackendConformance):
 
 class TestModalPoolConformanceWithFake(BackendConformance):
     """The same contract holds when tasks share pooled sandboxes."""
-
-    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
 
     backend_name = "modal"
 
@@ -72,7 +69,8 @@ def test_sdk_usage(fake, monkeypatch):
     assert fake_modal.CALLS[1] == ("Image.from_registry", "nikolaik/python-nodejs:python3.11-nodejs20")
     assert fake_modal.CALLS[2][3] == "/root"
     argv, exec_timeout = fake_modal.CALLS[3][1], fake_modal.CALLS[3][2]
-    assert argv[:2] == ("bash", "-c") and "timeout -s KILL 30 bash -c" in argv[2] and exec_timeout >= 30
+    assert argv[:2] == ("bash", "-c") and exec_timeout >= 30
+    assert "timeout --foreground -k 10 -s TERM 30 sh -c" in argv[2]  # the remote guard (remote_script)
 
 
 def test_one_sandbox_per_task_by_default(fake):
@@ -184,7 +182,6 @@ def test_plugin_imports_do_not_load_sdks():
     reason="real Modal needs MODAL_TOKEN_ID and MODAL_TOKEN_SECRET (opt-in integration test)",
 )
 class TestModalReal(BackendConformance):
-    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
     backend_name = "modal"
 
 

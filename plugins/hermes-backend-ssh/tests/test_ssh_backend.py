@@ -9,11 +9,10 @@ import time
 import pytest
 from hermes_backend_ssh.backend import SSHBackend
 
-from hermes_testkit.backends import REMOTE_TIMEOUT_ORPHANS, BackendConformance
+from hermes_testkit.backends import BackendConformance
 
 
 class TestSSHConformance(BackendConformance):
-    unmarked_children_die = REMOTE_TIMEOUT_ORPHANS
     backend_name = "ssh"
 
     @pytest.fixture(autouse=True)

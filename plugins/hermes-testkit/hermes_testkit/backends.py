@@ -81,13 +81,6 @@ class ShellBackend(TerminalBackend):
         return ShellSandbox(request, owned_tempdir(request.task_id), owns=True)
 
 
-REMOTE_TIMEOUT_ORPHANS = (
-    "the remote `timeout` (hermes_core.terminal.remote_script) kills the command's group before the "
-    "client's marker kill runs, so a child that left both the group and its markers is orphaned out of "
-    "reach: a container's goes with the container at cleanup, a remote host's (ssh) outlives it"
-)
-
-
 class BackendConformance:
     """Set ``backend_name``; override :meth:`make_backend` / ``create_options`` when needed."""
 
@@ -95,9 +88,6 @@ class BackendConformance:
     create_options: ClassVar[dict[str, Any]] = {}
     sandbox_timeout: ClassVar[float] = 60.0
     timeout_slack: ClassVar[float] = 15.0
-    unmarked_children_die: ClassVar[str | None] = None
-    """Why a timed-out command's ``setsid env -i`` children may outlive it here, or ``None`` when they die
-    with it (the local backends freeze the command and follow parent links; so does docker's kill)."""
     """How much longer than the timeout a killed command may take to come back (remote backends)."""
 
     # -- hooks for subclasses ------------------------------------------------------------------------
@@ -192,8 +182,6 @@ class BackendConformance:
 
     def test_timeout_kills_children_that_drop_their_markers(self, sandbox):
         """``setsid env -i`` leaves the group and the environment markers: it dies all the same."""
-        if self.unmarked_children_die:
-            pytest.skip(self.unmarked_children_die)
         child = f"setsid env -i sh -c 'sleep {self.LATE}; echo leaked > late.txt'"
         result = sandbox.execute(f"{child} > /dev/null 2>&1 < /dev/null & sleep 30", timeout=1)
         assert result.exit_code == TIMEOUT_EXIT_CODE
