@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -28,6 +27,19 @@ def _run(*argv: str) -> None:
     subprocess.run(argv, check=True, capture_output=True)
 
 
+def _account(user: str) -> None:
+    """The test user, unlocked. A second test run on this machine may be creating it too: the shadow
+    file's lock makes one of the two commands fail, so each is tried again for a while."""
+    for argv in (["useradd", "-m", "-s", "/bin/bash", user], ["usermod", "-p", "*", user]):
+        for _ in range(50):  # useradd leaves the account locked ('!'), which sshd refuses: usermod -p '*'
+            done = subprocess.run(argv, capture_output=True, text=True)
+            if done.returncode == 0 or (argv[0] == "useradd" and "already exists" in done.stderr):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()}")
+
+
 @pytest.fixture(scope="session")
 def sshd():
     if not os.path.exists(SSHD):
@@ -35,34 +47,22 @@ def sshd():
     if os.geteuid() != 0:
         pytest.skip("starting a throwaway sshd needs root (to create the test user)")
     d = tempfile.mkdtemp(prefix="hermes-sshd-")
-    os.chmod(d, 0o700)
+    os.chmod(d, 0o711)  # sshd reads the authorized keys below as the test user
     _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{d}/host_ed25519")
     _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{d}/client_ed25519")
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        _run("useradd", "-m", "-s", "/bin/bash", USER)
-    _run("usermod", "-p", "*", USER)  # useradd leaves it locked ('!'), which sshd refuses
-    home = pwd.getpwnam(USER).pw_dir
-    _run("install", "-d", "-m", "700", "-o", USER, "-g", USER, f"{home}/.ssh")
-    _run(
-        "install",
-        "-m",
-        "600",
-        "-o",
-        USER,
-        "-g",
-        USER,
-        f"{d}/client_ed25519.pub",
-        f"{home}/.ssh/authorized_keys",
-    )
+    _account(USER)
+    # This server's own authorized-keys file, not the user's ~/.ssh/authorized_keys: a second test run on
+    # the same machine (two CI runs side by side) would overwrite that one with its own key.
+    shutil.copy(f"{d}/client_ed25519.pub", f"{d}/authorized_keys")
+    os.chmod(f"{d}/authorized_keys", 0o644)
     os.makedirs("/run/sshd", exist_ok=True)
     port = _free_port()
     pidfile = f"{d}/sshd.pid"
     subprocess.run(
         [SSHD, "-p", str(port), "-o", "ListenAddress=127.0.0.1", "-h", f"{d}/host_ed25519",
          "-o", f"PidFile={pidfile}", "-o", "PasswordAuthentication=no", "-o", "UsePAM=no",
-         "-o", "MaxStartups=100", "-o", "MaxSessions=100", "-E", f"{d}/sshd.log"],
+         "-o", "MaxStartups=100", "-o", "MaxSessions=100", "-E", f"{d}/sshd.log",
+         "-o", f"AuthorizedKeysFile={d}/authorized_keys", "-o", "StrictModes=no"],
         check=True,
     )  # fmt: skip
     deadline = time.monotonic() + 10
