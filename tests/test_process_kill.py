@@ -15,25 +15,7 @@ import uuid
 
 from hermes_core.process import clean_environment, kill_marked, run_process
 from hermes_core.terminal import TIMEOUT_EXIT_CODE
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in "ZX"
-    except OSError:
-        return False
-
-
-def _gone(pid: int, within: float = 15.0) -> bool:
-    """Whether ``pid`` is dead within ``within`` seconds: a SIGKILL lands when the target is next
-    scheduled, so a loaded machine may show it alive a moment after the kill (a survivor sleeps 60 s)."""
-    deadline = time.monotonic() + within
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+from hermes_testkit.processes import alive, gone
 
 
 def _pid_of(path) -> int:
@@ -58,9 +40,9 @@ def test_a_setsid_child_without_markers_dies_with_its_timed_out_command(tmp_path
     assert result.exit_code == TIMEOUT_EXIT_CODE
     child = _pid_of(pidfile)
     try:
-        assert _gone(child), "the setsid child without markers outlived its command"
+        assert gone(child), "the setsid child without markers outlived its command"
     finally:
-        if _alive(child):
+        if alive(child):
             os.kill(child, signal.SIGKILL)
 
 
@@ -77,9 +59,9 @@ def test_kill_marked_takes_the_unmarked_tree_below_a_marked_process(tmp_path):
     try:
         assert kill_marked(marker) >= 2
         parent.wait(timeout=10)
-        assert _gone(child)
+        assert gone(child)
     finally:
         for pid in (parent.pid, child):
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         parent.wait()

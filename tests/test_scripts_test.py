@@ -12,8 +12,9 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
+
+from hermes_testkit.processes import alive, gone
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,14 +54,6 @@ def _stubbed_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in "ZX"
-    except OSError:
-        return False
-
-
 def test_every_stage_runs_and_is_reported_and_a_started_dockerd_is_stopped(tmp_path):
     repo = _stubbed_repo(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HERMES_", "VIRTUAL_ENV"))}
@@ -79,12 +72,9 @@ def test_every_stage_runs_and_is_reported_and_a_started_dockerd_is_stopped(tmp_p
         assert [line.split()[-3] for line in table.splitlines() if line.startswith("suite")] == ["FAILED"]
         assert "installed apt packages: bubblewrap" in table
         assert f"stopped dockerd (pid {pid}), which this run started" in table
-        deadline = time.monotonic() + 15  # the kill lands when the process is next scheduled
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(pid), "the dockerd this run started is still running"
+        assert gone(pid), "the dockerd this run started is still running"
     finally:
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -99,6 +89,6 @@ def test_pytest_arguments_skip_the_per_distribution_stage_and_say_so(tmp_path):
     try:
         assert "pytest ran: -m pytest -k pool" in done.stdout
         assert "each distribution alone      skipped (pytest arguments were given)" in done.stdout
-        assert "stopped dockerd" not in done.stdout and _alive(pid), "HERMES_KEEP_SERVICES=1 keeps it"
+        assert "stopped dockerd" not in done.stdout and alive(pid), "HERMES_KEEP_SERVICES=1 keeps it"
     finally:
         os.kill(pid, signal.SIGKILL)

@@ -29,6 +29,7 @@ from hermes_agent_loop.engines import Job, run_jobs  # noqa: E402
 from hermes_agent_loop.trajectory import read_jsonl  # noqa: E402
 from hermes_core.cli import cli  # noqa: E402
 from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply  # noqa: E402
+from hermes_testkit.processes import alive  # noqa: E402
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -118,14 +119,6 @@ def owned_by(owner: int) -> list[int]:
         if marker in environ.split(b"\0") and alive(int(entry)):
             found.append(int(entry))
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; only its parent's wait is missing
 
 
 def _listening_addresses(pids: set[int]) -> list[str]:

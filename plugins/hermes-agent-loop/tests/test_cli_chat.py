@@ -22,6 +22,7 @@ except ImportError:  # the pseudo-terminal tests skip themselves
     EOF = None
 
 from hermes_testkit.openai_server import reply
+from hermes_testkit.processes import gone
 
 PLUGIN = "hermes-chat-testplugin"
 MODULE = "hermes_chat_testplugin"
@@ -428,10 +429,7 @@ def test_tty_ctrl_c_interrupts_the_turn_and_kills_the_command(chat_env, server, 
     child.sendintr()
     child.expect("interrupted")
     child.expect(PROMPT)
-    deadline = time.time() + 10
-    while _alive(pid) and time.time() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid), "the running command survived Ctrl-C"
+    assert gone(pid, within=10), "the running command survived Ctrl-C"
     assert list((tmp_path / "markers").glob("cleaned-chat-*")), "the sandbox was not cleaned up"
     # the session goes on, and the interrupted turn is not part of the conversation
     server.queue(reply("still here"))
@@ -445,15 +443,3 @@ def test_tty_ctrl_c_interrupts_the_turn_and_kills_the_command(chat_env, server, 
     child.expect(EOF)
     child.close()
     assert child.exitstatus == 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie waiting for its reaper counts as dead
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split()[2] != "Z"
-    except OSError:
-        return False
