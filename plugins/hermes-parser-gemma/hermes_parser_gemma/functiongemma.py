@@ -145,6 +145,8 @@ def read_arguments(text: str, start: int, final: bool) -> ArgumentsText:
             return found
         if pos >= stop and not final and text[value_start] not in "{[":
             return found  # a bare value at the very end may go on (``1`` -> ``12``)
+        if not final and text[pos - 1] == "}" and END.startswith(text[pos:stop]):
+            return found  # that ``}`` may be the call's own: ``}<end_function_call>`` still arriving
         found.add(key, value)
     return found
 

@@ -252,3 +252,21 @@ def test_long_escape_value_ends_at_its_escape_past_lookalikes(at):
     value = "x" * at + "a < b <esc }<end_function }} " + "y" * 700
     (got,) = parser().parse(call("f", f"code:<escape>{value}<escape>,n:3")).tool_calls
     assert json.loads(got.function.arguments) == {"code": value, "n": 3}
+
+
+def test_an_object_value_closed_by_what_turns_out_to_be_the_calls_own_brace():
+    """Found by the random-cut conformance test (a loaded CI run): ``{a:{b:x}`` then
+    ``<end_function_call>``. While the end marker was still arriving, ``}`` looked like the object
+    value's close and the pair went out; the marker made it the call's close, so ``parse()`` drops the
+    unfinished value. The pair now waits until what follows its ``}`` cannot be the end marker."""
+    from hermes_testkit.parsers import assert_stream_matches_parse
+
+    text = (
+        '<start_function_call>call:get_weather{locati{"name":{"name":Let me check. '
+        "<start_function_call>call:get_weather{location:<escape>London<escape>}<end_function_call><st"
+    )
+    for cut in range(1, len(text)):
+        assert_stream_matches_parse(parser(), text, [text[:cut], text[cut:]])
+    held = "<start_function_call>call:f{a:{b:1}<end_func"
+    seen, calls = stream_until(parser(), held + "tion_call>", [len(held)])
+    assert seen[0] in ((["f"], ""), (["f"], "{")) and json.loads(calls[0]["function"]["arguments"]) == {}
