@@ -31,7 +31,7 @@ from hermes_core.parsing import (
     make_call_id,
 )
 from hermes_core.parsing_partial import open_calls_view
-from hermes_core.parsing_tags import first_marker
+from hermes_core.parsing_start import THINK_END, calls_start
 from hermes_core.parsing_values import convert_value, tool_property_types
 
 _FUNCTION = "<function="
@@ -40,6 +40,12 @@ _NEXT = re.compile(r"<parameter=|</function>|<function=|</tool_call>")
 # A value ends where vLLM's parameter regex ends it: its closing tag, the next parameter, or the end of
 # the function / call (a model that forgets ``</parameter>`` loses nothing).
 _VALUE_END = re.compile(r"</parameter>|<parameter=|</function>|</tool_call>")
+
+
+def _named(text: str, pos: int) -> bool:
+    """A ``<function=NAME>`` tag complete before the next ``</think>``: the call began."""
+    stop = text.find(THINK_END, pos)
+    return text.find(">", pos + len(_FUNCTION), len(text) if stop < 0 else stop) >= 0
 
 
 class Qwen3CoderParser(ToolCallParser):
@@ -68,13 +74,14 @@ class Qwen3CoderParser(ToolCallParser):
 
     def _read_with_starts(self, text: str) -> tuple[ParsedCompletion | None, list[int]]:
         starts: list[int] = []
-        think_end = text.rfind("</think>")
-        if text.find(_FUNCTION, think_end + 1 if think_end >= 0 else 0) < 0:
+        if calls_start(text, (_FUNCTION,), lambda at: _named(text, at)) < 0:
             return None, starts  # no call yet, or only calls quoted in reasoning that a later one may void
         return self.extract(text, starts), starts
 
     def extract(self, text: str, starts: list[int] | None = None) -> ParsedCompletion | None:
-        first = first_marker(text, _FUNCTION)
+        # the core's streaming-safe rule: a call whose name a stream has sent is not voided by a later
+        # ``</think>`` (a random-cut run showed ``first_marker`` dropping one)
+        first = calls_start(text, (_FUNCTION,), lambda at: _named(text, at), fallback=True)
         if first < 0:
             return None
         end = len(text)

@@ -283,3 +283,21 @@ def test_parameter_written_twice_decodes_to_the_last_value_and_streams_unchanged
     assert list(json.loads(call.function.arguments)) == ["a", "b"]
     for size in (1, 5, len(text)):
         assert_stream_matches_parse(parser(), text, [text[i : i + size] for i in range(0, len(text), size)])
+
+
+def test_a_named_call_is_not_voided_by_a_later_think_end():
+    """Found by the random-cut conformance test in a CI run: the stream had sent ``write_file`` (its
+    name was complete) when a ``</think>`` and a cut-off ``<function=`` followed; ``parse()`` took only
+    markers after the last ``</think>`` and returned no call. Both now follow the core's ``calls_start``
+    rule: a call that has begun stays a call."""
+    from hermes_testkit.parsers import assert_stream_matches_parse
+
+    text = (
+        "I'll create the script now.\n<tool_call>\n<function=write_file>\n<parameter=path>\nsrc/main.py\n"
+        "</parameter>\n<paramet</think><function="
+    )
+    (call,) = get_hermes().parser("qwen3_coder").parse(text).tool_calls
+    assert call.function.name == "write_file"
+    assert json.loads(call.function.arguments) == {"path": "src/main.py"}
+    for cut in range(1, len(text)):
+        assert_stream_matches_parse(get_hermes().parser("qwen3_coder"), text, [text[:cut], text[cut:]])
