@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hermes_core.builtin import DEFAULT_ENV_ALLOW
-from hermes_core.subreaper import children_table, descendants, is_reaper, kill_tree, reaper_argv
+from hermes_core.subreaper import descendants, is_reaper, kill_tree, reaper_argv
 from hermes_core.terminal import (
     DEFAULT_MAX_OUTPUT,
     PIPE_GRACE,
@@ -176,7 +176,7 @@ def kill_marked(marker: str, passes: int = 10) -> int:
         marked = {int(pid) for pid in _processes() if int(pid) != me and wanted in _environ_lines(pid)}
         if not marked and not stopped:
             break
-        found = marked.union(descendants(*marked, *stopped, children=children_table()))
+        found = marked.union(descendants(*marked, *stopped))
         new = found - stopped - {me}
         if not new:
             break

@@ -84,7 +84,7 @@ def is_reaper(pid: int) -> bool:
         return False
 
 
-def children_table() -> dict[int, list[int]]:
+def _children_table() -> dict[int, list[int]]:
     """Parent pid -> its living (not zombie) children, read once from ``/proc``."""
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
@@ -95,10 +95,9 @@ def children_table() -> dict[int, list[int]]:
     return children
 
 
-def descendants(*roots: int, children: dict[int, list[int]] | None = None) -> list[int]:
-    """Living (not zombie) processes below any of ``roots`` (``children``: a :func:`children_table`)."""
-    if children is None:
-        children = children_table()
+def descendants(*roots: int) -> list[int]:
+    """Living (not zombie) processes below any of ``roots`` (one read of ``/proc``)."""
+    children = _children_table()
     found, todo = [], [pid for root in roots for pid in children.get(root, ())]
     while todo:
         pid = todo.pop()
@@ -130,4 +129,4 @@ def kill_tree(root: int, passes: int = 50) -> int:
     return killed
 
 
-__all__ = ["REAPER_TAG", "children_table", "descendants", "is_reaper", "kill_tree", "reaper_argv"]
+__all__ = ["REAPER_TAG", "descendants", "is_reaper", "kill_tree", "reaper_argv"]
