@@ -2,11 +2,13 @@
 
 While a plugin is imported or asked for its registrations, :func:`contained`:
 
-- gives it a deadline (``HERMES_PLUGIN_TIMEOUT`` seconds, default 5; ``0`` switches it off): an import
+- gives it a deadline (``HERMES_PLUGIN_TIMEOUT`` seconds, default 30; ``0`` switches it off): an import
   that hangs is interrupted with :class:`PluginTimeout` (SIGALRM on the main thread; from any other
   thread, an exception set asynchronously in the loading thread, delivered at its next Python
   instruction, and an import run in a helper thread waited for at most the deadline, see
-  :func:`run_step`), so no command — ``--help`` included — waits on it for longer;
+  :func:`run_step`), so no command — ``--help`` included — waits on it for longer. The deadline is for
+  hangs, not slowness: a legitimate import of a machine-learning library on a loaded machine or a cold
+  network file system takes many seconds. It is raised only where raising is safe (:func:`interruptible`);
 - refuses ``os._exit`` and ``os.fork`` (its failure: no command ends with empty output or prints twice)
   and makes the threads it starts daemon threads (none keeps a command alive after its work is done);
 - sends what it prints to stdout to stderr instead, so ``--json`` output stays parseable;
@@ -29,8 +31,27 @@ from typing import Any
 
 from hermes_core.registry import HermesError
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 30.0
 _CORE = "hermes_core"
+_RETRY = 0.02
+"""Seconds between two tries at raising a deadline that found the plugin somewhere unsafe."""
+_UNSAFE = (
+    "<frozen importlib.",
+    threading.__file__,
+    os.path.join(os.path.dirname(contextlib.__file__), "logging", ""),
+    os.path.dirname(__file__) + os.sep,
+)
+
+
+def interruptible(frame: Any) -> bool:
+    """Whether a deadline may raise in ``frame`` (where a thread is, or where a signal caught it).
+
+    Not inside the import system, ``threading``, ``logging`` or the core: they take a lock and then enter
+    ``try``, and an exception raised between the two leaks the lock. A global import lock leaked so
+    deadlocks every later import in every other thread (seen with a deadline that fired mid-import). A
+    plugin's own code, and what it calls elsewhere, is fine; the deadline waits until it is back there.
+    """
+    return frame is not None and not frame.f_code.co_filename.startswith(_UNSAFE)
 
 
 class PluginTimeout(HermesError):
@@ -141,8 +162,9 @@ class _Session:
         raise KeyboardInterrupt
 
     def on_alarm(self, signum: int, frame: Any) -> None:
-        if self.what:
+        if self.what and interruptible(frame):
             raise PluginTimeout(f"{self.what} took longer than {self.seconds:g}s (HERMES_PLUGIN_TIMEOUT)")
+        # not here: the interval the timer was armed with brings the alarm back in a moment
 
 
 _session = _Session()
@@ -184,7 +206,7 @@ def contained(what: str) -> Iterator[_Session]:
         started = time.monotonic()
         if timed:
             current.what, current.seconds = what, seconds
-            outer = signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+            outer = signal.setitimer(signal.ITIMER_REAL, seconds, _RETRY)
         watchdog = _Watchdog(what, seconds) if seconds > 0 and not timed else None
         outer_bound = getattr(_bounds, "current", None)
         _bounds.current = watchdog
@@ -235,7 +257,7 @@ def run_step(step: Callable[[], Any]) -> Any:
 
     helper = threading.Thread(target=work, name="hermes-plugin-step", daemon=True)
     helper.start()
-    watchdog.retarget(helper.ident)
+    watchdog.retarget(helper)
     helper.join(watchdog.seconds)
     if helper.is_alive() or isinstance(outcome.get("error"), _Overran):
         raise PluginTimeout(f"{watchdog.what} took longer than {watchdog.seconds:g}s (HERMES_PLUGIN_TIMEOUT)")
@@ -247,35 +269,42 @@ def run_step(step: Callable[[], Any]) -> Any:
 class _Watchdog:
     """The deadline off the main thread: past it, :class:`PluginTimeout` is raised in the loading
     thread (CPython's ``PyThreadState_SetAsyncExc``: a pure-Python loop is stopped at once, a blocking
-    call when it returns)."""
+    call when it returns), as soon as that thread is somewhere :func:`interruptible`."""
 
     def __init__(self, what: str, seconds: float) -> None:
         self.what, self.seconds = what, seconds
         self.thread = threading.get_ident()
         self.lock = threading.Lock()
-        self.armed = self.fired = False
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
+        self.fired = False
+        self.helper: threading.Thread | None = None
+        self.done = threading.Event()
+        self.timer = threading.Thread(target=self._watch, name="hermes-plugin-deadline", daemon=True)
 
-    def _fire(self) -> None:
-        with self.lock:
-            if self.armed:
-                self.fired = _set_async_exc(self.thread, _Overran)
+    def _watch(self) -> None:
+        if self.done.wait(self.seconds):
+            return
+        while not self.done.wait(_RETRY):
+            with self.lock:
+                if self.done.is_set() or (self.helper is not None and not self.helper.is_alive()):
+                    return
+                if interruptible(sys._current_frames().get(self.thread)):
+                    self.fired = _set_async_exc(self.thread, _Overran)
+                    return
 
     def __enter__(self) -> None:
-        self.armed = True
         self.timer.start()
 
-    def retarget(self, thread: int | None) -> None:
-        """Raise the deadline's exception in ``thread`` instead (a helper running the step)."""
+    def retarget(self, helper: threading.Thread) -> None:
+        """Raise the deadline's exception in ``helper`` (running the step) instead, even once the loading
+        thread has gone on without it."""
         with self.lock:
-            if not self.fired:
-                self.thread = thread
+            if not self.fired and helper.ident is not None:
+                self.thread, self.helper = helper.ident, helper
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         with self.lock:
-            self.armed = False
-            self.timer.cancel()
+            if self.helper is None or self.fired or not self.helper.is_alive():
+                self.done.set()
             if self.fired and not isinstance(exc, _Overran):  # fired as the step ended: not delivered
                 _set_async_exc(self.thread, None)
         if isinstance(exc, _Overran):

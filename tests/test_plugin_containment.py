@@ -369,3 +369,75 @@ def test_the_import_deadline_off_the_main_thread_stops_a_blocking_call(entry_poi
     record = hosts[0].records["aa_sleeps"]
     assert record.status == "failed" and "took longer than 0.3s" in record.error
     assert hosts[0].records["bb_good"].status == "ok"
+
+
+IMPORTS_IN_A_LOOP = """
+import importlib, os, sys, tempfile, time
+folder = tempfile.mkdtemp()
+sys.path.insert(0, folder)
+end, n = time.monotonic() + 20, 0
+while time.monotonic() < end:
+    n += 1
+    name = "aa_generated_%d_%d" % (os.getpid(), n)
+    with open(os.path.join(folder, name + ".py"), "w") as f:
+        f.write("")
+    importlib.invalidate_caches()
+    importlib.import_module(name)
+"""
+
+
+@pytest.mark.parametrize("on_main_thread", [True, False], ids=["main-thread", "worker-thread"])
+def test_a_deadline_that_fires_mid_import_leaves_imports_working(
+    entry_points, monkeypatch, tmp_path, on_main_thread
+):
+    """A plugin past its deadline while inside the import system: raised there, the exception leaked
+    the global import lock, and every later import from another thread hung for good (a CI run's
+    atroposlib rollout did). The deadline now waits until the plugin is in its own code."""
+    monkeypatch.setenv("HERMES_PLUGIN_TIMEOUT", "0.2")
+    entry_points("aa_imports", IMPORTS_IN_A_LOOP)
+    entry_points("bb_good", GOOD)
+    hosts: list[Hermes] = []
+    if on_main_thread:
+        hosts.append(loaded())
+    else:
+        worker = threading.Thread(target=lambda: hosts.append(loaded()), daemon=True)
+        worker.start()
+        worker.join(20)
+    assert hosts, "the load did not meet its deadline"
+    assert "took longer than 0.2s" in hosts[0].records["aa_imports"].error
+    assert hosts[0].records["bb_good"].status == "ok"
+    (tmp_path / "zz_imported_later.py").write_text("VALUE = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    imported: list[int] = []
+    later = threading.Thread(
+        target=lambda: imported.append(__import__("zz_imported_later").VALUE), daemon=True
+    )
+    later.start()
+    later.join(10)
+    assert imported == [7], "an import from another thread hung: the import lock was left held"
+
+
+def test_the_deadline_is_raised_only_where_no_lock_can_leak(monkeypatch):
+    """The alarm finding the plugin inside the import system, ``threading`` or the core does not raise
+    (the interval timer brings it back); in the plugin's own code it does."""
+    import importlib._bootstrap as bootstrap
+
+    from hermes_core import containment
+
+    frames: dict[str, object] = {}
+
+    def in_plugin() -> None:
+        frames["plugin"] = sys._getframe()
+
+    in_plugin()
+    monkeypatch.setattr(containment._session, "what", "plugin aa: importing aa")
+    monkeypatch.setattr(containment._session, "seconds", 0.2)
+    unsafe = {
+        "import system": type("F", (), {"f_code": bootstrap._find_and_load.__code__})(),
+        "threading": type("F", (), {"f_code": threading.Event.wait.__code__})(),
+        "core": type("F", (), {"f_code": containment.run_step.__code__})(),
+    }
+    for where, frame in unsafe.items():
+        assert containment._session.on_alarm(14, frame) is None, where
+    with pytest.raises(containment.PluginTimeout, match="took longer than 0.2s"):
+        containment._session.on_alarm(14, frames["plugin"])
