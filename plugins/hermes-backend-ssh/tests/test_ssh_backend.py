@@ -75,12 +75,10 @@ def test_timeout_is_enforced_on_the_remote(backend):
     sandbox = backend.create("remote-timeout")
     try:
         start = time.monotonic()
-        result = sandbox.execute("sleep 300", timeout=1)
+        result = sandbox.execute("sleep 414", timeout=1)
         assert result.exit_code == 124 and "timed out" in result.output
         assert time.monotonic() - start < 8
-        time.sleep(0.5)
-        left = sandbox.execute("pgrep -u sshtest -f 'sleep 30[0]' || true").output.strip()
-        assert left == "", f"remote sleep survived: {left}"
+        assert _remote_pids_gone("^sleep 414$"), "the remote sleep survived its timeout"
     finally:
         sandbox.cleanup()
 
@@ -116,6 +114,15 @@ def _remote_pids(pattern: str) -> str:
     return subprocess.run(["pgrep", "-u", "sshtest", "-f", pattern], capture_output=True, text=True).stdout
 
 
+def _remote_pids_gone(pattern: str, within: float = 5.0) -> bool:
+    """Whether no process matches ``pattern`` any more, waiting up to ``within`` seconds for the kill to
+    land (a unique pattern per test: other tests', or another run's, processes never match)."""
+    deadline = time.monotonic() + within
+    while _remote_pids(pattern) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _remote_pids(pattern) == ""
+
+
 def test_background_job_does_not_hold_the_command(backend):
     sandbox = backend.create("bg")
     try:
@@ -128,19 +135,17 @@ def test_background_job_does_not_hold_the_command(backend):
         assert _remote_pids("^sleep 417$"), "the background job is the agent's until cleanup"
     finally:
         sandbox.cleanup()
-    deadline = time.monotonic() + 5
-    while _remote_pids("^sleep 417$") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _remote_pids("^sleep 417$") == "", "cleanup left the task's background job running"
+    assert _remote_pids_gone("^sleep 417$"), "cleanup left the task's background job running"
 
 
 def test_timeout_note_appears_once(backend):
     sandbox = backend.create("note-once")
     try:
-        result = sandbox.execute("echo before; sleep 300", timeout=1)
+        result = sandbox.execute("echo before; sleep 415", timeout=1)
         assert result.exit_code == 124
         assert result.output.count("timed out") == 1, result.output
         assert "before" in result.output
+        assert _remote_pids_gone("^sleep 415$"), "the remote sleep survived its timeout"
     finally:
         sandbox.cleanup()
 
