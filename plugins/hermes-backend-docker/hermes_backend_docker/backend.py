@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import posixpath
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -30,6 +31,8 @@ from hermes_core.terminal import (
 
 DEFAULT_IMAGE = "python:3.11-slim"
 DEFAULT_CWD = "/workspace"
+STATUS_GRACE = 5.0
+"""Seconds an exec may still be reported running after its output stream ended (more: the stream broke)."""
 
 
 class DockerSandbox(Sandbox):
@@ -71,13 +74,14 @@ class DockerSandbox(Sandbox):
         except Exception as exc:
             raise SandboxError(f"docker: exec failed in container {self.container.short_id}: {exc}") from exc
         output = TailBuffer(self.max_output)  # bounded memory whatever the command prints
+        broken: list[Exception] = []
 
         def pump() -> None:
             try:
                 for chunk in stream:
                     output.feed(chunk)
-            except Exception:
-                pass
+            except Exception as exc:  # reported below: never an empty output passed off as the result
+                broken.append(exc)
             finally:
                 output.feed(b"", final=True)
 
@@ -85,14 +89,37 @@ class DockerSandbox(Sandbox):
         reader.start()
         reader.join(limit)
         if reader.is_alive():
-            try:
-                self._exec(["sh", "-c", KILL_MARKED_SCRIPT, "kill", f"HERMES_EXEC_ID={token}"], None)
-            except Exception:
-                pass
+            self._kill_exec(token)
             reader.join(5)
             return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
-        code = api.exec_inspect(exec_id).get("ExitCode")
-        return ExecResult(output.text(), 0 if code is None else code)
+        code = None if broken else self._exit_code(exec_id)
+        if code is None:
+            self._kill_exec(token)
+            why = f"{type(broken[0]).__name__}: {broken[0]}" if broken else "it ended before the command"
+            raise SandboxError(
+                f"docker: lost the output stream of a command in container {self.container.short_id} "
+                f"({' '.join(why.split())}); the command was killed"
+            )
+        return ExecResult(output.text(), code)
+
+    def _exit_code(self, exec_id: str) -> int | None:
+        """The exec's exit status once the engine reports it done (the end of its output stream may come
+        a moment first), or ``None`` if it still runs :data:`STATUS_GRACE` seconds after its stream ended."""
+        deadline = time.monotonic() + STATUS_GRACE
+        while True:
+            state = self.client.api.exec_inspect(exec_id)
+            if not state.get("Running"):
+                return state.get("ExitCode") or 0
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def _kill_exec(self, token: str) -> None:
+        """Kill what a command started (best effort: the container may be gone)."""
+        try:
+            self._exec(["sh", "-c", KILL_MARKED_SCRIPT, "kill", f"HERMES_EXEC_ID={token}"], None)
+        except Exception:
+            pass
 
     def cleanup(self) -> None:
         with self._lock:

@@ -133,3 +133,37 @@ def test_settings_reach_the_backend(monkeypatch, tmp_path):
     monkeypatch.setenv("TERMINAL_DOCKER_CPUS", "lots")
     with pytest.raises(HermesError, match=r"terminal.docker.cpus = 'lots' \(env TERMINAL_DOCKER_CPUS\)"):
         DockerBackend()
+
+
+@pytest.mark.parametrize("how", ["raises", "ends"])
+def test_a_broken_output_stream_is_an_error_not_an_empty_result(backend, monkeypatch, how):
+    """The exec's stream breaks after its first chunk (the connection to the engine reset, or closed while
+    the command still runs): the result used to be the output so far, or nothing, with exit status 0, as
+    if the command had finished; now it is a one-line SandboxError and what the command started is
+    killed."""
+    import hermes_backend_docker.backend as docker_backend
+
+    from hermes_core.terminal import SandboxError
+
+    monkeypatch.setattr(docker_backend, "STATUS_GRACE", 1.0)
+    sandbox = backend.create("broken-stream")
+    real_start = sandbox.client.api.exec_start
+
+    def breaks_after_first_chunk(stream):
+        yield next(iter(stream))
+        if how == "raises":
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    def exec_start(*args, **kwargs):  # only the command's stream breaks, not the kill's exec
+        started = real_start(*args, **kwargs)
+        return breaks_after_first_chunk(started) if kwargs.get("stream") else started
+
+    try:
+        monkeypatch.setattr(sandbox.client.api, "exec_start", exec_start)
+        with pytest.raises(SandboxError, match="lost the output stream") as raised:
+            sandbox.execute("echo start; sleep 4; echo end > late.txt", timeout=30)
+        assert "\n" not in str(raised.value)
+        monkeypatch.setattr(sandbox.client.api, "exec_start", real_start)
+        assert sandbox.execute("sleep 5; test -e late.txt").exit_code == 1, "the command was not killed"
+    finally:
+        sandbox.cleanup()
