@@ -26,6 +26,7 @@ import re
 import shlex
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -176,6 +177,12 @@ def remote_seconds(timeout: float) -> int:
 
 EXEC_MARKER = "HERMES_EXEC_ID"
 """The variable a remote backend exports with each command's own id (``HERMES_EXEC_ID=<hex>``)."""
+
+
+def new_exec_marker() -> str:
+    """A fresh ``HERMES_EXEC_ID=<hex>`` line for one command's environment: what a timeout kills by."""
+    return f"{EXEC_MARKER}={uuid.uuid4().hex}"
+
 
 _GUARD = (  # $0: the shell, $1: the command, $2: KILL_MARKED_SCRIPT
     '"$0" -c "$1" & c=$!; '

@@ -29,7 +29,14 @@ from hermes_core.process import (
     reclaim_orphans,
     run_process,
 )
-from hermes_core.terminal import ExecResult, Sandbox, SandboxError, SandboxRequest, TerminalBackend
+from hermes_core.terminal import (
+    ExecResult,
+    Sandbox,
+    SandboxError,
+    SandboxRequest,
+    TerminalBackend,
+    new_exec_marker,
+)
 from hermes_tools_terminal.isolation import bwrap_argv, describe, resolve
 
 _reclaimed = threading.Event()
@@ -81,7 +88,7 @@ class LocalSandbox(Sandbox):
             timeout=self.limit(timeout),
             max_output=self.max_output,
             env=env,
-            marker=f"HERMES_EXEC_ID={uuid.uuid4().hex}",
+            marker=new_exec_marker(),
             limits=self.limits,
         )
 

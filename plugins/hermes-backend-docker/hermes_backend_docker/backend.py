@@ -25,6 +25,7 @@ from hermes_core.terminal import (
     SandboxRequest,
     TailBuffer,
     TerminalBackend,
+    new_exec_marker,
     shell_command,
     timeout_note,
 )
@@ -61,13 +62,13 @@ class DockerSandbox(Sandbox):
             raise SandboxError(f"docker sandbox for task {self.task_id!r} was cleaned up")
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
         limit = self.limit(timeout)
-        token = uuid.uuid4().hex
+        marker = new_exec_marker()
         api = self.client.api
         try:
             exec_id = api.exec_create(
                 self.container.id,
                 [self.shell, "-c", shell_command(command, workdir)],
-                environment={"HERMES_EXEC_ID": token},
+                environment=dict([marker.split("=", 1)]),
                 workdir=self.cwd,
             )["Id"]
             stream = api.exec_start(exec_id, stream=True)
@@ -89,12 +90,12 @@ class DockerSandbox(Sandbox):
         reader.start()
         reader.join(limit)
         if reader.is_alive():
-            self._kill_exec(token)
+            self._kill_exec(marker)
             reader.join(5)
             return ExecResult(output.text() + timeout_note(limit), TIMEOUT_EXIT_CODE)
         code = None if broken else self._exit_code(exec_id)
         if code is None:
-            self._kill_exec(token)
+            self._kill_exec(marker)
             why = f"{type(broken[0]).__name__}: {broken[0]}" if broken else "it ended before the command"
             raise SandboxError(
                 f"docker: lost the output stream of a command in container {self.container.short_id} "
@@ -114,10 +115,10 @@ class DockerSandbox(Sandbox):
                 return None
             time.sleep(0.05)
 
-    def _kill_exec(self, token: str) -> None:
-        """Kill what a command started (best effort: the container may be gone)."""
+    def _kill_exec(self, marker: str) -> None:
+        """Kill what the command with ``marker`` started (best effort: the container may be gone)."""
         try:
-            self._exec(["sh", "-c", KILL_MARKED_SCRIPT, "kill", f"HERMES_EXEC_ID={token}"], None)
+            self._exec(["sh", "-c", KILL_MARKED_SCRIPT, "kill", marker], None)
         except Exception:
             pass
 

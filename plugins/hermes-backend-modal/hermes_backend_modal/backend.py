@@ -17,7 +17,6 @@ import posixpath
 import sys
 import threading
 import time
-import uuid
 from typing import Any
 
 from hermes_core.sandboxes import configured
@@ -32,6 +31,7 @@ from hermes_core.terminal import (
     SandboxRequest,
     TailBuffer,
     TerminalBackend,
+    new_exec_marker,
     remote_script,
     remote_seconds,
     remote_timed_out,
@@ -80,7 +80,7 @@ class ModalSandbox(Sandbox):
         seconds = remote_seconds(limit)
         # stderr joins stdout in order; the remote `timeout` kills the command's process group itself, and
         # the marker finds what left the group (setsid) once the command timed out
-        marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
+        marker = new_exec_marker()
         script = f"exec 2>&1; export {marker}; {remote_script(command, workdir, limit)}"
         start = time.monotonic()
         try:

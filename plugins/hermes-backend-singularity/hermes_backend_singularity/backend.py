@@ -31,6 +31,7 @@ from hermes_core.terminal import (
     SandboxError,
     SandboxRequest,
     TerminalBackend,
+    new_exec_marker,
     shell_command,
     task_slug,
 )
@@ -77,7 +78,7 @@ class SingularitySandbox(Sandbox):
         env = dict(self.env if self.env is not None else os.environ)
         name, _, value = self.marker.partition("=")
         env[name] = value
-        marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
+        marker = new_exec_marker()
         return run_process(argv, timeout=timeout, max_output=self.max_output, env=env, marker=marker)
 
     def exec_argv(self, script: str, shell: str | None = None) -> list[str]:

@@ -34,6 +34,7 @@ from hermes_core.terminal import (
     SandboxRequest,
     TailBuffer,
     TerminalBackend,
+    new_exec_marker,
     remote_script,
     remote_seconds,
     remote_timed_out,
@@ -184,7 +185,7 @@ class SSHSandbox(Sandbox):
     def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
         workdir = posixpath.join(self.cwd, cwd) if cwd else self.cwd
         limit = self.limit(timeout)
-        exec_marker = f"HERMES_EXEC_ID={uuid.uuid4().hex}"
+        exec_marker = new_exec_marker()
         # Markers in the environment let us find (and kill) what this command and this task started, even
         # after the command's process group has lost its leader.
         remote = f"export {self._marker} {exec_marker}; {remote_script(command, workdir, limit)}"

@@ -33,6 +33,7 @@ from hermes_core.terminal import (
     Sandbox,
     SandboxRequest,
     TerminalBackend,
+    new_exec_marker,
     shell_command,
 )
 
@@ -55,7 +56,7 @@ class ShellSandbox(Sandbox):
             timeout=self.limit(timeout),
             max_output=self.max_output,
             env=clean_environment(),
-            marker=f"HERMES_EXEC_ID={uuid.uuid4().hex}",
+            marker=new_exec_marker(),
         )
 
     def cleanup(self) -> None:
