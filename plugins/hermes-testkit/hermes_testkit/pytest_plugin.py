@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,16 @@ __all__ = [
     "hermes_host",
     "server",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``HERMES_TEST_DERANDOMIZE=1`` (``scripts/test`` sets it, so CI): every property test draws the same
+    examples on every run, so a CI verdict can be reproduced; without it each run explores new ones."""
+    if os.environ.get("HERMES_TEST_DERANDOMIZE") == "1":
+        from hypothesis import settings
+
+        settings.register_profile("hermes-derandomized", derandomize=True)
+        settings.load_profile("hermes-derandomized")
 
 
 @pytest.fixture
