@@ -87,7 +87,7 @@ def test_pytest_arguments_skip_the_per_distribution_stage_and_say_so(tmp_path):
     )
     pid = int((repo / "dockerd.pid").read_text())
     try:
-        assert "pytest ran: -m pytest -k pool" in done.stdout
+        assert "pytest ran: -m pytest -n 3 --dist loadfile -k pool" in done.stdout
         assert "each distribution alone      skipped (pytest arguments were given)" in done.stdout
         assert "stopped dockerd" not in done.stdout and alive(pid), "HERMES_KEEP_SERVICES=1 keeps it"
     finally:
