@@ -28,6 +28,7 @@ from click.testing import CliRunner  # noqa: E402
 from hermes_agent_loop.engines import Job, run_jobs  # noqa: E402
 from hermes_agent_loop.trajectory import read_jsonl  # noqa: E402
 from hermes_core.cli import cli  # noqa: E402
+from hermes_core.subreaper import descendants  # noqa: E402
 from hermes_testkit.openai_server import ScriptedOpenAIServer, error, reply  # noqa: E402
 from hermes_testkit.processes import alive  # noqa: E402
 
@@ -77,24 +78,6 @@ def cluster(tmp_path_factory):
 # -- processes and sockets of this test's cluster --------------------------------------------------------
 
 
-def _descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -104,7 +87,7 @@ def _cmdline(pid: int) -> str:
 
 def job_runner_pids() -> list[int]:
     """Our cluster's engine workers (Ray titles an actor's process ``ray::JobRunner``)."""
-    return sorted(p for p in _descendants(os.getpid()) if _cmdline(p).startswith("ray::JobRunner"))
+    return sorted(p for p in descendants(os.getpid()) if _cmdline(p).startswith("ray::JobRunner"))
 
 
 def owned_by(owner: int) -> list[int]:
@@ -146,7 +129,7 @@ LOOPBACK_HEX = {"0100007F", "00000000000000000000000001000000", "000000000000000
 def test_the_cluster_and_its_driver_listen_on_loopback_only(cluster):
     outcomes = []
     run_jobs([Job("1", jobs.square, (1,))], outcomes.append, engine="ray", ray_address=cluster.address)
-    addresses = _listening_addresses(_descendants(os.getpid()) | {os.getpid()})
+    addresses = _listening_addresses(set(descendants(os.getpid())) | {os.getpid()})
     assert addresses, "no listening socket found for the cluster's processes"
     assert set(addresses) <= LOOPBACK_HEX, addresses
     assert outcomes[0].result == {"square": 1}
@@ -364,7 +347,7 @@ def test_a_node_removed_mid_batch_loses_and_doubles_nothing(cluster, endpoint, t
     seen: list = []
     (node,) = list(cluster.worker_nodes)
     # a worker of that node is a child of its raylet
-    strike = Strike(lambda pid: cluster.remove_node(node), lambda pid: pid in _descendants(_raylet_pid(node)))
+    strike = Strike(lambda pid: cluster.remove_node(node), lambda pid: pid in descendants(_raylet_pid(node)))
     endpoint.responder = _slow_model(1.0, seen, strike)
     out = tmp_path / "out"
     try:
