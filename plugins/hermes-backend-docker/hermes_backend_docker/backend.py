@@ -108,7 +108,12 @@ class DockerSandbox(Sandbox):
         a moment first), or ``None`` if it still runs :data:`STATUS_GRACE` seconds after its stream ended."""
         deadline = time.monotonic() + STATUS_GRACE
         while True:
-            state = self.client.api.exec_inspect(exec_id)
+            try:
+                state = self.client.api.exec_inspect(exec_id)
+            except Exception as exc:  # the container is gone (removed, out of memory)
+                raise SandboxError(
+                    f"docker: no exit status for a command in container {self.container.short_id}: {exc}"
+                ) from exc
             if not state.get("Running"):
                 return state.get("ExitCode") or 0
             if time.monotonic() > deadline:
