@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -165,5 +166,37 @@ def test_a_broken_output_stream_is_an_error_not_an_empty_result(backend, monkeyp
         assert "\n" not in str(raised.value)
         monkeypatch.setattr(sandbox.client.api, "exec_start", real_start)
         assert sandbox.execute("sleep 5; test -e late.txt").exit_code == 1, "the command was not killed"
+    finally:
+        sandbox.cleanup()
+
+
+def test_a_container_removed_under_a_running_command_ends_it_as_killed(backend):
+    """Someone removes the container while a command runs: the command ends at once as killed (137), or
+    as a one-line SandboxError naming the container; never the Docker SDK's exception, never success."""
+    import threading
+
+    from hermes_core.terminal import SandboxError
+
+    sandbox = backend.create("removed-under")
+    outcome: list[BaseException | object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(sandbox.execute("sleep 30", timeout=60))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        time.sleep(1.5)
+        sandbox.container.remove(force=True)
+        worker.join(30)
+        assert not worker.is_alive(), "the command outlived its container"
+        (result,) = outcome
+        if isinstance(result, SandboxError):
+            assert sandbox.container.short_id in str(result) and "\n" not in str(result)
+        else:
+            assert getattr(result, "exit_code", None) == 137, result
     finally:
         sandbox.cleanup()
