@@ -9,6 +9,7 @@ environment holds it, which works in any image that has ``/proc`` and a shell (b
 from __future__ import annotations
 
 import importlib.util
+import os
 import posixpath
 import threading
 import time
@@ -32,6 +33,8 @@ from hermes_core.terminal import (
 
 DEFAULT_IMAGE = "python:3.11-slim"
 DEFAULT_CWD = "/workspace"
+OWNER_LABEL = "hermes.owner"
+"""The label holding the pid of the hermes process that created the container."""
 STATUS_GRACE = 5.0
 """Seconds an exec may still be reported running after its output stream ended (more: the stream broke)."""
 
@@ -207,7 +210,12 @@ class DockerBackend(TerminalBackend):
         config = dict(
             command=["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
             name=name,
-            labels={"hermes.task_id": request.task_id[:200], "hermes.backend": "docker"},
+            # the process that owns it: a job's or a dead host's containers can be told from any other's
+            labels={
+                "hermes.task_id": request.task_id[:200],
+                "hermes.backend": "docker",
+                OWNER_LABEL: str(os.getpid()),
+            },
             working_dir=workdir,
             network_mode=request.option("network", self.network),
             mem_limit=request.option("memory", self.memory),

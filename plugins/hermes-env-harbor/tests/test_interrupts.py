@@ -12,8 +12,6 @@ import time
 
 import pytest
 from harbor_kit import TASKS, hermes_tasks
-from hermes_env_harbor.images import image_tag
-from hermes_env_harbor.task import load_task
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
 
@@ -30,18 +28,21 @@ def sleepy_task(root):
     return task
 
 
-def sleeping_containers(client, tag):
-    """The trials' containers of ``tag`` whose solution is sleeping now (the agent phase)."""
-    found = client.containers.list(filters={"ancestor": tag, "label": "hermes.backend=docker"})
-    return [c for c in found if any("sleep 300" in " ".join(p) for p in c.top()["Processes"])]
+def owned_containers(client, owner: int) -> list:
+    """The containers process ``owner`` created (the docker backend's ``hermes.owner`` label): never another
+    run's, which may use the same image at the same time."""
+    return client.containers.list(all=True, sparse=True, filters={"label": f"hermes.owner={owner}"})
+
+
+def sleeping_containers(client, owner: int) -> list:
+    """``owner``'s trial containers whose solution is sleeping now (the agent phase)."""
+    running = [c for c in owned_containers(client, owner) if c.attrs.get("State") == "running"]
+    return [c for c in running if any("sleep 300" in " ".join(p) for p in c.top()["Processes"])]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_job_removes_its_containers_and_saves_no_result(signum, tmp_path, docker_engine):
     task = sleepy_task(tmp_path)
-    tag = image_tag(load_task(task))
-    for stale in docker_engine.containers.list(all=True, filters={"ancestor": tag}):
-        stale.remove(force=True)  # left by an earlier failed run of this test: they would be counted
     args = ["tasks", "run", str(task), "-k", "2", "-n", "2", "--jobs-dir", str(tmp_path / "jobs")]
     args += ["--job-name", "cut"]
     process = subprocess.Popen(
@@ -50,7 +51,7 @@ def test_an_interrupted_job_removes_its_containers_and_saves_no_result(signum, t
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while len(sleeping_containers(docker_engine, tag)) < 2 and process.poll() is None:
+        while len(sleeping_containers(docker_engine, process.pid)) < 2 and process.poll() is None:
             assert time.monotonic() < deadline, "the two trials never reached their agent phase"
             time.sleep(0.3)
         process.send_signal(signum)
@@ -59,7 +60,7 @@ def test_an_interrupted_job_removes_its_containers_and_saves_no_result(signum, t
         if process.poll() is None:
             process.kill()
     assert process.returncode == 128 + signum, output
-    assert docker_engine.containers.list(all=True, filters={"ancestor": tag}) == []
+    assert owned_containers(docker_engine, process.pid) == []
     job = tmp_path / "jobs" / "cut"
     assert list(job.glob("**/result.json")) == []  # cut short: nothing --resume would take as finished
     if signum != signal.SIGTERM:

@@ -40,10 +40,13 @@ EXPECTED_REWARDS = {
 }
 
 
-def trial_containers(client) -> list:
-    """Containers of Harbor trials (the docker backend labels each with its task id, ``harbor-...``)."""
-    found = client.containers.list(all=True, filters={"label": "hermes.backend=docker"})
-    return [c for c in found if c.labels.get("hermes.task_id", "").startswith("harbor-")]
+def trial_containers(client, owner: int | None = None) -> list:
+    """Containers of Harbor trials (the docker backend labels each with its task id, ``harbor-...``) that
+    process ``owner`` (default: this one) created: other test files' and other runs' trials are not ours.
+    ``sparse``: no inspect per container, which fails when one is removed between the list and the look."""
+    owner_label = f"hermes.owner={owner or os.getpid()}"
+    found = client.containers.list(all=True, sparse=True, filters={"label": owner_label})
+    return [c for c in found if (c.attrs.get("Labels") or {}).get("hermes.task_id", "").startswith("harbor-")]
 
 
 @pytest.fixture(scope="module")
