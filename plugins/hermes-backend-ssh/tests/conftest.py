@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -13,14 +12,25 @@ from pathlib import Path
 
 import pytest
 
+from hermes_testkit.ports import free_port, listens
+
 SSHD = "/usr/sbin/sshd"
 USER = "sshtest"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _listening(pidfile: str, port: int, log: str, wait: float = 10) -> bool:
+    """Whether the sshd that writes ``pidfile`` listens on ``port`` itself (not somebody else there)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            if listens(int(Path(pidfile).read_text()), port):
+                return True
+        except (OSError, ValueError):
+            pass
+        if os.path.exists(log) and "Cannot bind any address" in Path(log).read_text(errors="replace"):
+            return False
+        time.sleep(0.1)
+    return False
 
 
 def _run(*argv: str) -> None:
@@ -56,24 +66,20 @@ def sshd():
     shutil.copy(f"{d}/client_ed25519.pub", f"{d}/authorized_keys")
     os.chmod(f"{d}/authorized_keys", 0o644)
     os.makedirs("/run/sshd", exist_ok=True)
-    port = _free_port()
     pidfile = f"{d}/sshd.pid"
-    subprocess.run(
-        [SSHD, "-p", str(port), "-o", "ListenAddress=127.0.0.1", "-h", f"{d}/host_ed25519",
-         "-o", f"PidFile={pidfile}", "-o", "PasswordAuthentication=no", "-o", "UsePAM=no",
-         "-o", "MaxStartups=100", "-o", "MaxSessions=100", "-E", f"{d}/sshd.log",
-         "-o", f"AuthorizedKeysFile={d}/authorized_keys", "-o", "StrictModes=no"],
-        check=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    for _ in range(3):  # another process may take the free port before sshd binds it: then another port
+        port = free_port()
+        subprocess.run(
+            [SSHD, "-p", str(port), "-o", "ListenAddress=127.0.0.1", "-h", f"{d}/host_ed25519",
+             "-o", f"PidFile={pidfile}", "-o", "PasswordAuthentication=no", "-o", "UsePAM=no",
+             "-o", "MaxStartups=100", "-o", "MaxSessions=100", "-E", f"{d}/sshd.log",
+             "-o", f"AuthorizedKeysFile={d}/authorized_keys", "-o", "StrictModes=no"],
+            check=True,
+        )  # fmt: skip
+        if _listening(pidfile, port, f"{d}/sshd.log"):
             break
-        except OSError:
-            time.sleep(0.1)
     else:
-        pytest.fail(f"sshd did not listen on {port}: {Path(d, 'sshd.log').read_text()}")
+        pytest.fail(f"sshd did not listen: {Path(d, 'sshd.log').read_text()}")
     yield {"host": "127.0.0.1", "port": port, "user": USER, "key": f"{d}/client_ed25519", "dir": d}
     try:
         os.kill(int(Path(pidfile).read_text()), signal.SIGTERM)

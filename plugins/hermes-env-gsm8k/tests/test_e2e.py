@@ -12,7 +12,6 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ pytest.importorskip("atroposlib", reason="the RL environments need atroposlib")
 pytest.importorskip("hermes_tools_terminal.local", reason="hermes-tools-terminal provides the local backend")
 
 from hermes_testkit.openai_server import ScriptedOpenAIServer
+from hermes_testkit.ports import free_port, listens
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,6 @@ def server_flags(server: ScriptedOpenAIServer, env_tokenizer_dir: str) -> list[s
 
 def sandbox_dirs() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "hermes-gsm8k-*")))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -123,11 +117,14 @@ def test_evaluate_reports_accuracy_on_the_test_split(tmp_path, env_tokenizer_dir
 
 
 def wait_for_api(api: str, process: subprocess.Popen, log: Path) -> None:
+    """Until ``process`` itself answers at ``api`` (not another process that took the port first)."""
     deadline = time.monotonic() + 30
     while True:
         try:
             http("GET", api + "/")
-            return
+            if listens(process.pid, int(api.rsplit(":", 1)[1])):
+                return
+            raise OSError("another process answers on the port")
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise AssertionError(log.read_text()) from None

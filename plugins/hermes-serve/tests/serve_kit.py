@@ -20,6 +20,7 @@ from hermes_serve.server import loopback_socket, make_server
 
 from hermes_testkit.openai_server import Reply, error
 from hermes_testkit.parser_helpers import WEATHER_TOOL
+from hermes_testkit.ports import listens
 
 WEATHER_TOOLS = [WEATHER_TOOL]
 HERMES_CALL = (
@@ -163,7 +164,8 @@ def serve_process(command: list[str], port: int, wait: float = 60) -> subprocess
     deadline = time.monotonic() + wait
     while True:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+            answered = httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+            if answered and listens(process.pid, port):  # not another process that took the port first
                 return process
         except httpx.TransportError:
             pass

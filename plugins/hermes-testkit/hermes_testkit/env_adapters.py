@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from typing import Any, ClassVar
 import pytest
 
 from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
+from hermes_testkit.ports import free_port, listens
 
 HERMES = [sys.executable, "-c", "import sys; from hermes_core.cli import main; main(sys.argv[1:])"]
 
@@ -54,54 +54,60 @@ def replay_responder(transcript: list[dict[str, Any]]) -> Callable[[dict[str, An
     return respond
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def served_environment(
     name: str, *args: str, env: dict[str, str] | None = None, timeout: float = 120.0
 ) -> Iterator[str]:
     """``hermes env serve NAME ARGS`` on a free loopback port until the block ends: its base URL.
 
-    Waits for ``/health`` to answer 200 (the server is up), and stops the server by its pid afterwards.
+    Waits until ``/health`` answers 200 from the server itself (:func:`~hermes_testkit.ports.listens`:
+    another process may take the port first; then another port is tried), and stops the server by its
+    pid afterwards.
     """
-    port = free_port()
     child_env = {**os.environ, "TERMINAL_ENV": "local", **(env or {})}
-    command = [*HERMES, "env", "serve", name, "--host", "127.0.0.1", "--port", str(port), *args]
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below; a pipe nobody reads would stall it
-    process = subprocess.Popen(command, env=child_env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    base_url = f"http://127.0.0.1:{port}"
+    for attempt in range(3):
+        port = free_port()
+        command = [*HERMES, "env", "serve", name, "--host", "127.0.0.1", "--port", str(port), *args]
+        with tempfile.TemporaryFile(mode="w+") as log:  # a pipe nobody reads would stall the server
+            process = subprocess.Popen(
+                command, env=child_env, stdout=log, stderr=subprocess.STDOUT, text=True
+            )
+            try:
+                if _up(process, port, log, timeout, retry=attempt < 2):
+                    yield f"http://127.0.0.1:{port}"
+                    return
+            finally:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def _up(process: subprocess.Popen, port: int, log: Any, timeout: float, retry: bool) -> bool:
+    """Wait until ``process`` answers ``/health`` on ``port`` itself; ``False`` when it could not bind the
+    port and ``retry`` allows another try."""
 
     def output() -> str:
         log.seek(0)
         return log.read()[-3000:]
 
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"hermes env serve exited: {output()}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"hermes env serve did not answer /health within {timeout:g}s: {output()}")
-            time.sleep(0.2)
-        yield base_url
-    finally:
-        process.terminate()
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            if retry and "address already in use" in output():
+                return False  # taken between our look and the server's bind
+            raise RuntimeError(f"hermes env serve exited: {output()}")
         try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                if response.status == 200 and listens(process.pid, port):
+                    return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"hermes env serve did not answer /health within {timeout:g}s: {output()}")
+        time.sleep(0.2)
 
 
 def play_openenv(client: Any, row: dict[str, Any], transcript: list[dict[str, Any]]) -> Any:
