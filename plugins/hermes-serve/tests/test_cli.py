@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
@@ -10,14 +9,9 @@ import openai
 from serve_kit import USER, WEATHER_TOOLS, accumulate, message_calls, serve_process
 
 from hermes_core.cli.lazy import LazyGroup
+from hermes_testkit.ports import free_port
 
 SERVE = [sys.executable, "-m", "hermes_core", "serve"]  # the ``hermes serve`` a user types
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_the_hook_adds_serve_lazily():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 
 import httpx
@@ -14,6 +13,7 @@ from serve_kit import USER, WEATHER_TOOLS, answer, chunk, serve_in_thread, sse
 
 from hermes_core.registry import HermesError
 from hermes_testkit.openai_server import Reply, error
+from hermes_testkit.ports import free_port
 
 
 def api(server, **kwargs):
@@ -22,12 +22,6 @@ def api(server, **kwargs):
 
 def create(server, **kwargs):
     return api(server).chat.completions.create(model="m", messages=USER, tools=WEATHER_TOOLS, **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_upstream_5xx_is_502_with_its_message(serve, upstream):

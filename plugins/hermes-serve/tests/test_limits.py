@@ -20,6 +20,7 @@ from hermes_serve.config import ServeConfig
 from serve_kit import USER, WEATHER_TOOLS, accumulate, answer, chunk, completions_route, serve_in_thread, sse
 
 from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
+from hermes_testkit.ports import free_port
 
 CHAT = "/v1/chat/completions"
 
@@ -173,12 +174,6 @@ def test_completions_mode_answers_400_to_a_body_too_deep_for_the_template(env_to
             assert api(server).chat.completions.create(model="m", messages=USER).choices[0].message.content
         finally:
             server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def raw_connection(server) -> socket.socket:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import sys
 
 import httpx
@@ -15,16 +14,12 @@ import openai
 from hermes_serve.config import ServeConfig
 from serve_kit import USER, WEATHER_TOOLS, accumulate, serve_in_thread, serve_process
 
+from hermes_testkit.ports import free_port
+
 URL_PASSWORD = "Upstream-Pa55word-4242"
 OPENAI_KEY = "sk-openaiKEY0123456789abcdefXYZ"
 SERVER_KEY = "serve-own-key-0123456789abcdef"
 DOTENV_TOKEN = "dotenv-token-value-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def with_password(url: str) -> str:
