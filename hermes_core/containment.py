@@ -35,23 +35,31 @@ DEFAULT_TIMEOUT = 30.0
 _CORE = "hermes_core"
 _RETRY = 0.02
 """Seconds between two tries at raising a deadline that found the plugin somewhere unsafe."""
-_UNSAFE = (
-    "<frozen importlib.",
+_NEVER = ("<frozen importlib.",)
+"""Where a deadline never raises: the import system's locks are global (one leaked stops every import)."""
+_AVOIDED = (
     threading.__file__,
     os.path.join(os.path.dirname(contextlib.__file__), "logging", ""),
     os.path.dirname(__file__) + os.sep,
 )
+"""Where a deadline raises only once :data:`INSISTING` seconds late (a plugin blocked there for good,
+``Event().wait()`` at import, must still be cut; what may leak then is that one primitive's lock)."""
+INSISTING = 1.0
 
 
-def interruptible(frame: Any) -> bool:
-    """Whether a deadline may raise in ``frame`` (where a thread is, or where a signal caught it).
+def interruptible(frame: Any, late: float = 0.0) -> bool:
+    """Whether a deadline ``late`` seconds past may raise in ``frame`` (where a thread is, or where a
+    signal caught it).
 
-    Not inside the import system, ``threading``, ``logging`` or the core: they take a lock and then enter
-    ``try``, and an exception raised between the two leaks the lock. A global import lock leaked so
-    deadlocks every later import in every other thread (seen with a deadline that fired mid-import). A
-    plugin's own code, and what it calls elsewhere, is fine; the deadline waits until it is back there.
+    Not inside the import system, and for the first :data:`INSISTING` seconds not inside ``threading``,
+    ``logging`` or the core either: they take a lock and then enter ``try``, and an exception raised
+    between the two leaks the lock. A global import lock leaked so deadlocks every later import in every
+    other thread (seen with a deadline that fired mid-import). A plugin's own code, and what it calls
+    elsewhere, is fine; the deadline waits until the plugin is back there.
     """
-    return frame is not None and not frame.f_code.co_filename.startswith(_UNSAFE)
+    if frame is None or frame.f_code.co_filename.startswith(_NEVER):
+        return False
+    return late >= INSISTING or not frame.f_code.co_filename.startswith(_AVOIDED)
 
 
 class PluginTimeout(HermesError):
@@ -155,6 +163,7 @@ class _Session:
         self.interrupted = False
         self.what = ""
         self.seconds = 0.0
+        self.due = 0.0  # time.monotonic() of the current deadline
         self.previous: dict[int, Any] = {}
 
     def on_interrupt(self, signum: int, frame: Any) -> None:
@@ -162,7 +171,7 @@ class _Session:
         raise KeyboardInterrupt
 
     def on_alarm(self, signum: int, frame: Any) -> None:
-        if self.what and interruptible(frame):
+        if self.what and interruptible(frame, time.monotonic() - self.due):
             raise PluginTimeout(f"{self.what} took longer than {self.seconds:g}s (HERMES_PLUGIN_TIMEOUT)")
         # not here: the interval the timer was armed with brings the alarm back in a moment
 
@@ -205,7 +214,7 @@ def contained(what: str) -> Iterator[_Session]:
         outer = (0.0, 0.0)
         started = time.monotonic()
         if timed:
-            current.what, current.seconds = what, seconds
+            current.what, current.seconds, current.due = what, seconds, started + seconds
             outer = signal.setitimer(signal.ITIMER_REAL, seconds, _RETRY)
         watchdog = _Watchdog(what, seconds) if seconds > 0 and not timed else None
         outer_bound = getattr(_bounds, "current", None)
@@ -281,13 +290,15 @@ class _Watchdog:
         self.timer = threading.Thread(target=self._watch, name="hermes-plugin-deadline", daemon=True)
 
     def _watch(self) -> None:
+        self.due = time.monotonic() + self.seconds
         if self.done.wait(self.seconds):
             return
         while not self.done.wait(_RETRY):
             with self.lock:
                 if self.done.is_set() or (self.helper is not None and not self.helper.is_alive()):
                     return
-                if interruptible(sys._current_frames().get(self.thread)):
+                late = time.monotonic() - self.due
+                if interruptible(sys._current_frames().get(self.thread), late):
                     self.fired = _set_async_exc(self.thread, _Overran)
                     return
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -418,8 +419,9 @@ def test_a_deadline_that_fires_mid_import_leaves_imports_working(
 
 
 def test_the_deadline_is_raised_only_where_no_lock_can_leak(monkeypatch):
-    """The alarm finding the plugin inside the import system, ``threading`` or the core does not raise
-    (the interval timer brings it back); in the plugin's own code it does."""
+    """The alarm finding the plugin inside the import system never raises, inside ``threading`` or the
+    core not before it is INSISTING seconds late (the interval timer brings it back); in the plugin's own
+    code it raises at once."""
     import importlib._bootstrap as bootstrap
 
     from hermes_core import containment
@@ -432,12 +434,33 @@ def test_the_deadline_is_raised_only_where_no_lock_can_leak(monkeypatch):
     in_plugin()
     monkeypatch.setattr(containment._session, "what", "plugin aa: importing aa")
     monkeypatch.setattr(containment._session, "seconds", 0.2)
-    unsafe = {
-        "import system": type("F", (), {"f_code": bootstrap._find_and_load.__code__})(),
-        "threading": type("F", (), {"f_code": threading.Event.wait.__code__})(),
-        "core": type("F", (), {"f_code": containment.run_step.__code__})(),
-    }
-    for where, frame in unsafe.items():
-        assert containment._session.on_alarm(14, frame) is None, where
+
+    def frame(function) -> object:
+        return type("F", (), {"f_code": function.__code__})()
+
+    def alarm(where, late: float) -> None:
+        monkeypatch.setattr(containment._session, "due", time.monotonic() - late)
+        return containment._session.on_alarm(14, where)
+
+    avoided = {"threading": frame(threading.Event.wait), "core": frame(containment.run_step)}
+    for late in (0.0, containment.INSISTING + 1):
+        assert alarm(frame(bootstrap._find_and_load), late) is None, f"import system, {late} s late"
+    for where, unsafe in avoided.items():
+        assert alarm(unsafe, 0.0) is None, where
+        with pytest.raises(containment.PluginTimeout):
+            alarm(unsafe, containment.INSISTING + 0.1)
     with pytest.raises(containment.PluginTimeout, match="took longer than 0.2s"):
-        containment._session.on_alarm(14, frames["plugin"])
+        alarm(frames["plugin"], 0.0)
+
+
+def test_a_plugin_blocked_in_threading_at_import_is_still_cut(entry_points, monkeypatch):
+    """``Event().wait()`` at import on the main thread: the deadline waits for the plugin to leave
+    ``threading`` only so long, then raises there."""
+    monkeypatch.setenv("HERMES_PLUGIN_TIMEOUT", "0.3")
+    entry_points("aa_waits", "import threading\nthreading.Event().wait(60)\n")
+    entry_points("bb_good", GOOD)
+    started = time.monotonic()
+    host = loaded()
+    assert time.monotonic() - started < 10
+    assert "took longer than 0.3s" in host.records["aa_waits"].error
+    assert host.records["bb_good"].status == "ok"
