@@ -287,6 +287,7 @@ class _Watchdog:
         self.fired = False
         self.helper: threading.Thread | None = None
         self.done = threading.Event()
+        self.due = 0.0  # time.monotonic() of the deadline, once started
         self.timer = threading.Thread(target=self._watch, name="hermes-plugin-deadline", daemon=True)
 
     def _watch(self) -> None:
