@@ -310,7 +310,7 @@ class _Watchdog:
         """Raise the deadline's exception in ``helper`` (running the step) instead, even once the loading
         thread has gone on without it."""
         with self.lock:
-            if not self.fired and helper.ident is not None:
+            if not self.fired:
                 self.thread, self.helper = helper.ident, helper
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:

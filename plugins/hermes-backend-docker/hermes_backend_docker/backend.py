@@ -90,7 +90,7 @@ class DockerSandbox(Sandbox):
         api = self.client.api
         exec_id = api.exec_create(self.container.id, argv, environment=environment, workdir=self.cwd)["Id"]
         output = b"".join(exec_output(api, exec_id)).decode("utf-8", errors="replace")
-        return output, api.exec_inspect(exec_id).get("ExitCode") or 0
+        return output, self._exit_code(exec_id) or 0
 
     def execute(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecResult:
         if self._closed:

@@ -26,6 +26,7 @@ pytest.importorskip("hermes_tools_terminal.local", reason="hermes-tools-terminal
 
 from hermes_testkit.openai_server import ScriptedOpenAIServer
 from hermes_testkit.ports import free_port, listens
+from hermes_testkit.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -49,15 +50,6 @@ def server_flags(server: ScriptedOpenAIServer, env_tokenizer_dir: str) -> list[s
 
 def sandbox_dirs() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "hermes-gsm8k-*")))
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def http(method: str, url: str, body: dict | None = None) -> dict:

@@ -34,6 +34,7 @@ import pytest
 
 from hermes_testkit.openai_server import Reply, ScriptedOpenAIServer
 from hermes_testkit.ports import free_port, listens
+from hermes_testkit.processes import stop
 
 HERMES = [sys.executable, "-c", "import sys; from hermes_core.cli import main; main(sys.argv[1:])"]
 
@@ -77,12 +78,7 @@ def served_environment(
                     yield f"http://127.0.0.1:{port}"
                     return
             finally:
-                process.terminate()
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process, grace=20)
 
 
 def _up(process: subprocess.Popen, port: int, log: Any, timeout: float, retry: bool) -> bool:

@@ -7,6 +7,7 @@ exited, and only its parent's ``wait`` is missing.
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 
@@ -29,4 +30,14 @@ def gone(pid: int, within: float = 15.0) -> bool:
     return True
 
 
-__all__ = ["alive", "gone"]
+__all__ = ["alive", "gone", "stop"]
+
+
+def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """End a server a test started: SIGTERM, then SIGKILL if it is still there after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
