@@ -306,11 +306,13 @@ def run_process(
     on_start: Callable[[int], None] | None = None,
     marker: str | None = None,
     limits: ResourceLimits | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> ExecResult:
     """Run ``argv`` in a new session; past ``timeout`` kill its process group and every process carrying
     ``marker`` (exit 124). ``env`` (default: ours) always gains the owner marker and ``marker``.
 
     ``on_start(pid)`` (if given) learns the group id, so a sandbox can kill leftovers at cleanup.
+    ``pass_fds`` stay open in the child (a wrapper such as ``bwrap --block-fd`` reads one).
     """
     buffer = TailBuffer(max_output)
     environment = dict(os.environ if env is None else env)
@@ -328,6 +330,7 @@ def run_process(
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=limits.preexec() if limits else None,
+            pass_fds=tuple(pass_fds),
         )
     except OSError as exc:
         return ExecResult(f"could not start {argv[0]!r}: {exc}", 127)

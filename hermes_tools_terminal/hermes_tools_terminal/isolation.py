@@ -29,11 +29,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 
 from hermes_core.config_files import hermes_home
 
 CHOICES = ("auto", "bwrap", "none")
+PROBE_ATTEMPTS = 3
 _probe_lock = threading.Lock()
 _probed: dict[str, str | None] = {}
 
@@ -44,9 +46,12 @@ def hidden_paths() -> list[str]:
     return sorted({os.path.realpath(p) for p in paths if os.path.isdir(p)} - {"/"})
 
 
-def bwrap_argv(argv: Sequence[str], cwd: str, chdir: str | None = None, bwrap: str = "bwrap") -> list[str]:
+def bwrap_argv(
+    argv: Sequence[str], cwd: str, chdir: str | None = None, bwrap: str = "bwrap", block_fd: int | None = None
+) -> list[str]:
     """``argv`` run by ``bwrap`` in a new PID namespace from ``chdir`` (default ``cwd``), hermes's
-    folders hidden, the task's folder ``cwd`` writable (only it: a ``chdir`` into a hidden folder fails)."""
+    folders hidden, the task's folder ``cwd`` writable (only it: a ``chdir`` into a hidden folder fails).
+    ``block_fd``: a :class:`StartGate`'s descriptor."""
     chdir = chdir or cwd
     cwd = os.path.realpath(cwd)
     mounts = [(p.count("/"), 0, ["--tmpfs", p]) for p in hidden_paths()]
@@ -54,7 +59,37 @@ def bwrap_argv(argv: Sequence[str], cwd: str, chdir: str | None = None, bwrap: s
     args = [bwrap, "--unshare-pid", "--dev-bind", "/", "/", "--proc", "/proc"]
     for _, _, mount in sorted(mounts):  # outer paths first: a task folder inside ~/.hermes stays visible,
         args += mount  # ~/.hermes inside a task folder (cwd = ~) stays hidden
+    if block_fd is not None:
+        args += ["--block-fd", str(block_fd)]
     return [*args, "--chdir", chdir, "--", *argv]
+
+
+class StartGate:
+    """Tells whether bwrap got as far as running the command, so that a failed set-up can be retried.
+
+    bwrap's set-up fails now and then while the host's mounts change (a container starting or stopping:
+    ``--dev-bind / /`` remounts each submount, and one gone meanwhile gives ``Invalid argument``). Its
+    error then looks like any command's exit 1. The gate is a pipe holding one byte, given to bwrap as
+    ``--block-fd``: bwrap reads it after the set-up, just before it runs the command. A byte still there
+    afterwards means the command never ran, and running it again is safe.
+    """
+
+    def __enter__(self) -> StartGate:
+        self.fd, write_end = os.pipe()
+        os.write(write_end, b".")
+        os.close(write_end)
+        os.set_blocking(self.fd, False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def passed(self) -> bool:
+        """Whether the command was started (bwrap took the byte)."""
+        try:
+            return os.read(self.fd, 1) != b"."
+        except BlockingIOError:  # cannot happen once the writer closed; read as "started" to be safe
+            return True
 
 
 def bwrap_problem() -> str | None:
@@ -69,21 +104,23 @@ def _probe() -> str | None:
     path = shutil.which("bwrap")
     if path is None:
         return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    with tempfile.TemporaryDirectory(prefix="hermes-bwrap-probe-") as cwd:
-        try:
-            done = subprocess.run(
-                bwrap_argv(["true"], cwd, bwrap=path),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"bwrap could not be started: {exc}"
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        return f"bwrap does not work here: {reason}"
-    return None
+    for attempt in range(1, PROBE_ATTEMPTS + 1):  # a set-up can fail for a moment (see StartGate)
+        with tempfile.TemporaryDirectory(prefix="hermes-bwrap-probe-") as cwd:
+            try:
+                done = subprocess.run(
+                    bwrap_argv(["true"], cwd, bwrap=path),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return f"bwrap could not be started: {exc}"
+        if done.returncode == 0:
+            return None
+        time.sleep(0.05 * attempt)
+    reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+    return f"bwrap does not work here: {reason}"
 
 
 def resolve(choice: str | None) -> tuple[str, str | None]:
@@ -116,4 +153,4 @@ def describe(mode: str, note: str | None) -> str:
     )
 
 
-__all__ = ["CHOICES", "bwrap_argv", "bwrap_problem", "describe", "hidden_paths", "resolve"]
+__all__ = ["CHOICES", "StartGate", "bwrap_argv", "bwrap_problem", "describe", "hidden_paths", "resolve"]

@@ -13,14 +13,17 @@ still below something we kill at cleanup.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
+import time
 import uuid
 from typing import Any
 
 from hermes_core.process import (
     DEFAULT_ENV_ALLOW,
+    TIMEOUT_EXIT_CODE,
     ResourceLimits,
     clean_environment,
     kill_marked,
@@ -37,7 +40,10 @@ from hermes_core.terminal import (
     TerminalBackend,
     new_exec_marker,
 )
-from hermes_tools_terminal.isolation import bwrap_argv, describe, resolve
+from hermes_tools_terminal.isolation import StartGate, bwrap_argv, describe, resolve
+
+SETUP_ATTEMPTS = 3
+"""How often a command is started when bwrap fails before running it (see :class:`StartGate`)."""
 
 _reclaimed = threading.Event()
 
@@ -81,16 +87,20 @@ class LocalSandbox(Sandbox):
         name, _, value = self.marker.partition("=")
         env[name] = value  # the task's marker; run_process adds the command's own
         argv = [self.shell, "-c", command]
-        isolated = self.isolation == "bwrap"
-        return run_process(
-            bwrap_argv(argv, self.cwd, chdir=workdir) if isolated else reaper_argv(argv),
-            cwd=workdir,
-            timeout=self.limit(timeout),
-            max_output=self.max_output,
-            env=env,
-            marker=new_exec_marker(),
-            limits=self.limits,
-        )
+        run = functools.partial(
+            run_process, cwd=workdir, timeout=self.limit(timeout), max_output=self.max_output, env=env,
+            marker=new_exec_marker(), limits=self.limits,
+        )  # fmt: skip
+        if self.isolation != "bwrap":
+            return run(reaper_argv(argv))
+        for attempt in range(1, SETUP_ATTEMPTS + 1):
+            with StartGate() as gate:
+                result = run(bwrap_argv(argv, self.cwd, chdir=workdir, block_fd=gate.fd), pass_fds=(gate.fd,))
+                if gate.passed() or result.exit_code == TIMEOUT_EXIT_CODE:
+                    return result
+            time.sleep(0.05 * attempt)  # the command never ran: the mount that moved has settled by now
+        note = f"[bwrap could not set up the sandbox in {SETUP_ATTEMPTS} tries: the command did not run]"
+        return ExecResult(f"{result.output.rstrip()}\n{note}", result.exit_code)
 
     def cleanup(self) -> None:
         """Kill what the task left running in the background and remove its temporary directory."""

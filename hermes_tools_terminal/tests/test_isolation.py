@@ -5,12 +5,14 @@ or the child subreaper where bwrap is not available). Real processes, counted fr
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 import pytest
 from click.testing import CliRunner
 
 from hermes_core.cli import cli
-from hermes_tools_terminal import isolation
+from hermes_tools_terminal import isolation, local
 from hermes_tools_terminal.local import LocalBackend
 
 ESCAPES = {
@@ -143,3 +145,80 @@ def test_doctor_says_whether_local_commands_are_isolated(monkeypatch, tmp_path):
     assert finding["status"] == "warn" and "bwrap does not work here: (test)" in finding["detail"]
     monkeypatch.setattr(isolation, "_probed", {"bwrap": None})
     assert _doctor_isolation()["status"] == "ok"
+
+
+@pytest.fixture
+def flaky_bwrap(tmp_path, monkeypatch):
+    """A ``bwrap`` first on PATH that fails its set-up as often as ``fails`` says (as the real one does
+    when a host mount moves under it), then runs the real one. Returns ``(set_fails, calls)``."""
+    real = shutil.which("bwrap")
+    if real is None or isolation.bwrap_problem():
+        pytest.skip(isolation.bwrap_problem() or "bwrap is not installed")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    fails, calls = tmp_path / "fails", tmp_path / "calls"
+    fails.write_text("0")
+    script = folder / "bwrap"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"echo x >> {calls}\n"
+        f'n=$(cat {fails}); if [ "$n" -gt 0 ]; then echo $((n - 1)) > {fails}\n'
+        '  echo "bwrap: Can\'t bind mount /oldroot/ on /newroot/: Invalid argument" >&2; exit 1; fi\n'
+        f'exec {real} "$@"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    return (lambda n: fails.write_text(str(n))), (
+        lambda: len(calls.read_text().split()) if calls.exists() else 0
+    )
+
+
+def test_a_failed_bwrap_set_up_is_retried_and_the_command_runs_once(flaky_bwrap):
+    set_fails, calls = flaky_bwrap
+    sandbox = LocalBackend(isolation="bwrap").create("flaky-bwrap")
+    try:
+        set_fails(local.SETUP_ATTEMPTS - 1)
+        result = sandbox.execute("echo ran >> log; cat log")
+        assert (result.output, result.exit_code) == ("ran\n", 0)
+        assert calls() == local.SETUP_ATTEMPTS
+    finally:
+        sandbox.cleanup()
+
+
+def test_a_command_that_ran_and_failed_is_not_run_again(flaky_bwrap):
+    _, calls = flaky_bwrap
+    sandbox = LocalBackend(isolation="bwrap").create("flaky-bwrap-fails")
+    try:
+        result = sandbox.execute("echo ran >> log; echo 'bwrap: looks like set-up' >&2; exit 1")
+        assert result.exit_code == 1 and calls() == 1
+        assert sandbox.execute("cat log").output == "ran\n"
+    finally:
+        sandbox.cleanup()
+
+
+def test_a_set_up_that_keeps_failing_says_the_command_did_not_run(flaky_bwrap):
+    set_fails, calls = flaky_bwrap
+    sandbox = LocalBackend(isolation="bwrap").create("flaky-bwrap-broken")
+    try:
+        set_fails(local.SETUP_ATTEMPTS)
+        result = sandbox.execute("echo ran >> log")
+        assert result.exit_code == 1 and calls() == local.SETUP_ATTEMPTS
+        assert result.output.splitlines() == [
+            "bwrap: Can't bind mount /oldroot/ on /newroot/: Invalid argument",
+            f"[bwrap could not set up the sandbox in {local.SETUP_ATTEMPTS} tries: the command did not run]",
+        ]
+        assert not os.path.exists(os.path.join(sandbox.cwd, "log"))
+    finally:
+        sandbox.cleanup()
+
+
+def test_the_probe_rides_out_a_failed_set_up_but_not_a_lasting_one(flaky_bwrap):
+    set_fails, calls = flaky_bwrap
+    set_fails(isolation.PROBE_ATTEMPTS - 1)
+    assert isolation._probe() is None and calls() == isolation.PROBE_ATTEMPTS
+    set_fails(isolation.PROBE_ATTEMPTS)
+    problem = isolation._probe()
+    assert (
+        problem
+        == "bwrap does not work here: bwrap: Can't bind mount /oldroot/ on /newroot/: Invalid argument"
+    )

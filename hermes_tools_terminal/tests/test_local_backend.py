@@ -151,7 +151,7 @@ def test_file_size_limit():
     try:
         big = sandbox.execute("head -c 3000000 /dev/zero > big; echo status=$?; wc -c < big")
         assert "status=0" not in big.output
-        assert int(big.output.split()[-1]) <= 1024 * 1024
+        assert int(big.output.split()[-1]) <= 1024 * 1024, big.output
         assert sandbox.execute("head -c 1000 /dev/zero > small && wc -c < small").output.strip() == "1000"
     finally:
         sandbox.cleanup()

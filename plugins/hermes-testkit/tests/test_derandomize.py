@@ -1,5 +1,6 @@
 """``HERMES_TEST_DERANDOMIZE=1`` (what scripts/test sets): a property test draws the same examples on
-every run; without it, runs explore different ones."""
+every run; without it, runs explore different ones (outside CI: hypothesis derandomizes by itself where
+it sees a CI variable, so the plain runs here go without them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ import os
 import subprocess
 import sys
 
+from hypothesis import _settings as hypothesis_settings
+
+CI_VARIABLES = getattr(hypothesis_settings, "_CI_VARS", None) or {
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "TF_BUILD",
+}
 PROPERTY_TEST = """
 from hypothesis import given, settings, strategies as st
 
@@ -21,7 +30,7 @@ def test_draws(text):
 def drawn(tmp_path, run: int, derandomize: bool) -> str:
     out = tmp_path / f"drawn-{run}-{derandomize}.txt"
     (tmp_path / f"test_prop_{run}_{int(derandomize)}.py").write_text(f"OUT = {str(out)!r}\n{PROPERTY_TEST}")
-    env = {k: v for k, v in os.environ.items() if k != "HERMES_TEST_DERANDOMIZE"}
+    env = {k: v for k, v in os.environ.items() if k != "HERMES_TEST_DERANDOMIZE" and k not in CI_VARIABLES}
     if derandomize:
         env["HERMES_TEST_DERANDOMIZE"] = "1"
     test_file = f"test_prop_{run}_{int(derandomize)}.py"
