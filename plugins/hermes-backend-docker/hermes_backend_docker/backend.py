@@ -9,7 +9,6 @@ environment holds it, which works in any image that has ``/proc`` and a shell (b
 from __future__ import annotations
 
 import importlib.util
-import os
 import posixpath
 import threading
 import time
@@ -17,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from hermes_backend_docker.orphans import OWNER_LABEL, owner_labels, reclaim_once
 from hermes_core.sandboxes import configured
 from hermes_core.terminal import (
     KILL_MARKED_SCRIPT,
@@ -34,8 +34,6 @@ from hermes_core.terminal import (
 
 DEFAULT_IMAGE = "python:3.11-slim"
 DEFAULT_CWD = "/workspace"
-OWNER_LABEL = "hermes.owner"
-"""The label holding the pid of the hermes process that created the container."""
 STATUS_GRACE = 5.0
 """Seconds an exec may still be reported running after its output stream ended (more: the stream broke)."""
 
@@ -238,16 +236,13 @@ class DockerBackend(TerminalBackend):
         workdir = cwd if cwd and cwd.startswith("/") else posixpath.join(self.cwd, cwd or "")
         workdir = workdir.rstrip("/") or "/"
         client = self.client()
+        reclaim_once(client.api)  # what a hermes killed with -9 left on this machine
         name = f"hermes-{request.slug}-{uuid.uuid4().hex[:8]}"
         config = dict(
             command=["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
             name=name,
             # the process that owns it: a job's or a dead host's containers can be told from any other's
-            labels={
-                "hermes.task_id": request.task_id[:200],
-                "hermes.backend": "docker",
-                OWNER_LABEL: str(os.getpid()),
-            },
+            labels={"hermes.task_id": request.task_id[:200], "hermes.backend": "docker", **owner_labels()},
             working_dir=workdir,
             network_mode=request.option("network", self.network),
             mem_limit=request.option("memory", self.memory),
@@ -298,4 +293,4 @@ class DockerBackend(TerminalBackend):
             self._client = None
 
 
-__all__ = ["DockerBackend", "DockerSandbox"]
+__all__ = ["OWNER_LABEL", "DockerBackend", "DockerSandbox"]
