@@ -25,10 +25,11 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import time
+
+from hermes_testkit.ports import free_port
 
 TEXT = (
     "I'll look that up for you: the forecast service gives daily figures, so three days it is.\n"
@@ -61,12 +62,6 @@ def run_upstream(port: int, ready) -> None:
     ready.set()
     while True:
         time.sleep(3600)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def load_average() -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -23,12 +22,7 @@ import batch_engine_jobs as jobs  # noqa: E402
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from hermes_agent_loop.engines import Job, run_jobs  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from hermes_testkit.ports import free_port  # noqa: E402
 
 
 def main() -> None:
