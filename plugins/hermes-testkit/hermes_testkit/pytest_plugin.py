@@ -26,7 +26,8 @@ __all__ = [
 
 def pytest_configure(config: pytest.Config) -> None:
     """``HERMES_TEST_DERANDOMIZE=1`` (``scripts/test`` sets it, so CI): every property test draws the same
-    examples on every run, so a CI verdict can be reproduced; without it each run explores new ones."""
+    examples on every run, so a CI verdict can be reproduced; without it each run explores new ones
+    (except where a CI variable such as ``CI`` is set: hypothesis's own ``ci`` profile derandomizes too)."""
     if os.environ.get("HERMES_TEST_DERANDOMIZE") == "1":
         from hypothesis import settings
 
