@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from hermes_core.parsing import ParsedCompletion, ToolCallParser
 from hermes_core.parsing_stream import StreamDelta, join_deltas
+from hermes_testkit.fuzz import examples
 from hermes_testkit.linearity import BAIT_TAILS, assert_linear, bait_shapes
 
 __all__ = [
@@ -191,7 +192,7 @@ class ParserConformance:
             for cut in range(len(sample.text) + 1):
                 _assert_shape(parser.parse(sample.text[:cut]), sample.text[:cut])
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def test_random_and_adversarial_input_never_raises(self, data):
         parser = self.make_parser()
@@ -223,7 +224,7 @@ class ParserConformance:
             for size in CHUNK_SIZES:
                 assert_stream_matches_parse(parser, text, _cut(text, size), tools)
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def test_stream_equals_parse_at_random_cuts(self, data):
         parser = self.make_parser()

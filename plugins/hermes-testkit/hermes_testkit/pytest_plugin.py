@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hermes_testkit.env_fixtures import env_local_backend, env_tokenizer_dir
+from hermes_testkit.fuzz import configure_hypothesis
 
 __all__ = [
     "FreshVenv",
@@ -25,14 +26,8 @@ __all__ = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """``HERMES_TEST_DERANDOMIZE=1`` (``scripts/test`` sets it, so CI): every property test draws the same
-    examples on every run, so a CI verdict can be reproduced; without it each run explores new ones
-    (except where a CI variable such as ``CI`` is set: hypothesis's own ``ci`` profile derandomizes too)."""
-    if os.environ.get("HERMES_TEST_DERANDOMIZE") == "1":
-        from hypothesis import settings
-
-        settings.register_profile("hermes-derandomized", derandomize=True)
-        settings.load_profile("hermes-derandomized")
+    """Property tests search as :mod:`hermes_testkit.fuzz` says (fixed in CI, longer on demand)."""
+    configure_hypothesis()
 
 
 @pytest.fixture
@@ -126,7 +121,6 @@ def build_wheels(project_dirs: list[Path], out_dir: Path) -> list[Path]:
 
 def kernel_source(rootdir: Path) -> Path | None:
     """The folder holding hermes-kernel's ``pyproject.toml``, or ``None`` outside a checkout."""
-    import os
 
     import hermes_core
 

@@ -27,6 +27,7 @@ from hermes_core.reasoning import (
     join_reasoning,
     split_reasoning,
 )
+from hermes_testkit.fuzz import examples
 from hermes_testkit.linearity import assert_linear
 from hermes_testkit.parsers import CHUNK_SIZES, _cut
 
@@ -117,7 +118,7 @@ class ReasoningConformance:
             for size in (*CHUNK_SIZES, max(1, len(sample.text))):
                 assert_reasoning_stream_matches(parser, sample.text, _cut(sample.text, size))
 
-    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(200), deadline=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def test_any_cuts_stream_like_whole_text(self, data):
         pieces = st.sampled_from([*self._markers(), *self.fuzz_words])
