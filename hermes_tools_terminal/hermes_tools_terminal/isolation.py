@@ -67,18 +67,18 @@ def bwrap_argv(
 class StartGate:
     """Tells whether bwrap got as far as running the command, so that a failed set-up can be retried.
 
-    bwrap's set-up fails now and then while the host's mounts change (a container starting or stopping:
-    ``--dev-bind / /`` remounts each submount, and one gone meanwhile gives ``Invalid argument``). Its
-    error then looks like any command's exit 1. The gate is a pipe holding one byte, given to bwrap as
-    ``--block-fd``: bwrap reads it after the set-up, just before it runs the command. A byte still there
-    afterwards means the command never ran, and running it again is safe.
+    bwrap's set-up can fail for a moment on a busy host (bubblewrap#273: CI jobs where it now and then
+    failed to start; here, one loaded CI run's local command printed a line ending ``Invalid
+    argument`` instead of its output). Its error then looks like any command's exit 1. The gate is a pipe
+    holding one byte, given to bwrap as ``--block-fd``: bwrap reads it after the set-up, just before it
+    runs the command. A byte still there afterwards means the command never ran, and running it again
+    is safe. (The write end is closed at once, so a read never blocks.)
     """
 
     def __enter__(self) -> StartGate:
         self.fd, write_end = os.pipe()
         os.write(write_end, b".")
         os.close(write_end)
-        os.set_blocking(self.fd, False)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -86,10 +86,7 @@ class StartGate:
 
     def passed(self) -> bool:
         """Whether the command was started (bwrap took the byte)."""
-        try:
-            return os.read(self.fd, 1) != b"."
-        except BlockingIOError:  # cannot happen once the writer closed; read as "started" to be safe
-            return True
+        return os.read(self.fd, 1) != b"."
 
 
 def bwrap_problem() -> str | None:
