@@ -173,43 +173,38 @@ def flaky_bwrap(tmp_path, monkeypatch):
     )
 
 
-def test_a_failed_bwrap_set_up_is_retried_and_the_command_runs_once(flaky_bwrap):
-    set_fails, calls = flaky_bwrap
+@pytest.fixture
+def flaky_sandbox(flaky_bwrap):
     sandbox = LocalBackend(isolation="bwrap").create("flaky-bwrap")
-    try:
-        set_fails(local.SETUP_ATTEMPTS - 1)
-        result = sandbox.execute("echo ran >> log; cat log")
-        assert (result.output, result.exit_code) == ("ran\n", 0)
-        assert calls() == local.SETUP_ATTEMPTS
-    finally:
-        sandbox.cleanup()
+    yield sandbox
+    sandbox.cleanup()
 
 
-def test_a_command_that_ran_and_failed_is_not_run_again(flaky_bwrap):
-    _, calls = flaky_bwrap
-    sandbox = LocalBackend(isolation="bwrap").create("flaky-bwrap-fails")
-    try:
-        result = sandbox.execute("echo ran >> log; echo 'bwrap: looks like set-up' >&2; exit 1")
-        assert result.exit_code == 1 and calls() == 1
-        assert sandbox.execute("cat log").output == "ran\n"
-    finally:
-        sandbox.cleanup()
-
-
-def test_a_set_up_that_keeps_failing_says_the_command_did_not_run(flaky_bwrap):
+def test_a_failed_bwrap_set_up_is_retried_and_the_command_runs_once(flaky_bwrap, flaky_sandbox):
     set_fails, calls = flaky_bwrap
-    sandbox = LocalBackend(isolation="bwrap").create("flaky-bwrap-broken")
-    try:
-        set_fails(local.SETUP_ATTEMPTS)
-        result = sandbox.execute("echo ran >> log")
-        assert result.exit_code == 1 and calls() == local.SETUP_ATTEMPTS
-        assert result.output.splitlines() == [
-            "bwrap: Can't bind mount /oldroot/ on /newroot/: Invalid argument",
-            f"[bwrap could not set up the sandbox in {local.SETUP_ATTEMPTS} tries: the command did not run]",
-        ]
-        assert not os.path.exists(os.path.join(sandbox.cwd, "log"))
-    finally:
-        sandbox.cleanup()
+    set_fails(local.SETUP_ATTEMPTS - 1)
+    result = flaky_sandbox.execute("echo ran >> log; cat log")
+    assert (result.output, result.exit_code) == ("ran\n", 0)
+    assert calls() == local.SETUP_ATTEMPTS
+
+
+def test_a_command_that_ran_and_failed_is_not_run_again(flaky_bwrap, flaky_sandbox):
+    _, calls = flaky_bwrap
+    result = flaky_sandbox.execute("echo ran >> log; echo 'bwrap: looks like set-up' >&2; exit 1")
+    assert result.exit_code == 1 and calls() == 1
+    assert flaky_sandbox.execute("cat log").output == "ran\n"
+
+
+def test_a_set_up_that_keeps_failing_says_the_command_did_not_run(flaky_bwrap, flaky_sandbox):
+    set_fails, calls = flaky_bwrap
+    set_fails(local.SETUP_ATTEMPTS)
+    result = flaky_sandbox.execute("echo ran >> log")
+    assert result.exit_code == 1 and calls() == local.SETUP_ATTEMPTS
+    assert result.output.splitlines() == [
+        "bwrap: Can't bind mount /oldroot/ on /newroot/: Invalid argument",
+        f"[bwrap could not set up the sandbox in {local.SETUP_ATTEMPTS} tries: the command did not run]",
+    ]
+    assert not os.path.exists(os.path.join(flaky_sandbox.cwd, "log"))
 
 
 def test_the_probe_rides_out_a_failed_set_up_but_not_a_lasting_one(flaky_bwrap):
