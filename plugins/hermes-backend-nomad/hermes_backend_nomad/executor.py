@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlparse
 TOKEN_VARIABLE = "HERMES_EXECUTOR_TOKEN"
 PIPE_GRACE = 0.5  # seconds to wait for output after the command exits (a background job holds the pipe)
 KILL_ROUNDS = 3
+QUIET_SCANS = 2
 SAFE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM")
 # Each command's marker starts with this executor's own id, so that a reset kills only what this executor
 # started: on a shared host (tests, a raw_exec driver) other programs carry HERMES_EXEC_ID markers too.
@@ -130,16 +131,27 @@ def kill_command(process: subprocess.Popen, marker: str) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
         pass
-    for _ in range(KILL_ROUNDS):
-        pids = _marked(marker.encode())
-        if not pids:
-            return
+    _kill_until_quiet(lambda: _marked(marker.encode()))
+
+
+def _kill_until_quiet(find) -> int:
+    """Kill what ``find()`` lists, scan after scan, until :data:`QUIET_SCANS` scans in a row find none
+    (a process inside ``execve`` shows no environment for a moment: one empty scan proves nothing).
+    Returns how many were killed."""
+    killed = quiet = 0
+    for _ in range(KILL_ROUNDS + QUIET_SCANS):
+        pids = find()
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
+                killed += 1
             except OSError:
                 pass
-        time.sleep(0.1)
+        quiet = 0 if pids else quiet + 1
+        if quiet >= QUIET_SCANS:
+            break
+        time.sleep(0.05)
+    return killed
 
 
 def run_command(command: str, cwd: str, timeout: float, max_output: int) -> dict:
@@ -278,18 +290,7 @@ def make_handler(token: str) -> type[BaseHTTPRequestHandler]:
 
 def reset(workdir: str) -> dict:
     """Kill every process a command started and empty the working folder: the slot as new."""
-    killed = 0
-    for _ in range(KILL_ROUNDS):
-        pids = _marked_prefix(f"HERMES_EXEC_ID={INSTANCE}-".encode())
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except OSError:
-                pass
-        if not pids:
-            break
-        time.sleep(0.1)
+    killed = _kill_until_quiet(lambda: _marked_prefix(f"HERMES_EXEC_ID={INSTANCE}-".encode()))
     for name in os.listdir(workdir):
         path = os.path.join(workdir, name)
         if os.path.isdir(path) and not os.path.islink(path):

@@ -40,3 +40,16 @@ def test_reset_kills_its_own_commands_only(tmp_path):
 
 def _alive_marked(instance: str) -> bool:
     return any(_alive(pid) for pid in executor._marked_prefix(f"HERMES_EXEC_ID={instance}-".encode()))
+
+
+def test_one_empty_scan_does_not_end_the_kill():
+    """A process inside ``execve`` (``setsid sleep &`` just after the shell returned) has no readable
+    environment for a moment, so the first scan can miss it; a CI run's reset killed nothing that way."""
+    late = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    scans = iter([[], [late.pid]])
+    try:
+        assert executor._kill_until_quiet(lambda: next(scans, [])) == 1
+        assert late.wait(10) == -signal.SIGKILL
+    finally:
+        late.kill()
+        late.wait()
