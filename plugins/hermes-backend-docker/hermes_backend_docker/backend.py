@@ -4,6 +4,8 @@ The working directory is a path *inside* the container (hermes-agent once passed
 container workdir). A timeout kills every process the command started: each command carries a unique
 ``HERMES_EXEC_ID`` in its environment, and on timeout a second exec kills every process whose
 environment holds it, which works in any image that has ``/proc`` and a shell (busybox included).
+Containers a dead hermes left behind are removed by the next one to start a container
+(:mod:`hermes_backend_docker.orphans`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from hermes_backend_docker.orphans import OWNER_LABEL, owner_labels, reclaim_once
+from hermes_backend_docker.orphans import owner_labels, reclaim_once
 from hermes_core.sandboxes import configured
 from hermes_core.terminal import (
     KILL_MARKED_SCRIPT,
@@ -293,4 +295,4 @@ class DockerBackend(TerminalBackend):
             self._client = None
 
 
-__all__ = ["OWNER_LABEL", "DockerBackend", "DockerSandbox"]
+__all__ = ["DockerBackend", "DockerSandbox"]

@@ -95,4 +95,13 @@ def reclaim_once(api: Any) -> None:
         pass
 
 
-__all__ = ["MACHINE_LABEL", "OWNER_LABEL", "STARTED_LABEL", "owner_labels", "reclaim_orphans"]
+__all__ = [
+    "MACHINE_LABEL",
+    "OWNER_LABEL",
+    "STARTED_LABEL",
+    "machine",
+    "owner_labels",
+    "reclaim_once",
+    "reclaim_orphans",
+    "started",
+]

@@ -121,7 +121,6 @@ def build_wheels(project_dirs: list[Path], out_dir: Path) -> list[Path]:
 
 def kernel_source(rootdir: Path) -> Path | None:
     """The folder holding hermes-kernel's ``pyproject.toml``, or ``None`` outside a checkout."""
-
     import hermes_core
 
     candidates = [os.environ.get("HERMES_KERNEL_SOURCE"), Path(hermes_core.__file__).resolve().parent.parent]
