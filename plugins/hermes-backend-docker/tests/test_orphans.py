@@ -1,6 +1,7 @@
 """A container whose hermes was killed with -9 is removed by the next hermes on the machine that starts
 one; a living owner's, a reused pid's owner's and another machine's containers are told apart. Real
-engine, real processes."""
+engine, real processes. Any hermes on this machine may be the one that removes an orphan (another test
+starting a container, say), so the tests check what is left, not who removed it."""
 
 from __future__ import annotations
 
@@ -56,9 +57,8 @@ def test_a_killed_owners_container_goes_and_a_living_owners_stays(engine, docker
         assert orphan and kept
         killed.send_signal(signal.SIGKILL)
         killed.wait(30)
-        assert _exists(engine, orphan)  # nothing removed it when its owner died
         removed = orphans.reclaim_orphans(engine.api)
-        assert orphan in removed and kept not in removed
+        assert kept not in removed
         assert not _exists(engine, orphan) and _exists(engine, kept)
     finally:
         for process in (killed, living):
@@ -81,7 +81,7 @@ def test_a_reused_pid_is_not_taken_for_the_owner_and_another_machine_is_left_alo
     elsewhere = _labelled(engine, docker_image, **{orphans.MACHINE_LABEL: "another-boot/pid:[1]"})
     try:
         removed = orphans.reclaim_orphans(engine.api)
-        assert reused.id in removed and current.id not in removed and elsewhere.id not in removed
+        assert current.id not in removed and elsewhere.id not in removed
         assert (
             not _exists(engine, reused.id) and _exists(engine, current.id) and _exists(engine, elsewhere.id)
         )
@@ -95,7 +95,6 @@ def test_the_next_hermes_to_start_a_container_removes_the_orphans(engine, docker
     killed, orphan = _container_of_a_process(docker_image, "orphan-before")
     killed.send_signal(signal.SIGKILL)
     killed.wait(30)
-    assert _exists(engine, orphan)
     later, started = _container_of_a_process(docker_image, "next-hermes")
     try:
         assert started and not _exists(engine, orphan)
