@@ -178,18 +178,11 @@ def test_a_worker_killed_mid_job_leaves_no_sandbox_process_or_folder(cluster, tm
 def test_jobs_run_through_ray_client_at_a_ray_address():
     """``--ray-address ray://HOST:PORT``: Ray Client (the ``ray`` extra brings its grpcio)."""
     pytest.importorskip("grpc", reason='Ray Client needs grpcio: pip install "hermes-agent-loop[ray]"')
-    # Ray's client proxy takes each client's server port from a fixed range (23000-24000), checking a
-    # port free and then binding it: two clusters on one machine (two CI runs) can both pick 23000 and
-    # one fails with the message below. That race is Ray's; another try gets another port.
-    for _ in range(3):
-        driver = subprocess.run(
-            [sys.executable, str(HERE / "ray_client_driver.py")],
-            capture_output=True,
-            text=True,
-            timeout=DEADLINE,
-        )
-        if "Starting Ray client server failed" not in driver.stderr:
-            break
+    # Ray's client proxy starts a server per client, and that fails now and then (a port of its fixed range
+    # that another cluster took, a server that exits at once): the engine connects again (engines.ray.connect)
+    driver = subprocess.run(
+        [sys.executable, str(HERE / "ray_client_driver.py")], capture_output=True, text=True, timeout=DEADLINE
+    )
     assert driver.returncode == 0, driver.stderr[-3000:]
     outcomes = {o["key"]: o for o in map(json.loads, driver.stdout.splitlines())}
     assert {k: o["result"] for k, o in outcomes.items() if k != "fails"} == {

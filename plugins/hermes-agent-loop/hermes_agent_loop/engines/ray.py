@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,6 +31,8 @@ RAY_PIN = "ray[client]==2.60.0"  # client: grpcio, for ray:// addresses
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CLOSE_SECONDS = 30.0
 ACTOR_CPUS = 0.01
+CONNECT_ATTEMPTS = 3
+"""Connections to a ``ray://`` address before its proxy's abort is the error (:func:`connect`)."""
 
 
 class JobRunner:
@@ -80,6 +83,21 @@ def import_ray(address: str | None) -> Any:
     return ray
 
 
+def connect(ray: Any, address: str) -> None:
+    """``ray.init(address)``; at a ``ray://`` address, tried again when the cluster's Ray Client proxy
+    aborts the connection. The proxy starts a server per client and that start fails now and then: a port
+    of its fixed range taken meanwhile, or a server that exits at once (psutil's ``ZombieProcess`` in the
+    proxy). A new connection gets a new server. A failed connect leaves no client state behind."""
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            ray.init(address=address, log_to_driver=False)
+            return
+        except ConnectionAbortedError:
+            if not address.startswith("ray://") or attempt == CONNECT_ATTEMPTS:
+                raise
+            time.sleep(attempt)
+
+
 def _host(address: str) -> str:
     rest = address.split("://", 1)[-1]
     return rest.rsplit(":", 1)[0].strip("[]") if ":" in rest else rest
@@ -103,7 +121,7 @@ def run_on_ray(
                 address="local", include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1"
             )
         else:
-            ray.init(address=address, log_to_driver=False)
+            connect(ray, address)
     handles: list[Any] = []
     try:
         nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive")]
