@@ -9,13 +9,7 @@ import time
 
 from hermes_backend_nomad import executor
 
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
+from hermes_testkit.processes import alive
 
 
 def test_reset_kills_its_own_commands_only(tmp_path):
@@ -31,7 +25,7 @@ def test_reset_kills_its_own_commands_only(tmp_path):
         while _alive_marked(executor.INSTANCE) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _alive_marked(executor.INSTANCE)
-        assert _alive(foreign.pid)  # a docker exec of another test, say: untouched
+        assert alive(foreign.pid)  # a docker exec of another test, say: untouched
         assert list(tmp_path.iterdir()) == []
     finally:
         foreign.send_signal(signal.SIGKILL)
@@ -39,7 +33,7 @@ def test_reset_kills_its_own_commands_only(tmp_path):
 
 
 def _alive_marked(instance: str) -> bool:
-    return any(_alive(pid) for pid in executor._marked_prefix(f"HERMES_EXEC_ID={instance}-".encode()))
+    return any(alive(pid) for pid in executor._marked_prefix(f"HERMES_EXEC_ID={instance}-".encode()))
 
 
 def test_one_empty_scan_does_not_end_the_kill():

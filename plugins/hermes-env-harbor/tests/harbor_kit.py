@@ -36,5 +36,12 @@ def run_json(*args: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
+def owned_containers(client, owner: int) -> list:
+    """The containers process ``owner`` created (the docker backend labels each ``hermes.owner=<pid>``):
+    never another test's or another run's, which may run the same tasks at the same time. ``sparse``: no
+    inspect per container, which fails when one is removed between the list and the look."""
+    return client.containers.list(all=True, sparse=True, filters={"label": f"hermes.owner={owner}"})
+
+
 def by_task(document: dict) -> dict[str, dict]:
     return {f"{t['task']}__{t['attempt']}": t for t in document["trials"]}

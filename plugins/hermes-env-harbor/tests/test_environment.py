@@ -13,7 +13,7 @@ import sys
 import threading
 
 import pytest
-from harbor_kit import TASKS
+from harbor_kit import TASKS, owned_containers
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
 
@@ -111,7 +111,4 @@ def test_hermes_env_run_harbor_process(tmp_path, env_tokenizer_dir, docker_engin
         acted = any(m.get("tool_calls") for m in messages)
         assert score == (1.0 if acted else 0.0)
     # that process's containers (the docker backend labels each with its owner's pid), not other tests'
-    assert (
-        docker_engine.containers.list(all=True, sparse=True, filters={"label": f"hermes.owner={process.pid}"})
-        == []
-    )
+    assert owned_containers(docker_engine, process.pid) == []

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from harbor_kit import TASKS, hermes_tasks
+from harbor_kit import TASKS, hermes_tasks, owned_containers
 
 pytestmark = pytest.mark.usefixtures("docker_engine")
 
@@ -26,12 +26,6 @@ def sleepy_task(root):
     solve.write_text(solve.read_text().replace("\nprintf", "\n[ -e /solution/slow ] && sleep 300\nprintf"))
     (task / "solution" / "slow").write_text("")
     return task
-
-
-def owned_containers(client, owner: int) -> list:
-    """The containers process ``owner`` created (the docker backend's ``hermes.owner`` label): never another
-    run's, which may use the same image at the same time."""
-    return client.containers.list(all=True, sparse=True, filters={"label": f"hermes.owner={owner}"})
 
 
 def sleeping_containers(client, owner: int) -> list:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harbor_kit import TASKS, by_task, hermes_tasks, run_json
+from harbor_kit import TASKS, by_task, hermes_tasks, owned_containers, run_json
 from hermes_env_harbor.agents import HarborAgent
 
 from hermes_core.hookspecs import hookimpl
@@ -40,12 +40,10 @@ EXPECTED_REWARDS = {
 }
 
 
-def trial_containers(client, owner: int | None = None) -> list:
+def trial_containers(client) -> list:
     """Containers of Harbor trials (the docker backend labels each with its task id, ``harbor-...``) that
-    process ``owner`` (default: this one) created: other test files' and other runs' trials are not ours.
-    ``sparse``: no inspect per container, which fails when one is removed between the list and the look."""
-    owner_label = f"hermes.owner={owner or os.getpid()}"
-    found = client.containers.list(all=True, sparse=True, filters={"label": owner_label})
+    this process created."""
+    found = owned_containers(client, os.getpid())
     return [c for c in found if (c.attrs.get("Labels") or {}).get("hermes.task_id", "").startswith("harbor-")]
 
 

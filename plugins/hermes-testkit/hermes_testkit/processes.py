@@ -30,9 +30,6 @@ def gone(pid: int, within: float = 15.0) -> bool:
     return True
 
 
-__all__ = ["alive", "gone", "stop"]
-
-
 def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
     """End a server a test started: SIGTERM, then SIGKILL if it is still there after ``grace`` seconds."""
     process.terminate()
@@ -41,3 +38,6 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+__all__ = ["alive", "gone", "stop"]
